@@ -1,0 +1,92 @@
+//! One error type for the whole crate. The web layer maps it to the JS class
+//! `FlowscaleError` (an `Error` with `code`, `message` and `path`).
+
+use std::fmt;
+
+/// Stable machine-readable codes. The string form (`as_str`) is the public
+/// contract: JavaScript code switches on it, so never rename a variant's string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The input does not have the expected shape (wrong type, missing field).
+    InvalidWorkflow,
+    /// Two nodes (or two edges) share an id.
+    DuplicateId,
+    /// An edge names a source or target node that does not exist.
+    DanglingEdge,
+    /// A node's `parentId` names a node that does not exist.
+    DanglingParent,
+    /// Following `parentId` links leads back to the start.
+    ParentCycle,
+    /// A coordinate or size is NaN or infinite.
+    NonFinite,
+    /// A width or height is below zero.
+    NegativeSize,
+    /// A finite number too large to index exactly (beyond ±1e15).
+    OutOfRange,
+    /// A change names a node or edge id that does not exist.
+    UnknownId,
+    /// The viewport or screen size cannot be used for a frame.
+    InvalidViewport,
+    /// A configured limit (for example the node cap) would be exceeded.
+    LimitExceeded,
+    /// A configuration key is unknown or its value is out of range.
+    InvalidConfig,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidWorkflow => "INVALID_WORKFLOW",
+            ErrorCode::DuplicateId => "DUPLICATE_ID",
+            ErrorCode::DanglingEdge => "DANGLING_EDGE",
+            ErrorCode::DanglingParent => "DANGLING_PARENT",
+            ErrorCode::ParentCycle => "PARENT_CYCLE",
+            ErrorCode::NonFinite => "NON_FINITE",
+            ErrorCode::NegativeSize => "NEGATIVE_SIZE",
+            ErrorCode::OutOfRange => "OUT_OF_RANGE",
+            ErrorCode::UnknownId => "UNKNOWN_ID",
+            ErrorCode::InvalidViewport => "INVALID_VIEWPORT",
+            ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
+            ErrorCode::InvalidConfig => "INVALID_CONFIG",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowscaleError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Where in the input the problem is, e.g. `nodes[12].position.x`.
+    pub path: Option<String>,
+}
+
+impl FlowscaleError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        FlowscaleError {
+            code,
+            message: message.into(),
+            path: None,
+        }
+    }
+
+    pub fn at(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        FlowscaleError {
+            code,
+            message: message.into(),
+            path: Some(path.into()),
+        }
+    }
+}
+
+impl fmt::Display for FlowscaleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "{} at {}: {}", self.code.as_str(), p, self.message),
+            None => write!(f, "{}: {}", self.code.as_str(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for FlowscaleError {}
+
+pub type Result<T> = std::result::Result<T, FlowscaleError>;

@@ -1,0 +1,641 @@
+//! The workflow model: React Flow nodes and edges in, struct-of-arrays inside.
+//!
+//! Nodes and edges live in *slots*. A slot index is what the per-frame API
+//! hands out (`inView`, `updatePositions`); it stays valid until that node is
+//! removed, and freed slots are reused by later additions, so a drag or an
+//! addition never renumbers the other nodes.
+//!
+//! Positions are stored absolute (React Flow's `positionAbsolute`): a child's
+//! `position` is relative to its `parentId`, resolved here once.
+
+mod changes;
+mod input;
+
+pub use changes::{EdgeChange, NodeChange};
+pub use input::{EdgeInput, NodeInput, NodePath, SizeSource, SizeValue};
+
+use crate::config::WorkflowConfig;
+use crate::error::{ErrorCode, FlowscaleError, Result};
+use std::collections::HashMap;
+
+/// "No node": the parent of a root node, the slot of nothing.
+pub const NONE: u32 = u32::MAX;
+
+const ALIVE: u8 = 1;
+const HIDDEN: u8 = 2;
+const SELECTED: u8 = 4;
+const DRAGGING: u8 = 8;
+
+/// Axis-aligned rectangle in world coordinates, as React Flow's `Rect`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Rect {
+    pub fn x2(&self) -> f64 {
+        self.x + self.width
+    }
+    pub fn y2(&self) -> f64 {
+        self.y + self.height
+    }
+}
+
+/// Interned node `type` names. Id 0 is React Flow's `"default"`.
+#[derive(Clone, Debug)]
+pub struct TypeTable {
+    names: Vec<String>,
+    ids: HashMap<String, u16>,
+}
+
+impl Default for TypeTable {
+    fn default() -> Self {
+        let mut t = TypeTable {
+            names: Vec::new(),
+            ids: HashMap::new(),
+        };
+        t.intern(Some("default"));
+        t
+    }
+}
+
+impl TypeTable {
+    /// Past 65,535 distinct names every new name shares the last id: the type
+    /// only picks a colour, so running out must not reject a workflow.
+    pub fn intern(&mut self, name: Option<&str>) -> u16 {
+        let name = name.unwrap_or("default");
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        if self.names.len() >= u16::MAX as usize {
+            return u16::MAX - 1;
+        }
+        let id = self.names.len() as u16;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn name(&self, id: u16) -> &str {
+        self.names.get(id as usize).map_or("default", |s| s.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// The workflow in struct-of-arrays form.
+#[derive(Clone, Debug, Default)]
+pub struct Workflow {
+    ids: Vec<String>,
+    index: HashMap<String, u32>,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    w: Vec<f64>,
+    h: Vec<f64>,
+    parent: Vec<u32>,
+    children: Vec<Vec<u32>>,
+    flags: Vec<u8>,
+    type_id: Vec<u16>,
+    free: Vec<u32>,
+    live: usize,
+    types: TypeTable,
+    node_edges: Vec<Vec<u32>>,
+
+    edge_ids: Vec<String>,
+    edge_index: HashMap<String, u32>,
+    src: Vec<u32>,
+    dst: Vec<u32>,
+    edge_flags: Vec<u8>,
+    edge_free: Vec<u32>,
+    live_edges: usize,
+
+    default_width: f64,
+    default_height: f64,
+}
+
+impl Workflow {
+    /// Validate React Flow nodes and edges and build the model. Problems are
+    /// reported in a fixed order: limits, then each node in order (id,
+    /// position, size), then parents, parent cycles, then each edge.
+    pub fn build(nodes: Vec<NodeInput>, edges: Vec<EdgeInput>, cfg: &WorkflowConfig) -> Result<Workflow> {
+        if nodes.len() > cfg.max_nodes as usize {
+            return Err(FlowscaleError::at(
+                ErrorCode::LimitExceeded,
+                "nodes",
+                format!(
+                    "{} nodes exceed the limit of {} (config workflow.maxNodes)",
+                    nodes.len(),
+                    cfg.max_nodes
+                ),
+            ));
+        }
+        if edges.len() > cfg.max_edges as usize {
+            return Err(FlowscaleError::at(
+                ErrorCode::LimitExceeded,
+                "edges",
+                format!(
+                    "{} edges exceed the limit of {} (config workflow.maxEdges)",
+                    edges.len(),
+                    cfg.max_edges
+                ),
+            ));
+        }
+        let n = nodes.len();
+        let mut wf = Workflow {
+            default_width: cfg.default_node_width,
+            default_height: cfg.default_node_height,
+            ..Default::default()
+        };
+        wf.ids.reserve(n);
+        wf.index.reserve(n);
+        let mut rel = Vec::with_capacity(n);
+        for (i, node) in nodes.iter().enumerate() {
+            let path = NodePath::Nodes(i);
+            if wf.index.contains_key(&node.id) {
+                return Err(FlowscaleError::at(
+                    ErrorCode::DuplicateId,
+                    path.field("id"),
+                    format!("node id {:?} is used by an earlier node", node.id),
+                ));
+            }
+            node.validate(&path)?;
+            wf.index.insert(node.id.clone(), i as u32);
+            rel.push((node.x, node.y));
+        }
+        let mut parent = vec![NONE; n];
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(pid) = &node.parent_id {
+                match wf.index.get(pid) {
+                    Some(&p) => parent[i] = p,
+                    None => {
+                        return Err(FlowscaleError::at(
+                            ErrorCode::DanglingParent,
+                            NodePath::Nodes(i).field("parentId"),
+                            format!("parent node {pid:?} does not exist"),
+                        ))
+                    }
+                }
+            }
+        }
+        let abs = resolve_absolute(&rel, &parent)?;
+
+        wf.x = abs.iter().map(|p| p.0).collect();
+        wf.y = abs.iter().map(|p| p.1).collect();
+        wf.w = Vec::with_capacity(n);
+        wf.h = Vec::with_capacity(n);
+        wf.flags = Vec::with_capacity(n);
+        wf.type_id = Vec::with_capacity(n);
+        wf.children = vec![Vec::new(); n];
+        wf.node_edges = vec![Vec::new(); n];
+        for (i, node) in nodes.into_iter().enumerate() {
+            let (w, h) = node.size_or(cfg.default_node_width, cfg.default_node_height);
+            wf.w.push(w);
+            wf.h.push(h);
+            wf.flags.push(node.flag_bits());
+            wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
+            if parent[i] != NONE {
+                wf.children[parent[i] as usize].push(i as u32);
+            }
+            wf.ids.push(node.id);
+        }
+        wf.parent = parent;
+        wf.live = n;
+
+        wf.edge_ids.reserve(edges.len());
+        wf.edge_index.reserve(edges.len());
+        for (j, e) in edges.into_iter().enumerate() {
+            let path = format!("edges[{j}]");
+            if wf.edge_index.contains_key(&e.id) {
+                return Err(FlowscaleError::at(
+                    ErrorCode::DuplicateId,
+                    format!("{path}.id"),
+                    format!("edge id {:?} is used by an earlier edge", e.id),
+                ));
+            }
+            let (s, t) = wf.edge_ends(&e, &path)?;
+            wf.push_edge(e, s, t);
+        }
+        Ok(wf)
+    }
+
+    fn edge_ends(&self, e: &EdgeInput, path: &str) -> Result<(u32, u32)> {
+        let find = |id: &str, field: &str| {
+            self.index.get(id).copied().ok_or_else(|| {
+                FlowscaleError::at(
+                    ErrorCode::DanglingEdge,
+                    format!("{path}.{field}"),
+                    format!("edge {:?} points to node {id:?}, which does not exist", e.id),
+                )
+            })
+        };
+        Ok((find(&e.source, "source")?, find(&e.target, "target")?))
+    }
+
+    fn push_edge(&mut self, e: EdgeInput, s: u32, t: u32) -> u32 {
+        let flags = ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
+        let slot = match self.edge_free.pop() {
+            Some(slot) => {
+                let k = slot as usize;
+                self.src[k] = s;
+                self.dst[k] = t;
+                self.edge_flags[k] = flags;
+                self.edge_ids[k] = e.id.clone();
+                slot
+            }
+            None => {
+                self.src.push(s);
+                self.dst.push(t);
+                self.edge_flags.push(flags);
+                self.edge_ids.push(e.id.clone());
+                (self.src.len() - 1) as u32
+            }
+        };
+        self.edge_index.insert(e.id, slot);
+        self.node_edges[s as usize].push(slot);
+        if t != s {
+            self.node_edges[t as usize].push(slot);
+        }
+        self.live_edges += 1;
+        slot
+    }
+
+    // ---- read access -------------------------------------------------------
+
+    /// Number of slots (live and free); slot indices are below this.
+    pub fn slot_count(&self) -> usize {
+        self.ids.len()
+    }
+    /// Number of live nodes.
+    pub fn node_count(&self) -> usize {
+        self.live
+    }
+    pub fn edge_slot_count(&self) -> usize {
+        self.src.len()
+    }
+    pub fn edge_count(&self) -> usize {
+        self.live_edges
+    }
+    pub fn is_alive(&self, i: u32) -> bool {
+        self.flags.get(i as usize).is_some_and(|f| f & ALIVE != 0)
+    }
+    pub fn is_hidden(&self, i: u32) -> bool {
+        self.flags.get(i as usize).is_some_and(|f| f & HIDDEN != 0)
+    }
+    pub fn is_selected(&self, i: u32) -> bool {
+        self.flags.get(i as usize).is_some_and(|f| f & SELECTED != 0)
+    }
+    pub fn is_dragging(&self, i: u32) -> bool {
+        self.flags.get(i as usize).is_some_and(|f| f & DRAGGING != 0)
+    }
+    /// Live and not hidden: the nodes that can be seen at all.
+    pub fn is_shown(&self, i: u32) -> bool {
+        self.flags.get(i as usize).is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
+    }
+    pub fn id(&self, i: u32) -> Option<&str> {
+        if self.is_alive(i) {
+            self.ids.get(i as usize).map(|s| s.as_str())
+        } else {
+            None
+        }
+    }
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+    /// Absolute rectangle of slot `i` (callers pass live slots).
+    pub fn rect(&self, i: u32) -> Rect {
+        let k = i as usize;
+        match (self.x.get(k), self.y.get(k), self.w.get(k), self.h.get(k)) {
+            (Some(&x), Some(&y), Some(&width), Some(&height)) => Rect { x, y, width, height },
+            _ => Rect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 },
+        }
+    }
+    pub fn parent(&self, i: u32) -> Option<u32> {
+        self.parent.get(i as usize).copied().filter(|&p| p != NONE)
+    }
+    pub fn children(&self, i: u32) -> &[u32] {
+        self.children.get(i as usize).map_or(&[], |c| c.as_slice())
+    }
+    pub fn type_id(&self, i: u32) -> u16 {
+        self.type_id.get(i as usize).copied().unwrap_or(0)
+    }
+    pub fn types(&self) -> &TypeTable {
+        &self.types
+    }
+    pub fn incident_edges(&self, i: u32) -> &[u32] {
+        self.node_edges.get(i as usize).map_or(&[], |c| c.as_slice())
+    }
+    pub fn edge_alive(&self, e: u32) -> bool {
+        self.edge_flags.get(e as usize).is_some_and(|f| f & ALIVE != 0)
+    }
+    pub fn edge_id(&self, e: u32) -> Option<&str> {
+        if self.edge_alive(e) {
+            self.edge_ids.get(e as usize).map(|s| s.as_str())
+        } else {
+            None
+        }
+    }
+    pub fn edge_index_of(&self, id: &str) -> Option<u32> {
+        self.edge_index.get(id).copied()
+    }
+    pub fn edge_ends_of(&self, e: u32) -> (u32, u32) {
+        (
+            self.src.get(e as usize).copied().unwrap_or(NONE),
+            self.dst.get(e as usize).copied().unwrap_or(NONE),
+        )
+    }
+    /// Visible as React Flow draws it: not hidden, and neither end hidden.
+    pub fn edge_shown(&self, e: u32) -> bool {
+        let (s, t) = self.edge_ends_of(e);
+        self.edge_flags.get(e as usize).is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
+            && self.is_shown(s)
+            && self.is_shown(t)
+    }
+    /// Bounds of an edge as React Flow's `isEdgeVisible` sees it: the union of
+    /// both end nodes' rectangles.
+    pub fn edge_rect(&self, e: u32) -> Rect {
+        let (s, t) = self.edge_ends_of(e);
+        let a = self.rect(s);
+        let b = self.rect(t);
+        let x = a.x.min(b.x);
+        let y = a.y.min(b.y);
+        Rect {
+            x,
+            y,
+            width: a.x2().max(b.x2()) - x,
+            height: a.y2().max(b.y2()) - y,
+        }
+    }
+    /// Median of sqrt(width × height) over the shown nodes; 1 when there are none.
+    pub fn median_node_size(&self) -> f64 {
+        let mut sizes: Vec<f64> = (0..self.slot_count() as u32)
+            .filter(|&i| self.is_shown(i))
+            .map(|i| self.node_size(i))
+            .collect();
+        if sizes.is_empty() {
+            return 1.0;
+        }
+        let mid = sizes.len() / 2;
+        let (_, m, _) = sizes.select_nth_unstable_by(mid, f64::total_cmp);
+        if *m > 0.0 {
+            *m
+        } else {
+            1.0
+        }
+    }
+    /// The size that level of detail compares: the geometric mean of width and height.
+    pub fn node_size(&self, i: u32) -> f64 {
+        let r = self.rect(i);
+        (r.width * r.height).sqrt()
+    }
+    /// Live slots, in slot order.
+    pub fn live_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.slot_count() as u32).filter(|&i| self.is_alive(i))
+    }
+    pub fn live_edge_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.edge_slot_count() as u32).filter(|&e| self.edge_alive(e))
+    }
+
+    // ---- mutation (callers validate first; these cannot fail) --------------
+
+    /// Set a node's `position` (relative to its parent, as in React Flow);
+    /// descendants move with it. Every slot whose rectangle changed is pushed to `moved`.
+    pub fn set_position(&mut self, i: u32, rel_x: f64, rel_y: f64, moved: &mut Vec<u32>) {
+        let (px, py) = match self.parent(i) {
+            Some(p) => (self.x[p as usize], self.y[p as usize]),
+            None => (0.0, 0.0),
+        };
+        let k = i as usize;
+        let dx = px + rel_x - self.x[k];
+        let dy = py + rel_y - self.y[k];
+        self.x[k] = px + rel_x;
+        self.y[k] = py + rel_y;
+        moved.push(i);
+        if dx != 0.0 || dy != 0.0 {
+            self.shift_descendants(i, dx, dy, moved);
+        }
+    }
+
+    fn shift_descendants(&mut self, i: u32, dx: f64, dy: f64, moved: &mut Vec<u32>) {
+        let mut stack: Vec<u32> = self.children(i).to_vec();
+        while let Some(c) = stack.pop() {
+            let k = c as usize;
+            self.x[k] += dx;
+            self.y[k] += dy;
+            moved.push(c);
+            stack.extend_from_slice(self.children(c));
+        }
+    }
+
+    pub fn set_size(&mut self, i: u32, w: f64, h: f64) {
+        self.w[i as usize] = w;
+        self.h[i as usize] = h;
+    }
+
+    fn set_flag(&mut self, i: u32, bit: u8, on: bool) {
+        if let Some(f) = self.flags.get_mut(i as usize) {
+            if on {
+                *f |= bit
+            } else {
+                *f &= !bit
+            }
+        }
+    }
+    pub fn set_selected(&mut self, i: u32, on: bool) {
+        self.set_flag(i, SELECTED, on)
+    }
+    pub fn set_dragging(&mut self, i: u32, on: bool) {
+        self.set_flag(i, DRAGGING, on)
+    }
+    pub fn set_hidden(&mut self, i: u32, on: bool) {
+        self.set_flag(i, HIDDEN, on)
+    }
+
+    /// Add a validated node whose parent (if any) exists. Returns its slot.
+    pub fn add_node(&mut self, node: NodeInput) -> u32 {
+        let parent = node
+            .parent_id
+            .as_deref()
+            .and_then(|p| self.index_of(p))
+            .unwrap_or(NONE);
+        let (w, h) = node.size_or(self.default_width, self.default_height);
+        let (px, py) = if parent != NONE {
+            (self.x[parent as usize], self.y[parent as usize])
+        } else {
+            (0.0, 0.0)
+        };
+        let flags = node.flag_bits();
+        let t = self.types.intern(node.node_type.as_deref());
+        let slot = match self.free.pop() {
+            Some(s) => {
+                let k = s as usize;
+                self.ids[k] = node.id.clone();
+                self.x[k] = px + node.x;
+                self.y[k] = py + node.y;
+                self.w[k] = w;
+                self.h[k] = h;
+                self.parent[k] = parent;
+                self.children[k].clear();
+                self.flags[k] = flags;
+                self.type_id[k] = t;
+                self.node_edges[k].clear();
+                s
+            }
+            None => {
+                self.ids.push(node.id.clone());
+                self.x.push(px + node.x);
+                self.y.push(py + node.y);
+                self.w.push(w);
+                self.h.push(h);
+                self.parent.push(parent);
+                self.children.push(Vec::new());
+                self.flags.push(flags);
+                self.type_id.push(t);
+                self.node_edges.push(Vec::new());
+                (self.ids.len() - 1) as u32
+            }
+        };
+        if parent != NONE {
+            self.children[parent as usize].push(slot);
+        }
+        self.index.insert(node.id, slot);
+        self.live += 1;
+        slot
+    }
+
+    /// Replace a node's fields in place (React Flow's `replace` change). The
+    /// new parent must exist and not be a descendant. Rectangles that changed are pushed to `moved`.
+    pub fn replace_node(&mut self, i: u32, node: NodeInput, moved: &mut Vec<u32>) {
+        let new_parent = node
+            .parent_id
+            .as_deref()
+            .and_then(|p| self.index_of(p))
+            .unwrap_or(NONE);
+        let k = i as usize;
+        let old_parent = self.parent[k];
+        if old_parent != new_parent {
+            if old_parent != NONE {
+                self.children[old_parent as usize].retain(|&c| c != i);
+            }
+            if new_parent != NONE {
+                self.children[new_parent as usize].push(i);
+            }
+            self.parent[k] = new_parent;
+        }
+        let (w, h) = node.size_or(self.default_width, self.default_height);
+        self.set_size(i, w, h);
+        let keep = self.flags[k] & DRAGGING;
+        self.flags[k] = node.flag_bits() | keep;
+        self.type_id[k] = self.types.intern(node.node_type.as_deref());
+        self.set_position(i, node.x, node.y, moved);
+    }
+
+    /// Remove a node and every edge that touches it. Its children must have
+    /// been removed or re-parented first. Removed edge slots are pushed to `edges_removed`.
+    pub fn remove_node(&mut self, i: u32, edges_removed: &mut Vec<u32>) {
+        let k = i as usize;
+        let incident = std::mem::take(&mut self.node_edges[k]);
+        for e in incident {
+            if self.edge_alive(e) {
+                self.remove_edge(e);
+                edges_removed.push(e);
+            }
+        }
+        let p = self.parent[k];
+        if p != NONE {
+            self.children[p as usize].retain(|&c| c != i);
+        }
+        let id = std::mem::take(&mut self.ids[k]);
+        self.index.remove(&id);
+        self.parent[k] = NONE;
+        self.children[k].clear();
+        self.flags[k] = 0;
+        self.free.push(i);
+        self.live -= 1;
+    }
+
+    /// Add a validated edge whose ends exist. Returns its slot.
+    pub fn add_edge(&mut self, e: EdgeInput) -> u32 {
+        let s = self.index_of(&e.source).unwrap_or(NONE);
+        let t = self.index_of(&e.target).unwrap_or(NONE);
+        self.push_edge(e, s, t)
+    }
+
+    pub fn remove_edge(&mut self, e: u32) {
+        let k = e as usize;
+        let (s, t) = self.edge_ends_of(e);
+        for n in [s, t] {
+            if let Some(list) = self.node_edges.get_mut(n as usize) {
+                list.retain(|&x| x != e);
+            }
+        }
+        let id = std::mem::take(&mut self.edge_ids[k]);
+        self.edge_index.remove(&id);
+        self.edge_flags[k] = 0;
+        self.edge_free.push(e);
+        self.live_edges -= 1;
+    }
+
+    pub fn set_edge_selected(&mut self, e: u32, on: bool) {
+        if let Some(f) = self.edge_flags.get_mut(e as usize) {
+            if on {
+                *f |= SELECTED
+            } else {
+                *f &= !SELECTED
+            }
+        }
+    }
+}
+
+/// Absolute positions from parent-relative ones; rejects parent cycles.
+fn resolve_absolute(rel: &[(f64, f64)], parent: &[u32]) -> Result<Vec<(f64, f64)>> {
+    const TODO: u8 = 0;
+    const ON_CHAIN: u8 = 1;
+    const DONE: u8 = 2;
+    let n = rel.len();
+    let mut state = vec![TODO; n];
+    let mut abs = vec![(0.0, 0.0); n];
+    let mut chain: Vec<usize> = Vec::new();
+    for start in 0..n {
+        chain.clear();
+        let mut cur = start;
+        loop {
+            match state[cur] {
+                DONE => break,
+                ON_CHAIN => {
+                    return Err(FlowscaleError::at(
+                        ErrorCode::ParentCycle,
+                        NodePath::Nodes(cur).field("parentId"),
+                        "following parentId leads back to this node",
+                    ))
+                }
+                _ => {}
+            }
+            state[cur] = ON_CHAIN;
+            chain.push(cur);
+            match parent[cur] {
+                NONE => break,
+                p => cur = p as usize,
+            }
+        }
+        for &k in chain.iter().rev() {
+            abs[k] = match parent[k] {
+                NONE => rel[k],
+                p => (abs[p as usize].0 + rel[k].0, abs[p as usize].1 + rel[k].1),
+            };
+            state[k] = DONE;
+        }
+    }
+    Ok(abs)
+}
+
+#[cfg(test)]
+mod tests;

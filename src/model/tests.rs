@@ -1,0 +1,271 @@
+use super::*;
+use crate::config::WorkflowConfig;
+
+fn cfg() -> WorkflowConfig {
+    WorkflowConfig::default()
+}
+
+fn n(id: &str, x: f64, y: f64) -> NodeInput {
+    NodeInput::new(id, x, y).sized(100.0, 50.0)
+}
+
+fn build(nodes: Vec<NodeInput>, edges: Vec<EdgeInput>) -> Result<Workflow> {
+    Workflow::build(nodes, edges, &cfg())
+}
+
+fn err(r: Result<Workflow>) -> (ErrorCode, String) {
+    let e = r.expect_err("expected an error");
+    (e.code, e.path.unwrap_or_default())
+}
+
+#[test]
+fn child_positions_are_relative_to_parents_in_any_order() {
+    // The grandchild comes first: parents need not precede children.
+    let wf = build(
+        vec![
+            n("c", 5.0, 6.0).child_of("b"),
+            n("a", 100.0, 200.0),
+            n("b", 10.0, 20.0).child_of("a"),
+        ],
+        vec![],
+    )
+    .unwrap();
+    let c = wf.index_of("c").unwrap();
+    let r = wf.rect(c);
+    assert_eq!((r.x, r.y), (115.0, 226.0));
+    assert_eq!(wf.parent(c), wf.index_of("b"));
+    assert_eq!(wf.children(wf.index_of("a").unwrap()), &[wf.index_of("b").unwrap()]);
+}
+
+#[test]
+fn default_size_applies_to_unsized_nodes() {
+    let wf = build(vec![NodeInput::new("a", 0.0, 0.0)], vec![]).unwrap();
+    let r = wf.rect(0);
+    assert_eq!((r.width, r.height), (150.0, 40.0));
+}
+
+#[test]
+fn bad_inputs_give_code_and_path() {
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 0.0), n("a", 1.0, 1.0)], vec![])),
+        (ErrorCode::DuplicateId, "nodes[1].id".into())
+    );
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 0.0), n("b", f64::NAN, 1.0)], vec![])),
+        (ErrorCode::NonFinite, "nodes[1].position.x".into())
+    );
+    assert_eq!(
+        err(build(vec![n("a", 0.0, f64::INFINITY)], vec![])),
+        (ErrorCode::NonFinite, "nodes[0].position.y".into())
+    );
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 1e30)], vec![])),
+        (ErrorCode::OutOfRange, "nodes[0].position.y".into())
+    );
+    assert_eq!(
+        err(build(vec![NodeInput::new("a", 0.0, 0.0).sized(-1.0, 5.0)], vec![])),
+        (ErrorCode::NegativeSize, "nodes[0].width".into())
+    );
+    let mut m = NodeInput::new("a", 0.0, 0.0);
+    m.height = Some(SizeValue {
+        value: f64::NEG_INFINITY,
+        source: SizeSource::Measured,
+    });
+    assert_eq!(err(build(vec![m], vec![])), (ErrorCode::NonFinite, "nodes[0].measured.height".into()));
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 0.0).child_of("zz")], vec![])),
+        (ErrorCode::DanglingParent, "nodes[0].parentId".into())
+    );
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 0.0).child_of("a")], vec![])),
+        (ErrorCode::ParentCycle, "nodes[0].parentId".into())
+    );
+    assert_eq!(
+        err(build(
+            vec![n("a", 0.0, 0.0).child_of("c"), n("b", 0.0, 0.0).child_of("a"), n("c", 0.0, 0.0).child_of("b")],
+            vec![]
+        ))
+        .0,
+        ErrorCode::ParentCycle
+    );
+    assert_eq!(
+        err(build(vec![n("a", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "b")])),
+        (ErrorCode::DanglingEdge, "edges[0].target".into())
+    );
+    assert_eq!(
+        err(build(
+            vec![n("a", 0.0, 0.0)],
+            vec![EdgeInput::new("e", "a", "a"), EdgeInput::new("e", "a", "a")]
+        )),
+        (ErrorCode::DuplicateId, "edges[1].id".into())
+    );
+    let small = WorkflowConfig {
+        max_nodes: 1,
+        ..cfg()
+    };
+    let e = Workflow::build(vec![n("a", 0.0, 0.0), n("b", 0.0, 0.0)], vec![], &small).unwrap_err();
+    assert_eq!((e.code, e.path.as_deref()), (ErrorCode::LimitExceeded, Some("nodes")));
+}
+
+#[test]
+fn empty_and_self_loop_workflows_are_fine() {
+    let wf = build(vec![], vec![]).unwrap();
+    assert_eq!(wf.node_count(), 0);
+    let wf = build(vec![n("a", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "a")]).unwrap();
+    assert_eq!(wf.incident_edges(0), &[0]);
+    assert_eq!(wf.edge_rect(0), wf.rect(0));
+}
+
+fn pos(id: &str, x: f64, y: f64) -> NodeChange {
+    NodeChange::Position {
+        id: id.into(),
+        position: Some((x, y)),
+        dragging: None,
+    }
+}
+
+fn snapshot(wf: &Workflow) -> Vec<(String, [f64; 4], Option<u32>, bool, Vec<u32>)> {
+    wf.live_slots()
+        .map(|i| {
+            let r = wf.rect(i);
+            (
+                wf.id(i).unwrap().to_string(),
+                [r.x, r.y, r.width, r.height],
+                wf.parent(i),
+                wf.is_selected(i),
+                wf.incident_edges(i).to_vec(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn moving_a_parent_moves_its_descendants() {
+    let mut wf = build(
+        vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 1.0, 1.0).child_of("b")],
+        vec![],
+    )
+    .unwrap();
+    wf.apply_node_changes(vec![pos("a", 100.0, 0.0)], 10).unwrap();
+    assert_eq!(wf.rect(2).x, 111.0);
+    // A child's position stays relative.
+    wf.apply_node_changes(vec![pos("c", 0.0, 0.0)], 10).unwrap();
+    assert_eq!((wf.rect(2).x, wf.rect(2).y), (110.0, 10.0));
+}
+
+#[test]
+fn a_rejected_batch_changes_nothing() {
+    let mut wf = build(
+        vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a")],
+        vec![EdgeInput::new("e", "a", "b")],
+    )
+    .unwrap();
+    let before = snapshot(&wf);
+    let bad_batches: Vec<(Vec<NodeChange>, ErrorCode)> = vec![
+        (vec![pos("a", 5.0, 5.0), pos("a", f64::NAN, 0.0)], ErrorCode::NonFinite),
+        (vec![pos("a", 5.0, 5.0), pos("zz", 0.0, 0.0)], ErrorCode::UnknownId),
+        (vec![NodeChange::Add { item: n("b", 0.0, 0.0) }], ErrorCode::DuplicateId),
+        (vec![NodeChange::Remove { id: "a".into() }], ErrorCode::DanglingParent),
+        (
+            vec![NodeChange::Replace {
+                id: "a".into(),
+                item: n("a", 0.0, 0.0).child_of("b"),
+            }],
+            ErrorCode::ParentCycle,
+        ),
+        (
+            vec![
+                NodeChange::Add {
+                    item: n("x", 0.0, 0.0).child_of("a"),
+                },
+                NodeChange::Remove { id: "b".into() },
+                NodeChange::Remove { id: "a".into() },
+            ],
+            ErrorCode::DanglingParent,
+        ),
+        (
+            vec![NodeChange::Dimensions {
+                id: "a".into(),
+                dimensions: Some((-1.0, 3.0)),
+            }],
+            ErrorCode::NegativeSize,
+        ),
+    ];
+    for (batch, code) in bad_batches {
+        let e = wf.apply_node_changes(batch.clone(), 100).unwrap_err();
+        assert_eq!(e.code, code, "{batch:?}");
+        assert_eq!(snapshot(&wf), before, "{batch:?}");
+    }
+}
+
+#[test]
+fn removing_parent_with_children_in_one_batch_in_any_order() {
+    let mut wf = build(
+        vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 0.0, 0.0)],
+        vec![EdgeInput::new("e", "a", "c")],
+    )
+    .unwrap();
+    let fx = wf
+        .apply_node_changes(vec![NodeChange::Remove { id: "a".into() }, NodeChange::Remove { id: "b".into() }], 10)
+        .unwrap();
+    assert_eq!(fx.removed.len(), 2);
+    assert_eq!(fx.edges_removed, vec![0]);
+    assert_eq!(wf.node_count(), 1);
+    assert_eq!(wf.edge_count(), 0);
+    assert!(wf.incident_edges(2).is_empty());
+    // Freed slots are reused; other slots keep their index.
+    let fx = wf.apply_node_changes(vec![NodeChange::Add { item: n("d", 0.0, 0.0) }], 10).unwrap();
+    assert!(fx.touched[0] < 2);
+    assert_eq!(wf.index_of("c"), Some(2));
+}
+
+#[test]
+fn re_parenting_before_removal_is_allowed() {
+    let mut wf = build(vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 50.0, 0.0)], vec![]).unwrap();
+    wf.apply_node_changes(
+        vec![
+            NodeChange::Remove { id: "a".into() },
+            NodeChange::Replace {
+                id: "b".into(),
+                item: n("b", 1.0, 1.0).child_of("c"),
+            },
+        ],
+        10,
+    )
+    .unwrap();
+    let b = wf.index_of("b").unwrap();
+    assert_eq!((wf.rect(b).x, wf.rect(b).y), (51.0, 1.0));
+}
+
+#[test]
+fn edge_changes_are_atomic() {
+    let mut wf = build(vec![n("a", 0.0, 0.0), n("b", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "b")]).unwrap();
+    let e = wf
+        .apply_edge_changes(
+            vec![
+                EdgeChange::Add {
+                    item: EdgeInput::new("f", "a", "b"),
+                },
+                EdgeChange::Add {
+                    item: EdgeInput::new("g", "a", "zz"),
+                },
+            ],
+            10,
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.path.as_deref()), (ErrorCode::DanglingEdge, Some("changes[1].item.target")));
+    assert_eq!(wf.edge_count(), 1);
+    wf.apply_edge_changes(
+        vec![
+            EdgeChange::Remove { id: "e".into() },
+            EdgeChange::Add {
+                item: EdgeInput::new("e", "b", "a"),
+            },
+        ],
+        10,
+    )
+    .unwrap();
+    assert_eq!(wf.edge_count(), 1);
+    let e = wf.edge_index_of("e").unwrap();
+    assert_eq!(wf.edge_ends_of(e), (1, 0));
+}

@@ -1,0 +1,381 @@
+//! The per-frame core behind the JS `WorkflowOptimizer`: model + R-tree +
+//! level of detail + mounted window. Platform-free; `src/web/` wraps it.
+//!
+//! A frame costs O(log N + k) where k is what the overscanned viewport holds:
+//! one R-tree query for nodes, one for edges, and a pass over the (bounded)
+//! window. All output buffers are reused from frame to frame.
+
+use crate::config::Config;
+use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::lod::{LodPolicy, LOW, MEDIUM};
+use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
+use crate::spatial::window::{Window, SEEN};
+use crate::spatial::{edge_overlaps, overlaps, SpatialIndex};
+
+/// React Flow's viewport: screen = world × zoom + (x, y).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub x: f64,
+    pub y: f64,
+    pub zoom: f64,
+}
+
+/// The pane size in CSS pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Screen {
+    pub width: f64,
+    pub height: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameStats {
+    pub total: u32,
+    pub in_view: u32,
+    pub culled: u32,
+    pub culled_percent: f64,
+    /// Counts of HIGH, MEDIUM, LOW among `in_view`.
+    pub lod_counts: [u32; 3],
+}
+
+/// One frame's answer. Slots index the model; the web layer maps them to ids.
+#[derive(Debug, Default)]
+pub struct Frame {
+    /// Every shown node overlapping the viewport.
+    pub in_view: Vec<u32>,
+    /// Level of detail parallel to `in_view`; in-view nodes outside the window are LOW.
+    pub lod: Vec<u8>,
+    /// The window: nodes React should mount.
+    pub visible: Vec<u32>,
+    pub entered: Vec<u32>,
+    pub left: Vec<u32>,
+    /// Ids that left because their node was removed (no slot to name them by).
+    pub left_ids: Vec<String>,
+    /// Edges whose bounds overlap the viewport (React Flow's `isEdgeVisible`).
+    pub edges: Vec<u32>,
+    pub stats: FrameStats,
+}
+
+pub struct WorkflowOptimizer {
+    config: Config,
+    lod: LodPolicy,
+    wf: Workflow,
+    index: SpatialIndex,
+    window: Window,
+    median: f64,
+    /// Node size changes since the median was last computed.
+    size_changes: usize,
+    frame: Frame,
+    scratch: Vec<u32>,
+    candidates: Vec<(f64, u32)>,
+    chosen: Vec<u32>,
+}
+
+impl WorkflowOptimizer {
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        Ok(WorkflowOptimizer {
+            lod: LodPolicy::new(&config.rendering),
+            config,
+            wf: Workflow::default(),
+            index: SpatialIndex::default(),
+            window: Window::default(),
+            median: 1.0,
+            size_changes: 0,
+            frame: Frame::default(),
+            scratch: Vec::new(),
+            candidates: Vec::new(),
+            chosen: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn workflow(&self) -> &Workflow {
+        &self.wf
+    }
+
+    /// Replace the workflow. On error the previous one stays in place.
+    pub fn set_workflow(&mut self, nodes: Vec<NodeInput>, edges: Vec<EdgeInput>) -> Result<()> {
+        let wf = Workflow::build(nodes, edges, &self.config.workflow)?;
+        let index = SpatialIndex::build(&wf);
+        let old_ids: Vec<String> = self
+            .window
+            .members()
+            .iter()
+            .filter_map(|&m| self.wf.id(m).map(str::to_string))
+            .collect();
+        self.window.reset(old_ids, wf.slot_count());
+        self.median = wf.median_node_size();
+        self.size_changes = 0;
+        self.wf = wf;
+        self.index = index;
+        Ok(())
+    }
+
+    /// Apply React Flow node changes, all or nothing.
+    pub fn apply_node_changes(&mut self, changes: Vec<NodeChange>) -> Result<()> {
+        let fx = self.wf.apply_node_changes(changes, self.config.workflow.max_nodes)?;
+        self.window.ensure_slots(self.wf.slot_count());
+        for (slot, id) in fx.removed.iter() {
+            self.window.forget(*slot, id.clone());
+        }
+        let mut nodes = fx.touched;
+        nodes.extend(fx.removed.iter().map(|(s, _)| *s));
+        let mut edges = fx.edges_removed;
+        self.sync_index(&nodes, &mut edges);
+        self.note_size_changes(fx.size_changes);
+        Ok(())
+    }
+
+    /// Apply React Flow edge changes, all or nothing.
+    pub fn apply_edge_changes(&mut self, changes: Vec<EdgeChange>) -> Result<()> {
+        let fx = self.wf.apply_edge_changes(changes, self.config.workflow.max_edges)?;
+        let mut edges = fx.edges_removed;
+        edges.extend(fx.edges_touched);
+        self.sync_index(&[], &mut edges);
+        Ok(())
+    }
+
+    /// Set `position` (parent-relative, as React Flow) of the given slots:
+    /// `xy` holds x0, y0, x1, y1, … All or nothing.
+    pub fn update_positions(&mut self, indices: &[u32], xy: &[f32]) -> Result<()> {
+        if xy.len() != indices.len() * 2 {
+            return Err(FlowscaleError::at(
+                ErrorCode::InvalidWorkflow,
+                "xy",
+                format!(
+                    "xy must hold two numbers per index: {} indices, {} numbers",
+                    indices.len(),
+                    xy.len()
+                ),
+            ));
+        }
+        for (k, &i) in indices.iter().enumerate() {
+            if !self.wf.is_alive(i) {
+                return Err(FlowscaleError::at(
+                    ErrorCode::UnknownId,
+                    format!("indices[{k}]"),
+                    format!("no node has index {i}"),
+                ));
+            }
+        }
+        for (k, &v) in xy.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(FlowscaleError::at(
+                    ErrorCode::NonFinite,
+                    format!("xy[{k}]"),
+                    format!("coordinate must be a finite number, got {v}"),
+                ));
+            }
+        }
+        let mut moved = Vec::with_capacity(indices.len());
+        for (&i, p) in indices.iter().zip(xy.chunks_exact(2)) {
+            self.wf.set_position(i, p[0] as f64, p[1] as f64, &mut moved);
+        }
+        self.sync_index(&moved, &mut Vec::new());
+        Ok(())
+    }
+
+    /// Update the R-tree for changed node slots and edge slots (incident edges
+    /// of the nodes are added here), or rebuild it when the batch is large.
+    fn sync_index(&mut self, nodes: &[u32], edges: &mut Vec<u32>) {
+        for &i in nodes {
+            edges.extend_from_slice(self.wf.incident_edges(i));
+        }
+        let size = self.wf.node_count() + self.wf.edge_count();
+        let limit = (self.config.workflow.rebuild_fraction * size as f64) as usize;
+        if nodes.len() + edges.len() > limit.max(64) {
+            self.index = SpatialIndex::build(&self.wf);
+        } else {
+            self.index.update(&self.wf, nodes, edges);
+        }
+    }
+
+    fn note_size_changes(&mut self, n: usize) {
+        self.size_changes += n;
+        let limit = self.config.workflow.rebuild_fraction * self.wf.node_count() as f64;
+        if self.size_changes > 0 && self.size_changes as f64 >= limit {
+            self.median = self.wf.median_node_size();
+            self.size_changes = 0;
+        }
+    }
+
+    /// The median node size that level of detail is relative to.
+    pub fn median_node_size(&self) -> f64 {
+        self.median
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.wf.index_of(id)
+    }
+
+    pub fn id_of(&self, i: u32) -> Option<&str> {
+        self.wf.id(i)
+    }
+
+    /// Cull, pick levels of detail and update the mounted window.
+    pub fn frame(&mut self, vp: Viewport, screen: Screen) -> Result<&Frame> {
+        let view = view_rect(vp, screen)?;
+        let r = &self.config.rendering;
+        let virtual_scrolling = r.virtual_scrolling;
+        let cap = r.max_visible_nodes as usize;
+        let overscan = r.overscan_px / vp.zoom;
+        let keep_margin = (r.overscan_px + r.hysteresis_px) / vp.zoom;
+        let bonus = r.hysteresis_px / vp.zoom;
+        let outer = grow(&view, overscan);
+        let keep = grow(&view, keep_margin);
+        let center = (view.x + view.width / 2.0, view.y + view.height / 2.0);
+
+        let f = &mut self.frame;
+        f.in_view.clear();
+        f.lod.clear();
+        f.edges.clear();
+        self.scratch.clear();
+        self.candidates.clear();
+        self.window.ensure_slots(self.wf.slot_count());
+
+        // One query on the overscanned view serves both culling and mounting.
+        self.index.query_nodes(if virtual_scrolling { &outer } else { &view }, &mut self.scratch);
+        let key = |rect: &Rect, member: bool| {
+            let dx = rect.x + rect.width / 2.0 - center.0;
+            let dy = rect.y + rect.height / 2.0 - center.1;
+            (dx * dx + dy * dy).sqrt() - if member { bonus } else { 0.0 }
+        };
+        for &i in &self.scratch {
+            let rect = self.wf.rect(i);
+            let member = self.window.is_member(i);
+            let level = self.lod.level(vp.zoom, self.wf.node_size(i), self.median, member);
+            if overlaps(&view, &rect) {
+                f.in_view.push(i);
+                f.lod.push(level);
+            }
+            if virtual_scrolling {
+                self.window.set(i, SEEN, true);
+                if level <= MEDIUM || self.wf.is_dragging(i) {
+                    let k = if self.wf.is_dragging(i) { f64::NEG_INFINITY } else { key(&rect, member) };
+                    self.candidates.push((k, i));
+                }
+            }
+        }
+        if virtual_scrolling {
+            // Members outside the overscan stay while inside the keep margin.
+            for &m in self.window.members() {
+                if self.window.has(m, SEEN) || !self.wf.is_shown(m) {
+                    continue;
+                }
+                if self.wf.is_dragging(m) {
+                    self.candidates.push((f64::NEG_INFINITY, m));
+                    continue;
+                }
+                let rect = self.wf.rect(m);
+                let level = self.lod.level(vp.zoom, self.wf.node_size(m), self.median, true);
+                if level <= MEDIUM && overlaps(&keep, &rect) {
+                    self.candidates.push((key(&rect, true), m));
+                }
+            }
+            for &i in &self.scratch {
+                self.window.set(i, SEEN, false);
+            }
+            if self.candidates.len() > cap {
+                if cap > 0 {
+                    self.candidates.select_nth_unstable_by(cap - 1, |a, b| a.0.total_cmp(&b.0));
+                }
+                self.candidates.truncate(cap);
+            }
+        } else {
+            // Virtual scrolling off: every shown node is mounted, as plain React Flow.
+            self.candidates
+                .extend(self.wf.live_slots().filter(|&i| self.wf.is_shown(i)).map(|i| (0.0, i)));
+        }
+        self.chosen.clear();
+        self.chosen.extend(self.candidates.iter().map(|c| c.1));
+        self.window.commit(&self.chosen, &mut f.entered, &mut f.left);
+        self.window.take_gone(&mut f.left_ids);
+        f.visible.clear();
+        f.visible.extend_from_slice(self.window.members());
+
+        let mut counts = [0u32; 3];
+        for (k, &i) in f.in_view.iter().enumerate() {
+            if virtual_scrolling && !self.window.is_member(i) {
+                f.lod[k] = LOW;
+            }
+            counts[f.lod[k] as usize] += 1;
+        }
+
+        self.scratch.clear();
+        self.index.query_edges(&view, &mut self.scratch);
+        for &e in &self.scratch {
+            if self.wf.edge_shown(e) && edge_overlaps(&view, &self.wf.edge_rect(e)) {
+                f.edges.push(e);
+            }
+        }
+
+        let total = self.wf.node_count() as u32;
+        let in_view = f.in_view.len() as u32;
+        f.stats = FrameStats {
+            total,
+            in_view,
+            culled: total - in_view,
+            culled_percent: if total == 0 {
+                0.0
+            } else {
+                100.0 * (total - in_view) as f64 / total as f64
+            },
+            lod_counts: counts,
+        };
+        Ok(&self.frame)
+    }
+
+    /// The last frame computed.
+    pub fn last_frame(&self) -> &Frame {
+        &self.frame
+    }
+}
+
+/// `r` grown by `m` on every side; `r` itself if that would not be finite
+/// (an overscan far larger than the view at an extreme zoom).
+fn grow(r: &Rect, m: f64) -> Rect {
+    let g = Rect {
+        x: r.x - m,
+        y: r.y - m,
+        width: r.width + 2.0 * m,
+        height: r.height + 2.0 * m,
+    };
+    if g.x.is_finite() && g.y.is_finite() && g.x2().is_finite() && g.y2().is_finite() {
+        g
+    } else {
+        *r
+    }
+}
+
+/// The world rectangle on screen, computed as React Flow's `getNodesInside` does.
+pub fn view_rect(vp: Viewport, screen: Screen) -> Result<Rect> {
+    let bad = |path: &str, msg: String| Err(FlowscaleError::at(ErrorCode::InvalidViewport, path, msg));
+    if !vp.x.is_finite() {
+        return bad("viewport.x", format!("pan must be a finite number, got {}", vp.x));
+    }
+    if !vp.y.is_finite() {
+        return bad("viewport.y", format!("pan must be a finite number, got {}", vp.y));
+    }
+    if !(vp.zoom.is_finite() && vp.zoom > 0.0) {
+        return bad("viewport.zoom", format!("zoom must be a finite number above 0, got {}", vp.zoom));
+    }
+    if !(screen.width.is_finite() && screen.width > 0.0) {
+        return bad("size.width", format!("width must be a finite number above 0, got {}", screen.width));
+    }
+    if !(screen.height.is_finite() && screen.height > 0.0) {
+        return bad("size.height", format!("height must be a finite number above 0, got {}", screen.height));
+    }
+    let r = Rect {
+        x: (0.0 - vp.x) / vp.zoom,
+        y: (0.0 - vp.y) / vp.zoom,
+        width: screen.width / vp.zoom,
+        height: screen.height / vp.zoom,
+    };
+    if !(r.x.is_finite() && r.y.is_finite() && r.x2().is_finite() && r.y2().is_finite()) {
+        return bad("viewport.zoom", format!("zoom {} is too small for this pan and size", vp.zoom));
+    }
+    Ok(r)
+}
