@@ -1,0 +1,80 @@
+// Build the npm package `pkg/` with wasm-pack:
+//   pkg/      --target bundler (webpack & co.), entry index.js
+//   pkg/web/  --target web (browsers without a bundler, Node, Web Workers), entry web/index.js
+// Both entries add what wasm-bindgen cannot export itself: the FlowscaleError
+// class (defined in src/web/glue.js) and a default `init`.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const env = {
+  ...process.env,
+  // wasm-opt from the npm `binaryen` package (never Debian's: see DESIGN.md).
+  PATH: `${join(root, 'node_modules/.bin')}:${process.env.HOME}/.cargo/bin:${process.env.PATH}`,
+};
+const profile = process.argv.includes('--dev') ? '--dev' : '--release';
+
+function wasmPack(target, outDir) {
+  execFileSync('wasm-pack', ['build', profile, '--target', target, '--out-dir', outDir, '--out-name', 'flowscale'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+}
+
+function gluePath(dir) {
+  const snippets = join(dir, 'snippets');
+  for (const d of readdirSync(snippets)) {
+    if (existsSync(join(snippets, d, 'src/web/glue.js'))) return `./snippets/${d}/src/web/glue.js`;
+  }
+  throw new Error(`glue.js not found under ${snippets}`);
+}
+
+const errorTypes = `/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
+export declare class FlowscaleError extends Error {
+  readonly name: 'FlowscaleError';
+  readonly code: FlowscaleErrorCode;
+  readonly path?: string;
+}
+export type FlowscaleErrorCode =
+  | 'INVALID_WORKFLOW' | 'DUPLICATE_ID' | 'DANGLING_EDGE' | 'DANGLING_PARENT' | 'PARENT_CYCLE'
+  | 'NON_FINITE' | 'NEGATIVE_SIZE' | 'OUT_OF_RANGE' | 'UNKNOWN_ID' | 'INVALID_VIEWPORT'
+  | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG';
+`;
+
+function writeEntry(dir, realInit) {
+  const glue = gluePath(dir);
+  const js = realInit
+    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\nexport default init;\n`
+    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+  writeFileSync(join(dir, 'index.js'), js);
+  const dts = realInit
+    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}`
+    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}`;
+  writeFileSync(join(dir, 'index.d.ts'), dts);
+}
+
+const pkg = join(root, 'pkg');
+const webTmp = join(root, 'target/pkg-web');
+rmSync(webTmp, { recursive: true, force: true });
+wasmPack('web', webTmp);
+wasmPack('bundler', pkg);
+rmSync(join(pkg, 'web'), { recursive: true, force: true });
+cpSync(webTmp, join(pkg, 'web'), { recursive: true });
+for (const f of ['package.json', '.gitignore', 'README.md', 'LICENSE']) rmSync(join(pkg, 'web', f), { force: true });
+writeEntry(pkg, false);
+writeEntry(join(pkg, 'web'), true);
+
+const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+meta.module = 'index.js';
+meta.types = 'index.d.ts';
+meta.files = [...new Set([...(meta.files ?? []), 'index.js', 'index.d.ts', 'snippets', 'web'])];
+meta.sideEffects = ['./flowscale.js', './index.js', './snippets/*', './web/*'];
+meta.exports = {
+  '.': { types: './index.d.ts', import: './index.js' },
+  './web': { types: './web/index.d.ts', import: './web/index.js' },
+  './package.json': './package.json',
+};
+writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');
+console.log('built pkg/ (bundler) and pkg/web/ (web)');

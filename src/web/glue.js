@@ -1,0 +1,327 @@
+// The JavaScript half of the boundary. Rust imports these functions; they do
+// the work that is cheap in JS and costly across the boundary: walking React
+// Flow objects into typed columns once, and turning index arrays into id
+// strings (kept here as the caller's own string objects, never re-decoded).
+
+/** The error every flowscale call throws: `code` is stable, `path` names the bad field. */
+export class FlowscaleError extends Error {
+  constructor(code, message, path) {
+    super(path ? `${path}: ${message}` : message);
+    this.name = 'FlowscaleError';
+    this.code = code;
+    this.path = path || undefined;
+  }
+}
+
+export function makeError(code, message, path) {
+  return new FlowscaleError(code, message, path || undefined);
+}
+
+let memory = null;
+let u8 = new Uint8Array(0);
+let u32 = new Uint32Array(0);
+let f64 = new Float64Array(0);
+
+export function setMemory(m) {
+  memory = m;
+}
+
+// Views over wasm memory, rebuilt only when memory has grown.
+function views() {
+  if (u8.buffer !== memory.buffer) {
+    u8 = new Uint8Array(memory.buffer);
+    u32 = new Uint32Array(memory.buffer);
+    f64 = new Float64Array(memory.buffer);
+  }
+}
+
+function invalid(path, message) {
+  return { error: new FlowscaleError('INVALID_WORKFLOW', message, path) };
+}
+
+const isObj = (v) => v !== null && typeof v === 'object';
+const isNum = (v) => typeof v === 'number';
+const absent = (v) => v === undefined || v === null;
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 40))}` : `${typeof v}`;
+}
+
+// Size source codes, as SizeSource in src/model/input.rs.
+const NO_SIZE = 0, MEASURED = 1, ATTRIBUTE = 2, INITIAL = 3;
+
+/**
+ * React Flow nodes → columns. `pathOf(i)` names node i in error paths.
+ * Type errors are caught here (the shape); values are checked in Rust.
+ */
+function nodeColumns(nodes, pathOf) {
+  const n = nodes.length;
+  const ids = new Array(n);
+  const parents = new Array(n);
+  const x = new Float64Array(n), y = new Float64Array(n);
+  const w = new Float64Array(n), h = new Float64Array(n);
+  const wSrc = new Uint8Array(n), hSrc = new Uint8Array(n);
+  const flags = new Uint8Array(n);
+  const typeIdx = new Uint32Array(n);
+  const typeNames = [];
+  const typeMap = new Map();
+  let hasParents = false;
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i];
+    if (!isObj(node)) return invalid(pathOf(i), `expected a node object, got ${describe(node)}`);
+    const id = node.id;
+    if (typeof id !== 'string') return invalid(`${pathOf(i)}.id`, `node id must be a string, got ${describe(id)}`);
+    if (!id.isWellFormed()) return invalid(`${pathOf(i)}.id`, 'node id contains a lone surrogate (not valid Unicode)');
+    ids[i] = id;
+    const p = node.position;
+    if (!isObj(p)) return invalid(`${pathOf(i)}.position`, `expected {x, y}, got ${describe(p)}`);
+    if (!isNum(p.x)) return invalid(`${pathOf(i)}.position.x`, `expected a number, got ${describe(p.x)}`);
+    if (!isNum(p.y)) return invalid(`${pathOf(i)}.position.y`, `expected a number, got ${describe(p.y)}`);
+    x[i] = p.x;
+    y[i] = p.y;
+    // React Flow's order: measured, then the width/height attributes, then initialWidth/initialHeight.
+    const m = node.measured;
+    if (!absent(m) && !isObj(m)) return invalid(`${pathOf(i)}.measured`, `expected {width, height}, got ${describe(m)}`);
+    for (const [axis, out, src, initial] of [['width', w, wSrc, 'initialWidth'], ['height', h, hSrc, 'initialHeight']]) {
+      const mv = m ? m[axis] : undefined;
+      if (!absent(mv)) {
+        if (!isNum(mv)) return invalid(`${pathOf(i)}.measured.${axis}`, `expected a number, got ${describe(mv)}`);
+        out[i] = mv; src[i] = MEASURED;
+        continue;
+      }
+      const av = node[axis];
+      if (!absent(av)) {
+        if (!isNum(av)) return invalid(`${pathOf(i)}.${axis}`, `expected a number, got ${describe(av)}`);
+        out[i] = av; src[i] = ATTRIBUTE;
+        continue;
+      }
+      const iv = node[initial];
+      if (!absent(iv)) {
+        if (!isNum(iv)) return invalid(`${pathOf(i)}.${initial}`, `expected a number, got ${describe(iv)}`);
+        out[i] = iv; src[i] = INITIAL;
+        continue;
+      }
+      src[i] = NO_SIZE;
+    }
+    const parent = node.parentId;
+    if (absent(parent)) parents[i] = null;
+    else if (typeof parent !== 'string') return invalid(`${pathOf(i)}.parentId`, `expected a string, got ${describe(parent)}`);
+    else { parents[i] = parent; hasParents = true; }
+    const hidden = node.hidden, selected = node.selected;
+    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
+    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
+    flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
+    const type = node.type;
+    if (absent(type)) typeIdx[i] = 0xffffffff;
+    else if (typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
+    else {
+      let t = typeMap.get(type);
+      if (t === undefined) { t = typeNames.length; typeNames.push(type); typeMap.set(type, t); }
+      typeIdx[i] = t;
+    }
+  }
+  return {
+    ids,
+    idsJson: JSON.stringify(ids),
+    parentsJson: hasParents ? JSON.stringify(parents) : '',
+    typeNamesJson: JSON.stringify(typeNames),
+    x, y, w, h, wSrc, hSrc, flags, typeIdx,
+  };
+}
+
+function edgeColumns(edges, pathOf) {
+  const n = edges.length;
+  const ids = new Array(n), sources = new Array(n), targets = new Array(n);
+  const flags = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = edges[i];
+    if (!isObj(e)) return invalid(pathOf(i), `expected an edge object, got ${describe(e)}`);
+    for (const [field, out] of [['id', ids], ['source', sources], ['target', targets]]) {
+      const v = e[field];
+      if (typeof v !== 'string') return invalid(`${pathOf(i)}.${field}`, `expected a string, got ${describe(v)}`);
+      if (!v.isWellFormed()) return invalid(`${pathOf(i)}.${field}`, 'contains a lone surrogate (not valid Unicode)');
+      out[i] = v;
+    }
+    const hidden = e.hidden, selected = e.selected;
+    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
+    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
+    flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
+  }
+  return {
+    ids,
+    idsJson: JSON.stringify(ids),
+    sourcesJson: JSON.stringify(sources),
+    targetsJson: JSON.stringify(targets),
+    flags,
+  };
+}
+
+/** `{ nodes, edges }` → `{ nodes: columns, edges: columns }` or `{ error }`. */
+export function extractWorkflow(workflow) {
+  if (!isObj(workflow)) return invalid('', `expected { nodes, edges }, got ${describe(workflow)}`);
+  const { nodes, edges = [] } = workflow;
+  if (!Array.isArray(nodes)) return invalid('nodes', `expected an array of nodes, got ${describe(nodes)}`);
+  if (!Array.isArray(edges)) return invalid('edges', `expected an array of edges, got ${describe(edges)}`);
+  const nc = nodeColumns(nodes, (i) => `nodes[${i}]`);
+  if (nc.error) return nc;
+  const ec = edgeColumns(edges, (i) => `edges[${i}]`);
+  if (ec.error) return ec;
+  return { nodes: nc, edges: ec };
+}
+
+// Change kinds, as decoded in src/web/mod.rs.
+const KIND = { position: 0, dimensions: 1, select: 2, remove: 3, add: 4, replace: 5 };
+
+/**
+ * NodeChange[] → columns. Per change: kind, id, four numbers and a bit set
+ * (1: has position/dimensions, 2: has dragging, 4: dragging, 8: selected).
+ * Items of `add`/`replace` become node columns, in change order.
+ */
+export function extractNodeChanges(changes) {
+  if (!Array.isArray(changes)) return invalid('changes', `expected an array of changes, got ${describe(changes)}`);
+  const n = changes.length;
+  const kinds = new Uint8Array(n), bits = new Uint8Array(n), nums = new Float64Array(2 * n);
+  const ids = new Array(n);
+  const items = [], itemAt = [];
+  for (let i = 0; i < n; i++) {
+    const c = changes[i];
+    if (!isObj(c)) return invalid(`changes[${i}]`, `expected a change object, got ${describe(c)}`);
+    const kind = KIND[c.type];
+    if (kind === undefined || !Object.hasOwn(KIND, c.type)) {
+      return invalid(`changes[${i}].type`, `expected one of ${Object.keys(KIND).join(', ')}, got ${describe(c.type)}`);
+    }
+    kinds[i] = kind;
+    if (kind === KIND.add) {
+      ids[i] = null;
+    } else {
+      if (typeof c.id !== 'string') return invalid(`changes[${i}].id`, `expected a string, got ${describe(c.id)}`);
+      ids[i] = c.id;
+    }
+    if (kind === KIND.position) {
+      if (!absent(c.position)) {
+        const p = c.position;
+        if (!isObj(p) || !isNum(p.x) || !isNum(p.y)) return invalid(`changes[${i}].position`, 'expected {x, y} with numbers');
+        nums[2 * i] = p.x; nums[2 * i + 1] = p.y; bits[i] |= 1;
+      }
+      if (!absent(c.dragging)) {
+        if (typeof c.dragging !== 'boolean') return invalid(`changes[${i}].dragging`, `expected a boolean, got ${describe(c.dragging)}`);
+        bits[i] |= 2 | (c.dragging ? 4 : 0);
+      }
+    } else if (kind === KIND.dimensions) {
+      if (!absent(c.dimensions)) {
+        const d = c.dimensions;
+        if (!isObj(d) || !isNum(d.width) || !isNum(d.height)) return invalid(`changes[${i}].dimensions`, 'expected {width, height} with numbers');
+        nums[2 * i] = d.width; nums[2 * i + 1] = d.height; bits[i] |= 1;
+      }
+    } else if (kind === KIND.select) {
+      if (typeof c.selected !== 'boolean') return invalid(`changes[${i}].selected`, `expected a boolean, got ${describe(c.selected)}`);
+      bits[i] |= c.selected ? 8 : 0;
+    } else if (kind === KIND.add || kind === KIND.replace) {
+      items.push(c.item);
+      itemAt.push(i);
+    }
+  }
+  const itemCols = nodeColumns(items, (k) => `changes[${itemAt[k]}].item`);
+  if (itemCols.error) return itemCols;
+  return { kinds, bits, nums, idsJson: JSON.stringify(ids), items: itemCols };
+}
+
+const EDGE_KIND = { add: 0, remove: 1, replace: 2, select: 3 };
+
+/** EdgeChange[] → columns, as above. */
+export function extractEdgeChanges(changes) {
+  if (!Array.isArray(changes)) return invalid('changes', `expected an array of changes, got ${describe(changes)}`);
+  const n = changes.length;
+  const kinds = new Uint8Array(n), bits = new Uint8Array(n);
+  const ids = new Array(n);
+  const items = [], itemAt = [];
+  for (let i = 0; i < n; i++) {
+    const c = changes[i];
+    if (!isObj(c)) return invalid(`changes[${i}]`, `expected a change object, got ${describe(c)}`);
+    const kind = EDGE_KIND[c.type];
+    if (kind === undefined || !Object.hasOwn(EDGE_KIND, c.type)) {
+      return invalid(`changes[${i}].type`, `expected one of ${Object.keys(EDGE_KIND).join(', ')}, got ${describe(c.type)}`);
+    }
+    kinds[i] = kind;
+    if (kind === EDGE_KIND.add) ids[i] = null;
+    else if (typeof c.id !== 'string') return invalid(`changes[${i}].id`, `expected a string, got ${describe(c.id)}`);
+    else ids[i] = c.id;
+    if (kind === EDGE_KIND.select) {
+      if (typeof c.selected !== 'boolean') return invalid(`changes[${i}].selected`, `expected a boolean, got ${describe(c.selected)}`);
+      bits[i] = c.selected ? 1 : 0;
+    }
+    if (kind === EDGE_KIND.add || kind === EDGE_KIND.replace) {
+      items.push(c.item);
+      itemAt.push(i);
+    }
+  }
+  const itemCols = edgeColumns(items, (k) => `changes[${itemAt[k]}].item`);
+  if (itemCols.error) return itemCols;
+  return { kinds, bits, idsJson: JSON.stringify(ids), items: itemCols };
+}
+
+/**
+ * Read `viewport` and `size` into wasm memory at `ptr` (5 f64s). Returns
+ * the path of a field of the wrong type, or '' when all is well.
+ */
+export function readView(viewport, size, ptr) {
+  if (!isObj(viewport)) return 'viewport';
+  if (!isObj(size)) return 'size';
+  const { x, y, zoom } = viewport;
+  const { width, height } = size;
+  if (!isNum(x)) return 'viewport.x';
+  if (!isNum(y)) return 'viewport.y';
+  if (!isNum(zoom)) return 'viewport.zoom';
+  if (!isNum(width)) return 'size.width';
+  if (!isNum(height)) return 'size.height';
+  views();
+  const k = ptr >>> 3;
+  f64[k] = x; f64[k + 1] = y; f64[k + 2] = zoom; f64[k + 3] = width; f64[k + 4] = height;
+  return '';
+}
+
+function pick(ids, ptr, len) {
+  const out = new Array(len);
+  const k = ptr >>> 2;
+  for (let i = 0; i < len; i++) out[i] = ids[u32[k + i]];
+  return out;
+}
+
+/**
+ * Assemble the frame object from the header Rust wrote at `h` (u32s:
+ * inView ptr/len, lod ptr, visible ptr/len, entered ptr/len, left ptr/len,
+ * edges ptr/len, total, lod counts ×3). Typed arrays are copied out of wasm
+ * memory; ids are the caller's own strings.
+ */
+export function makeFrame(ids, edgeIds, h, started, goneJson) {
+  views();
+  const H = h >>> 2;
+  const inViewPtr = u32[H], inViewLen = u32[H + 1], lodPtr = u32[H + 2];
+  const total = u32[H + 11];
+  const left = pick(ids, u32[H + 7], u32[H + 8]);
+  if (goneJson) for (const id of JSON.parse(goneJson)) left.push(id);
+  const frame = {
+    inView: u32.slice(inViewPtr >>> 2, (inViewPtr >>> 2) + inViewLen),
+    lod: u8.slice(lodPtr, lodPtr + inViewLen),
+    visibleIds: pick(ids, u32[H + 3], u32[H + 4]),
+    entered: pick(ids, u32[H + 5], u32[H + 6]),
+    left,
+    visibleEdgeIds: pick(edgeIds, u32[H + 9], u32[H + 10]),
+    stats: {
+      total,
+      inView: inViewLen,
+      culled: total - inViewLen,
+      culledPercent: total === 0 ? 0 : (100 * (total - inViewLen)) / total,
+      lodCounts: { high: u32[H + 12], medium: u32[H + 13], low: u32[H + 14] },
+      timeMs: 0,
+    },
+  };
+  frame.stats.timeMs = now() - started;
+  return frame;
+}
+
+const perf = globalThis.performance;
+export function now() {
+  return perf ? perf.now() : Date.now();
+}

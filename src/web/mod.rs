@@ -1,0 +1,471 @@
+//! Every `#[wasm_bindgen]` export. Thin: decode JS input (through the
+//! columns `glue.js` builds), call the platform-free core, encode the answer.
+//! Every export returns `Result`; errors become `FlowscaleError` objects.
+
+use crate::config::Config;
+use crate::error::{ErrorCode, FlowscaleError};
+use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, SizeSource, SizeValue};
+use crate::optimizer::{Screen, Viewport, WorkflowOptimizer};
+use js_sys::{Array, Float64Array, Uint32Array};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(code: &str, message: &str, path: Option<String>) -> JsValue;
+    #[wasm_bindgen(js_name = setMemory)]
+    fn set_memory(memory: JsValue);
+    #[wasm_bindgen(js_name = extractWorkflow)]
+    fn extract_workflow(workflow: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = extractNodeChanges)]
+    fn extract_node_changes(changes: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = extractEdgeChanges)]
+    fn extract_edge_changes(changes: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = readView)]
+    fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> String;
+    #[wasm_bindgen(js_name = makeFrame)]
+    fn make_frame(ids: &Array, edge_ids: &Array, header: u32, started: f64, gone_json: &str) -> JsValue;
+    fn now() -> f64;
+}
+
+/// Once per module instance, before any other work: the panic hook (a panic
+/// must at least explain itself) and glue.js's view of wasm memory.
+/// Called from every constructor and static method rather than a start
+/// function, which test harnesses do not run.
+fn init_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        console_error_panic_hook::set_once();
+        set_memory(wasm_bindgen::memory());
+    });
+}
+
+pub(crate) fn to_js(e: FlowscaleError) -> JsValue {
+    make_error(e.code.as_str(), &e.message, e.path)
+}
+
+fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -> JsValue {
+    to_js(FlowscaleError::at(code, path, message))
+}
+
+/// Read a property that glue.js is known to have set.
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Glue results carry `error` (a FlowscaleError) when the shape was wrong.
+fn check_glue(result: &JsValue) -> Result<(), JsValue> {
+    let err = get(result, "error");
+    if err.is_undefined() {
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
+
+fn f64s(obj: &JsValue, key: &str) -> Vec<f64> {
+    get(obj, key).unchecked_into::<Float64Array>().to_vec()
+}
+
+fn u8s(obj: &JsValue, key: &str) -> Vec<u8> {
+    get(obj, key).unchecked_into::<js_sys::Uint8Array>().to_vec()
+}
+
+fn u32s(obj: &JsValue, key: &str) -> Vec<u32> {
+    get(obj, key).unchecked_into::<Uint32Array>().to_vec()
+}
+
+fn json<T: DeserializeOwned>(obj: &JsValue, key: &str) -> Result<T, JsValue> {
+    let text = get(obj, key).as_string().unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|e| invalid(ErrorCode::InvalidWorkflow, "", format!("internal decode of {key}: {e}")))
+}
+
+fn size(value: f64, src: u8) -> Option<SizeValue> {
+    let source = match src {
+        1 => SizeSource::Measured,
+        2 => SizeSource::Attribute,
+        3 => SizeSource::Initial,
+        _ => return None,
+    };
+    Some(SizeValue { value, source })
+}
+
+/// Node columns (from glue.js) → inputs for the core.
+fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
+    let ids: Vec<String> = json(cols, "idsJson")?;
+    let parents_json = get(cols, "parentsJson").as_string().unwrap_or_default();
+    let parents: Vec<Option<String>> = if parents_json.is_empty() {
+        Vec::new()
+    } else {
+        json(cols, "parentsJson")?
+    };
+    let type_names: Vec<String> = json(cols, "typeNamesJson")?;
+    let (x, y, w, h) = (f64s(cols, "x"), f64s(cols, "y"), f64s(cols, "w"), f64s(cols, "h"));
+    let (w_src, h_src, flags) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"), u8s(cols, "flags"));
+    let type_idx = u32s(cols, "typeIdx");
+    let n = ids.len();
+    if [x.len(), y.len(), w.len(), h.len(), w_src.len(), h_src.len(), flags.len(), type_idx.len()]
+        .iter()
+        .any(|&l| l != n)
+    {
+        return Err(invalid(ErrorCode::InvalidWorkflow, "nodes", "internal: column lengths differ"));
+    }
+    let mut parents = parents.into_iter();
+    Ok(ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| NodeInput {
+            id,
+            x: x[i],
+            y: y[i],
+            width: size(w[i], w_src[i]),
+            height: size(h[i], h_src[i]),
+            parent_id: parents.next().flatten(),
+            hidden: flags[i] & 1 != 0,
+            selected: flags[i] & 2 != 0,
+            node_type: type_names.get(type_idx[i] as usize).cloned(),
+        })
+        .collect())
+}
+
+fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
+    let ids: Vec<String> = json(cols, "idsJson")?;
+    let sources: Vec<String> = json(cols, "sourcesJson")?;
+    let targets: Vec<String> = json(cols, "targetsJson")?;
+    let flags = u8s(cols, "flags");
+    if sources.len() != ids.len() || targets.len() != ids.len() || flags.len() != ids.len() {
+        return Err(invalid(ErrorCode::InvalidWorkflow, "edges", "internal: column lengths differ"));
+    }
+    Ok(ids
+        .into_iter()
+        .zip(sources)
+        .zip(targets)
+        .zip(flags)
+        .map(|(((id, source), target), f)| EdgeInput {
+            id,
+            source,
+            target,
+            hidden: f & 1 != 0,
+            selected: f & 2 != 0,
+        })
+        .collect())
+}
+
+/// A JS config object (partial, or undefined) → a validated `Config`.
+pub(crate) fn config_from_js(value: &JsValue) -> Result<Config, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Config::default());
+    }
+    // Through JSON text: the config is small, and serde_json sees every key
+    // (so unknown ones are rejected), which walking the object would not.
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| invalid(ErrorCode::InvalidConfig, "", "config must be a plain JSON-like object"))?;
+    Config::from_json(&text).map_err(to_js)
+}
+
+fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(cfg).map_err(|e| invalid(ErrorCode::InvalidConfig, "", e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| invalid(ErrorCode::InvalidConfig, "", "internal: config encoding"))
+}
+
+/// Configuration helpers: `Config.defaults()`, `Config.resolve(partial)`, `Config.fromEnv(env)`.
+#[wasm_bindgen(js_name = Config)]
+pub struct JsConfig;
+
+#[wasm_bindgen(js_class = Config)]
+impl JsConfig {
+    /// The full default configuration.
+    pub fn defaults() -> Result<JsValue, JsValue> {
+        init_once();
+        config_to_js(&Config::default())
+    }
+
+    /// A partial configuration completed with defaults and validated.
+    pub fn resolve(partial: JsValue) -> Result<JsValue, JsValue> {
+        init_once();
+        config_to_js(&config_from_js(&partial)?)
+    }
+
+    /// A configuration from environment variables (`process.env` or a plain
+    /// object of strings), by the names in DESIGN.md.
+    #[wasm_bindgen(js_name = fromEnv)]
+    pub fn from_env(env: JsValue) -> Result<JsValue, JsValue> {
+        init_once();
+        if !env.is_object() {
+            return Err(invalid(ErrorCode::InvalidConfig, "env", "expected an object of strings"));
+        }
+        let entries = js_sys::Object::entries(env.unchecked_ref());
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for entry in entries.iter() {
+            let pair: Array = entry.unchecked_into();
+            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                vars.push((k, v));
+            }
+        }
+        let cfg = Config::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_js)?;
+        config_to_js(&cfg)
+    }
+}
+
+/// The per-frame core: culling, level of detail and the mounted window.
+#[wasm_bindgen(js_name = WorkflowOptimizer)]
+pub struct JsWorkflowOptimizer {
+    core: WorkflowOptimizer,
+    /// Node id strings by slot (the caller's own strings), so frames name
+    /// nodes without decoding text.
+    ids: Array,
+    edge_ids: Array,
+    /// Where `makeFrame` finds the frame's buffers (see glue.js).
+    header: Box<[u32; 15]>,
+    /// Where `readView` writes viewport and size.
+    view: Box<[f64; 5]>,
+}
+
+#[wasm_bindgen(js_class = WorkflowOptimizer)]
+impl JsWorkflowOptimizer {
+    /// `new WorkflowOptimizer(config?)` with a partial `Config`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<JsWorkflowOptimizer, JsValue> {
+        init_once();
+        let cfg = config_from_js(&config)?;
+        Ok(JsWorkflowOptimizer {
+            core: WorkflowOptimizer::new(cfg).map_err(to_js)?,
+            ids: Array::new(),
+            edge_ids: Array::new(),
+            header: Box::new([0; 15]),
+            view: Box::new([0.0; 5]),
+        })
+    }
+
+    /// Replace the workflow with `{ nodes, edges }` (React Flow shapes). On
+    /// error the previous workflow stays.
+    #[wasm_bindgen(js_name = setWorkflow)]
+    pub fn set_workflow(&mut self, workflow: JsValue) -> Result<(), JsValue> {
+        let cols = extract_workflow(&workflow);
+        check_glue(&cols)?;
+        let node_cols = get(&cols, "nodes");
+        let edge_cols = get(&cols, "edges");
+        let nodes = decode_nodes(&node_cols)?;
+        let edges = decode_edges(&edge_cols)?;
+        self.core.set_workflow(nodes, edges).map_err(to_js)?;
+        self.ids = get(&node_cols, "ids").unchecked_into();
+        self.edge_ids = get(&edge_cols, "ids").unchecked_into();
+        Ok(())
+    }
+
+    /// Apply React Flow `NodeChange[]` (position, dimensions, select, remove,
+    /// add, replace), all or nothing.
+    #[wasm_bindgen(js_name = applyNodeChanges)]
+    pub fn apply_node_changes(&mut self, changes: JsValue) -> Result<(), JsValue> {
+        let cols = extract_node_changes(&changes);
+        check_glue(&cols)?;
+        let kinds = u8s(&cols, "kinds");
+        let bits = u8s(&cols, "bits");
+        let nums = f64s(&cols, "nums");
+        let ids: Vec<Option<String>> = json(&cols, "idsJson")?;
+        let mut items = decode_nodes(&get(&cols, "items"))?.into_iter();
+        let mut out = Vec::with_capacity(kinds.len());
+        let mut ids = ids.into_iter();
+        for (i, &kind) in kinds.iter().enumerate() {
+            let id = ids.next().flatten().unwrap_or_default();
+            let b = bits.get(i).copied().unwrap_or(0);
+            let pair = (nums.get(2 * i).copied().unwrap_or(0.0), nums.get(2 * i + 1).copied().unwrap_or(0.0));
+            let change = match kind {
+                0 => NodeChange::Position {
+                    id,
+                    position: (b & 1 != 0).then_some(pair),
+                    dragging: (b & 2 != 0).then_some(b & 4 != 0),
+                },
+                1 => NodeChange::Dimensions {
+                    id,
+                    dimensions: (b & 1 != 0).then_some(pair),
+                },
+                2 => NodeChange::Select {
+                    id,
+                    selected: b & 8 != 0,
+                },
+                3 => NodeChange::Remove { id },
+                4 | 5 => {
+                    let Some(item) = items.next() else {
+                        return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: missing item"));
+                    };
+                    if kind == 4 {
+                        NodeChange::Add { item }
+                    } else {
+                        NodeChange::Replace { id, item }
+                    }
+                }
+                _ => return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: unknown kind")),
+            };
+            out.push(change);
+        }
+        let structural: Vec<String> = out
+            .iter()
+            .filter_map(|c| match c {
+                NodeChange::Add { item } => Some(item.id.clone()),
+                NodeChange::Remove { id } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let slots_before: Vec<Option<u32>> = structural.iter().map(|id| self.core.index_of(id)).collect();
+        self.core.apply_node_changes(out).map_err(to_js)?;
+        // Mirror slot ↔ id in the JS id table for slots that were freed or filled.
+        for (id, before) in structural.iter().zip(slots_before) {
+            if let Some(s) = before {
+                self.sync_id(s);
+            }
+            if let Some(s) = self.core.index_of(id) {
+                self.sync_id(s);
+            }
+        }
+        Ok(())
+    }
+
+    fn sync_id(&self, slot: u32) {
+        let v = match self.core.id_of(slot) {
+            Some(id) => JsValue::from_str(id),
+            None => JsValue::UNDEFINED,
+        };
+        self.ids.set(slot, v);
+    }
+
+    /// Apply React Flow `EdgeChange[]` (add, remove, replace, select), all or nothing.
+    #[wasm_bindgen(js_name = applyEdgeChanges)]
+    pub fn apply_edge_changes(&mut self, changes: JsValue) -> Result<(), JsValue> {
+        let cols = extract_edge_changes(&changes);
+        check_glue(&cols)?;
+        let kinds = u8s(&cols, "kinds");
+        let bits = u8s(&cols, "bits");
+        let ids: Vec<Option<String>> = json(&cols, "idsJson")?;
+        let mut items = decode_edges(&get(&cols, "items"))?.into_iter();
+        let mut out = Vec::with_capacity(kinds.len());
+        let mut touched = Vec::new();
+        for (i, (&kind, id)) in kinds.iter().zip(ids).enumerate() {
+            let id = id.unwrap_or_default();
+            let change = match kind {
+                0 | 2 => {
+                    let Some(item) = items.next() else {
+                        return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: missing item"));
+                    };
+                    touched.push(item.id.clone());
+                    if kind == 0 {
+                        EdgeChange::Add { item }
+                    } else {
+                        EdgeChange::Replace { id, item }
+                    }
+                }
+                1 => {
+                    touched.push(id.clone());
+                    EdgeChange::Remove { id }
+                }
+                3 => EdgeChange::Select {
+                    id,
+                    selected: bits.get(i).is_some_and(|b| b & 1 != 0),
+                },
+                _ => return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: unknown kind")),
+            };
+            out.push(change);
+        }
+        let wf = self.core.workflow();
+        let before: Vec<Option<u32>> = touched.iter().map(|id| wf.edge_index_of(id)).collect();
+        self.core.apply_edge_changes(out).map_err(to_js)?;
+        let wf = self.core.workflow();
+        for (id, b) in touched.iter().zip(before) {
+            for e in [b, wf.edge_index_of(id)].into_iter().flatten() {
+                let v = wf.edge_id(e).map_or(JsValue::UNDEFINED, JsValue::from_str);
+                self.edge_ids.set(e, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Set the `position` (parent-relative, as React Flow's) of nodes by index:
+    /// `xy` holds x0, y0, x1, y1, … All or nothing.
+    #[wasm_bindgen(js_name = updatePositions)]
+    pub fn update_positions(&mut self, indices: JsValue, xy: JsValue) -> Result<(), JsValue> {
+        let Some(indices) = indices.dyn_ref::<Uint32Array>() else {
+            return Err(invalid(ErrorCode::InvalidWorkflow, "indices", "expected a Uint32Array"));
+        };
+        let Some(xy) = xy.dyn_ref::<js_sys::Float32Array>() else {
+            return Err(invalid(ErrorCode::InvalidWorkflow, "xy", "expected a Float32Array"));
+        };
+        self.core
+            .update_positions(&indices.to_vec(), &xy.to_vec())
+            .map_err(to_js)
+    }
+
+    /// Cull, choose levels of detail and update the mounted window for the
+    /// React Flow `viewport` and the pane `size` (`{ width, height }`).
+    pub fn frame(&mut self, viewport: JsValue, size: JsValue) -> Result<JsValue, JsValue> {
+        let started = now();
+        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32);
+        if !bad.is_empty() {
+            return Err(invalid(
+                ErrorCode::InvalidViewport,
+                &bad,
+                "expected a number here (viewport {x, y, zoom}, size {width, height})",
+            ));
+        }
+        let [x, y, zoom, width, height] = *self.view;
+        let f = self
+            .core
+            .frame(Viewport { x, y, zoom }, Screen { width, height })
+            .map_err(to_js)?;
+        let ptr = |v: &[u32]| v.as_ptr() as u32;
+        *self.header = [
+            ptr(&f.in_view),
+            f.in_view.len() as u32,
+            f.lod.as_ptr() as u32,
+            ptr(&f.visible),
+            f.visible.len() as u32,
+            ptr(&f.entered),
+            f.entered.len() as u32,
+            ptr(&f.left),
+            f.left.len() as u32,
+            ptr(&f.edges),
+            f.edges.len() as u32,
+            f.stats.total,
+            f.stats.lod_counts[0],
+            f.stats.lod_counts[1],
+            f.stats.lod_counts[2],
+        ];
+        let gone = if f.left_ids.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&f.left_ids).unwrap_or_default()
+        };
+        Ok(make_frame(&self.ids, &self.edge_ids, self.header.as_ptr() as u32, started, &gone))
+    }
+
+    /// The id of the node at `index`, or undefined.
+    #[wasm_bindgen(js_name = idOf)]
+    pub fn id_of(&self, index: u32) -> Option<String> {
+        self.core.id_of(index).map(str::to_string)
+    }
+
+    /// The index of the node with `id`, or undefined.
+    #[wasm_bindgen(js_name = indexOf)]
+    pub fn index_of(&self, id: JsValue) -> Option<u32> {
+        id.as_string().and_then(|s| self.core.index_of(&s))
+    }
+
+    #[wasm_bindgen(getter, js_name = nodeCount)]
+    pub fn node_count(&self) -> u32 {
+        self.core.workflow().node_count() as u32
+    }
+
+    #[wasm_bindgen(getter, js_name = edgeCount)]
+    pub fn edge_count(&self) -> u32 {
+        self.core.workflow().edge_count() as u32
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> Result<JsValue, JsValue> {
+        config_to_js(self.core.config())
+    }
+}
