@@ -130,15 +130,30 @@ impl Default for WorkflowConfig {
 
 /// Environment variable → config key, as documented in DESIGN.md.
 pub const ENV_VARS: &[(&str, &str)] = &[
-    ("PERFORMANCE_MONITORING_INTERVAL", "monitoringIntervalSeconds"),
-    ("PERFORMANCE_ALERT_THRESHOLDS_CPU", "alertThresholds.cpuPercent"),
-    ("PERFORMANCE_ALERT_THRESHOLDS_MEMORY", "alertThresholds.memoryMb"),
+    (
+        "PERFORMANCE_MONITORING_INTERVAL",
+        "monitoringIntervalSeconds",
+    ),
+    (
+        "PERFORMANCE_ALERT_THRESHOLDS_CPU",
+        "alertThresholds.cpuPercent",
+    ),
+    (
+        "PERFORMANCE_ALERT_THRESHOLDS_MEMORY",
+        "alertThresholds.memoryMb",
+    ),
     ("CACHE_MEMORY_MAX_SIZE", "cache.memoryMaxEntries"),
     ("CACHE_DISK_MAX_SIZE_MB", "cache.diskMaxMb"),
     ("CACHE_DEFAULT_TTL_SECONDS", "cache.defaultTtlSeconds"),
-    ("RENDERING_VIRTUAL_SCROLLING_ENABLED", "rendering.virtualScrolling"),
+    (
+        "RENDERING_VIRTUAL_SCROLLING_ENABLED",
+        "rendering.virtualScrolling",
+    ),
     ("RENDERING_LOD_THRESHOLD_LOW", "rendering.lodThresholdLow"),
-    ("RENDERING_LOD_THRESHOLD_MEDIUM", "rendering.lodThresholdMedium"),
+    (
+        "RENDERING_LOD_THRESHOLD_MEDIUM",
+        "rendering.lodThresholdMedium",
+    ),
     ("RENDERING_MAX_VISIBLE_NODES", "rendering.maxVisibleNodes"),
 ];
 
@@ -243,9 +258,21 @@ impl Config {
             "monitoringIntervalSeconds",
             "a number of seconds in (0, 3600]",
         )?;
-        check(pct(a.cpu_percent), "alertThresholds.cpuPercent", "a percentage in [0, 100]")?;
-        check(pos(a.memory_mb), "alertThresholds.memoryMb", "a positive number")?;
-        check(pos(a.operation_ms), "alertThresholds.operationMs", "a positive number")?;
+        check(
+            pct(a.cpu_percent),
+            "alertThresholds.cpuPercent",
+            "a percentage in [0, 100]",
+        )?;
+        check(
+            pos(a.memory_mb),
+            "alertThresholds.memoryMb",
+            "a positive number",
+        )?;
+        check(
+            pos(a.operation_ms),
+            "alertThresholds.operationMs",
+            "a positive number",
+        )?;
         check(
             pct(a.error_rate_percent),
             "alertThresholds.errorRatePercent",
@@ -256,17 +283,41 @@ impl Config {
             "alertThresholds.cacheHitRateMinPercent",
             "a percentage in [0, 100]",
         )?;
-        check(self.cache.memory_max_entries >= 1, "cache.memoryMaxEntries", "at least 1")?;
-        check(pos(self.cache.disk_max_mb), "cache.diskMaxMb", "a positive number")?;
-        check(pos(self.cache.default_ttl_seconds), "cache.defaultTtlSeconds", "a positive number")?;
-        check(non_neg(r.lod_threshold_low), "rendering.lodThresholdLow", "a finite number ≥ 0")?;
+        check(
+            self.cache.memory_max_entries >= 1,
+            "cache.memoryMaxEntries",
+            "at least 1",
+        )?;
+        check(
+            pos(self.cache.disk_max_mb),
+            "cache.diskMaxMb",
+            "a positive number",
+        )?;
+        check(
+            pos(self.cache.default_ttl_seconds),
+            "cache.defaultTtlSeconds",
+            "a positive number",
+        )?;
+        check(
+            non_neg(r.lod_threshold_low),
+            "rendering.lodThresholdLow",
+            "a finite number ≥ 0",
+        )?;
         check(
             r.lod_threshold_medium.is_finite() && r.lod_threshold_medium >= r.lod_threshold_low,
             "rendering.lodThresholdMedium",
             "a finite number ≥ rendering.lodThresholdLow",
         )?;
-        check(non_neg(r.overscan_px), "rendering.overscanPx", "a finite number ≥ 0")?;
-        check(non_neg(r.hysteresis_px), "rendering.hysteresisPx", "a finite number ≥ 0")?;
+        check(
+            non_neg(r.overscan_px),
+            "rendering.overscanPx",
+            "a finite number ≥ 0",
+        )?;
+        check(
+            non_neg(r.hysteresis_px),
+            "rendering.hysteresisPx",
+            "a finite number ≥ 0",
+        )?;
         check(
             r.lod_hysteresis.is_finite() && (0.0..1.0).contains(&r.lod_hysteresis),
             "rendering.lodHysteresis",
@@ -277,7 +328,11 @@ impl Config {
             "workflow.maxNodes",
             "between 1 and 4294967294",
         )?;
-        check(w.max_edges < u32::MAX, "workflow.maxEdges", "at most 4294967294")?;
+        check(
+            w.max_edges < u32::MAX,
+            "workflow.maxEdges",
+            "at most 4294967294",
+        )?;
         check(
             non_neg(w.default_node_width) && w.default_node_width <= MAX_COORD,
             "workflow.defaultNodeWidth",
@@ -421,6 +476,9 @@ mod tests {
         let e = Config::from_env([("CACHE_MEMORY_MAX_SIZE", "-5")]).unwrap_err();
         assert_eq!(e.path.as_deref(), Some("CACHE_MEMORY_MAX_SIZE"));
         let e = Config::from_env([("RENDERING_VIRTUAL_SCROLLING_ENABLED", "yes")]).unwrap_err();
-        assert_eq!(e.path.as_deref(), Some("RENDERING_VIRTUAL_SCROLLING_ENABLED"));
+        assert_eq!(
+            e.path.as_deref(),
+            Some("RENDERING_VIRTUAL_SCROLLING_ENABLED")
+        );
     }
 }

@@ -35,7 +35,11 @@ impl LodPolicy {
     #[inline]
     pub fn level(&self, zoom: f64, size: f64, median: f64, mounted: bool) -> u8 {
         let scale = zoom * size / median;
-        let low = if mounted { self.low * (1.0 - self.hysteresis) } else { self.low };
+        let low = if mounted {
+            self.low * (1.0 - self.hysteresis)
+        } else {
+            self.low
+        };
         if scale < low {
             LOW
         } else if scale < self.medium {

@@ -116,7 +116,9 @@ impl WorkflowOptimizer {
 
     /// Apply React Flow node changes, all or nothing.
     pub fn apply_node_changes(&mut self, changes: Vec<NodeChange>) -> Result<()> {
-        let fx = self.wf.apply_node_changes(changes, self.config.workflow.max_nodes)?;
+        let fx = self
+            .wf
+            .apply_node_changes(changes, self.config.workflow.max_nodes)?;
         self.window.ensure_slots(self.wf.slot_count());
         for (slot, id) in fx.removed.iter() {
             self.window.forget(*slot, id.clone());
@@ -131,7 +133,9 @@ impl WorkflowOptimizer {
 
     /// Apply React Flow edge changes, all or nothing.
     pub fn apply_edge_changes(&mut self, changes: Vec<EdgeChange>) -> Result<()> {
-        let fx = self.wf.apply_edge_changes(changes, self.config.workflow.max_edges)?;
+        let fx = self
+            .wf
+            .apply_edge_changes(changes, self.config.workflow.max_edges)?;
         let mut edges = fx.edges_removed;
         edges.extend(fx.edges_touched);
         self.sync_index(&[], &mut edges);
@@ -172,7 +176,8 @@ impl WorkflowOptimizer {
         }
         let mut moved = Vec::with_capacity(indices.len());
         for (&i, p) in indices.iter().zip(xy.chunks_exact(2)) {
-            self.wf.set_position(i, p[0] as f64, p[1] as f64, &mut moved);
+            self.wf
+                .set_position(i, p[0] as f64, p[1] as f64, &mut moved);
         }
         self.sync_index(&moved, &mut Vec::new());
         Ok(())
@@ -237,7 +242,10 @@ impl WorkflowOptimizer {
         self.window.ensure_slots(self.wf.slot_count());
 
         // One query on the overscanned view serves both culling and mounting.
-        self.index.query_nodes(if virtual_scrolling { &outer } else { &view }, &mut self.scratch);
+        self.index.query_nodes(
+            if virtual_scrolling { &outer } else { &view },
+            &mut self.scratch,
+        );
         let key = |rect: &Rect, member: bool| {
             let dx = rect.x + rect.width / 2.0 - center.0;
             let dy = rect.y + rect.height / 2.0 - center.1;
@@ -246,7 +254,9 @@ impl WorkflowOptimizer {
         for &i in &self.scratch {
             let rect = self.wf.rect(i);
             let member = self.window.is_member(i);
-            let level = self.lod.level(vp.zoom, self.wf.node_size(i), self.median, member);
+            let level = self
+                .lod
+                .level(vp.zoom, self.wf.node_size(i), self.median, member);
             if overlaps(&view, &rect) {
                 f.in_view.push(i);
                 f.lod.push(level);
@@ -254,7 +264,11 @@ impl WorkflowOptimizer {
             if virtual_scrolling {
                 self.window.set(i, SEEN, true);
                 if level <= MEDIUM || self.wf.is_dragging(i) {
-                    let k = if self.wf.is_dragging(i) { f64::NEG_INFINITY } else { key(&rect, member) };
+                    let k = if self.wf.is_dragging(i) {
+                        f64::NEG_INFINITY
+                    } else {
+                        key(&rect, member)
+                    };
                     self.candidates.push((k, i));
                 }
             }
@@ -270,7 +284,9 @@ impl WorkflowOptimizer {
                     continue;
                 }
                 let rect = self.wf.rect(m);
-                let level = self.lod.level(vp.zoom, self.wf.node_size(m), self.median, true);
+                let level = self
+                    .lod
+                    .level(vp.zoom, self.wf.node_size(m), self.median, true);
                 if level <= MEDIUM && overlaps(&keep, &rect) {
                     self.candidates.push((key(&rect, true), m));
                 }
@@ -280,18 +296,24 @@ impl WorkflowOptimizer {
             }
             if self.candidates.len() > cap {
                 if cap > 0 {
-                    self.candidates.select_nth_unstable_by(cap - 1, |a, b| a.0.total_cmp(&b.0));
+                    self.candidates
+                        .select_nth_unstable_by(cap - 1, |a, b| a.0.total_cmp(&b.0));
                 }
                 self.candidates.truncate(cap);
             }
         } else {
             // Virtual scrolling off: every shown node is mounted, as plain React Flow.
-            self.candidates
-                .extend(self.wf.live_slots().filter(|&i| self.wf.is_shown(i)).map(|i| (0.0, i)));
+            self.candidates.extend(
+                self.wf
+                    .live_slots()
+                    .filter(|&i| self.wf.is_shown(i))
+                    .map(|i| (0.0, i)),
+            );
         }
         self.chosen.clear();
         self.chosen.extend(self.candidates.iter().map(|c| c.1));
-        self.window.commit(&self.chosen, &mut f.entered, &mut f.left);
+        self.window
+            .commit(&self.chosen, &mut f.entered, &mut f.left);
         self.window.take_gone(&mut f.left_ids);
         f.visible.clear();
         f.visible.extend_from_slice(self.window.members());
@@ -352,21 +374,43 @@ fn grow(r: &Rect, m: f64) -> Rect {
 
 /// The world rectangle on screen, computed as React Flow's `getNodesInside` does.
 pub fn view_rect(vp: Viewport, screen: Screen) -> Result<Rect> {
-    let bad = |path: &str, msg: String| Err(FlowscaleError::at(ErrorCode::InvalidViewport, path, msg));
+    let bad =
+        |path: &str, msg: String| Err(FlowscaleError::at(ErrorCode::InvalidViewport, path, msg));
     if !vp.x.is_finite() {
-        return bad("viewport.x", format!("pan must be a finite number, got {}", vp.x));
+        return bad(
+            "viewport.x",
+            format!("pan must be a finite number, got {}", vp.x),
+        );
     }
     if !vp.y.is_finite() {
-        return bad("viewport.y", format!("pan must be a finite number, got {}", vp.y));
+        return bad(
+            "viewport.y",
+            format!("pan must be a finite number, got {}", vp.y),
+        );
     }
     if !(vp.zoom.is_finite() && vp.zoom > 0.0) {
-        return bad("viewport.zoom", format!("zoom must be a finite number above 0, got {}", vp.zoom));
+        return bad(
+            "viewport.zoom",
+            format!("zoom must be a finite number above 0, got {}", vp.zoom),
+        );
     }
     if !(screen.width.is_finite() && screen.width > 0.0) {
-        return bad("size.width", format!("width must be a finite number above 0, got {}", screen.width));
+        return bad(
+            "size.width",
+            format!(
+                "width must be a finite number above 0, got {}",
+                screen.width
+            ),
+        );
     }
     if !(screen.height.is_finite() && screen.height > 0.0) {
-        return bad("size.height", format!("height must be a finite number above 0, got {}", screen.height));
+        return bad(
+            "size.height",
+            format!(
+                "height must be a finite number above 0, got {}",
+                screen.height
+            ),
+        );
     }
     let r = Rect {
         x: (0.0 - vp.x) / vp.zoom,
@@ -375,7 +419,10 @@ pub fn view_rect(vp: Viewport, screen: Screen) -> Result<Rect> {
         height: screen.height / vp.zoom,
     };
     if !(r.x.is_finite() && r.y.is_finite() && r.x2().is_finite() && r.y2().is_finite()) {
-        return bad("viewport.zoom", format!("zoom {} is too small for this pan and size", vp.zoom));
+        return bad(
+            "viewport.zoom",
+            format!("zoom {} is too small for this pan and size", vp.zoom),
+        );
     }
     Ok(r)
 }

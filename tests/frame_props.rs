@@ -152,7 +152,10 @@ enum Op {
 }
 
 fn coord() -> impl Strategy<Value = f64> {
-    prop_oneof![(-3000.0..3000.0f64), (-3000i32..3000).prop_map(|v| v as f64)]
+    prop_oneof![
+        (-3000.0..3000.0f64),
+        (-3000i32..3000).prop_map(|v| v as f64)
+    ]
 }
 
 fn size() -> impl Strategy<Value = f64> {
@@ -190,7 +193,17 @@ fn workflow() -> impl Strategy<Value = Oracle> {
     (0usize..120)
         .prop_flat_map(|n| {
             (
-                proptest::collection::vec((coord(), coord(), size(), size(), any::<u8>(), any::<usize>()), n),
+                proptest::collection::vec(
+                    (
+                        coord(),
+                        coord(),
+                        size(),
+                        size(),
+                        any::<u8>(),
+                        any::<usize>(),
+                    ),
+                    n,
+                ),
                 proptest::collection::vec((any::<usize>(), any::<usize>()), 0..(n * 2 + 1)),
             )
         })
@@ -220,8 +233,13 @@ fn workflow() -> impl Strategy<Value = Oracle> {
             }
             if !order.is_empty() {
                 for (k, (a, b)) in edges.into_iter().enumerate() {
-                    o.edges
-                        .insert(format!("e{k}"), (order[a % order.len()].clone(), order[b % order.len()].clone()));
+                    o.edges.insert(
+                        format!("e{k}"),
+                        (
+                            order[a % order.len()].clone(),
+                            order[b % order.len()].clone(),
+                        ),
+                    );
                 }
             }
             o
@@ -240,7 +258,11 @@ fn load(o: &Oracle, cfg: Config) -> WorkflowOptimizer {
     let mut ids: Vec<&String> = o.nodes.keys().collect();
     ids.reverse();
     let nodes = ids.iter().map(|id| o.input(id)).collect();
-    let edges = o.edges.iter().map(|(id, (s, t))| EdgeInput::new(id.clone(), s.clone(), t.clone())).collect();
+    let edges = o
+        .edges
+        .iter()
+        .map(|(id, (s, t))| EdgeInput::new(id.clone(), s.clone(), t.clone()))
+        .collect();
     opt.set_workflow(nodes, edges).unwrap();
     opt
 }
@@ -272,18 +294,33 @@ fn frame(opt: &mut WorkflowOptimizer, vp: Viewport, s: Screen) -> Snapshot {
     let mut left: Vec<String> = f.left.iter().map(id).collect();
     left.extend(f.left_ids.iter().cloned());
     Snapshot {
-        in_view: f.in_view.iter().map(id).zip(f.lod.iter().copied()).collect(),
+        in_view: f
+            .in_view
+            .iter()
+            .map(id)
+            .zip(f.lod.iter().copied())
+            .collect(),
         visible: f.visible.iter().map(id).collect(),
         entered: f.entered.iter().map(id).collect(),
         left,
-        edges: f.edges.iter().map(|e| wf.edge_id(*e).unwrap().to_string()).collect(),
+        edges: f
+            .edges
+            .iter()
+            .map(|e| wf.edge_id(*e).unwrap().to_string())
+            .collect(),
         total: f.stats.total,
         lod_counts: f.stats.lod_counts,
     }
 }
 
 /// Check one frame against the oracle and the window invariants; returns the mounted ids.
-fn check(opt: &mut WorkflowOptimizer, o: &Oracle, vp: Viewport, s: Screen, before: &BTreeSet<String>) -> BTreeSet<String> {
+fn check(
+    opt: &mut WorkflowOptimizer,
+    o: &Oracle,
+    vp: Viewport,
+    s: Screen,
+    before: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let cap = opt.config().rendering.max_visible_nodes as usize;
     let view = view_rect(vp, s).unwrap();
     let snap = frame(opt, vp, s);
@@ -291,20 +328,32 @@ fn check(opt: &mut WorkflowOptimizer, o: &Oracle, vp: Viewport, s: Screen, befor
     assert_eq!(in_view.len(), snap.in_view.len(), "inView has duplicates");
     assert_eq!(in_view, o.in_view(&view), "inView differs from brute force");
     let visible: BTreeSet<String> = snap.visible.iter().cloned().collect();
-    assert_eq!(visible.len(), snap.visible.len(), "visibleIds has duplicates");
+    assert_eq!(
+        visible.len(),
+        snap.visible.len(),
+        "visibleIds has duplicates"
+    );
     assert!(visible.len() <= cap, "window over the cap");
     // In view: mounted exactly when high or medium.
     for (id, lod) in &snap.in_view {
-        assert_eq!(*lod <= 1, visible.contains(id), "lod {lod} vs mounted for {id}");
+        assert_eq!(
+            *lod <= 1,
+            visible.contains(id),
+            "lod {lod} vs mounted for {id}"
+        );
     }
     // Mounted nodes are shown and near the view.
-    let keep = (opt.config().rendering.overscan_px + opt.config().rendering.hysteresis_px) / vp.zoom;
+    let keep =
+        (opt.config().rendering.overscan_px + opt.config().rendering.hysteresis_px) / vp.zoom;
     for id in &visible {
         let n = &o.nodes[id];
         assert!(!n.hidden, "hidden node {id} mounted");
         let r = o.abs(id);
         assert!(
-            r.x <= view.x2() + keep && r.x2() >= view.x - keep && r.y <= view.y2() + keep && r.y2() >= view.y - keep,
+            r.x <= view.x2() + keep
+                && r.x2() >= view.x - keep
+                && r.y <= view.y2() + keep
+                && r.y2() >= view.y - keep,
             "{id} mounted far from the view"
         );
     }
@@ -315,7 +364,11 @@ fn check(opt: &mut WorkflowOptimizer, o: &Oracle, vp: Viewport, s: Screen, befor
     let expect_left: BTreeSet<String> = before.difference(&visible).cloned().collect();
     assert_eq!(entered, expect_entered, "entered");
     assert_eq!(left, expect_left, "left");
-    assert_eq!(snap.edges.iter().cloned().collect::<BTreeSet<_>>(), o.edges_in_view(&view), "visible edges");
+    assert_eq!(
+        snap.edges.iter().cloned().collect::<BTreeSet<_>>(),
+        o.edges_in_view(&view),
+        "visible edges"
+    );
     assert_eq!(snap.total as usize, o.nodes.len());
     assert_eq!(snap.lod_counts.iter().sum::<u32>() as usize, in_view.len());
     visible
@@ -441,17 +494,52 @@ proptest! {
 fn bad_viewports_are_rejected_and_change_nothing() {
     let o = Oracle::default();
     let mut opt = load(&o, Config::default());
-    let s = Screen { width: 800.0, height: 600.0 };
-    let v = Viewport { x: 0.0, y: 0.0, zoom: 1.0 };
+    let s = Screen {
+        width: 800.0,
+        height: 600.0,
+    };
+    let v = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
     let cases = [
         (Viewport { x: f64::NAN, ..v }, s, "viewport.x"),
-        (Viewport { y: f64::INFINITY, ..v }, s, "viewport.y"),
+        (
+            Viewport {
+                y: f64::INFINITY,
+                ..v
+            },
+            s,
+            "viewport.y",
+        ),
         (Viewport { zoom: 0.0, ..v }, s, "viewport.zoom"),
         (Viewport { zoom: -1.0, ..v }, s, "viewport.zoom"),
-        (Viewport { zoom: f64::NAN, ..v }, s, "viewport.zoom"),
+        (
+            Viewport {
+                zoom: f64::NAN,
+                ..v
+            },
+            s,
+            "viewport.zoom",
+        ),
         (Viewport { zoom: 1e-320, ..v }, s, "viewport.zoom"),
-        (v, Screen { width: 0.0, height: 600.0 }, "size.width"),
-        (v, Screen { width: 800.0, height: -1.0 }, "size.height"),
+        (
+            v,
+            Screen {
+                width: 0.0,
+                height: 600.0,
+            },
+            "size.width",
+        ),
+        (
+            v,
+            Screen {
+                width: 800.0,
+                height: -1.0,
+            },
+            "size.height",
+        ),
     ];
     for (v, s, path) in cases {
         let e = opt.frame(v, s).unwrap_err();
@@ -463,12 +551,29 @@ fn bad_viewports_are_rejected_and_change_nothing() {
 #[test]
 fn a_rejected_workflow_keeps_the_previous_one() {
     let mut o = Oracle::default();
-    o.nodes.insert("a".into(), RefNode { x: 10.0, y: 10.0, w: 50.0, h: 50.0, parent: None, hidden: false });
+    o.nodes.insert(
+        "a".into(),
+        RefNode {
+            x: 10.0,
+            y: 10.0,
+            w: 50.0,
+            h: 50.0,
+            parent: None,
+            hidden: false,
+        },
+    );
     let mut opt = load(&o, Config::default());
     let bad = vec![NodeInput::new("x", f64::NAN, 0.0)];
     assert!(opt.set_workflow(bad, vec![]).is_err());
-    let v = Viewport { x: 0.0, y: 0.0, zoom: 1.0 };
-    let s = Screen { width: 800.0, height: 600.0 };
+    let v = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
+    let s = Screen {
+        width: 800.0,
+        height: 600.0,
+    };
     let snap = frame(&mut opt, v, s);
     assert_eq!(snap.visible, vec!["a".to_string()]);
     assert_eq!(opt.index_of("a"), Some(0));
@@ -477,14 +582,41 @@ fn a_rejected_workflow_keeps_the_previous_one() {
 #[test]
 fn dragged_nodes_stay_mounted_off_screen() {
     let mut o = Oracle::default();
-    o.nodes.insert("a".into(), RefNode { x: 10.0, y: 10.0, w: 50.0, h: 50.0, parent: None, hidden: false });
+    o.nodes.insert(
+        "a".into(),
+        RefNode {
+            x: 10.0,
+            y: 10.0,
+            w: 50.0,
+            h: 50.0,
+            parent: None,
+            hidden: false,
+        },
+    );
     let mut opt = load(&o, Config::default());
-    let v = Viewport { x: 0.0, y: 0.0, zoom: 1.0 };
-    let s = Screen { width: 800.0, height: 600.0 };
+    let v = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
+    let s = Screen {
+        width: 800.0,
+        height: 600.0,
+    };
     frame(&mut opt, v, s);
-    opt.apply_node_changes(vec![NodeChange::Position { id: "a".into(), position: Some((5000.0, 0.0)), dragging: Some(true) }]).unwrap();
+    opt.apply_node_changes(vec![NodeChange::Position {
+        id: "a".into(),
+        position: Some((5000.0, 0.0)),
+        dragging: Some(true),
+    }])
+    .unwrap();
     assert_eq!(frame(&mut opt, v, s).visible, vec!["a".to_string()]);
-    opt.apply_node_changes(vec![NodeChange::Position { id: "a".into(), position: None, dragging: Some(false) }]).unwrap();
+    opt.apply_node_changes(vec![NodeChange::Position {
+        id: "a".into(),
+        position: None,
+        dragging: Some(false),
+    }])
+    .unwrap();
     let snap = frame(&mut opt, v, s);
     assert!(snap.visible.is_empty());
     assert_eq!(snap.left, vec!["a".to_string()]);
@@ -493,20 +625,55 @@ fn dragged_nodes_stay_mounted_off_screen() {
 #[test]
 fn removed_and_replaced_workflows_report_left_ids() {
     let mut o = Oracle::default();
-    o.nodes.insert("a".into(), RefNode { x: 10.0, y: 10.0, w: 50.0, h: 50.0, parent: None, hidden: false });
-    o.nodes.insert("b".into(), RefNode { x: 100.0, y: 10.0, w: 50.0, h: 50.0, parent: None, hidden: false });
+    o.nodes.insert(
+        "a".into(),
+        RefNode {
+            x: 10.0,
+            y: 10.0,
+            w: 50.0,
+            h: 50.0,
+            parent: None,
+            hidden: false,
+        },
+    );
+    o.nodes.insert(
+        "b".into(),
+        RefNode {
+            x: 100.0,
+            y: 10.0,
+            w: 50.0,
+            h: 50.0,
+            parent: None,
+            hidden: false,
+        },
+    );
     let mut opt = load(&o, Config::default());
-    let v = Viewport { x: 0.0, y: 0.0, zoom: 1.0 };
-    let s = Screen { width: 800.0, height: 600.0 };
+    let v = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
+    let s = Screen {
+        width: 800.0,
+        height: 600.0,
+    };
     assert_eq!(frame(&mut opt, v, s).entered.len(), 2);
-    opt.apply_node_changes(vec![NodeChange::Remove { id: "a".into() }]).unwrap();
+    opt.apply_node_changes(vec![NodeChange::Remove { id: "a".into() }])
+        .unwrap();
     // The freed slot is reused at once: the old id must still leave.
-    opt.apply_node_changes(vec![NodeChange::Add { item: NodeInput::new("c", 20.0, 20.0).sized(50.0, 50.0) }]).unwrap();
+    opt.apply_node_changes(vec![NodeChange::Add {
+        item: NodeInput::new("c", 20.0, 20.0).sized(50.0, 50.0),
+    }])
+    .unwrap();
     let snap = frame(&mut opt, v, s);
     assert_eq!(snap.left, vec!["a".to_string()]);
     assert_eq!(snap.entered, vec!["c".to_string()]);
-    opt.set_workflow(vec![NodeInput::new("z", 0.0, 0.0)], vec![]).unwrap();
+    opt.set_workflow(vec![NodeInput::new("z", 0.0, 0.0)], vec![])
+        .unwrap();
     let snap = frame(&mut opt, v, s);
-    assert_eq!(snap.left.iter().cloned().collect::<BTreeSet<_>>(), ["b".to_string(), "c".to_string()].into());
+    assert_eq!(
+        snap.left.iter().cloned().collect::<BTreeSet<_>>(),
+        ["b".to_string(), "c".to_string()].into()
+    );
     assert_eq!(snap.entered, vec!["z".to_string()]);
 }

@@ -20,9 +20,19 @@ fn prop(v: &JsValue, key: &str) -> JsValue {
 
 /// The thrown value is a FlowscaleError: an Error, with the code and path.
 fn assert_error(err: JsValue, code: &str, path: Option<&str>) {
-    assert!(err.is_instance_of::<js_sys::Error>(), "not an Error: {err:?}");
-    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("FlowscaleError"));
-    assert_eq!(prop(&err, "code").as_string().as_deref(), Some(code), "{err:?}");
+    assert!(
+        err.is_instance_of::<js_sys::Error>(),
+        "not an Error: {err:?}"
+    );
+    assert_eq!(
+        prop(&err, "name").as_string().as_deref(),
+        Some("FlowscaleError")
+    );
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some(code),
+        "{err:?}"
+    );
     assert_eq!(prop(&err, "path").as_string().as_deref(), path, "{err:?}");
     let msg = prop(&err, "message").as_string().unwrap();
     assert!(!msg.is_empty());
@@ -40,20 +50,33 @@ fn optimizer() -> JsWorkflowOptimizer {
 }
 
 fn frame(opt: &mut JsWorkflowOptimizer) -> JsValue {
-    opt.frame(js(r#"{"x":0,"y":0,"zoom":1}"#), js(r#"{"width":800,"height":600}"#)).unwrap()
+    opt.frame(
+        js(r#"{"x":0,"y":0,"zoom":1}"#),
+        js(r#"{"width":800,"height":600}"#),
+    )
+    .unwrap()
 }
 
 fn strings(v: JsValue) -> Vec<String> {
-    js_sys::Array::from(&v).iter().map(|s| s.as_string().unwrap()).collect()
+    js_sys::Array::from(&v)
+        .iter()
+        .map(|s| s.as_string().unwrap())
+        .collect()
 }
 
 #[wasm_bindgen_test]
 fn frame_has_typed_arrays_and_ids() {
     let mut opt = optimizer();
     let f = frame(&mut opt);
-    let in_view = prop(&f, "inView").dyn_into::<js_sys::Uint32Array>().unwrap().to_vec();
+    let in_view = prop(&f, "inView")
+        .dyn_into::<js_sys::Uint32Array>()
+        .unwrap()
+        .to_vec();
     assert_eq!(in_view.len(), 2);
-    let lod = prop(&f, "lod").dyn_into::<js_sys::Uint8Array>().unwrap().to_vec();
+    let lod = prop(&f, "lod")
+        .dyn_into::<js_sys::Uint8Array>()
+        .unwrap()
+        .to_vec();
     assert_eq!(lod, vec![0, 0]);
     let mut visible = strings(prop(&f, "visibleIds"));
     visible.sort();
@@ -76,11 +99,23 @@ fn frame_has_typed_arrays_and_ids() {
 fn bad_workflows_throw_coded_errors_and_keep_state() {
     let mut opt = optimizer();
     let cases = [
-        (r#"{"nodes":[{"id":"x","position":{"x":1,"y":"2"}}]}"#, "INVALID_WORKFLOW", Some("nodes[0].position.y")),
-        (r#"{"nodes":[{"id":7,"position":{"x":1,"y":2}}]}"#, "INVALID_WORKFLOW", Some("nodes[0].id")),
+        (
+            r#"{"nodes":[{"id":"x","position":{"x":1,"y":"2"}}]}"#,
+            "INVALID_WORKFLOW",
+            Some("nodes[0].position.y"),
+        ),
+        (
+            r#"{"nodes":[{"id":7,"position":{"x":1,"y":2}}]}"#,
+            "INVALID_WORKFLOW",
+            Some("nodes[0].id"),
+        ),
         (r#"{"nodes":{}}"#, "INVALID_WORKFLOW", Some("nodes")),
         (r#"{"nodes":[null]}"#, "INVALID_WORKFLOW", Some("nodes[0]")),
-        (r#"{"nodes":[{"id":"x","position":{"x":1,"y":2},"width":-3}]}"#, "NEGATIVE_SIZE", Some("nodes[0].width")),
+        (
+            r#"{"nodes":[{"id":"x","position":{"x":1,"y":2},"width":-3}]}"#,
+            "NEGATIVE_SIZE",
+            Some("nodes[0].width"),
+        ),
         (
             r#"{"nodes":[{"id":"x","position":{"x":1,"y":2},"measured":{"width":1e400}}]}"#,
             "NON_FINITE",
@@ -112,10 +147,21 @@ fn bad_workflows_throw_coded_errors_and_keep_state() {
     }
     // NaN cannot be written in JSON: build it directly.
     let nan = js(r#"{"nodes":[{"id":"x","position":{"x":1,"y":2}}]}"#);
-    let pos = prop(&js_sys::Array::from(&prop(&nan, "nodes")).get(0), "position");
+    let pos = prop(
+        &js_sys::Array::from(&prop(&nan, "nodes")).get(0),
+        "position",
+    );
     Reflect::set(&pos, &"x".into(), &JsValue::from_f64(f64::NAN)).unwrap();
-    assert_error(opt.set_workflow(nan).unwrap_err(), "NON_FINITE", Some("nodes[0].position.x"));
-    assert_error(opt.set_workflow(JsValue::NULL).unwrap_err(), "INVALID_WORKFLOW", None);
+    assert_error(
+        opt.set_workflow(nan).unwrap_err(),
+        "NON_FINITE",
+        Some("nodes[0].position.x"),
+    );
+    assert_error(
+        opt.set_workflow(JsValue::NULL).unwrap_err(),
+        "INVALID_WORKFLOW",
+        None,
+    );
     // The original workflow is still there.
     assert_eq!(opt.node_count(), 3);
     let f = frame(&mut opt);
@@ -127,21 +173,31 @@ fn bad_viewports_and_changes_throw() {
     let mut opt = optimizer();
     let size = js(r#"{"width":800,"height":600}"#);
     assert_error(
-        opt.frame(js(r#"{"x":0,"y":0,"zoom":0}"#), size.clone()).unwrap_err(),
+        opt.frame(js(r#"{"x":0,"y":0,"zoom":0}"#), size.clone())
+            .unwrap_err(),
         "INVALID_VIEWPORT",
         Some("viewport.zoom"),
     );
     assert_error(
-        opt.frame(js(r#"{"x":"0","y":0,"zoom":1}"#), size.clone()).unwrap_err(),
+        opt.frame(js(r#"{"x":"0","y":0,"zoom":1}"#), size.clone())
+            .unwrap_err(),
         "INVALID_VIEWPORT",
         Some("viewport.x"),
     );
     assert_error(
-        opt.frame(js(r#"{"x":0,"y":0,"zoom":1}"#), js(r#"{"width":0,"height":600}"#)).unwrap_err(),
+        opt.frame(
+            js(r#"{"x":0,"y":0,"zoom":1}"#),
+            js(r#"{"width":0,"height":600}"#),
+        )
+        .unwrap_err(),
         "INVALID_VIEWPORT",
         Some("size.width"),
     );
-    assert_error(opt.frame(JsValue::UNDEFINED, size).unwrap_err(), "INVALID_VIEWPORT", Some("viewport"));
+    assert_error(
+        opt.frame(JsValue::UNDEFINED, size).unwrap_err(),
+        "INVALID_VIEWPORT",
+        Some("viewport"),
+    );
     assert_error(
         opt.apply_node_changes(js(r#"[{"type":"position","id":"a","position":{"x":5,"y":5}},{"type":"position","id":"zz","position":{"x":1,"y":1}}]"#))
             .unwrap_err(),
@@ -149,44 +205,69 @@ fn bad_viewports_and_changes_throw() {
         Some("changes[1].id"),
     );
     assert_error(
-        opt.apply_node_changes(js(r#"[{"type":"teleport","id":"a"}]"#)).unwrap_err(),
+        opt.apply_node_changes(js(r#"[{"type":"teleport","id":"a"}]"#))
+            .unwrap_err(),
         "INVALID_WORKFLOW",
         Some("changes[0].type"),
     );
     assert_error(
-        opt.apply_node_changes(js(r#"[{"type":"add","item":{"id":"a","position":{"x":0,"y":0}}}]"#)).unwrap_err(),
+        opt.apply_node_changes(js(
+            r#"[{"type":"add","item":{"id":"a","position":{"x":0,"y":0}}}]"#,
+        ))
+        .unwrap_err(),
         "DUPLICATE_ID",
         Some("changes[0].item.id"),
     );
     assert_error(
-        opt.update_positions(js_sys::Uint32Array::from(&[7u32][..]).into(), js_sys::Float32Array::from(&[1.0f32, 2.0][..]).into())
-            .unwrap_err(),
+        opt.update_positions(
+            js_sys::Uint32Array::from(&[7u32][..]).into(),
+            js_sys::Float32Array::from(&[1.0f32, 2.0][..]).into(),
+        )
+        .unwrap_err(),
         "UNKNOWN_ID",
         Some("indices[0]"),
     );
     assert_error(
-        opt.update_positions(js("[0]"), js_sys::Float32Array::from(&[1.0f32, 2.0][..]).into()).unwrap_err(),
+        opt.update_positions(
+            js("[0]"),
+            js_sys::Float32Array::from(&[1.0f32, 2.0][..]).into(),
+        )
+        .unwrap_err(),
         "INVALID_WORKFLOW",
         Some("indices"),
     );
     // Node "a" did not move: the rejected batch changed nothing.
     let f = frame(&mut opt);
     assert_eq!(js_sys::Uint32Array::from(prop(&f, "inView")).length(), 2);
-    opt.apply_node_changes(js(r#"[{"type":"position","id":"a","position":{"x":5000,"y":0}}]"#)).unwrap();
+    opt.apply_node_changes(js(
+        r#"[{"type":"position","id":"a","position":{"x":5000,"y":0}}]"#,
+    ))
+    .unwrap();
     let f = frame(&mut opt);
     assert_eq!(strings(prop(&f, "left")), vec!["a"]);
 }
 
 #[wasm_bindgen_test]
 fn config_errors_and_env() {
-    let err = JsWorkflowOptimizer::new(js(r#"{"rendering":{"maxVisibleNodez":5}}"#)).err().unwrap();
+    let err = JsWorkflowOptimizer::new(js(r#"{"rendering":{"maxVisibleNodez":5}}"#))
+        .err()
+        .unwrap();
     assert_error(err, "INVALID_CONFIG", Some("rendering.maxVisibleNodez"));
-    let err = JsWorkflowOptimizer::new(js(r#"{"rendering":{"lodThresholdLow":"low"}}"#)).err().unwrap();
+    let err = JsWorkflowOptimizer::new(js(r#"{"rendering":{"lodThresholdLow":"low"}}"#))
+        .err()
+        .unwrap();
     assert_error(err, "INVALID_CONFIG", Some("rendering.lodThresholdLow"));
-    let cfg = JsConfig::from_env(js(r#"{"RENDERING_MAX_VISIBLE_NODES":"12","HOME":"/root"}"#)).unwrap();
-    assert_eq!(prop(&prop(&cfg, "rendering"), "maxVisibleNodes").as_f64(), Some(12.0));
+    let cfg =
+        JsConfig::from_env(js(r#"{"RENDERING_MAX_VISIBLE_NODES":"12","HOME":"/root"}"#)).unwrap();
+    assert_eq!(
+        prop(&prop(&cfg, "rendering"), "maxVisibleNodes").as_f64(),
+        Some(12.0)
+    );
     let err = JsConfig::from_env(js(r#"{"RENDERING_MAX_VISIBLE":"12"}"#)).unwrap_err();
     assert_error(err, "INVALID_CONFIG", Some("RENDERING_MAX_VISIBLE"));
     let d = JsConfig::defaults().unwrap();
-    assert_eq!(prop(&prop(&d, "cache"), "memoryMaxEntries").as_f64(), Some(1000.0));
+    assert_eq!(
+        prop(&prop(&d, "cache"), "memoryMaxEntries").as_f64(),
+        Some(1000.0)
+    );
 }

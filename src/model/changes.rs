@@ -18,7 +18,10 @@ pub enum NodeChange {
         dragging: Option<bool>,
     },
     /// `{ type: 'dimensions', id, dimensions? }`.
-    Dimensions { id: String, dimensions: Option<(f64, f64)> },
+    Dimensions {
+        id: String,
+        dimensions: Option<(f64, f64)>,
+    },
     /// `{ type: 'select', id, selected }`.
     Select { id: String, selected: bool },
     /// `{ type: 'remove', id }` — removing an id that is not there is a no-op, as in React Flow.
@@ -270,13 +273,23 @@ impl Workflow {
     }
 
     /// Validate and apply a node change batch (all or nothing).
-    pub fn apply_node_changes(&mut self, changes: Vec<NodeChange>, max_nodes: u32) -> Result<ChangeEffects> {
+    pub fn apply_node_changes(
+        &mut self,
+        changes: Vec<NodeChange>,
+        max_nodes: u32,
+    ) -> Result<ChangeEffects> {
         self.validate_node_changes(&changes, max_nodes)?;
         let mut fx = ChangeEffects::default();
         for change in changes {
             match change {
-                NodeChange::Position { id, position, dragging } => {
-                    let Some(i) = self.index_of(&id) else { continue };
+                NodeChange::Position {
+                    id,
+                    position,
+                    dragging,
+                } => {
+                    let Some(i) = self.index_of(&id) else {
+                        continue;
+                    };
                     if let Some((x, y)) = position {
                         self.set_position(i, x, y, &mut fx.touched);
                     }
@@ -285,7 +298,9 @@ impl Workflow {
                     }
                 }
                 NodeChange::Dimensions { id, dimensions } => {
-                    let Some(i) = self.index_of(&id) else { continue };
+                    let Some(i) = self.index_of(&id) else {
+                        continue;
+                    };
                     if let Some((w, h)) = dimensions {
                         self.set_size(i, w, h);
                         fx.touched.push(i);
@@ -328,7 +343,9 @@ impl Workflow {
         // id → present after the changes so far.
         let mut ids: HashMap<&str, bool> = HashMap::new();
         let exists = |ids: &HashMap<&str, bool>, id: &str| {
-            ids.get(id).copied().unwrap_or_else(|| self.edge_index_of(id).is_some())
+            ids.get(id)
+                .copied()
+                .unwrap_or_else(|| self.edge_index_of(id).is_some())
         };
         let mut live = self.edge_count();
         let check_ends = |e: &EdgeInput, i: usize| -> Result<()> {
@@ -337,7 +354,10 @@ impl Workflow {
                     return Err(FlowscaleError::at(
                         ErrorCode::DanglingEdge,
                         format!("changes[{i}].item.{field}"),
-                        format!("edge {:?} points to node {id:?}, which does not exist", e.id),
+                        format!(
+                            "edge {:?} points to node {id:?}, which does not exist",
+                            e.id
+                        ),
                     ));
                 }
             }
@@ -402,7 +422,11 @@ impl Workflow {
     }
 
     /// Validate and apply an edge change batch (all or nothing).
-    pub fn apply_edge_changes(&mut self, changes: Vec<EdgeChange>, max_edges: u32) -> Result<ChangeEffects> {
+    pub fn apply_edge_changes(
+        &mut self,
+        changes: Vec<EdgeChange>,
+        max_edges: u32,
+    ) -> Result<ChangeEffects> {
         self.validate_edge_changes(&changes, max_edges)?;
         let mut fx = ChangeEffects::default();
         for change in changes {

@@ -175,7 +175,11 @@ pub struct EdgeInput {
 }
 
 impl EdgeInput {
-    pub fn new(id: impl Into<String>, source: impl Into<String>, target: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        source: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Self {
         EdgeInput {
             id: id.into(),
             source: source.into(),

@@ -80,7 +80,9 @@ impl TypeTable {
     }
 
     pub fn name(&self, id: u16) -> &str {
-        self.names.get(id as usize).map_or("default", |s| s.as_str())
+        self.names
+            .get(id as usize)
+            .map_or("default", |s| s.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -126,7 +128,11 @@ impl Workflow {
     /// Validate React Flow nodes and edges and build the model. Problems are
     /// reported in a fixed order: limits, then each node in order (id,
     /// position, size), then parents, parent cycles, then each edge.
-    pub fn build(nodes: Vec<NodeInput>, edges: Vec<EdgeInput>, cfg: &WorkflowConfig) -> Result<Workflow> {
+    pub fn build(
+        nodes: Vec<NodeInput>,
+        edges: Vec<EdgeInput>,
+        cfg: &WorkflowConfig,
+    ) -> Result<Workflow> {
         if nodes.len() > cfg.max_nodes as usize {
             return Err(FlowscaleError::at(
                 ErrorCode::LimitExceeded,
@@ -233,7 +239,10 @@ impl Workflow {
                 FlowscaleError::at(
                     ErrorCode::DanglingEdge,
                     format!("{path}.{field}"),
-                    format!("edge {:?} points to node {id:?}, which does not exist", e.id),
+                    format!(
+                        "edge {:?} points to node {id:?}, which does not exist",
+                        e.id
+                    ),
                 )
             })
         };
@@ -241,7 +250,8 @@ impl Workflow {
     }
 
     fn push_edge(&mut self, e: EdgeInput, s: u32, t: u32) -> u32 {
-        let flags = ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
+        let flags =
+            ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
         let slot = match self.edge_free.pop() {
             Some(slot) => {
                 let k = slot as usize;
@@ -291,14 +301,20 @@ impl Workflow {
         self.flags.get(i as usize).is_some_and(|f| f & HIDDEN != 0)
     }
     pub fn is_selected(&self, i: u32) -> bool {
-        self.flags.get(i as usize).is_some_and(|f| f & SELECTED != 0)
+        self.flags
+            .get(i as usize)
+            .is_some_and(|f| f & SELECTED != 0)
     }
     pub fn is_dragging(&self, i: u32) -> bool {
-        self.flags.get(i as usize).is_some_and(|f| f & DRAGGING != 0)
+        self.flags
+            .get(i as usize)
+            .is_some_and(|f| f & DRAGGING != 0)
     }
     /// Live and not hidden: the nodes that can be seen at all.
     pub fn is_shown(&self, i: u32) -> bool {
-        self.flags.get(i as usize).is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
+        self.flags
+            .get(i as usize)
+            .is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
     }
     pub fn id(&self, i: u32) -> Option<&str> {
         if self.is_alive(i) {
@@ -314,8 +330,18 @@ impl Workflow {
     pub fn rect(&self, i: u32) -> Rect {
         let k = i as usize;
         match (self.x.get(k), self.y.get(k), self.w.get(k), self.h.get(k)) {
-            (Some(&x), Some(&y), Some(&width), Some(&height)) => Rect { x, y, width, height },
-            _ => Rect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 },
+            (Some(&x), Some(&y), Some(&width), Some(&height)) => Rect {
+                x,
+                y,
+                width,
+                height,
+            },
+            _ => Rect {
+                x: 0.0,
+                y: 0.0,
+                width: 0.0,
+                height: 0.0,
+            },
         }
     }
     pub fn parent(&self, i: u32) -> Option<u32> {
@@ -331,10 +357,14 @@ impl Workflow {
         &self.types
     }
     pub fn incident_edges(&self, i: u32) -> &[u32] {
-        self.node_edges.get(i as usize).map_or(&[], |c| c.as_slice())
+        self.node_edges
+            .get(i as usize)
+            .map_or(&[], |c| c.as_slice())
     }
     pub fn edge_alive(&self, e: u32) -> bool {
-        self.edge_flags.get(e as usize).is_some_and(|f| f & ALIVE != 0)
+        self.edge_flags
+            .get(e as usize)
+            .is_some_and(|f| f & ALIVE != 0)
     }
     pub fn edge_id(&self, e: u32) -> Option<&str> {
         if self.edge_alive(e) {
@@ -355,7 +385,9 @@ impl Workflow {
     /// Visible as React Flow draws it: not hidden, and neither end hidden.
     pub fn edge_shown(&self, e: u32) -> bool {
         let (s, t) = self.edge_ends_of(e);
-        self.edge_flags.get(e as usize).is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
+        self.edge_flags
+            .get(e as usize)
+            .is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
             && self.is_shown(s)
             && self.is_shown(t)
     }

@@ -34,7 +34,10 @@ fn child_positions_are_relative_to_parents_in_any_order() {
     let r = wf.rect(c);
     assert_eq!((r.x, r.y), (115.0, 226.0));
     assert_eq!(wf.parent(c), wf.index_of("b"));
-    assert_eq!(wf.children(wf.index_of("a").unwrap()), &[wf.index_of("b").unwrap()]);
+    assert_eq!(
+        wf.children(wf.index_of("a").unwrap()),
+        &[wf.index_of("b").unwrap()]
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn bad_inputs_give_code_and_path() {
         (ErrorCode::OutOfRange, "nodes[0].position.y".into())
     );
     assert_eq!(
-        err(build(vec![NodeInput::new("a", 0.0, 0.0).sized(-1.0, 5.0)], vec![])),
+        err(build(
+            vec![NodeInput::new("a", 0.0, 0.0).sized(-1.0, 5.0)],
+            vec![]
+        )),
         (ErrorCode::NegativeSize, "nodes[0].width".into())
     );
     let mut m = NodeInput::new("a", 0.0, 0.0);
@@ -71,7 +77,10 @@ fn bad_inputs_give_code_and_path() {
         value: f64::NEG_INFINITY,
         source: SizeSource::Measured,
     });
-    assert_eq!(err(build(vec![m], vec![])), (ErrorCode::NonFinite, "nodes[0].measured.height".into()));
+    assert_eq!(
+        err(build(vec![m], vec![])),
+        (ErrorCode::NonFinite, "nodes[0].measured.height".into())
+    );
     assert_eq!(
         err(build(vec![n("a", 0.0, 0.0).child_of("zz")], vec![])),
         (ErrorCode::DanglingParent, "nodes[0].parentId".into())
@@ -82,14 +91,21 @@ fn bad_inputs_give_code_and_path() {
     );
     assert_eq!(
         err(build(
-            vec![n("a", 0.0, 0.0).child_of("c"), n("b", 0.0, 0.0).child_of("a"), n("c", 0.0, 0.0).child_of("b")],
+            vec![
+                n("a", 0.0, 0.0).child_of("c"),
+                n("b", 0.0, 0.0).child_of("a"),
+                n("c", 0.0, 0.0).child_of("b")
+            ],
             vec![]
         ))
         .0,
         ErrorCode::ParentCycle
     );
     assert_eq!(
-        err(build(vec![n("a", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "b")])),
+        err(build(
+            vec![n("a", 0.0, 0.0)],
+            vec![EdgeInput::new("e", "a", "b")]
+        )),
         (ErrorCode::DanglingEdge, "edges[0].target".into())
     );
     assert_eq!(
@@ -104,7 +120,10 @@ fn bad_inputs_give_code_and_path() {
         ..cfg()
     };
     let e = Workflow::build(vec![n("a", 0.0, 0.0), n("b", 0.0, 0.0)], vec![], &small).unwrap_err();
-    assert_eq!((e.code, e.path.as_deref()), (ErrorCode::LimitExceeded, Some("nodes")));
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::LimitExceeded, Some("nodes"))
+    );
 }
 
 #[test]
@@ -124,7 +143,10 @@ fn pos(id: &str, x: f64, y: f64) -> NodeChange {
     }
 }
 
-fn snapshot(wf: &Workflow) -> Vec<(String, [f64; 4], Option<u32>, bool, Vec<u32>)> {
+/// Id, rectangle, parent, selected, incident edges of every live node.
+type Snapshot = Vec<(String, [f64; 4], Option<u32>, bool, Vec<u32>)>;
+
+fn snapshot(wf: &Workflow) -> Snapshot {
     wf.live_slots()
         .map(|i| {
             let r = wf.rect(i);
@@ -142,11 +164,16 @@ fn snapshot(wf: &Workflow) -> Vec<(String, [f64; 4], Option<u32>, bool, Vec<u32>
 #[test]
 fn moving_a_parent_moves_its_descendants() {
     let mut wf = build(
-        vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 1.0, 1.0).child_of("b")],
+        vec![
+            n("a", 0.0, 0.0),
+            n("b", 10.0, 10.0).child_of("a"),
+            n("c", 1.0, 1.0).child_of("b"),
+        ],
         vec![],
     )
     .unwrap();
-    wf.apply_node_changes(vec![pos("a", 100.0, 0.0)], 10).unwrap();
+    wf.apply_node_changes(vec![pos("a", 100.0, 0.0)], 10)
+        .unwrap();
     assert_eq!(wf.rect(2).x, 111.0);
     // A child's position stays relative.
     wf.apply_node_changes(vec![pos("c", 0.0, 0.0)], 10).unwrap();
@@ -162,10 +189,24 @@ fn a_rejected_batch_changes_nothing() {
     .unwrap();
     let before = snapshot(&wf);
     let bad_batches: Vec<(Vec<NodeChange>, ErrorCode)> = vec![
-        (vec![pos("a", 5.0, 5.0), pos("a", f64::NAN, 0.0)], ErrorCode::NonFinite),
-        (vec![pos("a", 5.0, 5.0), pos("zz", 0.0, 0.0)], ErrorCode::UnknownId),
-        (vec![NodeChange::Add { item: n("b", 0.0, 0.0) }], ErrorCode::DuplicateId),
-        (vec![NodeChange::Remove { id: "a".into() }], ErrorCode::DanglingParent),
+        (
+            vec![pos("a", 5.0, 5.0), pos("a", f64::NAN, 0.0)],
+            ErrorCode::NonFinite,
+        ),
+        (
+            vec![pos("a", 5.0, 5.0), pos("zz", 0.0, 0.0)],
+            ErrorCode::UnknownId,
+        ),
+        (
+            vec![NodeChange::Add {
+                item: n("b", 0.0, 0.0),
+            }],
+            ErrorCode::DuplicateId,
+        ),
+        (
+            vec![NodeChange::Remove { id: "a".into() }],
+            ErrorCode::DanglingParent,
+        ),
         (
             vec![NodeChange::Replace {
                 id: "a".into(),
@@ -201,12 +242,22 @@ fn a_rejected_batch_changes_nothing() {
 #[test]
 fn removing_parent_with_children_in_one_batch_in_any_order() {
     let mut wf = build(
-        vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 0.0, 0.0)],
+        vec![
+            n("a", 0.0, 0.0),
+            n("b", 10.0, 10.0).child_of("a"),
+            n("c", 0.0, 0.0),
+        ],
         vec![EdgeInput::new("e", "a", "c")],
     )
     .unwrap();
     let fx = wf
-        .apply_node_changes(vec![NodeChange::Remove { id: "a".into() }, NodeChange::Remove { id: "b".into() }], 10)
+        .apply_node_changes(
+            vec![
+                NodeChange::Remove { id: "a".into() },
+                NodeChange::Remove { id: "b".into() },
+            ],
+            10,
+        )
         .unwrap();
     assert_eq!(fx.removed.len(), 2);
     assert_eq!(fx.edges_removed, vec![0]);
@@ -214,14 +265,29 @@ fn removing_parent_with_children_in_one_batch_in_any_order() {
     assert_eq!(wf.edge_count(), 0);
     assert!(wf.incident_edges(2).is_empty());
     // Freed slots are reused; other slots keep their index.
-    let fx = wf.apply_node_changes(vec![NodeChange::Add { item: n("d", 0.0, 0.0) }], 10).unwrap();
+    let fx = wf
+        .apply_node_changes(
+            vec![NodeChange::Add {
+                item: n("d", 0.0, 0.0),
+            }],
+            10,
+        )
+        .unwrap();
     assert!(fx.touched[0] < 2);
     assert_eq!(wf.index_of("c"), Some(2));
 }
 
 #[test]
 fn re_parenting_before_removal_is_allowed() {
-    let mut wf = build(vec![n("a", 0.0, 0.0), n("b", 10.0, 10.0).child_of("a"), n("c", 50.0, 0.0)], vec![]).unwrap();
+    let mut wf = build(
+        vec![
+            n("a", 0.0, 0.0),
+            n("b", 10.0, 10.0).child_of("a"),
+            n("c", 50.0, 0.0),
+        ],
+        vec![],
+    )
+    .unwrap();
     wf.apply_node_changes(
         vec![
             NodeChange::Remove { id: "a".into() },
@@ -239,7 +305,11 @@ fn re_parenting_before_removal_is_allowed() {
 
 #[test]
 fn edge_changes_are_atomic() {
-    let mut wf = build(vec![n("a", 0.0, 0.0), n("b", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "b")]).unwrap();
+    let mut wf = build(
+        vec![n("a", 0.0, 0.0), n("b", 0.0, 0.0)],
+        vec![EdgeInput::new("e", "a", "b")],
+    )
+    .unwrap();
     let e = wf
         .apply_edge_changes(
             vec![
@@ -253,7 +323,10 @@ fn edge_changes_are_atomic() {
             10,
         )
         .unwrap_err();
-    assert_eq!((e.code, e.path.as_deref()), (ErrorCode::DanglingEdge, Some("changes[1].item.target")));
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::DanglingEdge, Some("changes[1].item.target"))
+    );
     assert_eq!(wf.edge_count(), 1);
     wf.apply_edge_changes(
         vec![

@@ -6,7 +6,7 @@ pub mod window;
 
 use crate::model::{Rect, Workflow};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeParams, RStarInsertionStrategy, AABB};
+use rstar::{RStarInsertionStrategy, RTree, RTreeParams, AABB};
 
 /// Wider nodes than rstar's default (6): fewer levels, and queries that touch
 /// many leaves scan them linearly, as flatbush does with its node size 16.
@@ -100,17 +100,32 @@ impl SpatialIndex {
             self.edge_rect.resize(wf.edge_slot_count(), None);
         }
         for &i in nodes {
-            let want = if wf.is_shown(i) { Some(wf.rect(i)) } else { None };
+            let want = if wf.is_shown(i) {
+                Some(wf.rect(i))
+            } else {
+                None
+            };
             Self::sync(&mut self.nodes, &mut self.node_rect, i, want);
         }
         for &e in edges {
-            let want = if wf.edge_alive(e) { Some(wf.edge_rect(e)) } else { None };
+            let want = if wf.edge_alive(e) {
+                Some(wf.edge_rect(e))
+            } else {
+                None
+            };
             Self::sync(&mut self.edges, &mut self.edge_rect, e, want);
         }
     }
 
-    fn sync(tree: &mut RTree<Entry, FlowParams>, rects: &mut [Option<Rect>], slot: u32, want: Option<Rect>) {
-        let Some(have) = rects.get_mut(slot as usize) else { return };
+    fn sync(
+        tree: &mut RTree<Entry, FlowParams>,
+        rects: &mut [Option<Rect>],
+        slot: u32,
+        want: Option<Rect>,
+    ) {
+        let Some(have) = rects.get_mut(slot as usize) else {
+            return;
+        };
         if *have == want {
             return;
         }
@@ -126,14 +141,22 @@ impl SpatialIndex {
     /// Slots of indexed nodes whose rectangle meets `r` (closed test; refine with `overlaps`).
     pub fn query_nodes(&self, r: &Rect, out: &mut Vec<u32>) {
         let env = AABB::from_corners([r.x, r.y], [r.x2(), r.y2()]);
-        out.extend(self.nodes.locate_in_envelope_intersecting(env).map(|e| e.data));
+        out.extend(
+            self.nodes
+                .locate_in_envelope_intersecting(env)
+                .map(|e| e.data),
+        );
     }
 
     /// Slots of edges whose bounds meet `r` (closed test; refine with `edge_overlaps`).
     pub fn query_edges(&self, r: &Rect, out: &mut Vec<u32>) {
         // Degenerate edge boxes are grown by 1 when tested, so look 1 unit further.
         let env = AABB::from_corners([r.x - 1.0, r.y - 1.0], [r.x2(), r.y2()]);
-        out.extend(self.edges.locate_in_envelope_intersecting(env).map(|e| e.data));
+        out.extend(
+            self.edges
+                .locate_in_envelope_intersecting(env)
+                .map(|e| e.data),
+        );
     }
 
     pub fn node_entries(&self) -> usize {

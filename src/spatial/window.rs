@@ -22,7 +22,9 @@ impl Window {
     }
 
     pub fn is_member(&self, slot: u32) -> bool {
-        self.mark.get(slot as usize).is_some_and(|m| m & MEMBER != 0)
+        self.mark
+            .get(slot as usize)
+            .is_some_and(|m| m & MEMBER != 0)
     }
 
     pub fn has(&self, slot: u32, bit: u8) -> bool {

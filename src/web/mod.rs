@@ -26,7 +26,13 @@ extern "C" {
     #[wasm_bindgen(js_name = readView)]
     fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> String;
     #[wasm_bindgen(js_name = makeFrame)]
-    fn make_frame(ids: &Array, edge_ids: &Array, header: u32, started: f64, gone_json: &str) -> JsValue;
+    fn make_frame(
+        ids: &Array,
+        edge_ids: &Array,
+        header: u32,
+        started: f64,
+        gone_json: &str,
+    ) -> JsValue;
     fn now() -> f64;
 }
 
@@ -70,7 +76,9 @@ fn f64s(obj: &JsValue, key: &str) -> Vec<f64> {
 }
 
 fn u8s(obj: &JsValue, key: &str) -> Vec<u8> {
-    get(obj, key).unchecked_into::<js_sys::Uint8Array>().to_vec()
+    get(obj, key)
+        .unchecked_into::<js_sys::Uint8Array>()
+        .to_vec()
 }
 
 fn u32s(obj: &JsValue, key: &str) -> Vec<u32> {
@@ -79,8 +87,13 @@ fn u32s(obj: &JsValue, key: &str) -> Vec<u32> {
 
 fn json<T: DeserializeOwned>(obj: &JsValue, key: &str) -> Result<T, JsValue> {
     let text = get(obj, key).as_string().unwrap_or_default();
-    serde_json::from_str(&text)
-        .map_err(|e| invalid(ErrorCode::InvalidWorkflow, "", format!("internal decode of {key}: {e}")))
+    serde_json::from_str(&text).map_err(|e| {
+        invalid(
+            ErrorCode::InvalidWorkflow,
+            "",
+            format!("internal decode of {key}: {e}"),
+        )
+    })
 }
 
 fn size(value: f64, src: u8) -> Option<SizeValue> {
@@ -103,15 +116,33 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
         json(cols, "parentsJson")?
     };
     let type_names: Vec<String> = json(cols, "typeNamesJson")?;
-    let (x, y, w, h) = (f64s(cols, "x"), f64s(cols, "y"), f64s(cols, "w"), f64s(cols, "h"));
+    let (x, y, w, h) = (
+        f64s(cols, "x"),
+        f64s(cols, "y"),
+        f64s(cols, "w"),
+        f64s(cols, "h"),
+    );
     let (w_src, h_src, flags) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"), u8s(cols, "flags"));
     let type_idx = u32s(cols, "typeIdx");
     let n = ids.len();
-    if [x.len(), y.len(), w.len(), h.len(), w_src.len(), h_src.len(), flags.len(), type_idx.len()]
-        .iter()
-        .any(|&l| l != n)
+    if [
+        x.len(),
+        y.len(),
+        w.len(),
+        h.len(),
+        w_src.len(),
+        h_src.len(),
+        flags.len(),
+        type_idx.len(),
+    ]
+    .iter()
+    .any(|&l| l != n)
     {
-        return Err(invalid(ErrorCode::InvalidWorkflow, "nodes", "internal: column lengths differ"));
+        return Err(invalid(
+            ErrorCode::InvalidWorkflow,
+            "nodes",
+            "internal: column lengths differ",
+        ));
     }
     let mut parents = parents.into_iter();
     Ok(ids
@@ -137,7 +168,11 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
     let targets: Vec<String> = json(cols, "targetsJson")?;
     let flags = u8s(cols, "flags");
     if sources.len() != ids.len() || targets.len() != ids.len() || flags.len() != ids.len() {
-        return Err(invalid(ErrorCode::InvalidWorkflow, "edges", "internal: column lengths differ"));
+        return Err(invalid(
+            ErrorCode::InvalidWorkflow,
+            "edges",
+            "internal: column lengths differ",
+        ));
     }
     Ok(ids
         .into_iter()
@@ -164,13 +199,21 @@ pub(crate) fn config_from_js(value: &JsValue) -> Result<Config, JsValue> {
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|t| t.as_string())
-        .ok_or_else(|| invalid(ErrorCode::InvalidConfig, "", "config must be a plain JSON-like object"))?;
+        .ok_or_else(|| {
+            invalid(
+                ErrorCode::InvalidConfig,
+                "",
+                "config must be a plain JSON-like object",
+            )
+        })?;
     Config::from_json(&text).map_err(to_js)
 }
 
 fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(cfg).map_err(|e| invalid(ErrorCode::InvalidConfig, "", e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| invalid(ErrorCode::InvalidConfig, "", "internal: config encoding"))
+    let text = serde_json::to_string(cfg)
+        .map_err(|e| invalid(ErrorCode::InvalidConfig, "", e.to_string()))?;
+    js_sys::JSON::parse(&text)
+        .map_err(|_| invalid(ErrorCode::InvalidConfig, "", "internal: config encoding"))
 }
 
 /// Configuration helpers: `Config.defaults()`, `Config.resolve(partial)`, `Config.fromEnv(env)`.
@@ -197,7 +240,11 @@ impl JsConfig {
     pub fn from_env(env: JsValue) -> Result<JsValue, JsValue> {
         init_once();
         if !env.is_object() {
-            return Err(invalid(ErrorCode::InvalidConfig, "env", "expected an object of strings"));
+            return Err(invalid(
+                ErrorCode::InvalidConfig,
+                "env",
+                "expected an object of strings",
+            ));
         }
         let entries = js_sys::Object::entries(env.unchecked_ref());
         let mut vars: Vec<(String, String)> = Vec::new();
@@ -207,7 +254,8 @@ impl JsConfig {
                 vars.push((k, v));
             }
         }
-        let cfg = Config::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_js)?;
+        let cfg =
+            Config::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_js)?;
         config_to_js(&cfg)
     }
 }
@@ -274,7 +322,10 @@ impl JsWorkflowOptimizer {
         for (i, &kind) in kinds.iter().enumerate() {
             let id = ids.next().flatten().unwrap_or_default();
             let b = bits.get(i).copied().unwrap_or(0);
-            let pair = (nums.get(2 * i).copied().unwrap_or(0.0), nums.get(2 * i + 1).copied().unwrap_or(0.0));
+            let pair = (
+                nums.get(2 * i).copied().unwrap_or(0.0),
+                nums.get(2 * i + 1).copied().unwrap_or(0.0),
+            );
             let change = match kind {
                 0 => NodeChange::Position {
                     id,
@@ -292,7 +343,11 @@ impl JsWorkflowOptimizer {
                 3 => NodeChange::Remove { id },
                 4 | 5 => {
                     let Some(item) = items.next() else {
-                        return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: missing item"));
+                        return Err(invalid(
+                            ErrorCode::InvalidWorkflow,
+                            "changes",
+                            "internal: missing item",
+                        ));
                     };
                     if kind == 4 {
                         NodeChange::Add { item }
@@ -300,7 +355,13 @@ impl JsWorkflowOptimizer {
                         NodeChange::Replace { id, item }
                     }
                 }
-                _ => return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: unknown kind")),
+                _ => {
+                    return Err(invalid(
+                        ErrorCode::InvalidWorkflow,
+                        "changes",
+                        "internal: unknown kind",
+                    ))
+                }
             };
             out.push(change);
         }
@@ -312,7 +373,8 @@ impl JsWorkflowOptimizer {
                 _ => None,
             })
             .collect();
-        let slots_before: Vec<Option<u32>> = structural.iter().map(|id| self.core.index_of(id)).collect();
+        let slots_before: Vec<Option<u32>> =
+            structural.iter().map(|id| self.core.index_of(id)).collect();
         self.core.apply_node_changes(out).map_err(to_js)?;
         // Mirror slot ↔ id in the JS id table for slots that were freed or filled.
         for (id, before) in structural.iter().zip(slots_before) {
@@ -350,7 +412,11 @@ impl JsWorkflowOptimizer {
             let change = match kind {
                 0 | 2 => {
                     let Some(item) = items.next() else {
-                        return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: missing item"));
+                        return Err(invalid(
+                            ErrorCode::InvalidWorkflow,
+                            "changes",
+                            "internal: missing item",
+                        ));
                     };
                     touched.push(item.id.clone());
                     if kind == 0 {
@@ -367,7 +433,13 @@ impl JsWorkflowOptimizer {
                     id,
                     selected: bits.get(i).is_some_and(|b| b & 1 != 0),
                 },
-                _ => return Err(invalid(ErrorCode::InvalidWorkflow, "changes", "internal: unknown kind")),
+                _ => {
+                    return Err(invalid(
+                        ErrorCode::InvalidWorkflow,
+                        "changes",
+                        "internal: unknown kind",
+                    ))
+                }
             };
             out.push(change);
         }
@@ -389,10 +461,18 @@ impl JsWorkflowOptimizer {
     #[wasm_bindgen(js_name = updatePositions)]
     pub fn update_positions(&mut self, indices: JsValue, xy: JsValue) -> Result<(), JsValue> {
         let Some(indices) = indices.dyn_ref::<Uint32Array>() else {
-            return Err(invalid(ErrorCode::InvalidWorkflow, "indices", "expected a Uint32Array"));
+            return Err(invalid(
+                ErrorCode::InvalidWorkflow,
+                "indices",
+                "expected a Uint32Array",
+            ));
         };
         let Some(xy) = xy.dyn_ref::<js_sys::Float32Array>() else {
-            return Err(invalid(ErrorCode::InvalidWorkflow, "xy", "expected a Float32Array"));
+            return Err(invalid(
+                ErrorCode::InvalidWorkflow,
+                "xy",
+                "expected a Float32Array",
+            ));
         };
         self.core
             .update_positions(&indices.to_vec(), &xy.to_vec())
@@ -439,7 +519,13 @@ impl JsWorkflowOptimizer {
         } else {
             serde_json::to_string(&f.left_ids).unwrap_or_default()
         };
-        Ok(make_frame(&self.ids, &self.edge_ids, self.header.as_ptr() as u32, started, &gone))
+        Ok(make_frame(
+            &self.ids,
+            &self.edge_ids,
+            self.header.as_ptr() as u32,
+            started,
+            &gone,
+        ))
     }
 
     /// The id of the node at `index`, or undefined.

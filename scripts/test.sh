@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test, in order of speed. Run by `npm test` after scripts/setup.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+step() { printf '\n\033[1m[test]\033[0m %s\n' "$*"; }
+
+step "format and lints (cargo fmt, clippy -D warnings for native and wasm32)"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+
+step "native: cargo test"
+cargo test --quiet
+
+step "browser: wasm-bindgen tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet --target wasm32-unknown-unknown --test web
+
+step "package: wasm-pack build of pkg/"
+node scripts/build-pkg.mjs
+
+step "JS API and React Flow parity (Node)"
+node --test tests/js/
+
+step "TypeScript (strict) and the demo build"
+tsc --noEmit -p www/tsconfig.json
+webpack --config webpack.config.js --mode production --no-stats
+
+step "end to end: the demo in headless Chromium (Playwright)"
+node --test tests/e2e/
+
+step "all tests passed"

@@ -1,0 +1,188 @@
+// The JS API as a user meets it through the package entry: errors, windowing,
+// React Flow change objects, config, and running without `window`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { Config, FlowscaleError, WorkflowOptimizer } from './flowscale.mjs';
+import { generate } from './workflows.mjs';
+
+const size = { width: 1000, height: 800 };
+const node = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 100, height: 40, ...extra });
+
+function throwsCode(fn, code, path) {
+  let caught;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `expected ${code}`);
+  assert.ok(caught instanceof FlowscaleError, `not a FlowscaleError: ${caught}`);
+  assert.ok(caught instanceof Error);
+  assert.equal(caught.code, code, caught.message);
+  assert.equal(caught.path, path, caught.message);
+  assert.ok(caught.message.length > 10);
+}
+
+test('bad workflows: code and path, previous workflow kept', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [node('a', 0, 0)], edges: [] });
+  const cases = [
+    [{ nodes: [node('x', NaN, 0)] }, 'NON_FINITE', 'nodes[0].position.x'],
+    [{ nodes: [node('x', 0, Infinity)] }, 'NON_FINITE', 'nodes[0].position.y'],
+    [{ nodes: [node('x', 0, -Infinity)] }, 'NON_FINITE', 'nodes[0].position.y'],
+    [{ nodes: [node('x', 1e30, 0)] }, 'OUT_OF_RANGE', 'nodes[0].position.x'],
+    [{ nodes: [node('x', 0, 0, { width: -1 })] }, 'NEGATIVE_SIZE', 'nodes[0].width'],
+    [{ nodes: [node('x', 0, 0, { measured: { width: 10, height: -5 } })] }, 'NEGATIVE_SIZE', 'nodes[0].measured.height'],
+    [{ nodes: [node('x', 0, 0, { width: '100' })] }, 'INVALID_WORKFLOW', 'nodes[0].width'],
+    [{ nodes: [node('x', 0, 0), node('x', 1, 1)] }, 'DUPLICATE_ID', 'nodes[1].id'],
+    [{ nodes: [node('x', 0, 0)], edges: [{ id: 'e', source: 'x', target: 'nope' }] }, 'DANGLING_EDGE', 'edges[0].target'],
+    [{ nodes: [node('x', 0, 0)], edges: [{ id: 'e', source: 'x', target: 'x' }, { id: 'e', source: 'x', target: 'x' }] }, 'DUPLICATE_ID', 'edges[1].id'],
+    [{ nodes: [node('x', 0, 0, { parentId: 'y' }), node('y', 0, 0, { parentId: 'x' })] }, 'PARENT_CYCLE', 'nodes[0].parentId'],
+    [{ nodes: [node('x', 0, 0, { parentId: 'ghost' })] }, 'DANGLING_PARENT', 'nodes[0].parentId'],
+    [{ nodes: [{ id: 'x' }] }, 'INVALID_WORKFLOW', 'nodes[0].position'],
+    [{ nodes: [{ id: null, position: { x: 0, y: 0 } }] }, 'INVALID_WORKFLOW', 'nodes[0].id'],
+    [{ nodes: [{ id: 'x', position: { x: 0, y: 0 }, hidden: 'yes' }] }, 'INVALID_WORKFLOW', 'nodes[0].hidden'],
+    [{ nodes: [{ id: '\ud800', position: { x: 0, y: 0 } }] }, 'INVALID_WORKFLOW', 'nodes[0].id'],
+    [{ nodes: 'many' }, 'INVALID_WORKFLOW', 'nodes'],
+    [{ nodes: [], edges: {} }, 'INVALID_WORKFLOW', 'edges'],
+    [[], 'INVALID_WORKFLOW', 'nodes'],
+  ];
+  for (const [wf, code, path] of cases) throwsCode(() => opt.setWorkflow(wf), code, path);
+  throwsCode(() => opt.setWorkflow(null), 'INVALID_WORKFLOW', undefined);
+  throwsCode(() => opt.setWorkflow(42), 'INVALID_WORKFLOW', undefined);
+  assert.equal(opt.nodeCount, 1);
+  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleIds, ['a']);
+});
+
+test('accepted edge cases: empty, one node, -0, self-loops, cycles, odd ids', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [] });
+  const empty = opt.frame({ x: 0, y: 0, zoom: 1 }, size);
+  assert.equal(empty.inView.length, 0);
+  assert.equal(empty.stats.culledPercent, 0);
+  const ids = ['__proto__', 'constructor', '<img src=x onerror=alert(1)>', 'x'.repeat(10000), '😀', ''];
+  opt.setWorkflow({
+    nodes: ids.map((id, i) => node(id, i * 120, -0)),
+    edges: [
+      { id: 'loop', source: '😀', target: '😀' },
+      { id: 'c1', source: '__proto__', target: 'constructor' },
+      { id: 'c2', source: 'constructor', target: '__proto__' },
+    ],
+  });
+  const f = opt.frame({ x: 0, y: 0, zoom: 1 }, size);
+  assert.deepEqual(new Set(f.visibleIds), new Set(ids));
+  assert.deepEqual(new Set(f.visibleEdgeIds), new Set(['loop', 'c1', 'c2']));
+  assert.equal(opt.indexOf('__proto__'), 0);
+  assert.equal(opt.indexOf('toString'), undefined);
+  assert.equal(opt.indexOf(12), undefined);
+});
+
+test('the node cap is enforced (LIMIT_EXCEEDED) on set and on add', () => {
+  const opt = new WorkflowOptimizer({ workflow: { maxNodes: 3 } });
+  throwsCode(() => opt.setWorkflow({ nodes: [0, 1, 2, 3].map((i) => node(`n${i}`, i, 0)) }), 'LIMIT_EXCEEDED', 'nodes');
+  opt.setWorkflow({ nodes: [0, 1, 2].map((i) => node(`n${i}`, i, 0)) });
+  throwsCode(() => opt.applyNodeChanges([{ type: 'add', item: node('n3', 0, 0) }]), 'LIMIT_EXCEEDED', 'changes[0]');
+  opt.applyNodeChanges([{ type: 'remove', id: 'n0' }, { type: 'add', item: node('n3', 0, 0) }]);
+  assert.equal(opt.nodeCount, 3);
+});
+
+test('windowing: at most maxVisibleNodes, entered/left as the view pans', () => {
+  const wf = generate(5000, { seed: 5, parents: 0, hidden: 0 });
+  const opt = new WorkflowOptimizer({ rendering: { maxVisibleNodes: 50 } });
+  opt.setWorkflow(wf);
+  let mounted = new Set();
+  for (let step = 0; step < 60; step++) {
+    const vp = { x: -step * 137, y: -step * 41, zoom: 1 };
+    const f = opt.frame(vp, size);
+    assert.ok(f.visibleIds.length <= 50);
+    for (const id of f.left) assert.ok(mounted.has(id), `left ${id} was not mounted`);
+    for (const id of f.entered) assert.ok(!mounted.has(id), `entered ${id} was mounted`);
+    for (const id of f.left) mounted.delete(id);
+    for (const id of f.entered) mounted.add(id);
+    assert.deepEqual(mounted, new Set(f.visibleIds));
+    // LOD and mounting agree for every node in view.
+    const visible = new Set(f.visibleIds);
+    f.inView.forEach((i, k) => assert.equal(f.lod[k] <= 1, visible.has(opt.idOf(i))));
+  }
+  // Zoomed far out every node is low detail: nothing is mounted.
+  const far = opt.frame({ x: 0, y: 0, zoom: 0.02 }, size);
+  assert.equal(far.visibleIds.length, 0);
+  assert.equal(far.stats.lodCounts.low, far.inView.length);
+});
+
+test('React Flow NodeChange objects: drag, select, dimensions, replace, add/remove', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [node('a', 0, 0), node('b', 200, 0), node('child', 10, 10, { parentId: 'b' })] });
+  opt.frame({ x: 0, y: 0, zoom: 1 }, size);
+  opt.applyNodeChanges([
+    { type: 'position', id: 'b', position: { x: 5000, y: 0 }, positionAbsolute: { x: 5000, y: 0 }, dragging: true },
+    { type: 'select', id: 'a', selected: true },
+    { type: 'dimensions', id: 'a', dimensions: { width: 120, height: 50 }, resizing: false, setAttributes: true },
+  ]);
+  // b is being dragged off screen: it stays mounted; its child moved with it and leaves.
+  let f = opt.frame({ x: 0, y: 0, zoom: 1 }, size);
+  assert.deepEqual(new Set(f.visibleIds), new Set(['a', 'b']));
+  assert.deepEqual(f.left, ['child']);
+  opt.applyNodeChanges([{ type: 'position', id: 'b', dragging: false }]);
+  f = opt.frame({ x: 0, y: 0, zoom: 1 }, size);
+  assert.deepEqual(f.left, ['b']);
+  opt.applyNodeChanges([{ type: 'replace', id: 'a', item: node('a', 0, 0, { hidden: true }) }]);
+  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).left, ['a']);
+  // Removing a parent without its child is refused; with it, fine.
+  throwsCode(() => opt.applyNodeChanges([{ type: 'remove', id: 'b' }]), 'DANGLING_PARENT', 'changes[0]');
+  opt.applyNodeChanges([{ type: 'remove', id: 'b' }, { type: 'remove', id: 'child' }]);
+  assert.equal(opt.nodeCount, 1);
+  throwsCode(() => opt.applyNodeChanges([{ type: 'position', id: 'a', position: { x: 'left', y: 0 } }]), 'INVALID_WORKFLOW', 'changes[0].position');
+  throwsCode(() => opt.applyNodeChanges('nope'), 'INVALID_WORKFLOW', 'changes');
+});
+
+test('edge changes keep visibleEdgeIds current', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [node('a', 0, 0), node('b', 300, 0)], edges: [] });
+  opt.applyEdgeChanges([{ type: 'add', item: { id: 'e1', source: 'a', target: 'b' } }]);
+  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleEdgeIds, ['e1']);
+  throwsCode(() => opt.applyEdgeChanges([{ type: 'add', item: { id: 'e2', source: 'a', target: 'zz' } }]), 'DANGLING_EDGE', 'changes[0].item.target');
+  opt.applyEdgeChanges([{ type: 'remove', id: 'e1' }]);
+  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleEdgeIds, []);
+});
+
+test('bad viewports throw INVALID_VIEWPORT with the field', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [node('a', 0, 0)] });
+  throwsCode(() => opt.frame({ x: NaN, y: 0, zoom: 1 }, size), 'INVALID_VIEWPORT', 'viewport.x');
+  throwsCode(() => opt.frame({ x: 0, y: 0, zoom: -2 }, size), 'INVALID_VIEWPORT', 'viewport.zoom');
+  throwsCode(() => opt.frame({ x: 0, y: 0, zoom: Infinity }, size), 'INVALID_VIEWPORT', 'viewport.zoom');
+  throwsCode(() => opt.frame({ x: 0, y: 0, zoom: 1 }, { width: 100, height: 0 }), 'INVALID_VIEWPORT', 'size.height');
+  throwsCode(() => opt.frame({ x: 0, y: 0, zoom: 1 }), 'INVALID_VIEWPORT', 'size');
+  throwsCode(() => opt.updatePositions([0], new Float32Array([1, 2])), 'INVALID_WORKFLOW', 'indices');
+  throwsCode(() => opt.updatePositions(new Uint32Array([0]), new Float32Array([NaN, 2])), 'NON_FINITE', 'xy[0]');
+  throwsCode(() => opt.updatePositions(new Uint32Array([0]), new Float32Array([1])), 'INVALID_WORKFLOW', 'xy');
+});
+
+test('Config: defaults, fromEnv, unknown keys', () => {
+  const d = Config.defaults();
+  assert.equal(d.rendering.maxVisibleNodes, 1000);
+  assert.equal(d.cache.defaultTtlSeconds, 300);
+  const c = Config.fromEnv({ ...process.env, RENDERING_LOD_THRESHOLD_LOW: '0.2', CACHE_MEMORY_MAX_SIZE: '10' });
+  assert.equal(c.rendering.lodThresholdLow, 0.2);
+  assert.equal(c.cache.memoryMaxEntries, 10);
+  throwsCode(() => Config.fromEnv({ CACHE_TYPO: '1' }), 'INVALID_CONFIG', 'CACHE_TYPO');
+  throwsCode(() => new WorkflowOptimizer({ renderin: {} }), 'INVALID_CONFIG', 'renderin');
+  throwsCode(() => new WorkflowOptimizer({ rendering: { maxVisibleNodes: -1 } }), 'INVALID_CONFIG', 'rendering.maxVisibleNodes');
+  assert.equal(Config.resolve({ rendering: { overscanPx: 0 } }).rendering.overscanPx, 0);
+});
+
+test('runs in a worker thread (no window, no DOM)', async () => {
+  const src = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(new URL('./flowscale.mjs', import.meta.url).href)}).then(({ WorkflowOptimizer }) => {
+      const opt = new WorkflowOptimizer();
+      opt.setWorkflow({ nodes: [{ id: 'a', position: { x: 0, y: 0 } }] });
+      parentPort.postMessage(opt.frame({ x: 0, y: 0, zoom: 1 }, { width: 10, height: 10 }).visibleIds);
+    });`;
+  const w = new Worker(src, { eval: true });
+  const msg = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+  assert.deepEqual(msg, ['a']);
+  await w.terminate();
+});

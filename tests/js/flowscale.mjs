@@ -1,0 +1,6 @@
+// Load the package's web build in Node (the same module browsers and workers use).
+import { readFileSync } from 'node:fs';
+import init from '../../pkg/web/index.js';
+
+await init({ module_or_path: readFileSync(new URL('../../pkg/web/flowscale_bg.wasm', import.meta.url)) });
+export * from '../../pkg/web/index.js';
