@@ -36,6 +36,77 @@ extern "C" {
     fn now() -> f64;
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** React Flow's viewport: screen = world × zoom + (x, y). */
+export interface Viewport { x: number; y: number; zoom: number; }
+/** The pane size in CSS pixels. */
+export interface PaneSize { width: number; height: number; }
+/** The fields of a React Flow node that flowscale reads (others are ignored). */
+export interface FlowNode {
+  id: string;
+  position: { x: number; y: number };
+  width?: number | null; height?: number | null;
+  measured?: { width?: number | null; height?: number | null } | null;
+  initialWidth?: number | null; initialHeight?: number | null;
+  parentId?: string | null; hidden?: boolean | null; selected?: boolean | null; type?: string | null;
+  [key: string]: unknown;
+}
+export interface FlowEdge {
+  id: string; source: string; target: string;
+  hidden?: boolean | null; selected?: boolean | null;
+  [key: string]: unknown;
+}
+export interface Workflow { nodes: FlowNode[]; edges?: FlowEdge[]; }
+/** React Flow's NodeChange. */
+export type NodeChange =
+  | { type: 'position'; id: string; position?: { x: number; y: number }; dragging?: boolean; [key: string]: unknown }
+  | { type: 'dimensions'; id: string; dimensions?: { width: number; height: number }; [key: string]: unknown }
+  | { type: 'select'; id: string; selected: boolean }
+  | { type: 'remove'; id: string }
+  | { type: 'add'; item: FlowNode; [key: string]: unknown }
+  | { type: 'replace'; id: string; item: FlowNode };
+/** React Flow's EdgeChange. */
+export type EdgeChange =
+  | { type: 'add'; item: FlowEdge; [key: string]: unknown }
+  | { type: 'remove'; id: string }
+  | { type: 'replace'; id: string; item: FlowEdge }
+  | { type: 'select'; id: string; selected: boolean };
+/** Level of detail: 0 high (mounted, full), 1 medium (mounted, label only), 2 low (GPU only). */
+export type Lod = 0 | 1 | 2;
+export interface FrameStats {
+  total: number; inView: number; culled: number; culledPercent: number;
+  lodCounts: { high: number; medium: number; low: number };
+  timeMs: number;
+}
+export interface Frame {
+  /** Indices of every shown node overlapping the viewport (any level of detail). */
+  inView: Uint32Array;
+  /** Level of detail per entry of `inView`. */
+  lod: Uint8Array;
+  /** Ids React should mount: high and medium detail near the view, at most maxVisibleNodes. */
+  visibleIds: string[];
+  /** Ids that entered / left `visibleIds` since the previous frame. */
+  entered: string[];
+  left: string[];
+  /** Edges whose bounds overlap the viewport (React Flow's isEdgeVisible), hidden ones excluded. */
+  visibleEdgeIds: string[];
+  stats: FrameStats;
+}
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export interface FlowscaleConfig {
+  monitoringIntervalSeconds: number;
+  alertThresholds: { cpuPercent: number; memoryMb: number; operationMs: number; errorRatePercent: number; cacheHitRateMinPercent: number };
+  cache: { memoryMaxEntries: number; diskMaxMb: number; defaultTtlSeconds: number };
+  rendering: {
+    virtualScrolling: boolean; lodThresholdLow: number; lodThresholdMedium: number; maxVisibleNodes: number;
+    overscanPx: number; hysteresisPx: number; lodHysteresis: number;
+  };
+  workflow: { maxNodes: number; maxEdges: number; defaultNodeWidth: number; defaultNodeHeight: number; rebuildFraction: number };
+}
+export type PartialConfig = DeepPartial<FlowscaleConfig>;
+"#;
+
 /// Once per module instance, before any other work: the panic hook (a panic
 /// must at least explain itself) and glue.js's view of wasm memory.
 /// Called from every constructor and static method rather than a start
@@ -223,21 +294,27 @@ pub struct JsConfig;
 #[wasm_bindgen(js_class = Config)]
 impl JsConfig {
     /// The full default configuration.
+    #[wasm_bindgen(unchecked_return_type = "FlowscaleConfig")]
     pub fn defaults() -> Result<JsValue, JsValue> {
         init_once();
         config_to_js(&Config::default())
     }
 
     /// A partial configuration completed with defaults and validated.
-    pub fn resolve(partial: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "FlowscaleConfig")]
+    pub fn resolve(
+        #[wasm_bindgen(unchecked_param_type = "PartialConfig")] partial: JsValue,
+    ) -> Result<JsValue, JsValue> {
         init_once();
         config_to_js(&config_from_js(&partial)?)
     }
 
     /// A configuration from environment variables (`process.env` or a plain
     /// object of strings), by the names in DESIGN.md.
-    #[wasm_bindgen(js_name = fromEnv)]
-    pub fn from_env(env: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = fromEnv, unchecked_return_type = "FlowscaleConfig")]
+    pub fn from_env(
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string | undefined>")] env: JsValue,
+    ) -> Result<JsValue, JsValue> {
         init_once();
         if !env.is_object() {
             return Err(invalid(
@@ -278,7 +355,9 @@ pub struct JsWorkflowOptimizer {
 impl JsWorkflowOptimizer {
     /// `new WorkflowOptimizer(config?)` with a partial `Config`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<JsWorkflowOptimizer, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PartialConfig | undefined")] config: JsValue,
+    ) -> Result<JsWorkflowOptimizer, JsValue> {
         init_once();
         let cfg = config_from_js(&config)?;
         Ok(JsWorkflowOptimizer {
@@ -293,7 +372,10 @@ impl JsWorkflowOptimizer {
     /// Replace the workflow with `{ nodes, edges }` (React Flow shapes). On
     /// error the previous workflow stays.
     #[wasm_bindgen(js_name = setWorkflow)]
-    pub fn set_workflow(&mut self, workflow: JsValue) -> Result<(), JsValue> {
+    pub fn set_workflow(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
+    ) -> Result<(), JsValue> {
         let cols = extract_workflow(&workflow);
         check_glue(&cols)?;
         let node_cols = get(&cols, "nodes");
@@ -309,7 +391,10 @@ impl JsWorkflowOptimizer {
     /// Apply React Flow `NodeChange[]` (position, dimensions, select, remove,
     /// add, replace), all or nothing.
     #[wasm_bindgen(js_name = applyNodeChanges)]
-    pub fn apply_node_changes(&mut self, changes: JsValue) -> Result<(), JsValue> {
+    pub fn apply_node_changes(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "NodeChange[]")] changes: JsValue,
+    ) -> Result<(), JsValue> {
         let cols = extract_node_changes(&changes);
         check_glue(&cols)?;
         let kinds = u8s(&cols, "kinds");
@@ -398,7 +483,10 @@ impl JsWorkflowOptimizer {
 
     /// Apply React Flow `EdgeChange[]` (add, remove, replace, select), all or nothing.
     #[wasm_bindgen(js_name = applyEdgeChanges)]
-    pub fn apply_edge_changes(&mut self, changes: JsValue) -> Result<(), JsValue> {
+    pub fn apply_edge_changes(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EdgeChange[]")] changes: JsValue,
+    ) -> Result<(), JsValue> {
         let cols = extract_edge_changes(&changes);
         check_glue(&cols)?;
         let kinds = u8s(&cols, "kinds");
@@ -459,7 +547,11 @@ impl JsWorkflowOptimizer {
     /// Set the `position` (parent-relative, as React Flow's) of nodes by index:
     /// `xy` holds x0, y0, x1, y1, … All or nothing.
     #[wasm_bindgen(js_name = updatePositions)]
-    pub fn update_positions(&mut self, indices: JsValue, xy: JsValue) -> Result<(), JsValue> {
+    pub fn update_positions(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint32Array")] indices: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Float32Array")] xy: JsValue,
+    ) -> Result<(), JsValue> {
         let Some(indices) = indices.dyn_ref::<Uint32Array>() else {
             return Err(invalid(
                 ErrorCode::InvalidWorkflow,
@@ -481,7 +573,12 @@ impl JsWorkflowOptimizer {
 
     /// Cull, choose levels of detail and update the mounted window for the
     /// React Flow `viewport` and the pane `size` (`{ width, height }`).
-    pub fn frame(&mut self, viewport: JsValue, size: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Frame")]
+    pub fn frame(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Viewport")] viewport: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PaneSize")] size: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let started = now();
         let bad = read_view(&viewport, &size, self.view.as_ptr() as u32);
         if !bad.is_empty() {
@@ -536,7 +633,10 @@ impl JsWorkflowOptimizer {
 
     /// The index of the node with `id`, or undefined.
     #[wasm_bindgen(js_name = indexOf)]
-    pub fn index_of(&self, id: JsValue) -> Option<u32> {
+    pub fn index_of(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Option<u32> {
         id.as_string().and_then(|s| self.core.index_of(&s))
     }
 
@@ -551,6 +651,7 @@ impl JsWorkflowOptimizer {
     }
 
     /// The resolved configuration.
+    #[wasm_bindgen(unchecked_return_type = "FlowscaleConfig")]
     pub fn config(&self) -> Result<JsValue, JsValue> {
         config_to_js(self.core.config())
     }
