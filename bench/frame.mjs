@@ -163,25 +163,33 @@ for (const n of SIZES) {
   for (const k of [1, 1000]) {
     const idx = Uint32Array.from(pick(k));
     const moved = new Float32Array(2 * k);
+    // Each sample is a run of drag steps (a drag is many small moves), alternating ±5 px.
+    const steps = k === 1 ? 200 : 4;
     const res = interleave(
       {
-        'flowscale updatePositions': (round) => {
-          idx.forEach((i, j) => { moved[2 * j] = xy[4 * i] + (round % 2 ? 5 : -5); moved[2 * j + 1] = xy[4 * i + 1]; });
-          opt.updatePositions(idx, moved);
-          return 1;
+        'flowscale updatePositions': () => {
+          for (let s = 0; s < steps; s++) {
+            idx.forEach((i, j) => { moved[2 * j] = xy[4 * i] + (s % 2 ? 5 : -5); moved[2 * j + 1] = xy[4 * i + 1]; });
+            opt.updatePositions(idx, moved);
+          }
+          return steps;
         },
-        'flowscale applyNodeChanges': (round) => {
-          opt.applyNodeChanges(Array.from(idx, (i) => ({ type: 'position', id: nodes[i].id, position: { x: xy[4 * i] + (round % 2 ? 3 : -3), y: xy[4 * i + 1] }, dragging: true })));
-          return 1;
+        'flowscale applyNodeChanges': () => {
+          for (let s = 0; s < steps; s++) {
+            opt.applyNodeChanges(Array.from(idx, (i) => ({ type: 'position', id: nodes[i].id, position: { x: xy[4 * i] + (s % 2 ? 3 : -3), y: xy[4 * i + 1] }, dragging: true })));
+          }
+          return steps;
         },
         'flatbush (rebuild)': () => { buildFlatbush(); return 1; },
-        'rbush remove + insert': (round) => {
-          for (const i of idx) {
-            rb.remove(items[i]);
-            items[i].minX += round % 2 ? 5 : -5; items[i].maxX += round % 2 ? 5 : -5;
-            rb.insert(items[i]);
+        'rbush remove + insert': () => {
+          for (let s = 0; s < steps; s++) {
+            for (const i of idx) {
+              rb.remove(items[i]);
+              items[i].minX += s % 2 ? 5 : -5; items[i].maxX += s % 2 ? 5 : -5;
+              rb.insert(items[i]);
+            }
           }
-          return 1;
+          return steps;
         },
       },
       { rounds: n >= 1e6 ? 5 : 11, warmup: 1 },

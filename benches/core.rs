@@ -1,1 +1,107 @@
-fn main() {}
+//! Native benchmarks of the platform-free core (`cargo bench`): a frame at
+//! three zooms, the workflow build and its R-tree bulk load, and drags.
+//! The JS-side comparison with React Flow, flatbush and rbush is
+//! `npm run bench` (bench/frame.mjs); see docs/benchmarks.md.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use flowscale::config::Config;
+use flowscale::model::{EdgeInput, NodeInput, Workflow};
+use flowscale::optimizer::{Screen, Viewport, WorkflowOptimizer};
+use flowscale::spatial::SpatialIndex;
+use std::hint::black_box;
+
+/// A grid of 100 × 100 nodes 200 apart (the spacing of n8n's layouts), chained by edges.
+fn grid(n: usize) -> (Vec<NodeInput>, Vec<EdgeInput>) {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let nodes = (0..n)
+        .map(|i| {
+            NodeInput::new(
+                format!("n{i}"),
+                (i % side) as f64 * 200.0,
+                (i / side) as f64 * 200.0,
+            )
+            .sized(100.0, 100.0)
+        })
+        .collect();
+    let edges = (1..n)
+        .map(|i| EdgeInput::new(format!("e{i}"), format!("n{}", i - 1), format!("n{i}")))
+        .collect();
+    (nodes, edges)
+}
+
+const SCREEN: Screen = Screen {
+    width: 1920.0,
+    height: 1080.0,
+};
+
+fn frames(c: &mut Criterion) {
+    let mut g = c.benchmark_group("frame");
+    for n in [100_000usize, 1_000_000] {
+        let (nodes, edges) = grid(n);
+        let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+        opt.set_workflow(nodes, edges).unwrap();
+        let centre = (n as f64).sqrt() * 100.0;
+        for zoom in [1.0, 0.25, 0.05] {
+            let mut k = 0.0;
+            g.bench_with_input(
+                BenchmarkId::new(format!("{n} nodes"), format!("zoom {zoom}")),
+                &zoom,
+                |b, &zoom| {
+                    b.iter(|| {
+                        // A pan of 15 × 7 px per frame, restarting every 64 frames.
+                        k = (k + 1.0) % 64.0;
+                        let vp = Viewport {
+                            x: 960.0 - centre * zoom - 15.0 * k,
+                            y: 540.0 - centre * zoom - 7.0 * k,
+                            zoom,
+                        };
+                        black_box(opt.frame(vp, SCREEN).unwrap().in_view.len())
+                    })
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+fn build(c: &mut Criterion) {
+    let mut g = c.benchmark_group("build");
+    g.sample_size(10);
+    let cfg = Config::default();
+    let (nodes, edges) = grid(100_000);
+    g.bench_function("model 100k", |b| {
+        b.iter_batched(
+            || (nodes.clone(), edges.clone()),
+            |(n, e)| Workflow::build(n, e, &cfg.workflow).unwrap(),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    let wf = Workflow::build(nodes.clone(), edges.clone(), &cfg.workflow).unwrap();
+    g.bench_function("r-trees 100k", |b| b.iter(|| SpatialIndex::build(&wf)));
+    g.finish();
+}
+
+fn drags(c: &mut Criterion) {
+    let mut g = c.benchmark_group("drag");
+    let (nodes, edges) = grid(100_000);
+    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    opt.set_workflow(nodes, edges).unwrap();
+    for k in [1usize, 1000] {
+        let idx: Vec<u32> = (0..k as u32).map(|i| i * 97 % 100_000).collect();
+        let mut flip = 1.0f32;
+        g.bench_function(format!("updatePositions {k} of 100k"), |b| {
+            b.iter(|| {
+                flip = -flip;
+                let xy: Vec<f32> = idx
+                    .iter()
+                    .flat_map(|&i| [(i % 316) as f32 * 200.0 + flip, (i / 316) as f32 * 200.0])
+                    .collect();
+                opt.update_positions(&idx, &xy).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, frames, build, drags);
+criterion_main!(benches);

@@ -10,7 +10,7 @@ use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
 use crate::spatial::window::{Window, SEEN};
-use crate::spatial::{edge_overlaps, overlaps, SpatialIndex};
+use crate::spatial::{edge_overlaps, overlaps, Hit, SpatialIndex};
 
 /// React Flow's viewport: screen = world × zoom + (x, y).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,7 +65,7 @@ pub struct WorkflowOptimizer {
     /// Node size changes since the median was last computed.
     size_changes: usize,
     frame: Frame,
-    scratch: Vec<u32>,
+    hits: Vec<Hit>,
     candidates: Vec<(f64, u32)>,
     chosen: Vec<u32>,
 }
@@ -82,7 +82,7 @@ impl WorkflowOptimizer {
             median: 1.0,
             size_changes: 0,
             frame: Frame::default(),
-            scratch: Vec::new(),
+            hits: Vec::new(),
             candidates: Vec::new(),
             chosen: Vec::new(),
         })
@@ -237,39 +237,35 @@ impl WorkflowOptimizer {
         f.in_view.clear();
         f.lod.clear();
         f.edges.clear();
-        self.scratch.clear();
+        self.hits.clear();
         self.candidates.clear();
         self.window.ensure_slots(self.wf.slot_count());
 
         // One query on the overscanned view serves both culling and mounting.
         self.index.query_nodes(
             if virtual_scrolling { &outer } else { &view },
-            &mut self.scratch,
+            &mut self.hits,
         );
-        let key = |rect: &Rect, member: bool| {
-            let dx = rect.x + rect.width / 2.0 - center.0;
-            let dy = rect.y + rect.height / 2.0 - center.1;
+        let key = |cx: f64, cy: f64, member: bool| {
+            let dx = cx - center.0;
+            let dy = cy - center.1;
             (dx * dx + dy * dy).sqrt() - if member { bonus } else { 0.0 }
         };
-        for &i in &self.scratch {
-            let rect = self.wf.rect(i);
+        for h in &self.hits {
+            let i = h.slot;
             let member = self.window.is_member(i);
-            let level = self
-                .lod
-                .level(vp.zoom, self.wf.node_size(i), self.median, member);
-            if overlaps(&view, &rect) {
+            let level = self.lod.level(vp.zoom, h.size(), self.median, member);
+            if overlaps(&view, h.x1, h.y1, h.x2, h.y2) {
                 f.in_view.push(i);
                 f.lod.push(level);
             }
             if virtual_scrolling {
                 self.window.set(i, SEEN, true);
-                if level <= MEDIUM || self.wf.is_dragging(i) {
-                    let k = if self.wf.is_dragging(i) {
-                        f64::NEG_INFINITY
-                    } else {
-                        key(&rect, member)
-                    };
-                    self.candidates.push((k, i));
+                if level <= MEDIUM {
+                    self.candidates
+                        .push((key((h.x1 + h.x2) / 2.0, (h.y1 + h.y2) / 2.0, member), i));
+                } else if self.wf.is_dragging(i) {
+                    self.candidates.push((f64::NEG_INFINITY, i));
                 }
             }
         }
@@ -283,16 +279,23 @@ impl WorkflowOptimizer {
                     self.candidates.push((f64::NEG_INFINITY, m));
                     continue;
                 }
-                let rect = self.wf.rect(m);
+                let r = self.wf.rect(m);
                 let level = self
                     .lod
                     .level(vp.zoom, self.wf.node_size(m), self.median, true);
-                if level <= MEDIUM && overlaps(&keep, &rect) {
-                    self.candidates.push((key(&rect, true), m));
+                if level <= MEDIUM && overlaps(&keep, r.x, r.y, r.x2(), r.y2()) {
+                    self.candidates
+                        .push((key(r.x + r.width / 2.0, r.y + r.height / 2.0, true), m));
                 }
             }
-            for &i in &self.scratch {
-                self.window.set(i, SEEN, false);
+            for h in &self.hits {
+                self.window.set(h.slot, SEEN, false);
+            }
+            // Dragged nodes first, whatever their distance.
+            for c in self.candidates.iter_mut() {
+                if self.wf.is_dragging(c.1) {
+                    c.0 = f64::NEG_INFINITY;
+                }
             }
             if self.candidates.len() > cap {
                 if cap > 0 {
@@ -326,11 +329,11 @@ impl WorkflowOptimizer {
             counts[f.lod[k] as usize] += 1;
         }
 
-        self.scratch.clear();
-        self.index.query_edges(&view, &mut self.scratch);
-        for &e in &self.scratch {
-            if self.wf.edge_shown(e) && edge_overlaps(&view, &self.wf.edge_rect(e)) {
-                f.edges.push(e);
+        self.hits.clear();
+        self.index.query_edges(&view, &mut self.hits);
+        for h in &self.hits {
+            if edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2) && self.wf.edge_shown(h.slot) {
+                f.edges.push(h.slot);
             }
         }
 

@@ -9,6 +9,7 @@
 //! `position` is relative to its `parentId`, resolved here once.
 
 mod changes;
+mod ids;
 mod input;
 
 pub use changes::{EdgeChange, NodeChange};
@@ -16,6 +17,7 @@ pub use input::{EdgeInput, NodeInput, NodePath, SizeSource, SizeValue};
 
 use crate::config::WorkflowConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
+use ids::IdIndex;
 use std::collections::HashMap;
 
 /// "No node": the parent of a root node, the slot of nothing.
@@ -98,7 +100,7 @@ impl TypeTable {
 #[derive(Clone, Debug, Default)]
 pub struct Workflow {
     ids: Vec<String>,
-    index: HashMap<String, u32>,
+    index: IdIndex,
     x: Vec<f64>,
     y: Vec<f64>,
     w: Vec<f64>,
@@ -113,7 +115,7 @@ pub struct Workflow {
     node_edges: Vec<Vec<u32>>,
 
     edge_ids: Vec<String>,
-    edge_index: HashMap<String, u32>,
+    edge_index: IdIndex,
     src: Vec<u32>,
     dst: Vec<u32>,
     edge_flags: Vec<u8>,
@@ -159,14 +161,20 @@ impl Workflow {
         let mut wf = Workflow {
             default_width: cfg.default_node_width,
             default_height: cfg.default_node_height,
+            index: IdIndex::with_capacity(n),
+            edge_index: IdIndex::with_capacity(edges.len()),
+            ids: Vec::with_capacity(n),
+            w: Vec::with_capacity(n),
+            h: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
+            type_id: Vec::with_capacity(n),
             ..Default::default()
         };
-        wf.ids.reserve(n);
-        wf.index.reserve(n);
         let mut rel = Vec::with_capacity(n);
-        for (i, node) in nodes.iter().enumerate() {
+        let mut parent_ids: Vec<(u32, String)> = Vec::new();
+        for (i, node) in nodes.into_iter().enumerate() {
             let path = NodePath::Nodes(i);
-            if wf.index.contains_key(&node.id) {
+            if wf.index.get(&node.id, &wf.ids).is_some() {
                 return Err(FlowscaleError::at(
                     ErrorCode::DuplicateId,
                     path.field("id"),
@@ -174,53 +182,45 @@ impl Workflow {
                 ));
             }
             node.validate(&path)?;
-            wf.index.insert(node.id.clone(), i as u32);
             rel.push((node.x, node.y));
-        }
-        let mut parent = vec![NONE; n];
-        for (i, node) in nodes.iter().enumerate() {
-            if let Some(pid) = &node.parent_id {
-                match wf.index.get(pid) {
-                    Some(&p) => parent[i] = p,
-                    None => {
-                        return Err(FlowscaleError::at(
-                            ErrorCode::DanglingParent,
-                            NodePath::Nodes(i).field("parentId"),
-                            format!("parent node {pid:?} does not exist"),
-                        ))
-                    }
-                }
-            }
-        }
-        let abs = resolve_absolute(&rel, &parent)?;
-
-        wf.x = abs.iter().map(|p| p.0).collect();
-        wf.y = abs.iter().map(|p| p.1).collect();
-        wf.w = Vec::with_capacity(n);
-        wf.h = Vec::with_capacity(n);
-        wf.flags = Vec::with_capacity(n);
-        wf.type_id = Vec::with_capacity(n);
-        wf.children = vec![Vec::new(); n];
-        wf.node_edges = vec![Vec::new(); n];
-        for (i, node) in nodes.into_iter().enumerate() {
             let (w, h) = node.size_or(cfg.default_node_width, cfg.default_node_height);
             wf.w.push(w);
             wf.h.push(h);
             wf.flags.push(node.flag_bits());
             wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
-            if parent[i] != NONE {
-                wf.children[parent[i] as usize].push(i as u32);
+            if let Some(p) = node.parent_id {
+                parent_ids.push((i as u32, p));
             }
             wf.ids.push(node.id);
+            wf.index.insert(i as u32, &wf.ids);
         }
+        let mut parent = vec![NONE; n];
+        wf.children = vec![Vec::new(); n];
+        for (i, pid) in &parent_ids {
+            match wf.index.get(pid, &wf.ids) {
+                Some(p) => {
+                    parent[*i as usize] = p;
+                    wf.children[p as usize].push(*i);
+                }
+                None => {
+                    return Err(FlowscaleError::at(
+                        ErrorCode::DanglingParent,
+                        NodePath::Nodes(*i as usize).field("parentId"),
+                        format!("parent node {pid:?} does not exist"),
+                    ))
+                }
+            }
+        }
+        let abs = resolve_absolute(&rel, &parent)?;
+        wf.x = abs.iter().map(|p| p.0).collect();
+        wf.y = abs.iter().map(|p| p.1).collect();
+        wf.node_edges = vec![Vec::new(); n];
         wf.parent = parent;
         wf.live = n;
 
-        wf.edge_ids.reserve(edges.len());
-        wf.edge_index.reserve(edges.len());
         for (j, e) in edges.into_iter().enumerate() {
             let path = format!("edges[{j}]");
-            if wf.edge_index.contains_key(&e.id) {
+            if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
                 return Err(FlowscaleError::at(
                     ErrorCode::DuplicateId,
                     format!("{path}.id"),
@@ -235,7 +235,7 @@ impl Workflow {
 
     fn edge_ends(&self, e: &EdgeInput, path: &str) -> Result<(u32, u32)> {
         let find = |id: &str, field: &str| {
-            self.index.get(id).copied().ok_or_else(|| {
+            self.index_of(id).ok_or_else(|| {
                 FlowscaleError::at(
                     ErrorCode::DanglingEdge,
                     format!("{path}.{field}"),
@@ -258,18 +258,18 @@ impl Workflow {
                 self.src[k] = s;
                 self.dst[k] = t;
                 self.edge_flags[k] = flags;
-                self.edge_ids[k] = e.id.clone();
+                self.edge_ids[k] = e.id;
                 slot
             }
             None => {
                 self.src.push(s);
                 self.dst.push(t);
                 self.edge_flags.push(flags);
-                self.edge_ids.push(e.id.clone());
+                self.edge_ids.push(e.id);
                 (self.src.len() - 1) as u32
             }
         };
-        self.edge_index.insert(e.id, slot);
+        self.edge_index.insert(slot, &self.edge_ids);
         self.node_edges[s as usize].push(slot);
         if t != s {
             self.node_edges[t as usize].push(slot);
@@ -324,7 +324,7 @@ impl Workflow {
         }
     }
     pub fn index_of(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(id, &self.ids)
     }
     /// Absolute rectangle of slot `i` (callers pass live slots).
     pub fn rect(&self, i: u32) -> Rect {
@@ -374,7 +374,7 @@ impl Workflow {
         }
     }
     pub fn edge_index_of(&self, id: &str) -> Option<u32> {
-        self.edge_index.get(id).copied()
+        self.edge_index.get(id, &self.edge_ids)
     }
     pub fn edge_ends_of(&self, e: u32) -> (u32, u32) {
         (
@@ -509,7 +509,7 @@ impl Workflow {
         let slot = match self.free.pop() {
             Some(s) => {
                 let k = s as usize;
-                self.ids[k] = node.id.clone();
+                self.ids[k] = node.id;
                 self.x[k] = px + node.x;
                 self.y[k] = py + node.y;
                 self.w[k] = w;
@@ -522,7 +522,7 @@ impl Workflow {
                 s
             }
             None => {
-                self.ids.push(node.id.clone());
+                self.ids.push(node.id);
                 self.x.push(px + node.x);
                 self.y.push(py + node.y);
                 self.w.push(w);
@@ -538,7 +538,7 @@ impl Workflow {
         if parent != NONE {
             self.children[parent as usize].push(slot);
         }
-        self.index.insert(node.id, slot);
+        self.index.insert(slot, &self.ids);
         self.live += 1;
         slot
     }
@@ -585,8 +585,8 @@ impl Workflow {
         if p != NONE {
             self.children[p as usize].retain(|&c| c != i);
         }
-        let id = std::mem::take(&mut self.ids[k]);
-        self.index.remove(&id);
+        self.index.remove(i, &self.ids);
+        self.ids[k] = String::new();
         self.parent[k] = NONE;
         self.children[k].clear();
         self.flags[k] = 0;
@@ -609,8 +609,8 @@ impl Workflow {
                 list.retain(|&x| x != e);
             }
         }
-        let id = std::mem::take(&mut self.edge_ids[k]);
-        self.edge_index.remove(&id);
+        self.edge_index.remove(e, &self.edge_ids);
+        self.edge_ids[k] = String::new();
         self.edge_flags[k] = 0;
         self.edge_free.push(e);
         self.live_edges -= 1;

@@ -7,13 +7,14 @@ pub mod window;
 use crate::model::{Rect, Workflow};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams, AABB};
+use std::ops::ControlFlow;
 
 /// Wider nodes than rstar's default (6): fewer levels, and queries that touch
 /// many leaves scan them linearly, as flatbush does with its node size 16.
 pub struct FlowParams;
 
 impl RTreeParams for FlowParams {
-    const MIN_SIZE: usize = 4;
+    const MIN_SIZE: usize = 6;
     const MAX_SIZE: usize = 16;
     const REINSERTION_COUNT: usize = 4;
     type DefaultInsertionStrategy = RStarInsertionStrategy;
@@ -25,31 +26,57 @@ fn entry(r: Rect, slot: u32) -> Entry {
     GeomWithData::new(Rectangle::from_corners([r.x, r.y], [r.x2(), r.y2()]), slot)
 }
 
-/// Does `r` overlap `view` with positive area? This is React Flow's
-/// `getOverlappingArea(view, r) > 0`; a zero-width (or zero-height) rectangle
-/// counts when its segment lies inside the closed view.
+/// An R-tree hit: the slot and its rectangle's corners as indexed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    pub slot: u32,
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+}
+
+impl Hit {
+    /// sqrt(width × height), the size level of detail compares.
+    #[inline]
+    pub fn size(&self) -> f64 {
+        ((self.x2 - self.x1) * (self.y2 - self.y1)).sqrt()
+    }
+}
+
+/// Does the box (x1, y1)–(x2, y2) overlap `view` with positive area? This
+/// is React Flow's `getOverlappingArea(view, node) > 0` (corners computed
+/// the same way, as x + width). A box of zero width or height counts when it
+/// lies inside the closed view.
 #[inline]
-pub fn overlaps(view: &Rect, r: &Rect) -> bool {
-    let ox = r.x2().min(view.x2()) - r.x.max(view.x);
-    let oy = r.y2().min(view.y2()) - r.y.max(view.y);
-    let okx = if r.width > 0.0 { ox > 0.0 } else { ox >= 0.0 };
-    let oky = if r.height > 0.0 { oy > 0.0 } else { oy >= 0.0 };
+pub fn overlaps(view: &Rect, x1: f64, y1: f64, x2: f64, y2: f64) -> bool {
+    let ox = x2.min(view.x2()) - x1.max(view.x);
+    let oy = y2.min(view.y2()) - y1.max(view.y);
+    let okx = if x2 > x1 { ox > 0.0 } else { ox >= 0.0 };
+    let oky = if y2 > y1 { oy > 0.0 } else { oy >= 0.0 };
     okx && oky
 }
 
-/// Like `overlaps`, with React Flow's edge rule: a degenerate edge box grows by 1 unit.
+/// React Flow's `isEdgeVisible` on an edge's bounds: a degenerate box grows by 1 unit.
 #[inline]
-pub fn edge_overlaps(view: &Rect, r: &Rect) -> bool {
-    let mut r = *r;
-    if r.width == 0.0 {
-        r.width = 1.0;
-    }
-    if r.height == 0.0 {
-        r.height = 1.0;
-    }
-    let ox = r.x2().min(view.x2()) - r.x.max(view.x);
-    let oy = r.y2().min(view.y2()) - r.y.max(view.y);
+pub fn edge_overlaps(view: &Rect, x1: f64, y1: f64, x2: f64, y2: f64) -> bool {
+    let x2 = if x2 == x1 { x2 + 1.0 } else { x2 };
+    let y2 = if y2 == y1 { y2 + 1.0 } else { y2 };
+    let ox = x2.min(view.x2()) - x1.max(view.x);
+    let oy = y2.min(view.y2()) - y1.max(view.y);
     ox > 0.0 && oy > 0.0
+}
+
+fn hit(e: &Entry) -> Hit {
+    let [x1, y1] = e.geom().lower();
+    let [x2, y2] = e.geom().upper();
+    Hit {
+        slot: e.data,
+        x1,
+        y1,
+        x2,
+        y2,
+    }
 }
 
 #[derive(Default)]
@@ -138,25 +165,28 @@ impl SpatialIndex {
         *have = want;
     }
 
-    /// Slots of indexed nodes whose rectangle meets `r` (closed test; refine with `overlaps`).
-    pub fn query_nodes(&self, r: &Rect, out: &mut Vec<u32>) {
+    /// Indexed nodes whose rectangle meets `r` (closed test; refine with `overlaps`).
+    pub fn query_nodes(&self, r: &Rect, out: &mut Vec<Hit>) {
         let env = AABB::from_corners([r.x, r.y], [r.x2(), r.y2()]);
-        out.extend(
-            self.nodes
-                .locate_in_envelope_intersecting(env)
-                .map(|e| e.data),
-        );
+        // Internal iteration (a visitor) is markedly faster than rstar's iterator.
+        let _ = self
+            .nodes
+            .locate_in_envelope_intersecting_int(env, |e| -> ControlFlow<()> {
+                out.push(hit(e));
+                ControlFlow::Continue(())
+            });
     }
 
-    /// Slots of edges whose bounds meet `r` (closed test; refine with `edge_overlaps`).
-    pub fn query_edges(&self, r: &Rect, out: &mut Vec<u32>) {
+    /// Edges whose bounds meet `r` (closed test; refine with `edge_overlaps`).
+    pub fn query_edges(&self, r: &Rect, out: &mut Vec<Hit>) {
         // Degenerate edge boxes are grown by 1 when tested, so look 1 unit further.
         let env = AABB::from_corners([r.x - 1.0, r.y - 1.0], [r.x2(), r.y2()]);
-        out.extend(
-            self.edges
-                .locate_in_envelope_intersecting(env)
-                .map(|e| e.data),
-        );
+        let _ = self
+            .edges
+            .locate_in_envelope_intersecting_int(env, |e| -> ControlFlow<()> {
+                out.push(hit(e));
+                ControlFlow::Continue(())
+            });
     }
 
     pub fn node_entries(&self) -> usize {

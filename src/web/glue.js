@@ -51,6 +51,31 @@ function describe(v) {
 // Size source codes, as SizeSource in src/model/input.rs.
 const NO_SIZE = 0, MEASURED = 1, ATTRIBUTE = 2, INITIAL = 3;
 
+let badValue;
+// One size axis: writes value and source; returns the bad field's name, or ''.
+function readSize(node, m, axis, initial, out, src, i) {
+  const mv = m ? m[axis] : undefined;
+  if (!absent(mv)) {
+    if (!isNum(mv)) { badValue = mv; return `measured.${axis}`; }
+    out[i] = mv; src[i] = MEASURED;
+    return '';
+  }
+  const av = node[axis];
+  if (!absent(av)) {
+    if (!isNum(av)) { badValue = av; return axis; }
+    out[i] = av; src[i] = ATTRIBUTE;
+    return '';
+  }
+  const iv = node[initial];
+  if (!absent(iv)) {
+    if (!isNum(iv)) { badValue = iv; return initial; }
+    out[i] = iv; src[i] = INITIAL;
+    return '';
+  }
+  src[i] = NO_SIZE;
+  return '';
+}
+
 /**
  * React Flow nodes → columns. `pathOf(i)` names node i in error paths.
  * Type errors are caught here (the shape); values are checked in Rust.
@@ -83,27 +108,8 @@ function nodeColumns(nodes, pathOf) {
     // React Flow's order: measured, then the width/height attributes, then initialWidth/initialHeight.
     const m = node.measured;
     if (!absent(m) && !isObj(m)) return invalid(`${pathOf(i)}.measured`, `expected {width, height}, got ${describe(m)}`);
-    for (const [axis, out, src, initial] of [['width', w, wSrc, 'initialWidth'], ['height', h, hSrc, 'initialHeight']]) {
-      const mv = m ? m[axis] : undefined;
-      if (!absent(mv)) {
-        if (!isNum(mv)) return invalid(`${pathOf(i)}.measured.${axis}`, `expected a number, got ${describe(mv)}`);
-        out[i] = mv; src[i] = MEASURED;
-        continue;
-      }
-      const av = node[axis];
-      if (!absent(av)) {
-        if (!isNum(av)) return invalid(`${pathOf(i)}.${axis}`, `expected a number, got ${describe(av)}`);
-        out[i] = av; src[i] = ATTRIBUTE;
-        continue;
-      }
-      const iv = node[initial];
-      if (!absent(iv)) {
-        if (!isNum(iv)) return invalid(`${pathOf(i)}.${initial}`, `expected a number, got ${describe(iv)}`);
-        out[i] = iv; src[i] = INITIAL;
-        continue;
-      }
-      src[i] = NO_SIZE;
-    }
+    let bad = readSize(node, m, 'width', 'initialWidth', w, wSrc, i) || readSize(node, m, 'height', 'initialHeight', h, hSrc, i);
+    if (bad) return invalid(`${pathOf(i)}.${bad}`, `expected a number, got ${describe(badValue)}`);
     const parent = node.parentId;
     if (absent(parent)) parents[i] = null;
     else if (typeof parent !== 'string') return invalid(`${pathOf(i)}.parentId`, `expected a string, got ${describe(parent)}`);
@@ -137,12 +143,12 @@ function edgeColumns(edges, pathOf) {
   for (let i = 0; i < n; i++) {
     const e = edges[i];
     if (!isObj(e)) return invalid(pathOf(i), `expected an edge object, got ${describe(e)}`);
-    for (const [field, out] of [['id', ids], ['source', sources], ['target', targets]]) {
-      const v = e[field];
-      if (typeof v !== 'string') return invalid(`${pathOf(i)}.${field}`, `expected a string, got ${describe(v)}`);
-      if (!v.isWellFormed()) return invalid(`${pathOf(i)}.${field}`, 'contains a lone surrogate (not valid Unicode)');
-      out[i] = v;
-    }
+    const id = e.id, source = e.source, target = e.target;
+    const badField = typeof id !== 'string' ? 'id' : typeof source !== 'string' ? 'source' : typeof target !== 'string' ? 'target' : '';
+    if (badField) return invalid(`${pathOf(i)}.${badField}`, `expected a string, got ${describe(e[badField])}`);
+    const malformed = !id.isWellFormed() ? 'id' : !source.isWellFormed() ? 'source' : !target.isWellFormed() ? 'target' : '';
+    if (malformed) return invalid(`${pathOf(i)}.${malformed}`, 'contains a lone surrogate (not valid Unicode)');
+    ids[i] = id; sources[i] = source; targets[i] = target;
     const hidden = e.hidden, selected = e.selected;
     if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
     if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
@@ -222,8 +228,9 @@ export function extractNodeChanges(changes) {
       itemAt.push(i);
     }
   }
-  const itemCols = nodeColumns(items, (k) => `changes[${itemAt[k]}].item`);
-  if (itemCols.error) return itemCols;
+  // Drags (the common case) carry no items: skip building empty columns.
+  const itemCols = items.length ? nodeColumns(items, (k) => `changes[${itemAt[k]}].item`) : null;
+  if (itemCols?.error) return itemCols;
   return { kinds, bits, nums, idsJson: JSON.stringify(ids), items: itemCols };
 }
 
@@ -256,29 +263,29 @@ export function extractEdgeChanges(changes) {
       itemAt.push(i);
     }
   }
-  const itemCols = edgeColumns(items, (k) => `changes[${itemAt[k]}].item`);
-  if (itemCols.error) return itemCols;
+  const itemCols = items.length ? edgeColumns(items, (k) => `changes[${itemAt[k]}].item`) : null;
+  if (itemCols?.error) return itemCols;
   return { kinds, bits, idsJson: JSON.stringify(ids), items: itemCols };
 }
 
 /**
- * Read `viewport` and `size` into wasm memory at `ptr` (5 f64s). Returns
- * the path of a field of the wrong type, or '' when all is well.
+ * Read `viewport` and `size` into wasm memory at `ptr` (5 f64s). Returns 0,
+ * or 1 + the index of the first field of the wrong type in VIEW_FIELDS
+ * (src/web/mod.rs).
  */
 export function readView(viewport, size, ptr) {
-  if (!isObj(viewport)) return 'viewport';
-  if (!isObj(size)) return 'size';
-  const { x, y, zoom } = viewport;
-  const { width, height } = size;
-  if (!isNum(x)) return 'viewport.x';
-  if (!isNum(y)) return 'viewport.y';
-  if (!isNum(zoom)) return 'viewport.zoom';
-  if (!isNum(width)) return 'size.width';
-  if (!isNum(height)) return 'size.height';
+  if (!isObj(viewport)) return 1;
+  if (!isObj(size)) return 2;
+  const x = viewport.x, y = viewport.y, zoom = viewport.zoom, width = size.width, height = size.height;
+  if (!isNum(x)) return 3;
+  if (!isNum(y)) return 4;
+  if (!isNum(zoom)) return 5;
+  if (!isNum(width)) return 6;
+  if (!isNum(height)) return 7;
   views();
   const k = ptr >>> 3;
   f64[k] = x; f64[k + 1] = y; f64[k + 2] = zoom; f64[k + 3] = width; f64[k + 4] = height;
-  return '';
+  return 0;
 }
 
 function pick(ids, ptr, len) {

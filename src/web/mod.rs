@@ -24,7 +24,7 @@ extern "C" {
     #[wasm_bindgen(js_name = extractEdgeChanges)]
     fn extract_edge_changes(changes: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = readView)]
-    fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> String;
+    fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> u32;
     #[wasm_bindgen(js_name = makeFrame)]
     fn make_frame(
         ids: &Array,
@@ -177,8 +177,11 @@ fn size(value: f64, src: u8) -> Option<SizeValue> {
     Some(SizeValue { value, source })
 }
 
-/// Node columns (from glue.js) → inputs for the core.
+/// Node columns (from glue.js) → inputs for the core. `null`: no nodes.
 fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
+    if cols.is_null() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<String> = json(cols, "idsJson")?;
     let parents_json = get(cols, "parentsJson").as_string().unwrap_or_default();
     let parents: Vec<Option<String>> = if parents_json.is_empty() {
@@ -234,6 +237,9 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
 }
 
 fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
+    if cols.is_null() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<String> = json(cols, "idsJson")?;
     let sources: Vec<String> = json(cols, "sourcesJson")?;
     let targets: Vec<String> = json(cols, "targetsJson")?;
@@ -286,6 +292,17 @@ fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
         .map_err(|_| invalid(ErrorCode::InvalidConfig, "", "internal: config encoding"))
 }
+
+/// Fields `readView` in glue.js checks, in its order.
+const VIEW_FIELDS: [&str; 7] = [
+    "viewport",
+    "size",
+    "viewport.x",
+    "viewport.y",
+    "viewport.zoom",
+    "size.width",
+    "size.height",
+];
 
 /// Configuration helpers: `Config.defaults()`, `Config.resolve(partial)`, `Config.fromEnv(env)`.
 #[wasm_bindgen(js_name = Config)]
@@ -581,10 +598,13 @@ impl JsWorkflowOptimizer {
     ) -> Result<JsValue, JsValue> {
         let started = now();
         let bad = read_view(&viewport, &size, self.view.as_ptr() as u32);
-        if !bad.is_empty() {
+        if bad != 0 {
             return Err(invalid(
                 ErrorCode::InvalidViewport,
-                &bad,
+                VIEW_FIELDS
+                    .get(bad as usize - 1)
+                    .copied()
+                    .unwrap_or("viewport"),
                 "expected a number here (viewport {x, y, zoom}, size {width, height})",
             ));
         }
