@@ -17,14 +17,17 @@ extern "C" {
     fn make_error(code: &str, message: &str, path: Option<String>) -> JsValue;
     #[wasm_bindgen(js_name = setMemory)]
     fn set_memory(memory: JsValue);
-    #[wasm_bindgen(js_name = extractWorkflow)]
-    fn extract_workflow(workflow: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = extractNodeChanges)]
-    fn extract_node_changes(changes: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = extractEdgeChanges)]
-    fn extract_edge_changes(changes: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = readView)]
-    fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> u32;
+    // `catch`: user objects may have getters that throw (or be Proxies). An
+    // exception unwinding through an export would leave the object borrowed
+    // for good, so every call that reads user input catches.
+    #[wasm_bindgen(js_name = extractWorkflow, catch)]
+    fn extract_workflow(workflow: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = extractNodeChanges, catch)]
+    fn extract_node_changes(changes: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = extractEdgeChanges, catch)]
+    fn extract_edge_changes(changes: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = readView, catch)]
+    fn read_view(viewport: &JsValue, size: &JsValue, ptr: u32) -> Result<u32, JsValue>;
     #[wasm_bindgen(js_name = makeFrame)]
     fn make_frame(
         ids: &Array,
@@ -132,11 +135,23 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Glue results carry `error` (a FlowscaleError) when the shape was wrong.
-fn check_glue(result: &JsValue) -> Result<(), JsValue> {
-    let err = get(result, "error");
+/// Glue results carry `error` (a FlowscaleError) when the shape was wrong; a
+/// JS exception while reading the input becomes an error of `code` too.
+fn check_glue(
+    result: Result<JsValue, JsValue>,
+    code: ErrorCode,
+    what: &str,
+) -> Result<JsValue, JsValue> {
+    let result = result.map_err(|e| {
+        let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "an exception".to_string());
+        invalid(code, what, format!("reading {what} threw: {why}"))
+    })?;
+    let err = get(&result, "error");
     if err.is_undefined() {
-        Ok(())
+        Ok(result)
     } else {
         Err(err)
     }
@@ -333,21 +348,28 @@ impl JsConfig {
         #[wasm_bindgen(unchecked_param_type = "Record<string, string | undefined>")] env: JsValue,
     ) -> Result<JsValue, JsValue> {
         init_once();
-        if !env.is_object() {
-            return Err(invalid(
-                ErrorCode::InvalidConfig,
-                "env",
-                "expected an object of strings",
-            ));
-        }
-        let entries = js_sys::Object::entries(env.unchecked_ref());
-        let mut vars: Vec<(String, String)> = Vec::new();
-        for entry in entries.iter() {
-            let pair: Array = entry.unchecked_into();
-            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                vars.push((k, v));
-            }
-        }
+        // Through JSON text, which also catches throwing getters; values that
+        // are not strings (undefined, numbers) are ignored.
+        let text = if env.is_object() {
+            js_sys::JSON::stringify(&env)
+                .ok()
+                .and_then(|t| t.as_string())
+        } else {
+            None
+        };
+        let map: serde_json::Map<String, serde_json::Value> = text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| {
+                invalid(
+                    ErrorCode::InvalidConfig,
+                    "env",
+                    "expected an object of strings",
+                )
+            })?;
+        let vars: Vec<(String, String)> = map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string())))
+            .collect();
         let cfg =
             Config::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(to_js)?;
         config_to_js(&cfg)
@@ -393,8 +415,11 @@ impl JsWorkflowOptimizer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
     ) -> Result<(), JsValue> {
-        let cols = extract_workflow(&workflow);
-        check_glue(&cols)?;
+        let cols = check_glue(
+            extract_workflow(&workflow),
+            ErrorCode::InvalidWorkflow,
+            "workflow",
+        )?;
         let node_cols = get(&cols, "nodes");
         let edge_cols = get(&cols, "edges");
         let nodes = decode_nodes(&node_cols)?;
@@ -412,8 +437,11 @@ impl JsWorkflowOptimizer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "NodeChange[]")] changes: JsValue,
     ) -> Result<(), JsValue> {
-        let cols = extract_node_changes(&changes);
-        check_glue(&cols)?;
+        let cols = check_glue(
+            extract_node_changes(&changes),
+            ErrorCode::InvalidWorkflow,
+            "changes",
+        )?;
         let kinds = u8s(&cols, "kinds");
         let bits = u8s(&cols, "bits");
         let nums = f64s(&cols, "nums");
@@ -504,8 +532,11 @@ impl JsWorkflowOptimizer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "EdgeChange[]")] changes: JsValue,
     ) -> Result<(), JsValue> {
-        let cols = extract_edge_changes(&changes);
-        check_glue(&cols)?;
+        let cols = check_glue(
+            extract_edge_changes(&changes),
+            ErrorCode::InvalidWorkflow,
+            "changes",
+        )?;
         let kinds = u8s(&cols, "kinds");
         let bits = u8s(&cols, "bits");
         let ids: Vec<Option<String>> = json(&cols, "idsJson")?;
@@ -597,7 +628,13 @@ impl JsWorkflowOptimizer {
         #[wasm_bindgen(unchecked_param_type = "PaneSize")] size: JsValue,
     ) -> Result<JsValue, JsValue> {
         let started = now();
-        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32);
+        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32).map_err(|_| {
+            invalid(
+                ErrorCode::InvalidViewport,
+                "viewport",
+                "reading the viewport threw",
+            )
+        })?;
         if bad != 0 {
             return Err(invalid(
                 ErrorCode::InvalidViewport,

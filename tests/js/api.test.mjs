@@ -78,6 +78,20 @@ test('accepted edge cases: empty, one node, -0, self-loops, cycles, odd ids', ()
   assert.equal(opt.indexOf(12), undefined);
 });
 
+test('input whose getters throw is rejected and the optimizer stays usable', () => {
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow({ nodes: [node('a', 0, 0)] });
+  const trap = { id: 'x', get position() { throw new Error('boom'); } };
+  throwsCode(() => opt.setWorkflow({ nodes: [trap] }), 'INVALID_WORKFLOW', 'workflow');
+  const viewport = new Proxy({}, { get() { throw new Error('no'); } });
+  throwsCode(() => opt.frame(viewport, size), 'INVALID_VIEWPORT', 'viewport');
+  throwsCode(() => opt.applyNodeChanges([{ type: 'add', item: trap }]), 'INVALID_WORKFLOW', 'changes');
+  // Not left borrowed or half-updated: the next calls work.
+  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleIds, ['a']);
+  opt.setWorkflow({ nodes: [node('b', 0, 0)] });
+  assert.equal(opt.nodeCount, 1);
+});
+
 test('the node cap is enforced (LIMIT_EXCEEDED) on set and on add', () => {
   const opt = new WorkflowOptimizer({ workflow: { maxNodes: 3 } });
   throwsCode(() => opt.setWorkflow({ nodes: [0, 1, 2, 3].map((i) => node(`n${i}`, i, 0)) }), 'LIMIT_EXCEEDED', 'nodes');
