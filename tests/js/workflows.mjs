@@ -4,7 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const N8N_PATH = fileURLToPath(new URL('../../../shared/data/n8n/workflows.jsonl', import.meta.url));
+// ../shared/data beside the checkout (DESIGN.md); FLOWSCALE_DATA_DIR overrides it, and
+// /work/shared/data is tried for checkouts made elsewhere (such as a CI clone in /tmp).
+const DATA_DIRS = [
+  process.env.FLOWSCALE_DATA_DIR,
+  fileURLToPath(new URL('../../../shared/data', import.meta.url)),
+  '/work/shared/data',
+].filter(Boolean);
+export const N8N_PATH =
+  DATA_DIRS.map((d) => `${d}/n8n/workflows.jsonl`).find((p) => existsSync(p)) ?? `${DATA_DIRS[1]}/n8n/workflows.jsonl`;
 
 /** Small fast seeded PRNG (mulberry32): the same seed gives the same workflow. */
 export function rng(seed) {
