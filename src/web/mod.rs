@@ -171,6 +171,32 @@ fn u32s(obj: &JsValue, key: &str) -> Vec<u32> {
     get(obj, key).unchecked_into::<Uint32Array>().to_vec()
 }
 
+/// Strings packed by glue.js `pack`: empty, U+0000-prefixed and -joined, or a JSON array.
+fn packed(obj: &JsValue, key: &str, n: usize) -> Result<Vec<String>, JsValue> {
+    let text = get(obj, key).as_string().unwrap_or_default();
+    let out: Vec<String> = if text.is_empty() {
+        Vec::new()
+    } else if let Some(rest) = text.strip_prefix('\0') {
+        rest.split('\0').map(str::to_string).collect()
+    } else {
+        serde_json::from_str(&text).map_err(|e| {
+            invalid(
+                ErrorCode::InvalidWorkflow,
+                "",
+                format!("internal decode of {key}: {e}"),
+            )
+        })?
+    };
+    if out.len() != n {
+        return Err(invalid(
+            ErrorCode::InvalidWorkflow,
+            "",
+            format!("internal: {key} holds {} of {n} strings", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
 fn json<T: DeserializeOwned>(obj: &JsValue, key: &str) -> Result<T, JsValue> {
     let text = get(obj, key).as_string().unwrap_or_default();
     serde_json::from_str(&text).map_err(|e| {
@@ -197,7 +223,8 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     if cols.is_null() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = json(cols, "idsJson")?;
+    let flags = u8s(cols, "flags");
+    let ids = packed(cols, "idsPacked", flags.len())?;
     let parents_json = get(cols, "parentsJson").as_string().unwrap_or_default();
     let parents: Vec<Option<String>> = if parents_json.is_empty() {
         Vec::new()
@@ -211,7 +238,7 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
         f64s(cols, "w"),
         f64s(cols, "h"),
     );
-    let (w_src, h_src, flags) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"), u8s(cols, "flags"));
+    let (w_src, h_src) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"));
     let type_idx = u32s(cols, "typeIdx");
     let n = ids.len();
     if [
@@ -255,10 +282,10 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
     if cols.is_null() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = json(cols, "idsJson")?;
-    let sources: Vec<String> = json(cols, "sourcesJson")?;
-    let targets: Vec<String> = json(cols, "targetsJson")?;
     let flags = u8s(cols, "flags");
+    let ids = packed(cols, "idsPacked", flags.len())?;
+    let sources = packed(cols, "sourcesPacked", flags.len())?;
+    let targets = packed(cols, "targetsPacked", flags.len())?;
     if sources.len() != ids.len() || targets.len() != ids.len() || flags.len() != ids.len() {
         return Err(invalid(
             ErrorCode::InvalidWorkflow,

@@ -61,7 +61,7 @@ test('accepted edge cases: empty, one node, -0, self-loops, cycles, odd ids', ()
   const empty = opt.frame({ x: 0, y: 0, zoom: 1 }, size);
   assert.equal(empty.inView.length, 0);
   assert.equal(empty.stats.culledPercent, 0);
-  const ids = ['__proto__', 'constructor', '<img src=x onerror=alert(1)>', 'x'.repeat(10000), '😀', ''];
+  const ids = ['__proto__', 'constructor', '<img src=x onerror=alert(1)>', 'x'.repeat(10000), '😀', '', 'nul\u0000inside', '[json'];
   opt.setWorkflow({
     nodes: ids.map((id, i) => node(id, i * 120, -0)),
     edges: [
