@@ -40,7 +40,7 @@ export declare class FlowscaleError extends Error {
 export type FlowscaleErrorCode =
   | 'INVALID_WORKFLOW' | 'DUPLICATE_ID' | 'DANGLING_EDGE' | 'DANGLING_PARENT' | 'PARENT_CYCLE'
   | 'NON_FINITE' | 'NEGATIVE_SIZE' | 'OUT_OF_RANGE' | 'UNKNOWN_ID' | 'INVALID_VIEWPORT'
-  | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG';
+  | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE';
 `;
 
 function writeEntry(dir, realInit) {

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// A configuration key is unknown or its value is out of range.
     InvalidConfig,
+    /// No GPU (WebGPU or WebGL2) could be used, or it was lost.
+    GpuUnavailable,
 }
 
 impl ErrorCode {
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::InvalidViewport => "INVALID_VIEWPORT",
             ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
             ErrorCode::InvalidConfig => "INVALID_CONFIG",
+            ErrorCode::GpuUnavailable => "GPU_UNAVAILABLE",
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod error;
 pub mod lod;
 pub mod model;
 pub mod optimizer;
+#[cfg(feature = "render")]
+pub mod render;
 pub mod spatial;
 
 #[cfg(target_arch = "wasm32")]

@@ -13,7 +13,7 @@ use crate::spatial::window::{Window, SEEN};
 use crate::spatial::{edge_overlaps, overlaps, Hit, SpatialIndex};
 
 /// React Flow's viewport: screen = world × zoom + (x, y).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Viewport {
     pub x: f64,
     pub y: f64,
@@ -21,7 +21,7 @@ pub struct Viewport {
 }
 
 /// The pane size in CSS pixels.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Screen {
     pub width: f64,
     pub height: f64,
@@ -53,6 +53,19 @@ pub struct Frame {
     /// Edges whose bounds overlap the viewport (React Flow's `isEdgeVisible`).
     pub edges: Vec<u32>,
     pub stats: FrameStats,
+    /// The viewport and pane this frame was computed for.
+    pub viewport: Viewport,
+    pub screen: Screen,
+    /// Frames computed so far (0: none yet).
+    pub seq: u64,
+}
+
+/// Node slots whose drawing data changed since a renderer last took them.
+#[derive(Debug, Default)]
+pub struct DrawDirty {
+    /// Everything changed (a new workflow, or too many slots to list).
+    pub all: bool,
+    pub slots: Vec<u32>,
 }
 
 pub struct WorkflowOptimizer {
@@ -68,6 +81,7 @@ pub struct WorkflowOptimizer {
     hits: Vec<Hit>,
     candidates: Vec<(f64, u32)>,
     chosen: Vec<u32>,
+    draw_dirty: DrawDirty,
 }
 
 impl WorkflowOptimizer {
@@ -85,6 +99,10 @@ impl WorkflowOptimizer {
             hits: Vec::new(),
             candidates: Vec::new(),
             chosen: Vec::new(),
+            draw_dirty: DrawDirty {
+                all: true,
+                slots: Vec::new(),
+            },
         })
     }
 
@@ -111,6 +129,8 @@ impl WorkflowOptimizer {
         self.size_changes = 0;
         self.wf = wf;
         self.index = index;
+        self.draw_dirty.all = true;
+        self.draw_dirty.slots.clear();
         Ok(())
     }
 
@@ -127,6 +147,7 @@ impl WorkflowOptimizer {
         nodes.extend(fx.removed.iter().map(|(s, _)| *s));
         let mut edges = fx.edges_removed;
         self.sync_index(&nodes, &mut edges);
+        self.mark_drawn(&fx.restyled);
         self.note_size_changes(fx.size_changes);
         Ok(())
     }
@@ -185,7 +206,29 @@ impl WorkflowOptimizer {
 
     /// Update the R-tree for changed node slots and edge slots (incident edges
     /// of the nodes are added here), or rebuild it when the batch is large.
+    /// Remember slots whose drawing data changed, for the renderer.
+    fn mark_drawn(&mut self, slots: &[u32]) {
+        let d = &mut self.draw_dirty;
+        if d.all {
+            return;
+        }
+        d.slots.extend_from_slice(slots);
+        // Past a quarter of the workflow a full upload is cheaper than a list.
+        if d.slots.len() > self.wf.slot_count() / 4 + 64 {
+            d.all = true;
+            d.slots.clear();
+        }
+    }
+
+    /// Hand the renderer what changed since it last asked (and forget it).
+    pub fn take_draw_dirty(&mut self, out: &mut DrawDirty) {
+        out.all = std::mem::take(&mut self.draw_dirty.all);
+        out.slots.clear();
+        out.slots.append(&mut self.draw_dirty.slots);
+    }
+
     fn sync_index(&mut self, nodes: &[u32], edges: &mut Vec<u32>) {
+        self.mark_drawn(nodes);
         for &i in nodes {
             edges.extend_from_slice(self.wf.incident_edges(i));
         }
@@ -214,6 +257,11 @@ impl WorkflowOptimizer {
 
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.wf.index_of(id)
+    }
+
+    /// Is this slot in the mounted window (React renders it)?
+    pub fn is_mounted(&self, i: u32) -> bool {
+        self.window.is_member(i)
     }
 
     pub fn id_of(&self, i: u32) -> Option<&str> {
@@ -337,6 +385,9 @@ impl WorkflowOptimizer {
             }
         }
 
+        f.viewport = vp;
+        f.screen = screen;
+        f.seq += 1;
         let total = self.wf.node_count() as u32;
         let in_view = f.in_view.len() as u32;
         f.stats = FrameStats {

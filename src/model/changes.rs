@@ -53,6 +53,8 @@ pub struct ChangeEffects {
     pub edges_touched: Vec<u32>,
     /// How many node sizes changed (added and removed nodes count).
     pub size_changes: usize,
+    /// Slots whose selection changed (their look, not their place).
+    pub restyled: Vec<u32>,
 }
 
 /// A node's identity during validation: an original slot or the k-th addition.
@@ -310,6 +312,7 @@ impl Workflow {
                 NodeChange::Select { id, selected } => {
                     if let Some(i) = self.index_of(&id) {
                         self.set_selected(i, selected);
+                        fx.restyled.push(i);
                     }
                 }
                 NodeChange::Remove { id } => {

@@ -39,6 +39,71 @@ pub struct NodeInput {
     pub hidden: bool,
     pub selected: bool,
     pub node_type: Option<String>,
+    /// Which sides the source and target handles sit on (React Flow's
+    /// `sourcePosition`, default bottom, and `targetPosition`, default top).
+    pub handles: Handles,
+}
+
+/// A side of a node, as React Flow's `Position`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Side {
+    #[default]
+    Top = 0,
+    Right = 1,
+    Bottom = 2,
+    Left = 3,
+}
+
+impl Side {
+    /// React Flow's `Position` string ("top", "right", "bottom", "left").
+    pub fn parse(s: &str) -> Option<Side> {
+        match s {
+            "top" => Some(Side::Top),
+            "right" => Some(Side::Right),
+            "bottom" => Some(Side::Bottom),
+            "left" => Some(Side::Left),
+            _ => None,
+        }
+    }
+
+    pub fn from_bits(b: u8) -> Side {
+        match b & 3 {
+            0 => Side::Top,
+            1 => Side::Right,
+            2 => Side::Bottom,
+            _ => Side::Left,
+        }
+    }
+}
+
+/// Source and target handle sides of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handles {
+    pub source: Side,
+    pub target: Side,
+}
+
+impl Default for Handles {
+    fn default() -> Self {
+        Handles {
+            source: Side::Bottom,
+            target: Side::Top,
+        }
+    }
+}
+
+impl Handles {
+    /// Packed as source | target << 2.
+    pub fn bits(self) -> u8 {
+        self.source as u8 | (self.target as u8) << 2
+    }
+
+    pub fn from_bits(b: u8) -> Handles {
+        Handles {
+            source: Side::from_bits(b),
+            target: Side::from_bits(b >> 2),
+        }
+    }
 }
 
 impl NodeInput {
@@ -164,7 +229,7 @@ impl NodePath {
     }
 }
 
-/// One React Flow edge: `{ id, source, target, hidden?, selected? }`.
+/// One React Flow edge: `{ id, source, target, type?, hidden?, selected? }`.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct EdgeInput {
     pub id: String,
@@ -172,6 +237,39 @@ pub struct EdgeInput {
     pub target: String,
     pub hidden: bool,
     pub selected: bool,
+    pub kind: EdgeKind,
+}
+
+/// The path an edge follows, as React Flow's built-in edge types. Custom
+/// types are drawn as the default bezier when the GPU draws them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EdgeKind {
+    #[default]
+    Bezier = 0,
+    Straight = 1,
+    Step = 2,
+    SmoothStep = 3,
+}
+
+impl EdgeKind {
+    /// React Flow's edge `type`: "default" and "simplebezier" are beziers.
+    pub fn parse(s: &str) -> EdgeKind {
+        match s {
+            "straight" => EdgeKind::Straight,
+            "step" => EdgeKind::Step,
+            "smoothstep" => EdgeKind::SmoothStep,
+            _ => EdgeKind::Bezier,
+        }
+    }
+
+    pub fn from_bits(b: u8) -> EdgeKind {
+        match b {
+            1 => EdgeKind::Straight,
+            2 => EdgeKind::Step,
+            3 => EdgeKind::SmoothStep,
+            _ => EdgeKind::Bezier,
+        }
+    }
 }
 
 impl EdgeInput {

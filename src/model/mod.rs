@@ -13,7 +13,7 @@ mod ids;
 mod input;
 
 pub use changes::{EdgeChange, NodeChange};
-pub use input::{EdgeInput, NodeInput, NodePath, SizeSource, SizeValue};
+pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSource, SizeValue};
 
 use crate::config::WorkflowConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
@@ -109,6 +109,7 @@ pub struct Workflow {
     children: Vec<Vec<u32>>,
     flags: Vec<u8>,
     type_id: Vec<u16>,
+    handles: Vec<u8>,
     free: Vec<u32>,
     live: usize,
     types: TypeTable,
@@ -119,6 +120,7 @@ pub struct Workflow {
     src: Vec<u32>,
     dst: Vec<u32>,
     edge_flags: Vec<u8>,
+    edge_kind: Vec<u8>,
     edge_free: Vec<u32>,
     live_edges: usize,
 
@@ -168,6 +170,7 @@ impl Workflow {
             h: Vec::with_capacity(n),
             flags: Vec::with_capacity(n),
             type_id: Vec::with_capacity(n),
+            handles: Vec::with_capacity(n),
             ..Default::default()
         };
         let mut rel = Vec::with_capacity(n);
@@ -188,6 +191,7 @@ impl Workflow {
             wf.h.push(h);
             wf.flags.push(node.flag_bits());
             wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
+            wf.handles.push(node.handles.bits());
             if let Some(p) = node.parent_id {
                 parent_ids.push((i as u32, p));
             }
@@ -258,6 +262,7 @@ impl Workflow {
                 self.src[k] = s;
                 self.dst[k] = t;
                 self.edge_flags[k] = flags;
+                self.edge_kind[k] = e.kind as u8;
                 self.edge_ids[k] = e.id;
                 slot
             }
@@ -265,6 +270,7 @@ impl Workflow {
                 self.src.push(s);
                 self.dst.push(t);
                 self.edge_flags.push(flags);
+                self.edge_kind.push(e.kind as u8);
                 self.edge_ids.push(e.id);
                 (self.src.len() - 1) as u32
             }
@@ -352,6 +358,22 @@ impl Workflow {
     }
     pub fn type_id(&self, i: u32) -> u16 {
         self.type_id.get(i as usize).copied().unwrap_or(0)
+    }
+    pub fn handles(&self, i: u32) -> Handles {
+        Handles::from_bits(
+            self.handles
+                .get(i as usize)
+                .copied()
+                .unwrap_or(Handles::default().bits()),
+        )
+    }
+    pub fn edge_kind(&self, e: u32) -> EdgeKind {
+        EdgeKind::from_bits(self.edge_kind.get(e as usize).copied().unwrap_or(0))
+    }
+    pub fn edge_selected(&self, e: u32) -> bool {
+        self.edge_flags
+            .get(e as usize)
+            .is_some_and(|f| f & SELECTED != 0)
     }
     pub fn types(&self) -> &TypeTable {
         &self.types
@@ -518,6 +540,7 @@ impl Workflow {
                 self.children[k].clear();
                 self.flags[k] = flags;
                 self.type_id[k] = t;
+                self.handles[k] = node.handles.bits();
                 self.node_edges[k].clear();
                 s
             }
@@ -531,6 +554,7 @@ impl Workflow {
                 self.children.push(Vec::new());
                 self.flags.push(flags);
                 self.type_id.push(t);
+                self.handles.push(node.handles.bits());
                 self.node_edges.push(Vec::new());
                 (self.ids.len() - 1) as u32
             }
@@ -567,6 +591,7 @@ impl Workflow {
         let keep = self.flags[k] & DRAGGING;
         self.flags[k] = node.flag_bits() | keep;
         self.type_id[k] = self.types.intern(node.node_type.as_deref());
+        self.handles[k] = node.handles.bits();
         self.set_position(i, node.x, node.y, moved);
     }
 

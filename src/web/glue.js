@@ -51,6 +51,16 @@ function describe(v) {
 // Size source codes, as SizeSource in src/model/input.rs.
 const NO_SIZE = 0, MEASURED = 1, ATTRIBUTE = 2, INITIAL = 3;
 
+// React Flow's Position values, as Side in src/model/input.rs.
+const SIDES = { top: 0, right: 1, bottom: 2, left: 3 };
+function side(v, fallback) {
+  if (absent(v)) return fallback;
+  return typeof v === 'string' && Object.hasOwn(SIDES, v) ? SIDES[v] : -1;
+}
+
+// React Flow's built-in edge types, as EdgeKind in src/model/input.rs; others draw as bezier.
+const EDGE_TYPES = { default: 0, simplebezier: 0, straight: 1, step: 2, smoothstep: 3 };
+
 /**
  * A list of strings as one string for Rust: joined by U+0000 when no string
  * contains it (a native join, much cheaper than JSON for a million ids),
@@ -101,6 +111,7 @@ function nodeColumns(nodes, pathOf) {
   const wSrc = new Uint8Array(n), hSrc = new Uint8Array(n);
   const flags = new Uint8Array(n);
   const typeIdx = new Uint32Array(n);
+  const handles = new Uint8Array(n);
   const typeNames = [];
   const typeMap = new Map();
   let hasParents = false;
@@ -130,6 +141,10 @@ function nodeColumns(nodes, pathOf) {
     if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
     if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
     flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
+    const src = side(node.sourcePosition, 2), dst = side(node.targetPosition, 0);
+    if (src < 0) return invalid(`${pathOf(i)}.sourcePosition`, `expected top, right, bottom or left, got ${describe(node.sourcePosition)}`);
+    if (dst < 0) return invalid(`${pathOf(i)}.targetPosition`, `expected top, right, bottom or left, got ${describe(node.targetPosition)}`);
+    handles[i] = src | (dst << 2);
     const type = node.type;
     if (absent(type)) typeIdx[i] = 0xffffffff;
     else if (typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
@@ -144,7 +159,7 @@ function nodeColumns(nodes, pathOf) {
     idsPacked: pack(ids),
     parentsJson: hasParents ? JSON.stringify(parents) : '',
     typeNamesJson: JSON.stringify(typeNames),
-    x, y, w, h, wSrc, hSrc, flags, typeIdx,
+    x, y, w, h, wSrc, hSrc, flags, typeIdx, handles,
   };
 }
 
@@ -152,6 +167,7 @@ function edgeColumns(edges, pathOf) {
   const n = edges.length;
   const ids = new Array(n), sources = new Array(n), targets = new Array(n);
   const flags = new Uint8Array(n);
+  const kinds = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const e = edges[i];
     if (!isObj(e)) return invalid(pathOf(i), `expected an edge object, got ${describe(e)}`);
@@ -161,6 +177,9 @@ function edgeColumns(edges, pathOf) {
     const malformed = !id.isWellFormed() ? 'id' : !source.isWellFormed() ? 'source' : !target.isWellFormed() ? 'target' : '';
     if (malformed) return invalid(`${pathOf(i)}.${malformed}`, 'contains a lone surrogate (not valid Unicode)');
     ids[i] = id; sources[i] = source; targets[i] = target;
+    const type = e.type;
+    if (!absent(type) && typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
+    kinds[i] = typeof type === 'string' && Object.hasOwn(EDGE_TYPES, type) ? EDGE_TYPES[type] : 0;
     const hidden = e.hidden, selected = e.selected;
     if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
     if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
@@ -172,6 +191,7 @@ function edgeColumns(edges, pathOf) {
     sourcesPacked: pack(sources),
     targetsPacked: pack(targets),
     flags,
+    kinds,
   };
 }
 

@@ -4,7 +4,9 @@
 
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
-use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, SizeSource, SizeValue};
+use crate::model::{
+    EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, SizeSource, SizeValue,
+};
 use crate::optimizer::{Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
 use serde::de::DeserializeOwned;
@@ -240,6 +242,7 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     );
     let (w_src, h_src) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"));
     let type_idx = u32s(cols, "typeIdx");
+    let handles = u8s(cols, "handles");
     let n = ids.len();
     if [
         x.len(),
@@ -274,6 +277,7 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
             hidden: flags[i] & 1 != 0,
             selected: flags[i] & 2 != 0,
             node_type: type_names.get(type_idx[i] as usize).cloned(),
+            handles: Handles::from_bits(handles.get(i).copied().unwrap_or(2)),
         })
         .collect())
 }
@@ -283,6 +287,7 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
         return Ok(Vec::new());
     }
     let flags = u8s(cols, "flags");
+    let kinds = u8s(cols, "kinds");
     let ids = packed(cols, "idsPacked", flags.len())?;
     let sources = packed(cols, "sourcesPacked", flags.len())?;
     let targets = packed(cols, "targetsPacked", flags.len())?;
@@ -298,12 +303,14 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
         .zip(sources)
         .zip(targets)
         .zip(flags)
-        .map(|(((id, source), target), f)| EdgeInput {
+        .enumerate()
+        .map(|(k, (((id, source), target), f))| EdgeInput {
             id,
             source,
             target,
             hidden: f & 1 != 0,
             selected: f & 2 != 0,
+            kind: EdgeKind::from_bits(kinds.get(k).copied().unwrap_or(0)),
         })
         .collect())
 }
