@@ -3,7 +3,8 @@
 # Node 20). Installs only what is missing:
 #   always:     the wasm32 target, wasm-bindgen-cli (the version in Cargo.lock),
 #               wasm-pack, npm dependencies (incl. binaryen's wasm-opt)
-#   --browser:  Chromium + ChromeDriver from apt (for the browser tests)
+#   --browser:  Chromium + ChromeDriver from apt (for the browser tests) and
+#               Mesa's Vulkan driver (lavapipe: the native GPU tests without a GPU)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -45,11 +46,16 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
 fi
 
 if ((browser)); then
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    step "installing Chromium and ChromeDriver from apt"
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  [[ -f /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]] || missing+=(mesa-vulkan-drivers)
+  [[ -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ]] || missing+=(libvulkan1)
+  if ((${#missing[@]})); then
+    step "installing ${missing[*]} from apt"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 step "ready"

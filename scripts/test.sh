@@ -11,11 +11,11 @@ cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
 
-step "native: cargo test"
+step "native: cargo test (GPU tests on Mesa's lavapipe when there is no GPU)"
 cargo test --quiet
 
-step "browser: wasm-bindgen tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web
+step "browser: wasm-bindgen tests in headless Chromium (API, errors, WebGL2 renderer)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_render
 
 step "package: wasm-pack build of pkg/"
 node scripts/build-pkg.mjs

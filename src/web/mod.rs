@@ -10,8 +10,15 @@ use crate::model::{
 use crate::optimizer::{Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+#[cfg(feature = "render")]
+mod render;
+#[cfg(feature = "render")]
+pub use render::JsRenderer;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
@@ -38,7 +45,7 @@ extern "C" {
         started: f64,
         gone_json: &str,
     ) -> JsValue;
-    fn now() -> f64;
+    pub(crate) fn now() -> f64;
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -116,7 +123,7 @@ export type PartialConfig = DeepPartial<FlowscaleConfig>;
 /// must at least explain itself) and glue.js's view of wasm memory.
 /// Called from every constructor and static method rather than a start
 /// function, which test harnesses do not run.
-fn init_once() {
+pub(crate) fn init_once() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         console_error_panic_hook::set_once();
@@ -128,7 +135,7 @@ pub(crate) fn to_js(e: FlowscaleError) -> JsValue {
     make_error(e.code.as_str(), &e.message, e.path)
 }
 
-fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -> JsValue {
+pub(crate) fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -> JsValue {
     to_js(FlowscaleError::at(code, path, message))
 }
 
@@ -342,6 +349,14 @@ fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
         .map_err(|_| invalid(ErrorCode::InvalidConfig, "", "internal: config encoding"))
 }
 
+fn busy() -> JsValue {
+    invalid(
+        ErrorCode::InvalidWorkflow,
+        "optimizer",
+        "the optimizer is busy (re-entrant call)",
+    )
+}
+
 /// Fields `readView` in glue.js checks, in its order.
 const VIEW_FIELDS: [&str; 7] = [
     "viewport",
@@ -413,7 +428,8 @@ impl JsConfig {
 /// The per-frame core: culling, level of detail and the mounted window.
 #[wasm_bindgen(js_name = WorkflowOptimizer)]
 pub struct JsWorkflowOptimizer {
-    core: WorkflowOptimizer,
+    /// Shared with renderers drawing this optimizer's frames.
+    core: Rc<RefCell<WorkflowOptimizer>>,
     /// Node id strings by slot (the caller's own strings), so frames name
     /// nodes without decoding text.
     ids: Array,
@@ -434,7 +450,7 @@ impl JsWorkflowOptimizer {
         init_once();
         let cfg = config_from_js(&config)?;
         Ok(JsWorkflowOptimizer {
-            core: WorkflowOptimizer::new(cfg).map_err(to_js)?,
+            core: Rc::new(RefCell::new(WorkflowOptimizer::new(cfg).map_err(to_js)?)),
             ids: Array::new(),
             edge_ids: Array::new(),
             header: Box::new([0; 15]),
@@ -458,7 +474,7 @@ impl JsWorkflowOptimizer {
         let edge_cols = get(&cols, "edges");
         let nodes = decode_nodes(&node_cols)?;
         let edges = decode_edges(&edge_cols)?;
-        self.core.set_workflow(nodes, edges).map_err(to_js)?;
+        self.core()?.set_workflow(nodes, edges).map_err(to_js)?;
         self.ids = get(&node_cols, "ids").unchecked_into();
         self.edge_ids = get(&edge_cols, "ids").unchecked_into();
         Ok(())
@@ -538,14 +554,14 @@ impl JsWorkflowOptimizer {
             })
             .collect();
         let slots_before: Vec<Option<u32>> =
-            structural.iter().map(|id| self.core.index_of(id)).collect();
-        self.core.apply_node_changes(out).map_err(to_js)?;
+            structural.iter().map(|id| self.index_of_str(id)).collect();
+        self.core()?.apply_node_changes(out).map_err(to_js)?;
         // Mirror slot ↔ id in the JS id table for slots that were freed or filled.
         for (id, before) in structural.iter().zip(slots_before) {
             if let Some(s) = before {
                 self.sync_id(s);
             }
-            if let Some(s) = self.core.index_of(id) {
+            if let Some(s) = self.index_of_str(id) {
                 self.sync_id(s);
             }
         }
@@ -553,11 +569,31 @@ impl JsWorkflowOptimizer {
     }
 
     fn sync_id(&self, slot: u32) {
-        let v = match self.core.id_of(slot) {
-            Some(id) => JsValue::from_str(id),
-            None => JsValue::UNDEFINED,
-        };
+        let v = self
+            .id_of(slot)
+            .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&id));
         self.ids.set(slot, v);
+    }
+
+    /// The core, or an error if it is in use (a call from inside a call).
+    fn core(&self) -> Result<std::cell::RefMut<'_, WorkflowOptimizer>, JsValue> {
+        self.core.try_borrow_mut().map_err(|_| {
+            invalid(
+                ErrorCode::InvalidWorkflow,
+                "optimizer",
+                "the optimizer is busy (re-entrant call)",
+            )
+        })
+    }
+
+    fn index_of_str(&self, id: &str) -> Option<u32> {
+        self.core.try_borrow().ok()?.index_of(id)
+    }
+
+    /// For renderers: the same optimizer, shared.
+    #[cfg(feature = "render")]
+    pub(crate) fn shared(&self) -> Rc<RefCell<WorkflowOptimizer>> {
+        self.core.clone()
     }
 
     /// Apply React Flow `EdgeChange[]` (add, remove, replace, select), all or nothing.
@@ -613,10 +649,13 @@ impl JsWorkflowOptimizer {
             };
             out.push(change);
         }
-        let wf = self.core.workflow();
-        let before: Vec<Option<u32>> = touched.iter().map(|id| wf.edge_index_of(id)).collect();
-        self.core.apply_edge_changes(out).map_err(to_js)?;
-        let wf = self.core.workflow();
+        let mut core = self.core()?;
+        let before: Vec<Option<u32>> = touched
+            .iter()
+            .map(|id| core.workflow().edge_index_of(id))
+            .collect();
+        core.apply_edge_changes(out).map_err(to_js)?;
+        let wf = core.workflow();
         for (id, b) in touched.iter().zip(before) {
             for e in [b, wf.edge_index_of(id)].into_iter().flatten() {
                 let v = wf.edge_id(e).map_or(JsValue::UNDEFINED, JsValue::from_str);
@@ -648,7 +687,7 @@ impl JsWorkflowOptimizer {
                 "expected a Float32Array",
             ));
         };
-        self.core
+        self.core()?
             .update_positions(&indices.to_vec(), &xy.to_vec())
             .map_err(to_js)
     }
@@ -680,8 +719,9 @@ impl JsWorkflowOptimizer {
             ));
         }
         let [x, y, zoom, width, height] = *self.view;
-        let f = self
-            .core
+        // Borrow the field alone: the header below is written while the frame is borrowed.
+        let mut core = self.core.try_borrow_mut().map_err(|_| busy())?;
+        let f = core
             .frame(Viewport { x, y, zoom }, Screen { width, height })
             .map_err(to_js)?;
         let ptr = |v: &[u32]| v.as_ptr() as u32;
@@ -719,7 +759,11 @@ impl JsWorkflowOptimizer {
     /// The id of the node at `index`, or undefined.
     #[wasm_bindgen(js_name = idOf)]
     pub fn id_of(&self, index: u32) -> Option<String> {
-        self.core.id_of(index).map(str::to_string)
+        self.core
+            .try_borrow()
+            .ok()?
+            .id_of(index)
+            .map(str::to_string)
     }
 
     /// The index of the node with `id`, or undefined.
@@ -728,22 +772,26 @@ impl JsWorkflowOptimizer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Option<u32> {
-        id.as_string().and_then(|s| self.core.index_of(&s))
+        id.as_string().and_then(|s| self.index_of_str(&s))
     }
 
     #[wasm_bindgen(getter, js_name = nodeCount)]
     pub fn node_count(&self) -> u32 {
-        self.core.workflow().node_count() as u32
+        self.core
+            .try_borrow()
+            .map_or(0, |c| c.workflow().node_count() as u32)
     }
 
     #[wasm_bindgen(getter, js_name = edgeCount)]
     pub fn edge_count(&self) -> u32 {
-        self.core.workflow().edge_count() as u32
+        self.core
+            .try_borrow()
+            .map_or(0, |c| c.workflow().edge_count() as u32)
     }
 
     /// The resolved configuration.
     #[wasm_bindgen(unchecked_return_type = "FlowscaleConfig")]
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        config_to_js(self.core.config())
+        config_to_js(self.core()?.config())
     }
 }
