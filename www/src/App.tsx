@@ -1,9 +1,9 @@
 // The demo: a generated audio workflow of a chosen size, rendered by React
 // Flow with flowscale deciding which nodes are mounted.
-import { ReactFlow, Background, type Viewport } from '@xyflow/react';
+import { ReactFlow, Background, useReactFlow, type Viewport } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { FrameStats } from 'flowscale';
+import type { FrameStats, PartialConfig, RendererOptions } from 'flowscale';
 import { generateAudioWorkflow } from '@/generate';
 import { useFlowscale } from '@/useFlowscale';
 
@@ -27,16 +27,37 @@ function useStats() {
   );
 }
 
+const params = new URLSearchParams(window.location.search);
+
 function sizeFromUrl(): number {
-  const n = Number(new URLSearchParams(window.location.search).get('n'));
+  const n = Number(params.get('n'));
   return Number.isInteger(n) && n > 0 && n <= 1_000_000 ? n : 1_000;
 }
+
+// Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?lodLow=0
+// (mount at any zoom), ?edgeColor=rrggbbaa, ?debug=1 (expose the engine on window).
+const config: PartialConfig | undefined = params.has('lodLow')
+  ? { rendering: { lodThresholdLow: Number(params.get('lodLow')), lodThresholdMedium: Number(params.get('lodLow')) } }
+  : undefined;
+const gpuOptions: RendererOptions = {
+  draw: params.get('draw') === 'all' ? 'all' : 'low',
+  palette: params.has('edgeColor') ? { edge: `#${params.get('edgeColor')}` } : undefined,
+};
 
 export function App() {
   const [size, setSize] = useState(sizeFromUrl);
   const workflow = useMemo(() => generateAudioWorkflow(size), [size]);
-  const flow = useFlowscale(workflow, INITIAL_VIEWPORT, publish);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const flow = useFlowscale(workflow, INITIAL_VIEWPORT, canvasRef, publish, config, gpuOptions);
   const paneRef = useRef<HTMLDivElement>(null);
+  const reactFlow = useReactFlow();
+  if (params.has('debug')) {
+    (window as unknown as { __flowscale: unknown }).__flowscale = {
+      optimizer: flow.optimizer,
+      renderer: flow.renderer,
+      reactFlow: () => reactFlow,
+    };
+  }
   const { setPaneSize } = flow;
 
   useEffect(() => {
@@ -67,13 +88,25 @@ export function App() {
             {n.toLocaleString('en')}
           </button>
         ))}
+        <span data-testid="gpu" style={{ color: flow.gpuError ? '#b00' : '#666' }}>
+          {flow.gpuError
+            ? `GPU layer off: ${flow.gpuError}`
+            : flow.renderer
+              ? `GPU: ${flow.renderer.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`
+              : 'GPU: starting'}
+        </span>
         <StatsPanel mounted={flow.nodes.length} />
       </header>
       <div ref={paneRef} style={{ flex: 1, position: 'relative' }}>
+        {/* The GPU layer sits under React Flow's (transparent) pane, same box, same viewport. */}
+        <canvas
+          ref={canvasRef}
+          data-testid="gpu-layer"
+          style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', pointerEvents: 'none' }}
+        />
         <ReactFlow
           nodes={flow.nodes}
           edges={flow.edges}
-          onMove={flow.onMove}
           onNodesChange={flow.onNodesChange}
           onEdgesChange={flow.onEdgesChange}
           defaultViewport={INITIAL_VIEWPORT}

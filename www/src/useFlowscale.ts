@@ -1,21 +1,37 @@
 // React Flow + flowscale: the optimizer keeps the whole workflow; React
 // mounts only the nodes of the frame's window (`visibleIds`). On every
-// viewport change one `frame()` call decides what to mount; React state
-// changes only when nodes entered or left the window.
-import { applyEdgeChanges, applyNodeChanges, type Edge, type EdgeChange, type Node, type NodeChange, type Viewport } from '@xyflow/react';
+// viewport change (the user's pans and zooms, and programmatic ones such as
+// fitView or setViewport) one `frame()` call decides what to mount and the
+// GPU layer draws the rest; React state changes only when nodes entered or
+// left the window. Use it below a <ReactFlowProvider>.
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  useStoreApi,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  type Viewport,
+} from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
+  Renderer,
   WorkflowOptimizer,
   type EdgeChange as FlowscaleEdgeChange,
   type FrameStats,
   type NodeChange as FlowscaleNodeChange,
   type PartialConfig,
+  type RendererOptions,
 } from 'flowscale';
 
 export interface Flowscale<N extends Node> {
+  optimizer: WorkflowOptimizer;
+  /** The GPU layer once it is up; null before, or when no GPU could be used (see gpuError). */
+  renderer: Renderer | null;
+  gpuError: string | null;
   nodes: N[];
   edges: Edge[];
-  onMove: (event: unknown, viewport: Viewport) => void;
   onNodesChange: (changes: NodeChange<N>[]) => void;
   onEdgesChange: (changes: EdgeChange[]) => void;
   /** Call with the pane's size in CSS pixels (e.g. from a ResizeObserver). */
@@ -27,8 +43,10 @@ type StatsListener = (stats: FrameStats) => void;
 export function useFlowscale<N extends Node>(
   workflow: { nodes: N[]; edges: Edge[] },
   initialViewport: Viewport,
+  canvas: React.RefObject<HTMLCanvasElement | null>,
   onStats?: StatsListener,
   config?: PartialConfig,
+  gpuOptions?: RendererOptions,
 ): Flowscale<N> {
   // The whole workflow, by id; React only ever sees the mounted part.
   const byId = useMemo(() => new Map(workflow.nodes.map((n) => [n.id, n])), [workflow]);
@@ -44,6 +62,9 @@ export function useFlowscale<N extends Node>(
 
   const [nodes, setNodes] = useState<N[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
+  const [renderer, setRenderer] = useState<Renderer | null>(null);
+  const [gpuError, setGpuError] = useState<string | null>(null);
+  const rendererRef = useRef<Renderer | null>(null);
   const pane = useRef({ width: 0, height: 0 });
   const viewport = useRef(initialViewport);
   const statsRef = useRef(onStats);
@@ -55,6 +76,8 @@ export function useFlowscale<N extends Node>(
       if (width <= 0 || height <= 0) return;
       const f = optimizer.frame(viewport.current, pane.current);
       statsRef.current?.(f.stats);
+      // The GPU draws every frame: what React does not mount moves with the view.
+      rendererRef.current?.render(f);
       if (!force && f.entered.length === 0 && f.left.length === 0) return;
       const mounted = new Set(f.visibleIds);
       setNodes(f.visibleIds.map((id) => byId.get(id)).filter((n): n is N => n !== undefined));
@@ -70,17 +93,54 @@ export function useFlowscale<N extends Node>(
 
   useEffect(() => refresh(true), [refresh]);
 
-  const onMove = useCallback(
-    (_: unknown, vp: Viewport) => {
-      viewport.current = vp;
-      refresh(false);
-    },
-    [refresh],
+  // The GPU layer: one renderer per optimizer, on the canvas under the pane.
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el) return;
+    let alive = true;
+    let created: Renderer | null = null;
+    el.width = Math.max(1, Math.round(el.clientWidth * devicePixelRatio));
+    el.height = Math.max(1, Math.round(el.clientHeight * devicePixelRatio));
+    Renderer.create(el, optimizer, gpuOptions)
+      .then((r) => {
+        if (!alive) return r.free();
+        created = r;
+        rendererRef.current = r;
+        const { width, height } = pane.current;
+        if (width > 0 && height > 0) r.resize(width, height, devicePixelRatio);
+        setRenderer(r);
+        setGpuError(null);
+        refresh(true);
+      })
+      .catch((e: unknown) => setGpuError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      alive = false;
+      rendererRef.current = null;
+      setRenderer(null);
+      created?.destroy();
+      created?.free();
+    };
+    // Options are read when the renderer is created.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [optimizer, canvas, refresh]);
+
+  // Follow React Flow's viewport at the source, so programmatic changes count too.
+  const store = useStoreApi();
+  useEffect(
+    () =>
+      store.subscribe((state, previous) => {
+        if (state.transform === previous.transform) return;
+        const [x, y, zoom] = state.transform;
+        viewport.current = { x, y, zoom };
+        refresh(false);
+      }),
+    [store, refresh],
   );
 
   const onNodesChange = useCallback(
     (changes: NodeChange<N>[]) => {
       optimizer.applyNodeChanges(changes as unknown as FlowscaleNodeChange[]);
+      refresh(false); // the GPU layer follows drags too
       setNodes((current) => {
         const next = applyNodeChanges(changes, current);
         for (const n of next) byId.set(n.id, n);
@@ -88,7 +148,7 @@ export function useFlowscale<N extends Node>(
         return next;
       });
     },
-    [optimizer, byId],
+    [optimizer, byId, refresh],
   );
 
   const onEdgesChange = useCallback(
@@ -103,10 +163,11 @@ export function useFlowscale<N extends Node>(
   const setPaneSize = useCallback(
     (width: number, height: number) => {
       pane.current = { width, height };
+      rendererRef.current?.resize(width, height, devicePixelRatio);
       refresh(true);
     },
     [refresh],
   );
 
-  return { nodes, edges, onMove, onNodesChange, onEdgesChange, setPaneSize };
+  return { optimizer, renderer, gpuError, nodes, edges, onNodesChange, onEdgesChange, setPaneSize };
 }
