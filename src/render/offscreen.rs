@@ -156,7 +156,9 @@ impl Offscreen {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn native_device() -> Result<(wgpu::Device, wgpu::Queue, String)> {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-    desc.backends = wgpu::Backends::VULKAN | wgpu::Backends::GL;
+    if std::env::var_os("WGPU_BACKEND").is_none() {
+        desc.backends = wgpu::Backends::VULKAN | wgpu::Backends::GL;
+    }
     let instance = wgpu::Instance::new(desc);
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
         power_preference: wgpu::PowerPreference::HighPerformance,
