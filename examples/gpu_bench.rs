@@ -24,7 +24,11 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let sizes = if sizes.is_empty() { vec![100_000, 1_000_000] } else { sizes };
+    let sizes = if sizes.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        sizes
+    };
     let (device, queue, name) = native_device().expect("a GPU adapter");
     println!("adapter: {name}");
     println!("| nodes + edges | view | in view | nodes drawn | edges drawn | sub-pixel edges skipped | draw calls | frame() CPU | encode CPU | draw + GPU wall |");
@@ -34,10 +38,18 @@ fn main() {
     let view = target.view();
     for n in sizes {
         let side = (n as f64).sqrt().ceil() as usize;
-        let handles = Handles { source: Side::Right, target: Side::Left };
+        let handles = Handles {
+            source: Side::Right,
+            target: Side::Left,
+        };
         let nodes: Vec<NodeInput> = (0..n)
             .map(|i| {
-                let mut node = NodeInput::new(format!("n{i}"), (i % side) as f64 * 200.0, (i / side) as f64 * 120.0).sized(150.0, 60.0);
+                let mut node = NodeInput::new(
+                    format!("n{i}"),
+                    (i % side) as f64 * 200.0,
+                    (i / side) as f64 * 120.0,
+                )
+                .sized(150.0, 60.0);
                 node.handles = handles;
                 node
             })
@@ -50,32 +62,58 @@ fn main() {
         let mut opt = WorkflowOptimizer::new(cfg).unwrap();
         let t = Instant::now();
         opt.set_workflow(nodes, edges).unwrap();
-        eprintln!("{n}: setWorkflow {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "{n}: setWorkflow {:.0} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
         let mut r = Renderer::new(
             device.clone(),
             queue.clone(),
             flowscale::render::offscreen::FORMAT,
-            RenderOptions { draw: DrawMode::All, ..Default::default() },
+            RenderOptions {
+                draw: DrawMode::All,
+                ..Default::default()
+            },
         );
         let world_w = side as f64 * 200.0;
         let world_h = (n.div_ceil(side)) as f64 * 120.0;
         let fit = (w as f64 / world_w).min(h as f64 / world_h);
         let views = [
-            ("zoomed to fit", Viewport { x: 0.0, y: 0.0, zoom: fit }),
-            ("zoom 1", Viewport { x: -world_w / 2.0, y: -world_h / 2.0, zoom: 1.0 }),
+            (
+                "zoomed to fit",
+                Viewport {
+                    x: 0.0,
+                    y: 0.0,
+                    zoom: fit,
+                },
+            ),
+            (
+                "zoom 1",
+                Viewport {
+                    x: -world_w / 2.0,
+                    y: -world_h / 2.0,
+                    zoom: 1.0,
+                },
+            ),
         ];
         let clock = {
             let t0 = Instant::now();
             move || t0.elapsed().as_secs_f64() * 1000.0
         };
         for (label, vp) in views {
-            let screen = Screen { width: w as f64, height: h as f64 };
+            let screen = Screen {
+                width: w as f64,
+                height: h as f64,
+            };
             let mut frame_ms = Vec::new();
             let mut encode = Vec::new();
             let mut wall = Vec::new();
             for k in 0..40 {
                 // A small pan each frame, as a user would.
-                let vp = Viewport { x: vp.x - k as f64, ..vp };
+                let vp = Viewport {
+                    x: vp.x - k as f64,
+                    ..vp
+                };
                 let t = Instant::now();
                 opt.frame(vp, screen).unwrap();
                 let f_ms = t.elapsed().as_secs_f64() * 1000.0;

@@ -138,6 +138,8 @@ pub struct Renderer {
     edges: Vec<EdgeInstance>,
     texels: Vec<u32>,
     stats: RenderStats,
+    /// The last frame drawn was empty (so an empty frame needs no draw).
+    shows_nothing: bool,
 }
 
 impl Renderer {
@@ -285,6 +287,7 @@ impl Renderer {
             edges: Vec::new(),
             texels: Vec::new(),
             stats: RenderStats::default(),
+            shows_nothing: false,
         }
     }
 
@@ -340,13 +343,23 @@ impl Renderer {
         self.stats
     }
 
+    pub fn stats_mut(&mut self) -> &mut RenderStats {
+        &mut self.stats
+    }
+
     pub fn options(&self) -> &RenderOptions {
         &self.options
     }
 
-    /// After a lost context: upload everything again on the next frame.
+    /// After a lost context: upload everything and draw on the next frame.
     pub fn invalidate(&mut self) {
         self.dirty.all = true;
+        self.shows_nothing = false;
+    }
+
+    /// The target was cleared or replaced (a resize): draw on the next frame even if empty.
+    pub fn force_redraw(&mut self) {
+        self.shows_nothing = false;
     }
 
     /// Bring the node texture up to date with the optimizer's changes.
@@ -509,6 +522,21 @@ impl Renderer {
         now: &dyn Fn() -> f64,
     ) -> Result<()> {
         let started = now();
+        self.prepare(opt, size, dpr)?;
+        self.encode(target);
+        self.stats.encode_ms = now() - started;
+        Ok(())
+    }
+
+    /// Build this frame's lists and upload them and any changed node data.
+    /// Returns false when there is nothing to draw and the target already
+    /// shows nothing: a frame React fully covers costs the GPU nothing.
+    pub fn prepare(
+        &mut self,
+        opt: &mut WorkflowOptimizer,
+        size: (u32, u32),
+        dpr: f64,
+    ) -> Result<bool> {
         if opt.last_frame().seq == 0 {
             return Err(FlowscaleError::new(
                 ErrorCode::InvalidViewport,
@@ -542,6 +570,9 @@ impl Renderer {
             let style = wf.edge_kind(e) as u32 | (wf.edge_selected(e) as u32) << 2;
             self.edges.push([s, t, style]);
         }
+        let empty = self.nodes.is_empty() && self.edges.is_empty();
+        let needed = !(empty && self.shows_nothing);
+        self.shows_nothing = empty;
 
         let scale = vp.zoom * dpr;
         let view = ViewUniform {
@@ -570,7 +601,21 @@ impl Renderer {
             &mut self.edge_list,
             bytemuck::cast_slice(&self.edges),
         );
+        self.stats = RenderStats {
+            draw_calls: 0,
+            nodes: self.nodes.len() as u32,
+            edges: self.edges.len() as u32,
+            clusters: 0,
+            edges_subpixel: subpixel,
+            texels_uploaded: texels,
+            encode_ms: 0.0,
+            frames: self.stats.frames,
+        };
+        Ok(needed)
+    }
 
+    /// Encode and submit the prepared frame into `target`.
+    pub fn encode(&mut self, target: &wgpu::TextureView) {
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -617,17 +662,8 @@ impl Renderer {
             // Cluster glyphs (zoom-level clustering) take the third draw call here.
         }
         self.queue.submit([encoder.finish()]);
-        self.stats = RenderStats {
-            draw_calls,
-            nodes: self.nodes.len() as u32,
-            edges: self.edges.len() as u32,
-            clusters: 0,
-            edges_subpixel: subpixel,
-            texels_uploaded: texels,
-            encode_ms: now() - started,
-            frames: self.stats.frames + 1,
-        };
-        Ok(())
+        self.stats.draw_calls = draw_calls;
+        self.stats.frames += 1;
     }
 
     /// Write `data` to a list buffer, growing it (doubling) when it is too small.

@@ -417,23 +417,31 @@ impl JsRenderer {
         let gpu = slot
             .as_mut()
             .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;
+        let started = now();
+        let size = (gpu.config.width, gpu.config.height);
+        if !gpu
+            .renderer
+            .prepare(&mut core, size, self.dpr)
+            .map_err(to_js)?
+        {
+            return Ok(()); // nothing to draw, and the canvas already shows nothing
+        }
         let texture = match gpu.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t)
             | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
             _ => {
                 // Outdated or lost surface: reconfigure and draw on the next frame.
                 gpu.surface.configure(gpu.renderer.device(), &gpu.config);
+                gpu.renderer.force_redraw();
                 return Ok(());
             }
         };
         let view = texture
             .texture
             .create_view(&wgpu::TextureViewDescriptor::default());
-        let size = (gpu.config.width, gpu.config.height);
-        gpu.renderer
-            .draw(&mut core, &view, size, self.dpr, &now)
-            .map_err(to_js)?;
+        gpu.renderer.encode(&view);
         gpu.renderer.queue().present(texture);
+        gpu.renderer.stats_mut().encode_ms = now() - started;
         Ok(())
     }
 
@@ -469,6 +477,7 @@ impl JsRenderer {
         gpu.config.width = w;
         gpu.config.height = h;
         gpu.surface.configure(gpu.renderer.device(), &gpu.config);
+        gpu.renderer.force_redraw();
         Ok(())
     }
 

@@ -47,14 +47,17 @@ function modeFromUrl(): Mode {
 }
 
 // Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?lodLow=0
-// (mount at any zoom), ?edgeColor=rrggbbaa, ?debug=1 (expose the engine on window).
+// (mount at any zoom), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer), ?debug=1 (expose the engine on window).
 const config: PartialConfig | undefined = params.has('lodLow')
   ? { rendering: { lodThresholdLow: Number(params.get('lodLow')), lodThresholdMedium: Number(params.get('lodLow')) } }
   : undefined;
-const gpuOptions: RendererOptions = {
-  draw: params.get('draw') === 'all' ? 'all' : 'low',
-  palette: params.has('edgeColor') ? { edge: `#${params.get('edgeColor')}` } : undefined,
-};
+const gpuOptions: RendererOptions | null =
+  params.get('gpu') === 'off'
+    ? null
+    : {
+        draw: params.get('draw') === 'all' ? 'all' : 'low',
+        palette: params.has('edgeColor') ? { edge: `#${params.get('edgeColor')}` } : undefined,
+      };
 
 function setUrl(size: number, mode: Mode) {
   const q = new URLSearchParams(window.location.search);

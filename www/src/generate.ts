@@ -1,5 +1,7 @@
 // Generated audio workflows: voices (oscillator or sampler → filter → effect →
-// gain) feeding mixers, buses and an output, laid out in rows. Deterministic
+// gain) feeding a mixer and a bus per strip; each strip's bus feeds the
+// previous strip's bus (a chain of submixes) and the first one the output.
+// Laid out in rows, so every edge is local, as in a real patch. Deterministic
 // for a given size, so every run of the demo and its tests sees the same graph.
 import { Position, type Edge, type Node } from '@xyflow/react';
 
@@ -31,7 +33,6 @@ export function generateAudioWorkflow(n: number): AudioWorkflow {
   const perStrip = 34;
   const strips = Math.max(1, Math.ceil(n / perStrip));
   const cols = Math.max(1, Math.ceil(Math.sqrt(strips / 2)));
-  let output: string | null = null;
   for (let s = 0; s < strips && nodes.length < n; s++) {
     const ox = (s % cols) * DX * 7;
     const oy = Math.floor(s / cols) * DY * 9;
@@ -52,12 +53,11 @@ export function generateAudioWorkflow(n: number): AudioWorkflow {
     if (nodes.length < n) {
       nodes.push(audioNode(bus, 'bus', ox + 5 * DX, oy + 3.5 * DY));
       edges.push({ id: `${mixer}->${bus}`, source: mixer, target: bus });
-      if (output) edges.push({ id: `${bus}->${output}`, source: bus, target: output });
+      if (s > 0) edges.push({ id: `${bus}->s${s - 1}-bus`, source: bus, target: `s${s - 1}-bus` });
     }
     if (s === 0 && nodes.length < n) {
-      output = 'output';
-      nodes.push(audioNode(output, 'output', ox + 6 * DX, oy + 3.5 * DY));
-      edges.push({ id: `${bus}->${output}`, source: bus, target: output });
+      nodes.push(audioNode('output', 'output', ox + 6 * DX, oy + 3.5 * DY));
+      edges.push({ id: `${bus}->output`, source: bus, target: 'output' });
     }
   }
   // Edges whose ends were cut off by the size limit go too.

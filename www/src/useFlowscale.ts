@@ -46,7 +46,8 @@ export function useFlowscale<N extends Node>(
   canvas: React.RefObject<HTMLCanvasElement | null>,
   onStats?: StatsListener,
   config?: PartialConfig,
-  gpuOptions?: RendererOptions,
+  /** null: no GPU layer (React Flow's DOM only). */
+  gpuOptions?: RendererOptions | null,
 ): Flowscale<N> {
   // The whole workflow, by id; React only ever sees the mounted part.
   const byId = useMemo(() => new Map(workflow.nodes.map((n) => [n.id, n])), [workflow]);
@@ -96,12 +97,12 @@ export function useFlowscale<N extends Node>(
   // The GPU layer: one renderer per optimizer, on the canvas under the pane.
   useEffect(() => {
     const el = canvas.current;
-    if (!el) return;
+    if (!el || gpuOptions === null) return;
     let alive = true;
     let created: Renderer | null = null;
     el.width = Math.max(1, Math.round(el.clientWidth * devicePixelRatio));
     el.height = Math.max(1, Math.round(el.clientHeight * devicePixelRatio));
-    Renderer.create(el, optimizer, gpuOptions)
+    Renderer.create(el, optimizer, gpuOptions ?? undefined)
       .then((r) => {
         if (!alive) return r.free();
         created = r;
