@@ -2,7 +2,9 @@
 //! See docs/architecture.md for where a frame, a workflow and a change go.
 
 pub mod config;
+pub mod edges;
 pub mod error;
+pub mod layout;
 pub mod lod;
 pub mod model;
 pub mod optimizer;
