@@ -1,6 +1,8 @@
 //! flowscale: keeps very large React Flow workflows smooth in the browser.
 //! See docs/architecture.md for where a frame, a workflow and a change go.
 
+pub mod analysis;
+pub mod cluster;
 pub mod config;
 pub mod edges;
 pub mod error;

@@ -5,6 +5,7 @@
 //! one R-tree query for nodes, one for edges, and a pass over the (bounded)
 //! window. All output buffers are reused from frame to frame.
 
+use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters};
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
@@ -53,6 +54,8 @@ pub struct Frame {
     /// Edges whose bounds overlap the viewport (React Flow's `isEdgeVisible`).
     pub edges: Vec<u32>,
     pub stats: FrameStats,
+    /// Zoom-level clusters, active below `clustering.maxZoom`.
+    pub clusters: ClusterFrame,
 }
 
 pub struct WorkflowOptimizer {
@@ -68,6 +71,7 @@ pub struct WorkflowOptimizer {
     hits: Vec<Hit>,
     candidates: Vec<(f64, u32)>,
     chosen: Vec<u32>,
+    clusters: ZoomClusters,
 }
 
 impl WorkflowOptimizer {
@@ -85,6 +89,7 @@ impl WorkflowOptimizer {
             hits: Vec::new(),
             candidates: Vec::new(),
             chosen: Vec::new(),
+            clusters: ZoomClusters::default(),
         })
     }
 
@@ -111,6 +116,7 @@ impl WorkflowOptimizer {
         self.size_changes = 0;
         self.wf = wf;
         self.index = index;
+        self.clusters.reset();
         Ok(())
     }
 
@@ -186,6 +192,7 @@ impl WorkflowOptimizer {
     /// Update the R-tree for changed node slots and edge slots (incident edges
     /// of the nodes are added here), or rebuild it when the batch is large.
     fn sync_index(&mut self, nodes: &[u32], edges: &mut Vec<u32>) {
+        self.clusters.note(nodes);
         for &i in nodes {
             edges.extend_from_slice(self.wf.incident_edges(i));
         }
@@ -337,6 +344,16 @@ impl WorkflowOptimizer {
             }
         }
 
+        let c = &self.config.clustering;
+        if c.max_zoom > 0.0 && vp.zoom < c.max_zoom {
+            let ix = self
+                .clusters
+                .ensure(&self.wf, c, self.config.workflow.rebuild_fraction);
+            ix.query(vp.zoom, &view, &f.in_view, &mut f.clusters);
+        } else {
+            f.clusters.clear();
+        }
+
         let total = self.wf.node_count() as u32;
         let in_view = f.in_view.len() as u32;
         f.stats = FrameStats {
@@ -351,6 +368,28 @@ impl WorkflowOptimizer {
             lod_counts: counts,
         };
         Ok(&self.frame)
+    }
+
+    /// The zoom-level cluster index, brought up to date (built on first use).
+    pub fn cluster_index(&mut self) -> &ClusterIndex {
+        self.clusters.ensure(
+            &self.wf,
+            &self.config.clustering,
+            self.config.workflow.rebuild_fraction,
+        )
+    }
+
+    /// The clusters drawn at this viewport's zoom (level 1 at or above
+    /// `clustering.maxZoom`), whatever `frame()` would show.
+    pub fn clusters(&mut self, vp: Viewport, screen: Screen, out: &mut ClusterFrame) -> Result<()> {
+        let view = view_rect(vp, screen)?;
+        let ix = self.clusters.ensure(
+            &self.wf,
+            &self.config.clustering,
+            self.config.workflow.rebuild_fraction,
+        );
+        ix.query(vp.zoom, &view, &[], out);
+        Ok(())
     }
 
     /// The last frame computed.
