@@ -188,7 +188,7 @@ pub struct Layout {
 }
 
 /// Small seeded PRNG (splitmix64): deterministic restarts for a seed.
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
