@@ -7,6 +7,7 @@
 
 use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters};
 use crate::config::Config;
+use crate::edges::simplify::{simplify, DrawnClusters, SimplifiedEdges};
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
@@ -72,6 +73,8 @@ pub struct WorkflowOptimizer {
     candidates: Vec<(f64, u32)>,
     chosen: Vec<u32>,
     clusters: ZoomClusters,
+    /// Viewport and pane of the last frame.
+    last_view: Option<(Viewport, Screen)>,
 }
 
 impl WorkflowOptimizer {
@@ -90,6 +93,7 @@ impl WorkflowOptimizer {
             candidates: Vec::new(),
             chosen: Vec::new(),
             clusters: ZoomClusters::default(),
+            last_view: None,
         })
     }
 
@@ -117,6 +121,7 @@ impl WorkflowOptimizer {
         self.wf = wf;
         self.index = index;
         self.clusters.reset();
+        self.last_view = None;
         Ok(())
     }
 
@@ -230,6 +235,7 @@ impl WorkflowOptimizer {
     /// Cull, pick levels of detail and update the mounted window.
     pub fn frame(&mut self, vp: Viewport, screen: Screen) -> Result<&Frame> {
         let view = view_rect(vp, screen)?;
+        self.last_view = Some((vp, screen));
         let r = &self.config.rendering;
         let virtual_scrolling = r.virtual_scrolling;
         let cap = r.max_visible_nodes as usize;
@@ -390,6 +396,24 @@ impl WorkflowOptimizer {
         );
         ix.query(vp.zoom, &view, &[], out);
         Ok(())
+    }
+
+    /// The edges of the last frame, simplified for drawing (src/edges/simplify.rs).
+    pub fn simplify_edges(&mut self) -> SimplifiedEdges {
+        let Some((vp, _)) = self.last_view else {
+            return SimplifiedEdges::default();
+        };
+        let cfg = &self.config;
+        let drawn = if self.frame.clusters.active {
+            self.clusters.current().map(|index| DrawnClusters {
+                index,
+                level: self.frame.clusters.level as usize,
+                min_points: cfg.clustering.min_points,
+            })
+        } else {
+            None
+        };
+        simplify(&self.wf, &self.frame, vp.zoom, drawn, &cfg.edges)
     }
 
     /// The last frame computed.
