@@ -323,8 +323,7 @@ pub fn detect(wf: &Workflow, cfg: &GroupingConfig) -> Groups {
         unit[i as usize] = unit_of_top[t];
     }
     for i in wf.live_slots() {
-        if wf.parent(i).is_none() && !wf.children(i).is_empty() && unit_of_top[i as usize] != NONE
-        {
+        if wf.parent(i).is_none() && !wf.children(i).is_empty() && unit_of_top[i as usize] != NONE {
             with_children += 1;
         }
     }
@@ -359,8 +358,7 @@ pub fn detect(wf: &Workflow, cfg: &GroupingConfig) -> Groups {
         modularity,
         parent_groups: with_children,
     };
-    for i in 0..slots {
-        let u = unit[i];
+    for (i, &u) in unit.iter().enumerate() {
         if u == NONE {
             continue;
         }
@@ -376,7 +374,12 @@ pub fn detect(wf: &Workflow, cfg: &GroupingConfig) -> Groups {
     }
     let p = cfg.padding;
     for b in out.boxes.iter_mut() {
-        *b = [b[0] - p, b[1] - p, b[2] - b[0] + 2.0 * p, b[3] - b[1] + 2.0 * p];
+        *b = [
+            b[0] - p,
+            b[1] - p,
+            b[2] - b[0] + 2.0 * p,
+            b[3] - b[1] + 2.0 * p,
+        ];
     }
     out
 }
