@@ -13,6 +13,8 @@ use std::ops::ControlFlow;
 
 type Map<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// A straight edge: source and target (for shared-end tests), then its two end points.
+pub type Segment = (u32, u32, (f64, f64), (f64, f64));
 
 /// Most overlapping pairs counted (a pile of identical nodes would otherwise cost n²).
 pub const MAX_OVERLAP_PAIRS: u64 = 10_000_000;
@@ -96,7 +98,7 @@ pub fn segments_cross(p1: (f64, f64), p2: (f64, f64), q1: (f64, f64), q2: (f64, 
 
 /// Crossings among straight segments between node centres. Segments that
 /// share a node never count. `segs` holds (source, target, a, b).
-pub fn count_crossings(segs: &[(u32, u32, (f64, f64), (f64, f64))]) -> u64 {
+pub fn count_crossings(segs: &[Segment]) -> u64 {
     let entries: Vec<Entry> = segs
         .iter()
         .enumerate()
@@ -235,7 +237,7 @@ pub fn analyze(wf: &Workflow, cfg: &Config) -> Analysis {
         (r.x + r.width / 2.0, r.y + r.height / 2.0)
     };
     let long = a_cfg.long_edge_factor * out.median_node_size;
-    let mut segs: Vec<(u32, u32, (f64, f64), (f64, f64))> = Vec::with_capacity(m);
+    let mut segs: Vec<Segment> = Vec::with_capacity(m);
     for &(s, t) in &edges {
         if s == t {
             continue;

@@ -157,6 +157,6 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
             ),
         );
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|r| std::cmp::Reverse(r.severity));
     out
 }
