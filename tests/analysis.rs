@@ -36,7 +36,9 @@ fn cross_param(p: (f64, f64), p2: (f64, f64), q: (f64, f64), q2: (f64, f64)) -> 
     t > 1e-12 && t < 1.0 - 1e-12 && u > 1e-12 && u < 1.0 - 1e-12
 }
 
-fn case() -> impl Strategy<Value = (Vec<(f64, f64, f64, f64)>, Vec<(usize, usize)>)> {
+type Case = (Vec<(f64, f64, f64, f64)>, Vec<(usize, usize)>);
+
+fn case() -> impl Strategy<Value = Case> {
     (1usize..30).prop_flat_map(|n| {
         (
             proptest::collection::vec(
