@@ -9,6 +9,7 @@ pub mod error;
 pub mod layout;
 pub mod lod;
 pub mod model;
+pub mod optimize;
 pub mod optimizer;
 pub mod spatial;
 
