@@ -42,7 +42,10 @@ fn pairwise_modularity(n: usize, edges: &[(u32, u32, f64)], c: &[u32], gamma: f6
 fn edges_strategy() -> impl Strategy<Value = (usize, Vec<(u32, u32, f64)>)> {
     (1usize..24).prop_flat_map(|n| {
         let e = proptest::collection::vec((0..n as u32, 0..n as u32, 1u8..4), 0..60);
-        (Just(n), e.prop_map(|v| v.into_iter().map(|(a, b, w)| (a, b, w as f64)).collect()))
+        (
+            Just(n),
+            e.prop_map(|v| v.into_iter().map(|(a, b, w)| (a, b, w as f64)).collect()),
+        )
     })
 }
 
@@ -89,7 +92,14 @@ proptest! {
 
 /// Brute force over every partition of up to 7 nodes (Bell(7) = 877).
 fn best_partition_q(n: usize, edges: &[(u32, u32, f64)]) -> f64 {
-    fn rec(i: usize, n: usize, c: &mut Vec<u32>, k: u32, edges: &[(u32, u32, f64)], best: &mut f64) {
+    fn rec(
+        i: usize,
+        n: usize,
+        c: &mut Vec<u32>,
+        k: u32,
+        edges: &[(u32, u32, f64)],
+        best: &mut f64,
+    ) {
         if i == n {
             *best = best.max(pairwise_modularity(n, edges, c, 1.0));
             return;
@@ -108,7 +118,9 @@ fn best_partition_q(n: usize, edges: &[(u32, u32, f64)]) -> f64 {
 fn never_above_the_optimum_and_close_to_it_on_small_graphs() {
     let mut s = 99u64;
     let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (s >> 33) as u32
     };
     let (mut ours, mut best) = (0.0, 0.0);
@@ -156,12 +168,28 @@ fn react_flow_groups_stay_whole_and_boxes_cover_members() {
         nodes.push(NodeInput::new(format!("a{i}"), i as f64 * 200.0, 1000.0).sized(100.0, 40.0));
         nodes.push(NodeInput::new(format!("b{i}"), i as f64 * 200.0, 3000.0).sized(100.0, 40.0));
     }
-    nodes.push(NodeInput::new("ga", 10.0, 10.0).sized(50.0, 50.0).child_of("g"));
-    nodes.push(NodeInput::new("gb", 100.0, 10.0).sized(50.0, 50.0).child_of("g"));
+    nodes.push(
+        NodeInput::new("ga", 10.0, 10.0)
+            .sized(50.0, 50.0)
+            .child_of("g"),
+    );
+    nodes.push(
+        NodeInput::new("gb", 100.0, 10.0)
+            .sized(50.0, 50.0)
+            .child_of("g"),
+    );
     let mut edges = Vec::new();
     for i in 0..19 {
-        edges.push(EdgeInput::new(format!("ea{i}"), format!("a{i}"), format!("a{}", i + 1)));
-        edges.push(EdgeInput::new(format!("eb{i}"), format!("b{i}"), format!("b{}", i + 1)));
+        edges.push(EdgeInput::new(
+            format!("ea{i}"),
+            format!("a{i}"),
+            format!("a{}", i + 1),
+        ));
+        edges.push(EdgeInput::new(
+            format!("eb{i}"),
+            format!("b{i}"),
+            format!("b{}", i + 1),
+        ));
     }
     edges.push(EdgeInput::new("x1", "ga", "a0"));
     edges.push(EdgeInput::new("x2", "gb", "b19"));

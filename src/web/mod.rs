@@ -2,10 +2,12 @@
 //! columns `glue.js` builds), call the platform-free core, encode the answer.
 //! Every export returns `Result`; errors become `FlowscaleError` objects.
 
+mod optimize;
+
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, SizeSource, SizeValue};
-use crate::optimizer::{Screen, Viewport, WorkflowOptimizer};
+use crate::optimizer::{Frame, Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -677,35 +679,12 @@ impl JsWorkflowOptimizer {
             .core
             .frame(Viewport { x, y, zoom }, Screen { width, height })
             .map_err(to_js)?;
-        let ptr = |v: &[u32]| v.as_ptr() as u32;
-        *self.header = [
-            ptr(&f.in_view),
-            f.in_view.len() as u32,
-            f.lod.as_ptr() as u32,
-            ptr(&f.visible),
-            f.visible.len() as u32,
-            ptr(&f.entered),
-            f.entered.len() as u32,
-            ptr(&f.left),
-            f.left.len() as u32,
-            ptr(&f.edges),
-            f.edges.len() as u32,
-            f.stats.total,
-            f.stats.lod_counts[0],
-            f.stats.lod_counts[1],
-            f.stats.lod_counts[2],
-        ];
-        let gone = if f.left_ids.is_empty() {
-            String::new()
-        } else {
-            serde_json::to_string(&f.left_ids).unwrap_or_default()
-        };
-        Ok(make_frame(
+        Ok(frame_to_js(
+            f,
+            &mut self.header,
             &self.ids,
             &self.edge_ids,
-            self.header.as_ptr() as u32,
             started,
-            &gone,
         ))
     }
 
@@ -739,4 +718,44 @@ impl JsWorkflowOptimizer {
     pub fn config(&self) -> Result<JsValue, JsValue> {
         config_to_js(self.core.config())
     }
+}
+
+/// A frame as the JS object glue.js `makeFrame` assembles from a header of
+/// pointers and lengths into wasm memory (`header` must outlive the call),
+/// plus the zoom-level clusters when they are active.
+fn frame_to_js(
+    f: &Frame,
+    header: &mut [u32; 15],
+    ids: &Array,
+    edge_ids: &Array,
+    started: f64,
+) -> JsValue {
+    let ptr = |v: &[u32]| v.as_ptr() as u32;
+    *header = [
+        ptr(&f.in_view),
+        f.in_view.len() as u32,
+        f.lod.as_ptr() as u32,
+        ptr(&f.visible),
+        f.visible.len() as u32,
+        ptr(&f.entered),
+        f.entered.len() as u32,
+        ptr(&f.left),
+        f.left.len() as u32,
+        ptr(&f.edges),
+        f.edges.len() as u32,
+        f.stats.total,
+        f.stats.lod_counts[0],
+        f.stats.lod_counts[1],
+        f.stats.lod_counts[2],
+    ];
+    let gone = if f.left_ids.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&f.left_ids).unwrap_or_default()
+    };
+    let frame = make_frame(ids, edge_ids, header.as_ptr() as u32, started, &gone);
+    if f.clusters.active {
+        optimize::set(&frame, "clusters", &optimize::clusters_to_js(&f.clusters));
+    }
+    frame
 }
