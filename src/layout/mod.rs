@@ -329,10 +329,12 @@ pub fn layout_graph(g: &LayoutGraph, opts: &LayoutOptions, progress: Progress) -
     let total = n.max(1) as f64;
     let mut done = 0usize;
     let mut last_report = 0.0f64;
+    // Components take the fraction to 0.98; packing and done follow.
     let mut report = |stage: &str, f: f64, force: bool| -> Result<()> {
+        let f = 0.98 * f.min(1.0);
         if force || f - last_report >= 0.01 {
             last_report = f;
-            progress(stage, f.min(1.0))?;
+            progress(stage, f)?;
         }
         Ok(())
     };
@@ -493,12 +495,12 @@ pub fn layout_graph(g: &LayoutGraph, opts: &LayoutOptions, progress: Progress) -
             routes,
         });
         done += k;
-        report("order", done as f64 / total, false)?;
+        report("position", done as f64 / total, false)?;
     }
     out.stats.components = n_comp as u32;
 
     // Pack components in shelves (rows for LR, after mapping main/cross to x/y).
-    report("pack", 0.99, true)?;
+    progress("pack", 0.99)?;
     let to_xy = |m: f64, c: f64| if lr { (m, c) } else { (c, m) };
     let sp = opts.component_spacing;
     let boxes: Vec<(f64, f64)> = placed
