@@ -155,6 +155,10 @@ fn check_invariants(opt: &mut WorkflowOptimizer) -> Result<(), TestCaseError> {
             })
             .collect()
     };
+    let types: BTreeMap<u32, u16> = {
+        let wf = opt.workflow();
+        shown.iter().map(|&i| (i, wf.type_id(i))).collect()
+    };
     let ix = opt.cluster_index();
     for j in 1..=levels {
         for id in ix.clusters_at(j) {
@@ -179,6 +183,13 @@ fn check_invariants(opt: &mut WorkflowOptimizer) -> Result<(), TestCaseError> {
                     ob[3].max(r[3]),
                 ];
             }
+            // The type histogram counts the members' types.
+            let mut want: BTreeMap<u16, u32> = BTreeMap::new();
+            for &m in &ex.members {
+                *want.entry(types[&m]).or_default() += 1;
+            }
+            let got: BTreeMap<u16, u32> = ix.types(id).expect("types").iter().copied().collect();
+            prop_assert_eq!(got, want, "types of {:?}", split_id(id));
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()));
             prop_assert!(
                 close(cx, sx / n) && close(cy, sy / n),
@@ -212,6 +223,7 @@ fn build(nodes: &[(f64, f64, f64, f64, bool)], min_points: u32) -> WorkflowOptim
         .map(|(i, &(x, y, w, h, hidden))| {
             let mut n = NodeInput::new(format!("n{i}"), x, y).sized(w, h);
             n.hidden = hidden;
+            n.node_type = Some(["a", "b", "c", "d", "e"][(x as usize + i) % 5].to_string());
             n
         })
         .collect();

@@ -112,6 +112,9 @@ struct Level {
     bounds: Vec<[f64; 4]>,
     /// (type id, nodes) sorted by type id.
     types: Vec<Vec<(u16, u32)>>,
+    /// The three most common types (u32::MAX pads), kept with `types` so a
+    /// frame need not scan histograms.
+    top3: Vec<[(u32, u32); 3]>,
     alive: Vec<bool>,
     free: Vec<u32>,
     live: usize,
@@ -131,6 +134,7 @@ impl Level {
             self.sx[k] = 0.0;
             self.sy[k] = 0.0;
             self.types[k].clear();
+            self.top3[k] = NO_TYPES;
             self.alive[k] = true;
             self.live += 1;
             return c;
@@ -141,6 +145,7 @@ impl Level {
         self.sy.push(0.0);
         self.bounds.push([0.0; 4]);
         self.types.push(Vec::new());
+        self.top3.push(NO_TYPES);
         self.alive.push(true);
         self.indexed.push(None);
         self.dirty.push(CLEAN);
@@ -179,6 +184,20 @@ impl Level {
         }
         self.indexed[k] = want;
     }
+}
+
+const NO_TYPES: [(u32, u32); 3] = [(u32::MAX, 0); 3];
+
+/// The three most common types of a histogram, most common first (ties: lower id).
+fn top3(types: &[(u16, u32)]) -> [(u32, u32); 3] {
+    let mut top = NO_TYPES;
+    for &(t, n) in types {
+        if n > top[2].1 {
+            top[2] = (t as u32, n);
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+    }
+    top
 }
 
 fn entry(b: [f64; 4], id: u32) -> Entry {
@@ -569,6 +588,7 @@ impl ClusterIndex {
         level.sy[k] = sy;
         level.bounds[k] = if count > 0 { b } else { [0.0; 4] };
         if with_types {
+            level.top3[k] = top3(&types);
             level.types[k] = types;
         }
     }
@@ -778,14 +798,7 @@ impl ClusterIndex {
                     out.bounds.extend([b[0], b[1], b[2] - b[0], b[3] - b[1]]);
                     let (cx, cy) = l.centre(c);
                     out.center.extend([cx, cy]);
-                    let mut top: [(u32, u32); 3] = [(u32::MAX, 0); 3];
-                    for &(t, n) in &l.types[k] {
-                        if n > top[2].1 {
-                            top[2] = (t as u32, n);
-                            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                        }
-                    }
-                    for (t, n) in top {
+                    for (t, n) in l.top3[k] {
                         out.type_ids.push(t);
                         out.type_counts.push(n);
                     }

@@ -417,6 +417,8 @@ pub struct JsWorkflowOptimizer {
     header: Box<[u32; 15]>,
     /// Where `readView` writes viewport and size.
     view: Box<[f64; 5]>,
+    /// Buffers of `clusters()`, reused from call to call.
+    clusters_out: crate::cluster::zoom::ClusterFrame,
 }
 
 #[wasm_bindgen(js_class = WorkflowOptimizer)]
@@ -434,6 +436,7 @@ impl JsWorkflowOptimizer {
             edge_ids: Array::new(),
             header: Box::new([0; 15]),
             view: Box::new([0.0; 5]),
+            clusters_out: Default::default(),
         })
     }
 

@@ -34,3 +34,37 @@ export function readOptions(options) {
   const { onProgress: _, ...rest } = options;
   return { json: JSON.stringify(rest), onProgress: onProgress ?? null };
 }
+
+let buffer = null, u32 = null, f64 = null;
+function views(memory) {
+  if (buffer !== memory.buffer) {
+    buffer = memory.buffer;
+    u32 = new Uint32Array(buffer);
+    f64 = new Float64Array(buffer);
+  }
+}
+
+/**
+ * Clusters from the header Rust wrote at `h` (u32s: level, count of clusters,
+ * pointers to ids, count, bounds (f64 × 4), center (f64 × 2), typeIds (× 3),
+ * typeCounts (× 3), inViewCluster pointer and length, members as two u32
+ * halves). One call across the boundary; the arrays are copied out.
+ */
+export function makeClusters(memory, h) {
+  views(memory);
+  const H = h >>> 2;
+  const n = u32[H + 1];
+  const a32 = (p, len) => u32.slice(p >>> 2, (p >>> 2) + len);
+  const a64 = (p, len) => f64.slice(p >>> 3, (p >>> 3) + len);
+  return {
+    level: u32[H],
+    ids: a32(u32[H + 2], n),
+    count: a32(u32[H + 3], n),
+    bounds: a64(u32[H + 4], 4 * n),
+    center: a64(u32[H + 5], 2 * n),
+    typeIds: a32(u32[H + 6], 3 * n),
+    typeCounts: a32(u32[H + 7], 3 * n),
+    inViewCluster: a32(u32[H + 8], u32[H + 9]),
+    members: u32[H + 10] + u32[H + 11] * 4294967296,
+  };
+}

@@ -5,7 +5,7 @@
 
 use super::{
     check_glue, config_from_js, decode_edges, decode_nodes, extract_workflow, frame_to_js, get,
-    invalid, now, to_js, JsWorkflowOptimizer,
+    invalid, now, read_view, to_js, JsWorkflowOptimizer, VIEW_FIELDS,
 };
 use crate::analysis::metrics::analyze;
 use crate::analysis::rules::recommend;
@@ -36,6 +36,8 @@ extern "C" {
     fn ids_of(ids: &Array, indices: &Uint32Array) -> JsValue;
     #[wasm_bindgen(js_name = readOptions, catch)]
     fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = makeClusters)]
+    fn make_clusters(memory: &JsValue, header: u32) -> JsValue;
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -196,18 +198,24 @@ fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|_| invalid(ErrorCode::InvalidWorkflow, "", "internal: JSON"))
 }
 
+/// Clusters as a JS object, assembled by `makeClusters` from a header of
+/// pointers into wasm memory (one call across the boundary).
 pub(super) fn clusters_to_js(c: &ClusterFrame) -> JsValue {
-    let o = obj();
-    set(&o, "level", &c.level.into());
-    set(&o, "ids", &u32s(&c.ids));
-    set(&o, "count", &u32s(&c.count));
-    set(&o, "bounds", &f64s(&c.bounds));
-    set(&o, "center", &f64s(&c.center));
-    set(&o, "typeIds", &u32s(&c.type_ids));
-    set(&o, "typeCounts", &u32s(&c.type_counts));
-    set(&o, "inViewCluster", &u32s(&c.in_view_cluster));
-    set(&o, "members", &(c.members as f64).into());
-    o
+    let header: [u32; 12] = [
+        c.level,
+        c.ids.len() as u32,
+        c.ids.as_ptr() as u32,
+        c.count.as_ptr() as u32,
+        c.bounds.as_ptr() as u32,
+        c.center.as_ptr() as u32,
+        c.type_ids.as_ptr() as u32,
+        c.type_counts.as_ptr() as u32,
+        c.in_view_cluster.as_ptr() as u32,
+        c.in_view_cluster.len() as u32,
+        c.members as u32,
+        (c.members >> 32) as u32,
+    ];
+    make_clusters(&wasm_bindgen::memory(), header.as_ptr() as u32)
 }
 
 fn simplified_to_js(s: &SimplifiedEdges, edge_ids: &Array) -> JsValue {
@@ -518,27 +526,30 @@ impl JsWorkflowOptimizer {
         #[wasm_bindgen(unchecked_param_type = "Viewport")] viewport: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PaneSize")] size: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let [x, y, zoom] =
-            numbers(&viewport, "viewport", ["x", "y", "zoom"])?.ok_or_else(|| {
-                invalid(
-                    ErrorCode::InvalidViewport,
-                    "viewport",
-                    "expected { x, y, zoom }",
-                )
-            })?;
-        let [width, height, _] =
-            numbers(&size, "size", ["width", "height", ""])?.ok_or_else(|| {
-                invalid(
-                    ErrorCode::InvalidViewport,
-                    "size",
-                    "expected { width, height }",
-                )
-            })?;
-        let mut out = ClusterFrame::default();
+        // One call reads viewport and size into wasm memory, as in `frame`.
+        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32).map_err(|_| {
+            invalid(
+                ErrorCode::InvalidViewport,
+                "viewport",
+                "reading the viewport threw",
+            )
+        })?;
+        if bad != 0 {
+            return Err(invalid(
+                ErrorCode::InvalidViewport,
+                VIEW_FIELDS
+                    .get(bad as usize - 1)
+                    .copied()
+                    .unwrap_or("viewport"),
+                "expected a number here (viewport {x, y, zoom}, size {width, height})",
+            ));
+        }
+        let [x, y, zoom, width, height] = *self.view;
+        let out = &mut self.clusters_out;
         self.core
-            .clusters(Viewport { x, y, zoom }, Screen { width, height }, &mut out)
+            .clusters(Viewport { x, y, zoom }, Screen { width, height }, out)
             .map_err(to_js)?;
-        Ok(clusters_to_js(&out))
+        Ok(clusters_to_js(out))
     }
 
     /// A cluster's member nodes and child clusters, and the zoom from which it
