@@ -27,7 +27,6 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use std::ops::ControlFlow;
 
-type Map<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// Most levels built (the radius doubles per level); ids keep 5 bits for it.
@@ -273,21 +272,37 @@ pub(crate) fn greedy_groups(
     min_points: u32,
 ) -> (usize, Vec<u32>) {
     let n = x.len();
-    let cell = |v: f64| (v / radius).floor().clamp(-1e15, 1e15) as i64;
-    let mut by_cell: Vec<u32> = (0..n as u32).collect();
-    let cells: Vec<(i64, i64)> = (0..n).map(|i| (cell(x[i]), cell(y[i]))).collect();
-    by_cell.sort_unstable_by_key(|&i| cells[i as usize]);
-    let mut runs: Map<(i64, i64), (u32, u32)> = Map::default();
-    let mut s = 0;
-    while s < n {
-        let c = cells[by_cell[s] as usize];
-        let mut e = s + 1;
-        while e < n && cells[by_cell[e] as usize] == c {
-            e += 1;
+    // Cells of side `radius`, packed in a u64 (row high, column low). The
+    // packing wraps for huge coordinates: two cells may then share a key,
+    // which only adds candidates that the distance test rejects.
+    let cell = |v: f64| (v / radius).floor().clamp(-1e15, 1e15) as i64 as u32;
+    let key = |cx: u32, cy: u32| (cy as u64) << 32 | cx as u64;
+    let cells: Vec<(u32, u32)> = (0..n).map(|i| (cell(x[i]), cell(y[i]))).collect();
+    let mut sorted: Vec<(u64, u32)> = (0..n)
+        .map(|i| (key(cells[i].0, cells[i].1), i as u32))
+        .collect();
+    sorted.sort_unstable();
+    let keys: Vec<u64> = sorted.iter().map(|s| s.0).collect();
+    let by_cell: Vec<u32> = sorted.into_iter().map(|s| s.1).collect();
+    // Items of the cells (cx - 1 ..= cx + 1, row): one range when the row does not wrap.
+    let row_ranges = |cx: u32, row: u32, out: &mut Vec<(usize, usize)>| {
+        let (lo, hi) = (key(cx.wrapping_sub(1), row), key(cx.wrapping_add(1), row));
+        if lo <= hi {
+            out.push((
+                keys.partition_point(|&k| k < lo),
+                keys.partition_point(|&k| k <= hi),
+            ));
+        } else {
+            for c in [cx.wrapping_sub(1), cx, cx.wrapping_add(1)] {
+                let k = key(c, row);
+                out.push((
+                    keys.partition_point(|&q| q < k),
+                    keys.partition_point(|&q| q <= k),
+                ));
+            }
         }
-        runs.insert(c, (s as u32, e as u32));
-        s = e;
-    }
+    };
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(9);
     let r2 = radius * radius;
     let mut group = vec![NONE; n];
     let mut groups = 0u32;
@@ -299,21 +314,19 @@ pub(crate) fn greedy_groups(
         near.clear();
         if !is_big[i] {
             let (cx, cy) = cells[i];
-            for dx in -1..=1i64 {
-                for dy in -1..=1i64 {
-                    let Some(&(a, b)) = runs.get(&(cx.saturating_add(dx), cy.saturating_add(dy)))
-                    else {
+            ranges.clear();
+            for row in [cy.wrapping_sub(1), cy, cy.wrapping_add(1)] {
+                row_ranges(cx, row, &mut ranges);
+            }
+            for &(a, b) in &ranges {
+                for &k in &by_cell[a..b] {
+                    let k = k as usize;
+                    if k == i || group[k] != NONE || is_big[k] {
                         continue;
-                    };
-                    for &k in &by_cell[a as usize..b as usize] {
-                        let k = k as usize;
-                        if k == i || group[k] != NONE || is_big[k] {
-                            continue;
-                        }
-                        let (ddx, ddy) = (x[k] - x[i], y[k] - y[i]);
-                        if ddx * ddx + ddy * ddy <= r2 {
-                            near.push(k as u32);
-                        }
+                    }
+                    let (ddx, ddy) = (x[k] - x[i], y[k] - y[i]);
+                    if ddx * ddx + ddy * ddy <= r2 {
+                        near.push(k as u32);
                     }
                 }
             }
@@ -391,6 +404,8 @@ pub struct ClusterIndex {
     levels: Vec<Level>,
     /// Nodes since the last build.
     changes: usize,
+    /// Reused by `aggregate` (one allocation per build, not per cluster).
+    scratch: Vec<u16>,
     built_nodes: usize,
 }
 
@@ -549,7 +564,8 @@ impl ClusterIndex {
         types.clear();
         let mut child = level.first[k];
         if j == 1 {
-            let mut scratch: Vec<u16> = Vec::new();
+            let scratch = &mut self.scratch;
+            scratch.clear();
             while child != NONE {
                 let nb = node_bounds(wf, child);
                 count += 1;
@@ -563,7 +579,7 @@ impl ClusterIndex {
             }
             if with_types {
                 scratch.sort_unstable();
-                for t in scratch {
+                for &t in scratch.iter() {
                     match types.last_mut() {
                         Some(last) if last.0 == t => last.1 += 1,
                         _ => types.push((t, 1)),
