@@ -24,7 +24,7 @@ import { fmtRatio, fmtTime, machine, median, now, table, writeSection } from './
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const DOC = new URL('../docs/benchmarks.md', import.meta.url).pathname;
-const CAP_MS = 30_000; // an anchor is skipped where its predicted single run exceeds this
+const CAP_MS = 40_000; // an anchor is skipped where its predicted single run exceeds this
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 
 if (!loadN8n()) {

@@ -133,7 +133,7 @@ pub fn louvain(g: &WGraph, resolution: f64, seed: u32) -> Vec<u32> {
     let mut rng = Rng::new(seed as u64);
     let mut level = g.clone();
     for _ in 0..32 {
-        let (comm, moved) = local_moving(&level, resolution, &mut rng);
+        let (comm, moved) = local_moving(&level, resolution, &mut rng, None);
         if !moved {
             break;
         }
@@ -146,23 +146,52 @@ pub fn louvain(g: &WGraph, resolution: f64, seed: u32) -> Vec<u32> {
         }
         level = aggregate(&level, &renum, k);
     }
-    renumber(&membership).0
+    // Refinement: one more round of local moves on the original nodes, from
+    // the final partition. Aggregation fixes nodes into their first
+    // community; this lets the few that ended up on the wrong side move.
+    let (refined, _) = local_moving(g, resolution, &mut rng, Some(&membership));
+    renumber(&refined).0
 }
 
 /// One level of local moving, with Leiden's fast local move: every node is
 /// visited once in a seeded order, and a node that moves queues its
-/// neighbours outside its new community for another visit. Returns the
-/// community of each node and whether any node moved.
-fn local_moving(g: &WGraph, resolution: f64, rng: &mut Rng) -> (Vec<u32>, bool) {
+/// neighbours outside its new community for another visit. Starts from
+/// singletons, or from `start`. Returns the community of each node and
+/// whether any node moved.
+fn local_moving(
+    g: &WGraph,
+    resolution: f64,
+    rng: &mut Rng,
+    start: Option<&[u32]>,
+) -> (Vec<u32>, bool) {
     let n = g.len();
     let m2 = 2.0 * g.total;
     let k: Vec<f64> = (0..n).map(|v| g.degree(v)).collect();
-    let mut comm: Vec<u32> = (0..n as u32).collect();
-    let mut tot = k.clone();
-    let mut order: Vec<u32> = (0..n as u32).collect();
+    // Communities are numbered below n: singletons, or the given partition.
+    let mut comm: Vec<u32> = match start {
+        Some(s) if s.len() == n && s.iter().all(|&c| (c as usize) < n) => s.to_vec(),
+        _ => (0..n as u32).collect(),
+    };
+    let mut tot = vec![0.0f64; n];
+    for v in 0..n {
+        tot[comm[v] as usize] += k[v];
+    }
+    // From a partition, only nodes with a neighbour elsewhere can move: a
+    // node whose neighbours all share its community sees no other to join.
+    let mut order: Vec<u32> = (0..n as u32)
+        .filter(|&v| {
+            start.is_none()
+                || g.neighbours(v as usize)
+                    .iter()
+                    .any(|&(u, _)| comm[u as usize] != comm[v as usize])
+        })
+        .collect();
     rng.shuffle(&mut order);
+    let mut queued = vec![false; n];
+    for &v in &order {
+        queued[v as usize] = true;
+    }
     let mut queue: std::collections::VecDeque<u32> = order.into();
-    let mut queued = vec![true; n];
     let mut w_to = vec![0.0f64; n];
     let mut touched: Vec<u32> = Vec::new();
     let mut any = false;
