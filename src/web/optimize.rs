@@ -303,9 +303,10 @@ const DEFAULT_PANE: Screen = Screen {
 #[wasm_bindgen(js_name = layoutWorkflow, unchecked_return_type = "LayoutResult")]
 pub fn layout_workflow_js(
     #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LayoutOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LayoutOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     super::init_once();
+    let options = options.unwrap_or(JsValue::UNDEFINED);
     let read = read_options(&options).map_err(|_| {
         invalid(
             ErrorCode::InvalidConfig,
@@ -444,11 +445,11 @@ pub fn simplify_polyline_js(
 #[wasm_bindgen(js_name = optimizeWorkflow, unchecked_return_type = "OptimizeResult")]
 pub fn optimize_workflow_js(
     #[wasm_bindgen(unchecked_param_type = "OptimizeInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "PartialConfig | undefined")] config: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PartialConfig")] config: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     super::init_once();
     let started = now();
-    let cfg = config_from_js(&config)?;
+    let cfg = config_from_js(&config.unwrap_or(JsValue::UNDEFINED))?;
     let cols = check_glue(
         extract_workflow(&input),
         ErrorCode::InvalidWorkflow,
