@@ -3,6 +3,9 @@
 //! or from environment variables; unknown keys and out-of-range values are
 //! `INVALID_CONFIG` errors naming the key.
 
+use crate::analysis::AnalysisConfig;
+use crate::cluster::{ClusteringConfig, GroupingConfig};
+use crate::edges::EdgesConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +17,14 @@ pub struct Config {
     pub cache: CacheConfig,
     pub rendering: RenderingConfig,
     pub workflow: WorkflowConfig,
+    /// Zoom-level clusters in `frame()` (src/cluster/mod.rs).
+    pub clustering: ClusteringConfig,
+    /// Community detection (src/cluster/mod.rs).
+    pub grouping: GroupingConfig,
+    /// Edge simplification (src/edges/mod.rs).
+    pub edges: EdgesConfig,
+    /// Recommendation thresholds (src/analysis/mod.rs).
+    pub analysis: AnalysisConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,6 +87,10 @@ impl Default for Config {
             cache: CacheConfig::default(),
             rendering: RenderingConfig::default(),
             workflow: WorkflowConfig::default(),
+            clustering: ClusteringConfig::default(),
+            grouping: GroupingConfig::default(),
+            edges: EdgesConfig::default(),
+            analysis: AnalysisConfig::default(),
         }
     }
 }
@@ -348,6 +363,10 @@ impl Config {
             "workflow.rebuildFraction",
             "a number in (0, 1]",
         )?;
+        self.clustering.validate()?;
+        self.grouping.validate()?;
+        self.edges.validate()?;
+        self.analysis.validate()?;
         Ok(())
     }
 }

@@ -1,10 +1,15 @@
 //! flowscale: keeps very large React Flow workflows smooth in the browser.
 //! See docs/architecture.md for where a frame, a workflow and a change go.
 
+pub mod analysis;
+pub mod cluster;
 pub mod config;
+pub mod edges;
 pub mod error;
+pub mod layout;
 pub mod lod;
 pub mod model;
+pub mod optimize;
 pub mod optimizer;
 #[cfg(feature = "render")]
 pub mod render;

@@ -5,7 +5,9 @@
 //! one R-tree query for nodes, one for edges, and a pass over the (bounded)
 //! window. All output buffers are reused from frame to frame.
 
+use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters};
 use crate::config::Config;
+use crate::edges::simplify::{simplify, DrawnClusters, SimplifiedEdges};
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
@@ -58,6 +60,8 @@ pub struct Frame {
     pub screen: Screen,
     /// Frames computed so far (0: none yet).
     pub seq: u64,
+    /// Zoom-level clusters, active below `clustering.maxZoom`.
+    pub clusters: ClusterFrame,
 }
 
 /// Node slots whose drawing data changed since a renderer last took them.
@@ -82,6 +86,9 @@ pub struct WorkflowOptimizer {
     candidates: Vec<(f64, u32)>,
     chosen: Vec<u32>,
     draw_dirty: DrawDirty,
+    clusters: ZoomClusters,
+    /// Viewport and pane of the last frame.
+    last_view: Option<(Viewport, Screen)>,
 }
 
 impl WorkflowOptimizer {
@@ -103,6 +110,8 @@ impl WorkflowOptimizer {
                 all: true,
                 slots: Vec::new(),
             },
+            clusters: ZoomClusters::default(),
+            last_view: None,
         })
     }
 
@@ -131,6 +140,8 @@ impl WorkflowOptimizer {
         self.index = index;
         self.draw_dirty.all = true;
         self.draw_dirty.slots.clear();
+        self.clusters.reset();
+        self.last_view = None;
         Ok(())
     }
 
@@ -229,6 +240,7 @@ impl WorkflowOptimizer {
 
     fn sync_index(&mut self, nodes: &[u32], edges: &mut Vec<u32>) {
         self.mark_drawn(nodes);
+        self.clusters.note(nodes);
         for &i in nodes {
             edges.extend_from_slice(self.wf.incident_edges(i));
         }
@@ -271,6 +283,7 @@ impl WorkflowOptimizer {
     /// Cull, pick levels of detail and update the mounted window.
     pub fn frame(&mut self, vp: Viewport, screen: Screen) -> Result<&Frame> {
         let view = view_rect(vp, screen)?;
+        self.last_view = Some((vp, screen));
         let r = &self.config.rendering;
         let virtual_scrolling = r.virtual_scrolling;
         let cap = r.max_visible_nodes as usize;
@@ -388,6 +401,16 @@ impl WorkflowOptimizer {
         f.viewport = vp;
         f.screen = screen;
         f.seq += 1;
+        let c = &self.config.clustering;
+        if c.max_zoom > 0.0 && vp.zoom < c.max_zoom {
+            let ix = self
+                .clusters
+                .ensure(&self.wf, c, self.config.workflow.rebuild_fraction);
+            ix.query(vp.zoom, &view, &f.in_view, &mut f.clusters);
+        } else {
+            f.clusters.clear();
+        }
+
         let total = self.wf.node_count() as u32;
         let in_view = f.in_view.len() as u32;
         f.stats = FrameStats {
@@ -402,6 +425,46 @@ impl WorkflowOptimizer {
             lod_counts: counts,
         };
         Ok(&self.frame)
+    }
+
+    /// The zoom-level cluster index, brought up to date (built on first use).
+    pub fn cluster_index(&mut self) -> &ClusterIndex {
+        self.clusters.ensure(
+            &self.wf,
+            &self.config.clustering,
+            self.config.workflow.rebuild_fraction,
+        )
+    }
+
+    /// The clusters drawn at this viewport's zoom (level 1 at or above
+    /// `clustering.maxZoom`), whatever `frame()` would show.
+    pub fn clusters(&mut self, vp: Viewport, screen: Screen, out: &mut ClusterFrame) -> Result<()> {
+        let view = view_rect(vp, screen)?;
+        let ix = self.clusters.ensure(
+            &self.wf,
+            &self.config.clustering,
+            self.config.workflow.rebuild_fraction,
+        );
+        ix.query(vp.zoom, &view, &[], out);
+        Ok(())
+    }
+
+    /// The edges of the last frame, simplified for drawing (src/edges/simplify.rs).
+    pub fn simplify_edges(&mut self) -> SimplifiedEdges {
+        let Some((vp, _)) = self.last_view else {
+            return SimplifiedEdges::default();
+        };
+        let cfg = &self.config;
+        let drawn = if self.frame.clusters.active {
+            self.clusters.current().map(|index| DrawnClusters {
+                index,
+                level: self.frame.clusters.level as usize,
+                min_points: cfg.clustering.min_points,
+            })
+        } else {
+            None
+        };
+        simplify(&self.wf, &self.frame, vp.zoom, drawn, &cfg.edges)
     }
 
     /// The last frame computed.

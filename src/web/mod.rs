@@ -2,12 +2,14 @@
 //! columns `glue.js` builds), call the platform-free core, encode the answer.
 //! Every export returns `Result`; errors become `FlowscaleError` objects.
 
+mod optimize;
+
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
 use crate::model::{
     EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, SizeSource, SizeValue,
 };
-use crate::optimizer::{Screen, Viewport, WorkflowOptimizer};
+use crate::optimizer::{Frame, Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -438,6 +440,8 @@ pub struct JsWorkflowOptimizer {
     header: Box<[u32; 15]>,
     /// Where `readView` writes viewport and size.
     view: Box<[f64; 5]>,
+    /// Buffers of `clusters()`, reused from call to call.
+    clusters_out: crate::cluster::zoom::ClusterFrame,
 }
 
 #[wasm_bindgen(js_class = WorkflowOptimizer)]
@@ -455,6 +459,7 @@ impl JsWorkflowOptimizer {
             edge_ids: Array::new(),
             header: Box::new([0; 15]),
             view: Box::new([0.0; 5]),
+            clusters_out: Default::default(),
         })
     }
 
@@ -724,35 +729,12 @@ impl JsWorkflowOptimizer {
         let f = core
             .frame(Viewport { x, y, zoom }, Screen { width, height })
             .map_err(to_js)?;
-        let ptr = |v: &[u32]| v.as_ptr() as u32;
-        *self.header = [
-            ptr(&f.in_view),
-            f.in_view.len() as u32,
-            f.lod.as_ptr() as u32,
-            ptr(&f.visible),
-            f.visible.len() as u32,
-            ptr(&f.entered),
-            f.entered.len() as u32,
-            ptr(&f.left),
-            f.left.len() as u32,
-            ptr(&f.edges),
-            f.edges.len() as u32,
-            f.stats.total,
-            f.stats.lod_counts[0],
-            f.stats.lod_counts[1],
-            f.stats.lod_counts[2],
-        ];
-        let gone = if f.left_ids.is_empty() {
-            String::new()
-        } else {
-            serde_json::to_string(&f.left_ids).unwrap_or_default()
-        };
-        Ok(make_frame(
+        Ok(frame_to_js(
+            f,
+            &mut self.header,
             &self.ids,
             &self.edge_ids,
-            self.header.as_ptr() as u32,
             started,
-            &gone,
         ))
     }
 
@@ -794,4 +776,44 @@ impl JsWorkflowOptimizer {
     pub fn config(&self) -> Result<JsValue, JsValue> {
         config_to_js(self.core()?.config())
     }
+}
+
+/// A frame as the JS object glue.js `makeFrame` assembles from a header of
+/// pointers and lengths into wasm memory (`header` must outlive the call),
+/// plus the zoom-level clusters when they are active.
+fn frame_to_js(
+    f: &Frame,
+    header: &mut [u32; 15],
+    ids: &Array,
+    edge_ids: &Array,
+    started: f64,
+) -> JsValue {
+    let ptr = |v: &[u32]| v.as_ptr() as u32;
+    *header = [
+        ptr(&f.in_view),
+        f.in_view.len() as u32,
+        f.lod.as_ptr() as u32,
+        ptr(&f.visible),
+        f.visible.len() as u32,
+        ptr(&f.entered),
+        f.entered.len() as u32,
+        ptr(&f.left),
+        f.left.len() as u32,
+        ptr(&f.edges),
+        f.edges.len() as u32,
+        f.stats.total,
+        f.stats.lod_counts[0],
+        f.stats.lod_counts[1],
+        f.stats.lod_counts[2],
+    ];
+    let gone = if f.left_ids.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&f.left_ids).unwrap_or_default()
+    };
+    let frame = make_frame(ids, edge_ids, header.as_ptr() as u32, started, &gone);
+    if f.clusters.active {
+        optimize::set(&frame, "clusters", &optimize::clusters_to_js(&f.clusters));
+    }
+    frame
 }

@@ -131,3 +131,111 @@ export function bounds(nodes) {
   }
   return { minX, minY, maxX, maxY };
 }
+
+/**
+ * A layered DAG as workflows grow (the layout benchmark's graph): layers of
+ * 5 to 25 nodes; each node has one or two edges forward, 70 % to the next
+ * layer, 20 % two layers on, 10 % three to five on, aimed near its own
+ * relative place in the target layer; sizes 60–200 × 30–80.
+ */
+export function layeredDag(n, { seed = 1 } = {}) {
+  const r = rng(seed);
+  const layers = [];
+  let k = 0;
+  while (k < n) {
+    const w = 5 + Math.floor(r() * 20);
+    const l = [];
+    for (let i = 0; i < w && k < n; i++) l.push(k++);
+    layers.push(l);
+  }
+  const nodes = new Array(n);
+  for (let i = 0; i < n; i++) {
+    nodes[i] = { id: `n${i}`, position: { x: 0, y: 0 }, width: 60 + Math.round(r() * 140), height: 30 + Math.round(r() * 50), data: { label: `n${i}` } };
+  }
+  const edges = [];
+  for (let li = 0; li + 1 < layers.length; li++) {
+    const layer = layers[li];
+    layer.forEach((v, i) => {
+      const outs = r() < 0.5 ? 2 : 1;
+      for (let o = 0; o < outs; o++) {
+        const u = r();
+        const step = u < 0.7 ? 1 : u < 0.9 ? 2 : 3 + Math.floor(r() * 3);
+        const t = layers[Math.min(li + step, layers.length - 1)];
+        const rel = i / layer.length + (r() - 0.5) * 0.5;
+        const j = Math.min(t.length - 1, Math.max(0, Math.floor(rel * t.length)));
+        edges.push({ id: `e${edges.length}`, source: `n${v}`, target: `n${t[j]}` });
+      }
+    });
+  }
+  return { nodes, edges };
+}
+
+/**
+ * Edge crossings of a drawing, as the benchmark counts them: straight
+ * segments between node centres, counted per gap between consecutive
+ * distinct centre positions along the layer axis (x for LR): two segments
+ * spanning a gap cross in it when their order swaps across it. Every proper
+ * crossing of two segments falls in exactly one gap, so this is the exact
+ * count of straight-line crossings, in O(gaps × segments log segments).
+ * Segments with both ends at one position along the axis (inside a layer)
+ * cross no gap and are not counted. `pos(i)` → {x, y} top-left;
+ * `size(i)` → {width, height}.
+ */
+export function countCrossings(nodes, edges, pos, size, { axis = 'x' } = {}) {
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const other = axis === 'x' ? 'y' : 'x';
+  const dim = axis === 'x' ? 'width' : 'height', odim = axis === 'x' ? 'height' : 'width';
+  const c = nodes.map((_, i) => { const p = pos(i), s = size(i); return [p[axis] + s[dim] / 2, p[other] + s[odim] / 2]; });
+  const segs = [];
+  for (const e of edges) {
+    const a = index.get(e.source), b = index.get(e.target);
+    if (a === undefined || b === undefined || a === b) continue;
+    let p = c[a], q = c[b];
+    if (p[0] === q[0]) continue; // parallel to the gaps: crosses none of them
+    if (p[0] > q[0]) [p, q] = [q, p];
+    segs.push([p[0], p[1], q[0], q[1]]);
+  }
+  const xs = [...new Set(c.map((p) => p[0]))].sort((a, b) => a - b);
+  // Segments by start, to sweep the gaps left to right.
+  segs.sort((s, t) => s[0] - t[0]);
+  let total = 0, next = 0;
+  let active = [];
+  for (let g = 0; g + 1 < xs.length; g++) {
+    const x0 = xs[g], x1 = xs[g + 1];
+    while (next < segs.length && segs[next][0] <= x0) active.push(segs[next++]);
+    active = active.filter((s) => s[2] >= x1);
+    const ends = active.map((s) => {
+      // Exact at the ends, so that segments meeting at a node tie there.
+      const f = (x) => (x === s[0] ? s[1] : x === s[2] ? s[3] : s[1] + ((s[3] - s[1]) * (x - s[0])) / (s[2] - s[0]));
+      return [f(x0), f(x1)];
+    });
+    ends.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    total += inversions(ends);
+  }
+  return total;
+}
+
+/**
+ * Pairs i < j with a[i][1] > a[j][1], for `a` sorted by start then end: the
+ * segments that swap order across a gap. Equal starts are sorted by end, so
+ * they never count (they meet at a node). Merge sort, O(n log n).
+ */
+function inversions(a) {
+  let ys = a.map((p) => p[1]);
+  let buf = new Array(ys.length);
+  let count = 0;
+  for (let width = 1; width < ys.length; width *= 2) {
+    for (let lo = 0; lo < ys.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, ys.length), hi = Math.min(lo + 2 * width, ys.length);
+      let i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        if (ys[i] <= ys[j]) buf[k++] = ys[i++];
+        else { count += mid - i; buf[k++] = ys[j++]; }
+      }
+      while (i < mid) buf[k++] = ys[i++];
+      while (j < hi) buf[k++] = ys[j++];
+    }
+    [ys, buf] = [buf, ys];
+  }
+  return count;
+}

@@ -1,0 +1,316 @@
+// The optimizer's JS API: layoutWorkflow, optimizeWorkflow, simplifyPolyline
+// and the WorkflowOptimizer methods clusters, expandCluster, simplifyEdges,
+// groups and analyze — shapes, errors, oracles (brute-force crossings,
+// modularity recomputed here, dagre's crossings), real n8n workflows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import dagre from '@dagrejs/dagre';
+import { FlowscaleError, WorkflowOptimizer, layoutWorkflow, optimizeWorkflow, simplifyPolyline } from './flowscale.mjs';
+import { countCrossings, generate, layeredDag, loadN8n, rng, tileN8n } from './workflows.mjs';
+
+const node = (id, x = 0, y = 0, extra = {}) => ({ id, position: { x, y }, width: 100, height: 40, ...extra });
+const edge = (id, source, target) => ({ id, source, target });
+
+function throwsCode(fn, code, path) {
+  let caught;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `expected ${code}`);
+  assert.ok(caught instanceof FlowscaleError, `not a FlowscaleError: ${caught}`);
+  assert.equal(caught.code, code, caught.message);
+  assert.equal(caught.path, path, caught.message);
+}
+
+const sizeOf = (n) => ({ width: n.width ?? 150, height: n.height ?? 40 });
+function overlaps(nodes) {
+  for (let a = 0; a < nodes.length; a++) {
+    for (let b = a + 1; b < nodes.length; b++) {
+      const p = nodes[a], q = nodes[b], sp = sizeOf(p), sq = sizeOf(q);
+      const ox = Math.min(p.position.x + sp.width, q.position.x + sq.width) - Math.max(p.position.x, q.position.x);
+      const oy = Math.min(p.position.y + sp.height, q.position.y + sq.height) - Math.max(p.position.y, q.position.y);
+      if (ox > 1e-6 && oy > 1e-6) return [p.id, q.id];
+    }
+  }
+  return null;
+}
+
+/** Every pair of straight centre-to-centre segments sharing no node, by orientation tests. */
+function bruteCrossings(nodes, edges) {
+  const at = new Map(nodes.map((n) => [n.id, [n.position.x + sizeOf(n).width / 2, n.position.y + sizeOf(n).height / 2]]));
+  const o = (a, b, c) => Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+  const segs = edges.filter((e) => e.source !== e.target && at.get(e.source)[0] !== at.get(e.target)[0]);
+  let n = 0;
+  for (let i = 0; i < segs.length; i++) {
+    for (let j = i + 1; j < segs.length; j++) {
+      const s = segs[i], t = segs[j];
+      if (s.source === t.source || s.source === t.target || s.target === t.source || s.target === t.target) continue;
+      const [p1, p2, q1, q2] = [at.get(s.source), at.get(s.target), at.get(t.source), at.get(t.target)];
+      if (o(q1, q2, p1) * o(q1, q2, p2) < 0 && o(p1, p2, q1) * o(p1, p2, q2) < 0) n++;
+    }
+  }
+  return n;
+}
+
+test('layoutWorkflow: React Flow nodes in, the same nodes with new positions out', () => {
+  const child = node('c', 5, 5, { parentId: 'g' });
+  const wf = {
+    nodes: [node('a'), node('g', 0, 0, { width: 300, height: 200, type: 'group' }), child, node('b'), node('h', 1, 2, { hidden: true })],
+    edges: [edge('e1', 'a', 'c'), edge('e2', 'c', 'b'), edge('e3', 'b', 'a'), edge('loop', 'a', 'a'), edge('dup', 'a', 'c')],
+  };
+  const r = layoutWorkflow(wf);
+  assert.equal(r.nodes.length, 5);
+  assert.deepEqual(r.nodes.map((n) => n.id), ['a', 'g', 'c', 'b', 'h']);
+  assert.equal(r.nodes[2], child, 'a child keeps its object and relative position');
+  assert.equal(r.nodes[4], wf.nodes[4], 'a hidden node stays');
+  assert.notEqual(r.nodes[0], wf.nodes[0], 'moved nodes are copies');
+  assert.equal(wf.nodes[0].position.x, 0, 'the input is not mutated');
+  assert.equal(r.nodes[1].type, 'group');
+  assert.equal(overlaps(r.nodes.filter((n) => !n.parentId && !n.hidden)), null);
+  const x = (id) => r.nodes.find((n) => n.id === id).position.x;
+  assert.ok(x('a') + 100 <= x('g') && x('g') + 300 <= x('b'), 'left to right along the edges');
+  assert.equal(r.routes.offsets.length, 6);
+  assert.ok(r.routes.points instanceof Float64Array);
+  assert.equal(r.routes.offsets[4], r.routes.offsets[3], 'a self-loop has no route');
+  assert.deepEqual([...r.reversed], [0, 0, 1, 0, 0]);
+  assert.equal(r.stats.reversedEdges, 1);
+  assert.equal(r.stats.selfLoops, 1);
+  // TB puts targets below.
+  const tb = layoutWorkflow({ nodes: [node('a'), node('b')], edges: [edge('e', 'a', 'b')] }, { direction: 'TB' });
+  assert.ok(tb.nodes[0].position.y + 40 <= tb.nodes[1].position.y);
+  assert.equal(tb.nodes[0].position.x, tb.nodes[1].position.x);
+});
+
+test('layoutWorkflow: edge cases give results, bad input and options throw', () => {
+  assert.deepEqual(layoutWorkflow({ nodes: [] }).nodes, []);
+  assert.deepEqual(layoutWorkflow({ nodes: [node('a', 7, 7)] }).nodes[0].position, { x: 0, y: 0 });
+  const pieces = layoutWorkflow({ nodes: ['a', 'b', 'c', 'd'].map((id) => node(id)), edges: [edge('1', 'a', 'b'), edge('2', 'c', 'd'), edge('3', 'c', 'd')] });
+  assert.equal(pieces.stats.components, 2);
+  assert.equal(overlaps(pieces.nodes), null);
+  throwsCode(() => layoutWorkflow({ nodes: [node('a', NaN)] }), 'NON_FINITE', 'nodes[0].position.x');
+  throwsCode(() => layoutWorkflow({ nodes: [node('a')], edges: [edge('e', 'a', 'z')] }), 'DANGLING_EDGE', 'edges[0].target');
+  throwsCode(() => layoutWorkflow({ nodes: [node('a'), node('a')] }), 'DUPLICATE_ID', 'nodes[1].id');
+  throwsCode(() => layoutWorkflow(null), 'INVALID_WORKFLOW', undefined);
+  throwsCode(() => layoutWorkflow({ nodes: [] }, { direction: 'XY' }), 'INVALID_CONFIG', 'options.direction');
+  throwsCode(() => layoutWorkflow({ nodes: [] }, { nodeSpacing: -1 }), 'INVALID_CONFIG', 'options.nodeSpacing');
+  throwsCode(() => layoutWorkflow({ nodes: [] }, { colour: 'red' }), 'INVALID_CONFIG', 'options.colour');
+  throwsCode(() => layoutWorkflow({ nodes: [] }, { onProgress: 3 }), 'INVALID_CONFIG', 'options.onProgress');
+  throwsCode(() => layoutWorkflow({ nodes: [] }, 'LR'), 'INVALID_CONFIG', 'options');
+  throwsCode(() => layoutWorkflow({ nodes: [node('a')] }, { onProgress: () => { throw new Error('stop'); } }), 'INVALID_CONFIG', 'options.onProgress');
+  const tricky = { nodes: [node('a')], get edges() { throw new Error('getter'); } };
+  throwsCode(() => layoutWorkflow(tricky), 'INVALID_WORKFLOW', 'workflow');
+});
+
+test('layoutWorkflow: progress reaches done, the same seed gives the same layout', () => {
+  const wf = layeredDag(600, { seed: 3 });
+  const events = [];
+  const a = layoutWorkflow(wf, { onProgress: (stage, f) => events.push([stage, f]) });
+  assert.ok(events.length >= 3);
+  assert.deepEqual(events.at(-1), ['done', 1]);
+  assert.ok(events.every(([, f], i) => i === 0 || f >= events[i - 1][1]), 'fractions never go back');
+  const b = layoutWorkflow(wf);
+  assert.deepEqual(a.nodes.map((n) => n.position), b.nodes.map((n) => n.position));
+  assert.equal(overlaps(a.nodes), null);
+  for (const e of wf.edges) {
+    const s = a.nodes[Number(e.source.slice(1))], t = a.nodes[Number(e.target.slice(1))];
+    assert.ok(t.position.x >= s.position.x + s.width, `${e.id} points right`);
+  }
+});
+
+test('crossings: the counter equals brute force; flowscale crosses no more than dagre', () => {
+  const r = rng(11);
+  for (let k = 0; k < 40; k++) {
+    const n = 3 + Math.floor(r() * 25);
+    const nodes = Array.from({ length: n }, (_, i) => node(`n${i}`, r() * 900, r() * 600));
+    const edges = Array.from({ length: Math.floor(r() * 50) }, (_, j) => edge(`e${j}`, `n${Math.floor(r() * n)}`, `n${Math.floor(r() * n)}`));
+    assert.equal(countCrossings(nodes, edges, (i) => nodes[i].position, (i) => sizeOf(nodes[i])), bruteCrossings(nodes, edges));
+  }
+  let ours = 0, theirs = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const wf = layeredDag(120, { seed });
+    const laid = layoutWorkflow(wf).nodes;
+    ours += bruteCrossings(laid, wf.edges);
+    const g = new dagre.graphlib.Graph({ multigraph: true });
+    g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 80, edgesep: 10 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const n of wf.nodes) g.setNode(n.id, { width: n.width, height: n.height });
+    for (const e of wf.edges) g.setEdge(e.source, e.target, {}, e.id);
+    dagre.layout(g);
+    theirs += bruteCrossings(wf.nodes.map((n) => { const d = g.node(n.id); return { ...n, position: { x: d.x - n.width / 2, y: d.y - n.height / 2 } }; }), wf.edges);
+  }
+  assert.ok(ours <= theirs, `flowscale ${ours} vs dagre ${theirs}`);
+});
+
+test('real n8n workflows: laid out without overlap', (t) => {
+  const all = loadN8n();
+  if (!all) return t.skip('../shared/data/n8n not found');
+  for (const wf of all.slice(0, 300)) {
+    const laid = layoutWorkflow(wf).nodes;
+    assert.equal(overlaps(laid), null, wf.id);
+  }
+});
+
+test('layoutWorkflow runs in a worker thread', async () => {
+  const src = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(new URL('./flowscale.mjs', import.meta.url).href)}).then(({ layoutWorkflow }) => {
+      const r = layoutWorkflow({ nodes: [{ id: 'a', position: { x: 0, y: 0 } }, { id: 'b', position: { x: 0, y: 0 } }], edges: [{ id: 'e', source: 'a', target: 'b' }] });
+      parentPort.postMessage(r.nodes.map((n) => n.position.x));
+    });`;
+  const w = new Worker(src, { eval: true });
+  const msg = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+  assert.deepEqual(msg, [0, 230]);
+  await w.terminate();
+});
+
+test('frame clusters below clustering.maxZoom, as typed arrays; expandCluster', () => {
+  const wf = tileN8n(5000);
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow(wf);
+  const size = { width: 1920, height: 1080 };
+  assert.equal(opt.frame({ x: 0, y: 0, zoom: 1 }, size).clusters, undefined);
+  const f = opt.frame({ x: 0, y: 0, zoom: 0.02 }, size);
+  const c = f.clusters;
+  assert.ok(c.ids instanceof Uint32Array && c.bounds instanceof Float64Array && c.inViewCluster instanceof Uint32Array);
+  assert.equal(c.bounds.length, 4 * c.ids.length);
+  assert.equal(c.center.length, 2 * c.ids.length);
+  assert.equal(c.typeIds.length, 3 * c.ids.length);
+  assert.equal(c.inViewCluster.length, f.inView.length);
+  assert.equal(c.count.reduce((a, b) => a + b, 0), c.members);
+  assert.ok(c.ids.length > 0 && c.ids.length < f.inView.length / 3);
+  const names = opt.typeNames();
+  assert.equal(names[0], 'default');
+  assert.ok(c.typeIds[0] < names.length);
+  // Expanding gives the members: their ids are the caller's, their count the cluster's.
+  const ex = opt.expandCluster(c.ids[0]);
+  assert.equal(ex.ids.length, c.count[0]);
+  assert.deepEqual(ex.ids, [...ex.indices].map((i) => opt.idOf(i)));
+  assert.ok(ex.expansionZoom > 0.02 && ex.expansionZoom <= 0.25);
+  const inside = new Set(ex.indices);
+  f.inView.forEach((i, k) => { if (inside.has(i)) assert.equal(c.inViewCluster[k], c.ids[0]); });
+  throwsCode(() => opt.expandCluster(123456789), 'UNKNOWN_ID', 'id');
+  throwsCode(() => opt.expandCluster(-1), 'UNKNOWN_ID', 'id');
+  throwsCode(() => opt.expandCluster(NaN), 'UNKNOWN_ID', 'id');
+  // clusters() answers at any zoom; a drag reaches them.
+  const at = opt.clusters({ x: 0, y: 0, zoom: 0.02 }, size);
+  assert.deepEqual([...at.ids].sort(), [...c.ids].sort());
+  throwsCode(() => opt.clusters({ x: 0, y: 0 }, size), 'INVALID_VIEWPORT', 'viewport.zoom');
+  const moved = ex.indices[0];
+  opt.updatePositions(new Uint32Array([moved]), new Float32Array([-5e6, -5e6]));
+  const after = opt.frame({ x: 0, y: 0, zoom: 0.02 }, size).clusters;
+  assert.equal(after.count.reduce((a, b) => a + b, 0), after.members);
+  const off = new WorkflowOptimizer({ clustering: { maxZoom: 0 } });
+  off.setWorkflow(wf);
+  assert.equal(off.frame({ x: 0, y: 0, zoom: 0.02 }, size).clusters, undefined);
+  throwsCode(() => new WorkflowOptimizer({ clustering: { radiusPx: 0 } }), 'INVALID_CONFIG', 'clustering.radiusPx');
+});
+
+test('simplifyEdges: edges between mounted nodes kept, the rest accounted for', () => {
+  const wf = generate(3000, { seed: 4, edgesPerNode: 2 });
+  wf.edges.push(edge('p1', 'n1', 'n2'), edge('p2', 'n1', 'n2'), edge('p3', 'n1', 'n2'));
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow(wf);
+  assert.equal(opt.simplifyEdges().counts.total, 0, 'no frame yet');
+  for (const zoom of [1, 0.2, 0.01]) {
+    const f = opt.frame({ x: 0, y: 0, zoom }, { width: 1600, height: 900 });
+    const s = opt.simplifyEdges();
+    const c = s.counts;
+    assert.equal(c.total, f.visibleEdgeIds.length);
+    assert.equal(c.total, c.kept + c.subPixel + c.insideCluster + c.parallel + c.betweenClusters);
+    assert.equal(s.bundles.weight.reduce((a, b) => a + b, 0), c.parallel + c.betweenClusters);
+    const mounted = new Set(f.visibleIds);
+    const kept = new Set(s.keptIds);
+    const byId = new Map(wf.edges.map((e) => [e.id, e]));
+    for (const id of f.visibleEdgeIds) {
+      const e = byId.get(id);
+      if (mounted.has(e.source) && mounted.has(e.target)) assert.ok(kept.has(id), `${id} between mounted nodes`);
+    }
+    assert.ok(s.keptIds.every((id) => f.visibleEdgeIds.includes(id)));
+    assert.equal(s.bundles.segment.length, 4 * s.bundles.source.length);
+  }
+});
+
+test('groups: modularity recomputed here matches, boxes cover their members', () => {
+  const wf = tileN8n(2000);
+  const opt = new WorkflowOptimizer();
+  opt.setWorkflow(wf);
+  const g = opt.groups();
+  assert.equal(g.groupOf.length, wf.nodes.length);
+  assert.equal(g.boxes.length, 4 * g.count);
+  assert.equal(g.sizes.reduce((a, b) => a + b, 0), wf.nodes.length);
+  // Q = Σ_c [L_c / m − (K_c / 2m)²] over undirected edges, parallel ones adding up.
+  const index = new Map(wf.nodes.map((n, i) => [n.id, i]));
+  const m = wf.edges.length;
+  const inside = new Float64Array(g.count), degree = new Float64Array(g.count);
+  for (const e of wf.edges) {
+    const a = g.groupOf[index.get(e.source)], b = g.groupOf[index.get(e.target)];
+    degree[a] += 1;
+    degree[b] += 1;
+    if (a === b) inside[a] += 1;
+  }
+  let q = 0;
+  for (let c = 0; c < g.count; c++) q += inside[c] / m - (degree[c] / (2 * m)) ** 2;
+  assert.ok(Math.abs(q - g.modularity) < 1e-9, `${q} vs ${g.modularity}`);
+  for (let i = 0; i < wf.nodes.length; i++) {
+    const n = wf.nodes[i], k = g.groupOf[i];
+    assert.ok(n.position.x >= g.boxes[4 * k] && n.position.x + n.width <= g.boxes[4 * k] + g.boxes[4 * k + 2]);
+  }
+});
+
+test('analyze: metrics and rule-based recommendations at the thresholds', () => {
+  const grid = (n) => ({ nodes: Array.from({ length: n }, (_, i) => node(`n${i}`, (i % 40) * 200, Math.floor(i / 40) * 100)), edges: [] });
+  const ids = (n) => { const o = new WorkflowOptimizer(); o.setWorkflow(grid(n)); return o.analyze().recommendations.map((r) => r.id); };
+  assert.ok(!ids(499).includes('level-of-detail'));
+  assert.ok(ids(500).includes('level-of-detail'));
+  assert.ok(!ids(999).includes('virtual-scrolling'));
+  const o = new WorkflowOptimizer();
+  o.setWorkflow(grid(1000));
+  const { analysis, recommendations } = o.analyze();
+  assert.equal(analysis.nodes, 1000);
+  const vs = recommendations.find((r) => r.id === 'virtual-scrolling');
+  assert.deepEqual([vs.metric, vs.value, vs.threshold, vs.severity], ['nodes', 1000, 1000, 'warning']);
+  assert.ok(vs.message.length > 20);
+  const custom = new WorkflowOptimizer({ analysis: { virtualScrollingNodes: 2000 } });
+  custom.setWorkflow(grid(1000));
+  assert.ok(!custom.analyze().recommendations.some((r) => r.id === 'virtual-scrolling'));
+  // Crossings as counted here.
+  const tangle = { nodes: [node('a', 0, 0), node('b', 400, 300), node('c', 0, 300), node('d', 400, 0)], edges: [edge('1', 'a', 'b'), edge('2', 'c', 'd')] };
+  o.setWorkflow(tangle);
+  assert.equal(o.analyze().analysis.crossings, bruteCrossings(tangle.nodes, tangle.edges));
+});
+
+test('optimizeWorkflow: frame, clusters, simplified edges, analysis, recommendations, timings', () => {
+  const wf = tileN8n(3000);
+  const r = optimizeWorkflow(wf);
+  assert.ok(r.viewport.zoom > 0, 'the view is fitted');
+  assert.equal(r.frame.inView.length, 3000, 'the fitted view shows every node');
+  assert.ok(r.clusters === null || r.clusters.ids instanceof Uint32Array);
+  assert.equal(r.analysis.nodes, 3000);
+  assert.ok(r.recommendations.some((x) => x.id === 'virtual-scrolling'));
+  assert.equal(r.edges.counts.total, r.frame.visibleEdgeIds.length);
+  for (const k of ['extractMs', 'buildMs', 'frameMs', 'edgesMs', 'analysisMs', 'recommendationsMs', 'totalMs']) assert.ok(r.timings[k] >= 0, k);
+  const at = optimizeWorkflow({ ...wf, viewport: { x: 0, y: 0, zoom: 1 }, size: { width: 800, height: 600 } });
+  assert.deepEqual(at.viewport, { x: 0, y: 0, zoom: 1 });
+  assert.equal(at.clusters, null);
+  assert.ok(at.frame.inView.length < 3000);
+  throwsCode(() => optimizeWorkflow({ ...wf, viewport: { x: 0, y: 0, zoom: 0 } }), 'INVALID_VIEWPORT', 'viewport.zoom');
+  throwsCode(() => optimizeWorkflow({ ...wf, viewport: { x: 0, y: 0, zoom: 'far' } }), 'INVALID_VIEWPORT', 'viewport.zoom');
+  throwsCode(() => optimizeWorkflow({ ...wf, size: { width: 0, height: 10 } }), 'INVALID_VIEWPORT', 'size.width');
+  throwsCode(() => optimizeWorkflow({ nodes: [node('a'), node('a')] }), 'DUPLICATE_ID', 'nodes[1].id');
+  throwsCode(() => optimizeWorkflow({ nodes: [] }, { edges: { minLengthPx: -1 } }), 'INVALID_CONFIG', 'edges.minLengthPx');
+  const empty = optimizeWorkflow({ nodes: [] });
+  assert.equal(empty.analysis.nodes, 0);
+  assert.deepEqual(empty.recommendations, []);
+});
+
+test('simplifyPolyline: Douglas–Peucker with checked input', () => {
+  assert.deepEqual([...simplifyPolyline([0, 0, 1, 0.01, 2, 0, 2, 3], 0.1)], [0, 0, 2, 0, 2, 3]);
+  assert.deepEqual([...simplifyPolyline(new Float64Array([0, 0, 5, 5]), 1)], [0, 0, 5, 5]);
+  throwsCode(() => simplifyPolyline([0, 'x'], 1), 'INVALID_WORKFLOW', 'points[1]');
+  throwsCode(() => simplifyPolyline([0, Infinity], 1), 'NON_FINITE', 'points[1]');
+  throwsCode(() => simplifyPolyline([0, 0], -1), 'INVALID_CONFIG', 'tolerance');
+  throwsCode(() => simplifyPolyline('0,0', 1), 'INVALID_WORKFLOW', 'points');
+});
