@@ -338,3 +338,56 @@ fn dump() {
     )
     .unwrap();
 }
+
+#[test]
+fn zoomed_out_clusters_replace_their_members() {
+    let mut r = renderer(DrawMode::Low);
+    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    let nodes: Vec<NodeInput> = (0..20_000)
+        .map(|i| {
+            node(
+                &format!("n{i}"),
+                (i % 200) as f64 * 200.0,
+                (i / 200) as f64 * 120.0,
+                150.0,
+                60.0,
+                "red",
+            )
+        })
+        .collect();
+    opt.set_workflow(nodes, vec![]).unwrap();
+    let shot = shoot(
+        &mut r,
+        &mut opt,
+        Viewport {
+            x: 10.0,
+            y: 10.0,
+            zoom: 0.02,
+        },
+        (1024, 768),
+        1.0,
+    );
+    let s = r.stats();
+    let f = opt.last_frame();
+    assert!(f.clusters.active);
+    assert!(s.clusters > 0 && s.draw_calls <= 4, "{s:?}");
+    // Every in-view node is drawn either as itself or inside a glyph, never both.
+    let clustered = f
+        .clusters
+        .in_view_cluster
+        .iter()
+        .filter(|&&c| c != u32::MAX)
+        .count();
+    assert_eq!(s.nodes as usize + clustered, f.in_view.len());
+    assert!(s.nodes < f.in_view.len() as u32 / 2, "{s:?}");
+    // The glyphs cover the workflow: its middle is not background.
+    let (cx, cy) = (10.0 + 20_000.0 * 0.02, 10.0 + 6_000.0 * 0.02);
+    assert_ne!(shot.at(cx, cy), WHITE);
+    if let Ok(path) = std::env::var("DUMP") {
+        let mut ppm = b"P6\n1024 768\n255\n".to_vec();
+        for p in shot.px.chunks(4) {
+            ppm.extend_from_slice(&p[..3]);
+        }
+        std::fs::write(path, ppm).unwrap();
+    }
+}

@@ -94,6 +94,15 @@ const MAX_TEX_WIDTH: u32 = 4096;
 /// Edge instance: source slot, target slot, style (kind | selected << 2).
 type EdgeInstance = [u32; 3];
 
+/// Cluster glyph instance: bounds (relative to the origin), fill, border, member count.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct ClusterInstance {
+    rect: [f32; 4],
+    colors: [u32; 2],
+    count: u32,
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
 struct ViewUniform {
@@ -119,6 +128,7 @@ pub struct Renderer {
     queue: wgpu::Queue,
     node_pipeline: wgpu::RenderPipeline,
     edge_pipeline: wgpu::RenderPipeline,
+    cluster_pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     uniform: wgpu::Buffer,
     node_tex: wgpu::Texture,
@@ -128,6 +138,7 @@ pub struct Renderer {
     capacity: u32,
     node_list: wgpu::Buffer,
     edge_list: wgpu::Buffer,
+    cluster_list: wgpu::Buffer,
     /// World point subtracted before converting to f32, so precision stays at the workflow.
     origin: (f64, f64),
     options: RenderOptions,
@@ -140,6 +151,11 @@ pub struct Renderer {
     stats: RenderStats,
     /// The last frame drawn was empty (so an empty frame needs no draw).
     shows_nothing: bool,
+    clusters: Vec<ClusterInstance>,
+    /// Per slot: the cluster drawn in its place this frame (u32::MAX: none).
+    /// Sized once; only the entries set this frame are reset.
+    cluster_of: Vec<u32>,
+    clustered: Vec<u32>,
 }
 
 impl Renderer {
@@ -159,6 +175,7 @@ impl Renderer {
         };
         let nodes_wgsl = module("flowscale nodes", include_str!("nodes.wgsl"));
         let edges_wgsl = module("flowscale edges", include_str!("edges.wgsl"));
+        let clusters_wgsl = module("flowscale clusters", include_str!("clusters.wgsl"));
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscale view"),
             entries: &[
@@ -245,6 +262,14 @@ impl Renderer {
             &wgpu::vertex_attr_array![0 => Uint32x2, 1 => Uint32],
             12,
         );
+        let cluster_pipeline = pipeline(
+            "flowscale clusters",
+            &clusters_wgsl,
+            "vs_cluster",
+            "fs_cluster",
+            &wgpu::vertex_attr_array![0 => Float32x4, 1 => Uint32x2, 2 => Uint32],
+            28,
+        );
         let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("flowscale view"),
             contents: bytemuck::bytes_of(&ViewUniform::default()),
@@ -263,11 +288,13 @@ impl Renderer {
         };
         let node_list = list("flowscale node list", 4 * 1024);
         let edge_list = list("flowscale edge list", 12 * 1024);
+        let cluster_list = list("flowscale cluster list", 28 * 256);
         Renderer {
             device,
             queue,
             node_pipeline,
             edge_pipeline,
+            cluster_pipeline,
             layout,
             uniform,
             node_tex,
@@ -276,6 +303,7 @@ impl Renderer {
             capacity: tex_width / 2,
             node_list,
             edge_list,
+            cluster_list,
             origin: (0.0, 0.0),
             options,
             styles: Vec::new(),
@@ -288,6 +316,9 @@ impl Renderer {
             texels: Vec::new(),
             stats: RenderStats::default(),
             shows_nothing: false,
+            clusters: Vec::new(),
+            cluster_of: Vec::new(),
+            clustered: Vec::new(),
         }
     }
 
@@ -549,9 +580,49 @@ impl Renderer {
         let vp = f.viewport;
         let all = self.options.draw == DrawMode::All;
 
+        // Clustered nodes are drawn as their cluster's glyph, not one by one.
+        self.clusters.clear();
+        let c = &f.clusters;
+        if c.active {
+            self.resolve_styles(wf);
+            if self.cluster_of.len() < wf.slot_count() {
+                self.cluster_of.resize(wf.slot_count(), u32::MAX);
+            }
+            for (k, &i) in f.in_view.iter().enumerate() {
+                if let (Some(&cl), Some(slot)) = (
+                    c.in_view_cluster.get(k),
+                    self.cluster_of.get_mut(i as usize),
+                ) {
+                    if cl != u32::MAX {
+                        *slot = cl;
+                        self.clustered.push(i);
+                    }
+                }
+            }
+            for (j, &count) in c.count.iter().enumerate() {
+                let b = c.bounds.get(4 * j..4 * j + 4).unwrap_or(&[0.0; 4]);
+                let ty = c.type_ids.get(3 * j).copied().unwrap_or(0);
+                let style = self.styles.get(ty as usize).copied().unwrap_or([
+                    pack(self.options.palette.node.fill),
+                    pack(self.options.palette.node.border),
+                ]);
+                self.clusters.push(ClusterInstance {
+                    rect: [
+                        (b[0] - self.origin.0) as f32,
+                        (b[1] - self.origin.1) as f32,
+                        b[2] as f32,
+                        b[3] as f32,
+                    ],
+                    colors: style,
+                    count,
+                });
+            }
+        }
+        let clustered = |i: u32, of: &[u32]| of.get(i as usize).is_some_and(|&c| c != u32::MAX);
+
         self.nodes.clear();
         for (k, &i) in f.in_view.iter().enumerate() {
-            if all || f.lod.get(k).copied() == Some(LOW) {
+            if (all || f.lod.get(k).copied() == Some(LOW)) && !clustered(i, &self.cluster_of) {
                 self.nodes.push(i);
             }
         }
@@ -562,6 +633,9 @@ impl Renderer {
             if !all && opt.is_mounted(s) && opt.is_mounted(t) {
                 continue; // React Flow draws it.
             }
+            if clustered(s, &self.cluster_of) || clustered(t, &self.cluster_of) {
+                continue; // inside or between glyphs (see simplifyEdges for bundles)
+            }
             let r = wf.edge_rect(e);
             if r.width.max(r.height) * vp.zoom < 1.0 {
                 subpixel += 1;
@@ -570,7 +644,12 @@ impl Renderer {
             let style = wf.edge_kind(e) as u32 | (wf.edge_selected(e) as u32) << 2;
             self.edges.push([s, t, style]);
         }
-        let empty = self.nodes.is_empty() && self.edges.is_empty();
+        for i in self.clustered.drain(..) {
+            if let Some(slot) = self.cluster_of.get_mut(i as usize) {
+                *slot = u32::MAX;
+            }
+        }
+        let empty = self.nodes.is_empty() && self.edges.is_empty() && self.clusters.is_empty();
         let needed = !(empty && self.shows_nothing);
         self.shows_nothing = empty;
 
@@ -601,11 +680,17 @@ impl Renderer {
             &mut self.edge_list,
             bytemuck::cast_slice(&self.edges),
         );
+        Self::upload_list(
+            &self.device,
+            &self.queue,
+            &mut self.cluster_list,
+            bytemuck::cast_slice(&self.clusters),
+        );
         self.stats = RenderStats {
             draw_calls: 0,
             nodes: self.nodes.len() as u32,
             edges: self.edges.len() as u32,
-            clusters: 0,
+            clusters: self.clusters.len() as u32,
             edges_subpixel: subpixel,
             texels_uploaded: texels,
             encode_ms: 0.0,
@@ -659,7 +744,15 @@ impl Renderer {
                 pass.draw(0..4, 0..self.nodes.len() as u32);
                 draw_calls += 1;
             }
-            // Cluster glyphs (zoom-level clustering) take the third draw call here.
+            if !self.clusters.is_empty() {
+                pass.set_pipeline(&self.cluster_pipeline);
+                pass.set_vertex_buffer(
+                    0,
+                    self.cluster_list.slice(..(self.clusters.len() * 28) as u64),
+                );
+                pass.draw(0..4, 0..self.clusters.len() as u32);
+                draw_calls += 1;
+            }
         }
         self.queue.submit([encoder.finish()]);
         self.stats.draw_calls = draw_calls;
