@@ -31,8 +31,8 @@ fn main() {
     };
     let (device, queue, name) = native_device().expect("a GPU adapter");
     println!("adapter: {name}");
-    println!("| nodes + edges | view | in view | nodes drawn | edges drawn | sub-pixel edges skipped | draw calls | frame() CPU | encode CPU | draw + GPU wall |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| nodes + edges | view | in view | nodes drawn | edges drawn | cluster glyphs | sub-pixel edges skipped | draw calls | frame() CPU | encode CPU | draw + GPU wall |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let (w, h) = (1920u32, 1080u32);
     let target = Offscreen::new(&device, w, h).expect("target");
     let view = target.view();
@@ -129,11 +129,12 @@ fn main() {
             }
             let s = r.stats();
             println!(
-                "| {} | {label} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
+                "| {} | {label} | {} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
                 n,
                 opt.last_frame().in_view.len(),
                 s.nodes,
                 s.edges,
+                s.clusters,
                 s.edges_subpixel,
                 s.draw_calls,
                 median(frame_ms),

@@ -116,8 +116,15 @@ fn rf_bezier(s: (f64, f64), t: (f64, f64), u: f64) -> (f64, f64) {
     (f(s.0, c1.0, c2.0, t.0), f(s.1, c1.1, c2.1, t.1))
 }
 
+/// Node drawing without zoom-level clustering (tested on its own below).
+fn unclustered() -> Config {
+    let mut c = Config::default();
+    c.clustering.max_zoom = 0.0;
+    c
+}
+
 fn two_nodes() -> WorkflowOptimizer {
-    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    let mut opt = WorkflowOptimizer::new(unclustered()).unwrap();
     opt.set_workflow(
         vec![
             node("a", 100.0, 100.0, 200.0, 100.0, "red"),
@@ -264,7 +271,7 @@ fn a_drag_rewrites_two_texels_and_moves_the_pixels() {
 #[test]
 fn ten_thousand_nodes_take_at_most_four_draw_calls() {
     let mut r = renderer(DrawMode::Low);
-    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    let mut opt = WorkflowOptimizer::new(unclustered()).unwrap();
     let nodes: Vec<NodeInput> = (0..10_000)
         .map(|i| {
             node(
