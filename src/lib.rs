@@ -1,6 +1,7 @@
 //! flowscale: keeps very large React Flow workflows smooth in the browser.
 //! See docs/architecture.md for where a frame, a workflow and a change go.
 
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod lod;

@@ -100,7 +100,10 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 export interface FlowscaleConfig {
   monitoringIntervalSeconds: number;
   alertThresholds: { cpuPercent: number; memoryMb: number; operationMs: number; errorRatePercent: number; cacheHitRateMinPercent: number };
-  cache: { memoryMaxEntries: number; diskMaxMb: number; defaultTtlSeconds: number };
+  cache: {
+    memoryMaxEntries: number; memoryMaxMb: number; diskMaxMb: number; defaultTtlSeconds: number;
+    strategy: CacheStrategy;
+  };
   rendering: {
     virtualScrolling: boolean; lodThresholdLow: number; lodThresholdMedium: number; maxVisibleNodes: number;
     overscanPx: number; hysteresisPx: number; lodHysteresis: number;

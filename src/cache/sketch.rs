@@ -1,0 +1,133 @@
+//! TinyLFU's frequency sketch (Einziger, Friedman, Manes 2017): a count-min
+//! sketch of 4-bit counters that estimates how often a key was asked for
+//! recently. Every `sample` increments all counters are halved, so old
+//! popularity fades. Used for admission: a new key enters a full memory tier
+//! only when it is asked for more often than the entry it would evict.
+
+/// Four rows; each row picks its counter from a different part of a 64-bit hash.
+const ROWS: usize = 4;
+const SEEDS: [u64; ROWS] = [
+    0x9E37_79B9_7F4A_7C15,
+    0xC2B2_AE3D_27D4_EB4F,
+    0x1656_67B1_9E37_79F9,
+    0x85EB_CA77_C2B2_AE63,
+];
+
+/// SplitMix64's finalizer: spreads any 64-bit input over all bits.
+#[inline]
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+#[derive(Clone, Debug)]
+pub struct FrequencySketch {
+    /// ROWS × width counters, one byte each (saturating at 15 like 4-bit counters).
+    counters: Vec<u8>,
+    mask: u64,
+    additions: u32,
+    sample: u32,
+    /// A one-bit-per-key filter in front of the sketch: a key seen once sets
+    /// its bit; only later accesses reach the counters (the "doorkeeper").
+    door: Vec<u64>,
+}
+
+impl FrequencySketch {
+    /// A sketch for a cache of `capacity` entries.
+    pub fn new(capacity: usize) -> Self {
+        let width = capacity.max(16).next_power_of_two();
+        FrequencySketch {
+            counters: vec![0; width * ROWS],
+            mask: width as u64 - 1,
+            additions: 0,
+            sample: (capacity.max(16) * 10).min(u32::MAX as usize) as u32,
+            door: vec![0; (width * 2).div_ceil(64)],
+        }
+    }
+
+    #[inline]
+    fn index(&self, hash: u64, row: usize) -> usize {
+        let h = mix(hash ^ SEEDS[row]);
+        let col = h & self.mask;
+        row * (self.mask as usize + 1) + col as usize
+    }
+
+    #[inline]
+    fn door_bit(&self, hash: u64) -> (usize, u64) {
+        let bits = (self.door.len() * 64) as u64;
+        let b = mix(hash) % bits;
+        ((b / 64) as usize, 1 << (b % 64))
+    }
+
+    /// Record one access of the key with this hash.
+    pub fn increment(&mut self, hash: u64) {
+        let (w, bit) = self.door_bit(hash);
+        if self.door[w] & bit == 0 {
+            self.door[w] |= bit;
+        } else {
+            for row in 0..ROWS {
+                let i = self.index(hash, row);
+                if self.counters[i] < 15 {
+                    self.counters[i] += 1;
+                }
+            }
+        }
+        self.additions += 1;
+        if self.additions >= self.sample {
+            self.age();
+        }
+    }
+
+    /// Estimated recent accesses of the key (0 to 16).
+    pub fn estimate(&self, hash: u64) -> u8 {
+        let (w, bit) = self.door_bit(hash);
+        let door = u8::from(self.door[w] & bit != 0);
+        let min = (0..ROWS)
+            .map(|row| self.counters[self.index(hash, row)])
+            .min()
+            .unwrap_or(0);
+        min + door
+    }
+
+    /// Halve every counter and empty the doorkeeper.
+    fn age(&mut self) {
+        for c in &mut self.counters {
+            *c >>= 1;
+        }
+        self.door.iter_mut().for_each(|w| *w = 0);
+        self.additions /= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frequent_keys_estimate_higher() {
+        let mut s = FrequencySketch::new(1000);
+        for _ in 0..10 {
+            s.increment(42);
+        }
+        s.increment(7);
+        assert!(s.estimate(42) >= 10);
+        assert!(s.estimate(7) <= 2);
+        assert_eq!(s.estimate(12345), 0);
+    }
+
+    #[test]
+    fn ageing_halves() {
+        let mut s = FrequencySketch::new(16);
+        for _ in 0..15 {
+            s.increment(1);
+        }
+        let before = s.estimate(1);
+        for k in 100..(100 + 160) {
+            s.increment(k);
+        }
+        assert!(s.estimate(1) < before);
+    }
+}
