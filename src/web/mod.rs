@@ -11,6 +11,8 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+pub mod cache;
+
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
@@ -102,7 +104,7 @@ export interface FlowscaleConfig {
   alertThresholds: { cpuPercent: number; memoryMb: number; operationMs: number; errorRatePercent: number; cacheHitRateMinPercent: number };
   cache: {
     memoryMaxEntries: number; memoryMaxMb: number; diskMaxMb: number; defaultTtlSeconds: number;
-    strategy: CacheStrategy;
+    strategy: 'write-through' | 'write-behind' | 'cache-aside';
   };
   rendering: {
     virtualScrolling: boolean; lodThresholdLow: number; lodThresholdMedium: number; maxVisibleNodes: number;
@@ -117,7 +119,7 @@ export type PartialConfig = DeepPartial<FlowscaleConfig>;
 /// must at least explain itself) and glue.js's view of wasm memory.
 /// Called from every constructor and static method rather than a start
 /// function, which test harnesses do not run.
-fn init_once() {
+pub(crate) fn init_once() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         console_error_panic_hook::set_once();
@@ -129,7 +131,7 @@ pub(crate) fn to_js(e: FlowscaleError) -> JsValue {
     make_error(e.code.as_str(), &e.message, e.path)
 }
 
-fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -> JsValue {
+pub(crate) fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -> JsValue {
     to_js(FlowscaleError::at(code, path, message))
 }
 
