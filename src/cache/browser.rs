@@ -590,7 +590,10 @@ impl Cache {
                 hooks.closures.push(on_msg);
             }
         }
-        self.inner.st.borrow_mut().hooks = hooks;
+        // attach() may have registered the connection's listeners already.
+        let mut st = self.inner.st.borrow_mut();
+        hooks.closures.append(&mut st.hooks.closures);
+        st.hooks = hooks;
     }
 
     /// Drop expired entries from memory; on disk, resync and sweep.
