@@ -38,13 +38,15 @@ pub struct FrequencySketch {
 impl FrequencySketch {
     /// A sketch for a cache of `capacity` entries.
     pub fn new(capacity: usize) -> Self {
-        let width = capacity.max(16).next_power_of_two();
+        // Two counters per entry and row (Caffeine uses about four), so that
+        // small caches do not estimate from collisions; capped at 4M per row.
+        let width = (capacity.max(32) * 2).next_power_of_two().min(1 << 22);
         FrequencySketch {
             counters: vec![0; width * ROWS],
             mask: width as u64 - 1,
             additions: 0,
             sample: (capacity.max(16) * 10).min(u32::MAX as usize) as u32,
-            door: vec![0; (width * 2).div_ceil(64)],
+            door: vec![0; (width * 4).div_ceil(64)],
         }
     }
 
