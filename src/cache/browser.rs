@@ -40,7 +40,7 @@ extern "C" {
     #[wasm_bindgen(js_name = mirrorValue)]
     fn mirror_value(m: &JsValue, slot: u32) -> JsValue;
     #[wasm_bindgen(js_name = keyProblem)]
-    fn key_problem(key: &JsValue) -> String;
+    fn key_problem(key: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = readSetOptions, catch)]
     fn read_set_options(o: &JsValue) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = estimateBytes, catch)]
@@ -93,8 +93,7 @@ fn deferred() -> (Promise, Function, Function) {
 
 /// A JS key → a checked Rust string.
 pub fn checked_key(key: &JsValue, path: &str) -> Result<String> {
-    let problem = key_problem(key);
-    if !problem.is_empty() {
+    if let Some(problem) = key_problem(key) {
         return Err(arg(path, problem));
     }
     let s = key
@@ -106,11 +105,16 @@ pub fn checked_key(key: &JsValue, path: &str) -> Result<String> {
 
 /// `{ ttlSeconds?, tags?, sizeBytes? }` read by the glue (which catches getters).
 pub fn read_options(options: &JsValue) -> Result<SetOptions> {
-    let o = read_set_options(options).map_err(|e| {
-        let (_, m) = idb::describe(&e);
-        arg("options", format!("reading the options threw: {m}"))
-    })?;
-    let e = get(&o, "error");
+    if options.is_undefined() || options.is_null() {
+        return Ok(SetOptions::default());
+    }
+    let o: Array = read_set_options(options)
+        .map_err(|e| {
+            let (_, m) = idb::describe(&e);
+            arg("options", format!("reading the options threw: {m}"))
+        })?
+        .unchecked_into();
+    let e = o.get(3);
     if !e.is_undefined() {
         let message = get(&e, "message").as_string().unwrap_or_default();
         let path = get(&e, "path")
@@ -122,14 +126,15 @@ pub fn read_options(options: &JsValue) -> Result<SetOptions> {
             .to_string();
         return Err(arg(&path, message));
     }
-    let tags = get(&o, "tags")
+    let tags = o
+        .get(2)
         .dyn_into::<Array>()
         .map(|a| a.iter().filter_map(|t| t.as_string()).collect())
         .unwrap_or_default();
     Ok(SetOptions {
-        ttl_seconds: get(&o, "ttlSeconds").as_f64(),
+        ttl_seconds: o.get(0).as_f64(),
         tags,
-        size_bytes: get(&o, "sizeBytes").as_f64(),
+        size_bytes: o.get(1).as_f64(),
     })
 }
 
@@ -819,13 +824,29 @@ impl Cache {
         key_js: &JsValue,
         value: &JsValue,
         options: &JsValue,
+        size: Option<f64>,
+        now: Option<f64>,
     ) -> Result<Option<Promise>> {
-        let key = checked_key(key_js, "key")?;
+        // `now` comes from cache.js, which has checked the key's type and
+        // well-formedness already (saving a boundary crossing per set).
+        let key = match now {
+            Some(_) => {
+                let k = key_js
+                    .as_string()
+                    .ok_or_else(|| arg("key", "expected a string"))?;
+                check_key(&k, "key")?;
+                k
+            }
+            None => checked_key(key_js, "key")?,
+        };
         let opts = read_options(options)?;
         let wait = self.inner.opts.strategy != CacheStrategy::WriteBehind;
-        self.store(&key, key_js, value, &opts, wait)
+        self.store(&key, key_js, value, &opts, wait, size, now)
     }
 
+    /// `size`: the estimate, when the caller made it; `at`: the time, when
+    /// the caller read the clock.
+    #[allow(clippy::too_many_arguments)]
     fn store(
         &self,
         key: &str,
@@ -833,6 +854,8 @@ impl Cache {
         value: &JsValue,
         opts: &SetOptions,
         wait: bool,
+        size: Option<f64>,
+        at: Option<f64>,
     ) -> Result<Option<Promise>> {
         if value.is_undefined() {
             return Err(arg(
@@ -840,10 +863,10 @@ impl Cache {
                 "undefined cannot be cached (get answers undefined for a miss); store null instead",
             ));
         }
-        let t = now();
+        let t = at.unwrap_or_else(now);
         let plan = opts.plan(self.inner.opts.default_ttl_seconds, t)?;
-        let bytes = match opts.size_bytes {
-            Some(b) => b as u64,
+        let bytes = match opts.size_bytes.or(size) {
+            Some(b) => b.max(0.0) as u64,
             None => estimate(value)?,
         };
         let mut after = After::default();
@@ -862,7 +885,7 @@ impl Cache {
                 accessed_at: t,
                 tags: plan.tags.clone(),
             };
-            if self.inner.opts.broadcast {
+            if self.inner.opts.broadcast && st.hooks.channel.is_some() {
                 let m = Object::new();
                 set(&m, "op", &"set".into());
                 set(&m, "k", key_js);
@@ -963,7 +986,7 @@ impl Cache {
     pub async fn set_value(&self, key: &str, value: &JsValue, opts: &SetOptions) -> Result<()> {
         check_key(key, "key")?;
         let wait = self.inner.opts.strategy != CacheStrategy::WriteBehind;
-        if let Some(p) = self.store(key, &JsValue::from_str(key), value, opts, wait)? {
+        if let Some(p) = self.store(key, &JsValue::from_str(key), value, opts, wait, None, None)? {
             JsFuture::from(p).await.map_err(|e| from_js(&e))?;
         }
         Ok(())
@@ -1040,7 +1063,7 @@ impl Cache {
                 Ok(v) => {
                     if !v.is_undefined() && !stale {
                         let wait = this.inner.opts.strategy == CacheStrategy::WriteThrough;
-                        match this.store(&key, &key_js, &v, &opts, wait) {
+                        match this.store(&key, &key_js, &v, &opts, wait, None, None) {
                             Ok(Some(p)) => {
                                 if let Err(e) = JsFuture::from(p).await {
                                     // The loaded value is returned; the failed disk write is reported.

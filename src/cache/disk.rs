@@ -213,7 +213,7 @@ impl DiskIndex {
                 let kept = keep_if_possible(k);
                 if (pass == 0 && !kept) || (pass == 1 && kept) {
                     victims.push(s);
-                    excess = excess.saturating_sub(m.bytes.max(1));
+                    excess = excess.saturating_sub(m.bytes);
                 }
             }
         }

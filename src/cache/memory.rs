@@ -10,7 +10,7 @@
 use super::lru::LruList;
 use super::sketch::FrequencySketch;
 use foldhash::fast::FixedState;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 /// How a new key gets into a full memory tier.
@@ -99,7 +99,8 @@ pub struct MemoryTier {
     /// time, or -∞ for a free slot.
     expires: Vec<f64>,
     free: Vec<u32>,
-    map: HashMap<Box<str>, u32, FixedState>,
+    /// Key → slot. The table stores slots only; keys live once, in `entries`.
+    map: HashTable<u32>,
     lru: LruList,
     bytes: u64,
     max_entries: usize,
@@ -119,7 +120,7 @@ impl MemoryTier {
             entries: Vec::new(),
             expires: Vec::new(),
             free: Vec::new(),
-            map: HashMap::with_hasher(FixedState::default()),
+            map: HashTable::new(),
             lru: LruList::default(),
             bytes: 0,
             max_entries,
@@ -155,8 +156,20 @@ impl MemoryTier {
         self.hasher.hash_one(key)
     }
 
+    fn find(&self, hash: u64, key: &str) -> Option<u32> {
+        let entries = &self.entries;
+        self.map
+            .find(hash, |&s| {
+                entries
+                    .get(s as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|e| &*e.key == key)
+            })
+            .copied()
+    }
+
     pub fn slot_of(&self, key: &str) -> Option<u32> {
-        self.map.get(key).copied()
+        self.find(self.hash(key), key)
     }
 
     pub fn entry(&self, slot: u32) -> Option<&Entry> {
@@ -164,7 +177,7 @@ impl MemoryTier {
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.map.contains_key(key)
+        self.slot_of(key).is_some()
     }
 
     /// The hit path: the caller found `slot` for its key. Counts a hit, or
@@ -197,8 +210,8 @@ impl MemoryTier {
 
     /// Look a key up (counts a hit or a miss).
     pub fn get(&mut self, key: &str, now: f64) -> Lookup {
-        match self.map.get(key) {
-            Some(&slot) => self.hit(slot, now),
+        match self.slot_of(key) {
+            Some(slot) => self.hit(slot, now),
             None => {
                 self.record_miss(Some(key));
                 Lookup::Miss
@@ -228,7 +241,7 @@ impl MemoryTier {
         tags: Box<[Box<str>]>,
     ) -> InsertOutcome {
         let hash = self.hash(key);
-        if let Some(&slot) = self.map.get(key) {
+        if let Some(slot) = self.find(hash, key) {
             if bytes > self.max_bytes {
                 return InsertOutcome {
                     slot: None,
@@ -300,7 +313,13 @@ impl MemoryTier {
             hash,
         });
         self.expires[slot as usize] = expires_at;
-        self.map.insert(key.into(), slot);
+        let entries = &self.entries;
+        self.map.insert_unique(hash, slot, |&s| {
+            entries
+                .get(s as usize)
+                .and_then(Option::as_ref)
+                .map_or(0, |e| e.hash)
+        });
         self.lru.push_front(slot);
         self.bytes += bytes;
         InsertOutcome {
@@ -330,7 +349,9 @@ impl MemoryTier {
     fn remove_slot(&mut self, slot: u32) -> Option<Removed> {
         let e = self.entries.get_mut(slot as usize)?.take()?;
         self.expires[slot as usize] = f64::NEG_INFINITY;
-        self.map.remove(&e.key);
+        if let Ok(found) = self.map.find_entry(e.hash, |&s| s == slot) {
+            found.remove();
+        }
         self.lru.unlink(slot);
         self.bytes -= e.bytes;
         self.free.push(slot);
@@ -338,7 +359,7 @@ impl MemoryTier {
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Removed> {
-        let slot = self.map.get(key).copied()?;
+        let slot = self.slot_of(key)?;
         self.remove_slot(slot)
     }
 
@@ -420,7 +441,7 @@ impl MemoryTier {
         let mut sum = 0;
         for &s in &live {
             let e = self.entry(s).ok_or("dead slot")?;
-            if self.map.get(&*e.key) != Some(&s) {
+            if self.slot_of(&e.key) != Some(s) {
                 return Err(format!("map disagrees for {}", e.key));
             }
             if self.expires[s as usize] != e.expires_at {

@@ -4,14 +4,9 @@
 //! popularity fades. Used for admission: a new key enters a full memory tier
 //! only when it is asked for more often than the entry it would evict.
 
-/// Four rows; each row picks its counter from a different part of a 64-bit hash.
+/// Four rows of counters; a key has one counter in each.
 const ROWS: usize = 4;
-const SEEDS: [u64; ROWS] = [
-    0x9E37_79B9_7F4A_7C15,
-    0xC2B2_AE3D_27D4_EB4F,
-    0x1656_67B1_9E37_79F9,
-    0x85EB_CA77_C2B2_AE63,
-];
+const SEEDS: [u64; 1] = [0x9E37_79B9_7F4A_7C15];
 
 /// SplitMix64's finalizer: spreads any 64-bit input over all bits.
 #[inline]
@@ -45,33 +40,39 @@ impl FrequencySketch {
             counters: vec![0; width * ROWS],
             mask: width as u64 - 1,
             additions: 0,
-            sample: (capacity.max(16) * 10).min(u32::MAX as usize) as u32,
+            // Popularity fades over 32 × capacity requests. Caffeine uses 10×
+            // (and a recency window beside it); on the Zipf(1.0) benchmark a
+            // longer memory lifts the hit rate from 0.758 (10×) to 0.786 (32×)
+            // and 0.790 (40×), at the price of adapting more slowly to drift.
+            sample: (capacity.max(16) * 32).min(u32::MAX as usize) as u32,
             door: vec![0; (width * 4).div_ceil(64)],
         }
     }
 
+    /// The four counter indices and the doorkeeper bit of a key, from two
+    /// mixes of its hash (double hashing: row i uses h1 + i·h2).
     #[inline]
-    fn index(&self, hash: u64, row: usize) -> usize {
-        let h = mix(hash ^ SEEDS[row]);
-        let col = h & self.mask;
-        row * (self.mask as usize + 1) + col as usize
-    }
-
-    #[inline]
-    fn door_bit(&self, hash: u64) -> (usize, u64) {
+    fn slots(&self, hash: u64) -> ([usize; ROWS], usize, u64) {
+        let h1 = mix(hash);
+        let h2 = mix(hash ^ SEEDS[0]) | 1;
+        let width = self.mask as usize + 1;
+        let mut idx = [0; ROWS];
+        for (row, slot) in idx.iter_mut().enumerate() {
+            let h = h1.wrapping_add((row as u64).wrapping_mul(h2));
+            *slot = row * width + ((h >> 17) & self.mask) as usize;
+        }
         let bits = (self.door.len() * 64) as u64;
-        let b = mix(hash) % bits;
-        ((b / 64) as usize, 1 << (b % 64))
+        let b = h2.rotate_left(29) % bits;
+        (idx, (b / 64) as usize, 1 << (b % 64))
     }
 
     /// Record one access of the key with this hash.
     pub fn increment(&mut self, hash: u64) {
-        let (w, bit) = self.door_bit(hash);
+        let (idx, w, bit) = self.slots(hash);
         if self.door[w] & bit == 0 {
             self.door[w] |= bit;
         } else {
-            for row in 0..ROWS {
-                let i = self.index(hash, row);
+            for i in idx {
                 if self.counters[i] < 15 {
                     self.counters[i] += 1;
                 }
@@ -85,12 +86,9 @@ impl FrequencySketch {
 
     /// Estimated recent accesses of the key (0 to 16).
     pub fn estimate(&self, hash: u64) -> u8 {
-        let (w, bit) = self.door_bit(hash);
+        let (idx, w, bit) = self.slots(hash);
         let door = u8::from(self.door[w] & bit != 0);
-        let min = (0..ROWS)
-            .map(|row| self.counters[self.index(hash, row)])
-            .min()
-            .unwrap_or(0);
+        let min = idx.iter().map(|&i| self.counters[i]).min().unwrap_or(0);
         min + door
     }
 
@@ -127,7 +125,7 @@ mod tests {
             s.increment(1);
         }
         let before = s.estimate(1);
-        for k in 100..(100 + 160) {
+        for k in 100..(100 + 16 * 32) {
             s.increment(k);
         }
         assert!(s.estimate(1) < before);

@@ -19,15 +19,13 @@ export function newMirror() {
   return { index: new Map(), values: [], keys: [] };
 }
 export function mirrorPut(m, slot, key, value) {
-  const old = m.keys[slot];
-  if (old !== undefined && old !== key) m.index.delete(old);
   m.index.set(key, slot);
   m.values[slot] = value;
   m.keys[slot] = key;
 }
 export function mirrorDrop(m, slot) {
   const k = m.keys[slot];
-  if (k !== undefined && m.index.get(k) === slot) m.index.delete(k);
+  if (k !== undefined) m.index.delete(k);
   m.values[slot] = undefined;
   m.keys[slot] = undefined;
 }
@@ -42,44 +40,43 @@ export function mirrorValue(m, slot) {
 
 // ---- user input ----
 
-/** A key must be a well-formed string (a lone surrogate would not survive UTF-8). */
+/** A key must be a well-formed string (a lone surrogate would not survive UTF-8); undefined when it is. */
 export function keyProblem(key) {
   if (typeof key !== 'string') return `expected a string key, got ${key === null ? 'null' : typeof key}`;
   if (typeof key.isWellFormed === 'function' ? !key.isWellFormed() : /[\uD800-\uDFFF]/.test(key.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
     return 'the key contains a lone surrogate';
   }
-  return '';
+  return undefined;
 }
 
-/** `{ ttlSeconds?, tags?, sizeBytes? }` → the same, type-checked, or `{ error }`. */
+/**
+ * `{ ttlSeconds?, tags?, sizeBytes? }` → `[ttlSeconds, sizeBytes, tags, error]`
+ * (an array, which Rust reads by index without building key strings).
+ */
 export function readSetOptions(o) {
-  const bad = (path, message) => ({ error: new FlowscaleError('INVALID_ARGUMENT', message, path) });
-  if (o === undefined || o === null) return { tags: [] };
+  const bad = (path, message) => [undefined, undefined, [], new FlowscaleError('INVALID_ARGUMENT', message, path)];
+  if (o === undefined || o === null) return [undefined, undefined, [], undefined];
   if (typeof o !== 'object') return bad('options', 'expected an options object { ttlSeconds?, tags?, sizeBytes? }');
-  const out = { tags: [] };
   for (const k of Object.keys(o)) {
     if (k !== 'ttlSeconds' && k !== 'tags' && k !== 'sizeBytes') return bad(`options.${k}`, `unknown option ${k} (ttlSeconds, tags, sizeBytes)`);
   }
-  const ttl = o.ttlSeconds;
-  if (ttl !== undefined && ttl !== null) {
-    if (typeof ttl !== 'number') return bad('options.ttlSeconds', 'ttlSeconds must be a number');
-    out.ttlSeconds = ttl;
-  }
-  const size = o.sizeBytes;
-  if (size !== undefined && size !== null) {
-    if (typeof size !== 'number') return bad('options.sizeBytes', 'sizeBytes must be a number');
-    out.sizeBytes = size;
-  }
-  const tags = o.tags;
-  if (tags !== undefined && tags !== null) {
+  let ttl = o.ttlSeconds;
+  if (ttl === null) ttl = undefined;
+  if (ttl !== undefined && typeof ttl !== 'number') return bad('options.ttlSeconds', 'ttlSeconds must be a number');
+  let size = o.sizeBytes;
+  if (size === null) size = undefined;
+  if (size !== undefined && typeof size !== 'number') return bad('options.sizeBytes', 'sizeBytes must be a number');
+  let tags = o.tags;
+  if (tags === undefined || tags === null) tags = [];
+  else {
     if (!Array.isArray(tags)) return bad('options.tags', 'tags must be an array of strings');
     for (let i = 0; i < tags.length; i++) {
       const p = keyProblem(tags[i]);
       if (p) return bad(`options.tags[${i}]`, p.replace('key', 'tag'));
     }
-    out.tags = tags.slice();
+    tags = tags.slice();
   }
-  return out;
+  return [ttl, size, tags, undefined];
 }
 
 /**
@@ -314,7 +311,17 @@ export class WorkflowCache extends EventTarget {
   /** Store a value; resolves per the strategy (write-through: once IndexedDB holds it). */
   set(key, value, options) {
     try {
-      return this.#core.set(key, value, options) ?? RESOLVED;
+      if (keyProblem(key)) throw badKey(key);
+      // The common case (no options) estimates here: one boundary crossing fewer.
+      let size;
+      if (options === undefined && value !== undefined) {
+        try {
+          size = estimateBytes(value);
+        } catch (e) {
+          throw new FlowscaleError('INVALID_ARGUMENT', `reading the value threw: ${e?.message ?? e}`, 'value');
+        }
+      }
+      return this.#core.set(key, value, options, size, now()) ?? RESOLVED;
     } catch (e) {
       return Promise.reject(e);
     }

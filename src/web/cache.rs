@@ -195,8 +195,21 @@ impl JsCacheCore {
     }
 
     /// Store a value; undefined when done, else a promise (write-through).
-    pub fn set(&self, key: JsValue, value: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        match self.cache.set(&key, &value, &options).map_err(to_js)? {
+    /// `size` (the estimate) and `now` come from cache.js, which checked the
+    /// key when it passes `now`.
+    pub fn set(
+        &self,
+        key: JsValue,
+        value: JsValue,
+        options: JsValue,
+        size: Option<f64>,
+        now: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        match self
+            .cache
+            .set(&key, &value, &options, size, now)
+            .map_err(to_js)?
+        {
             Some(p) => Ok(p.into()),
             None => Ok(JsValue::UNDEFINED),
         }
