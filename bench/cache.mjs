@@ -10,6 +10,7 @@
 //
 //   node bench/cache.mjs            (both; needs pkg/ built: npm run build:pkg)
 //   node bench/cache.mjs --memory   (part 1 only)
+//   node bench/cache.mjs --idb      (part 2 only)
 import { LRUCache } from 'lru-cache';
 import { chromium } from 'playwright-core';
 import { WorkflowCache } from '../tests/js/flowscale.mjs';
@@ -170,7 +171,7 @@ async function idbPart() {
     const json = (v) => JSON.stringify(v).length;
     const bytes = { small: small.reduce((s, w) => s + json(w), 0), big: json(big) };
     await page.evaluate(([small, big]) => { window.small = small; window.big = big; }, [small, big]);
-    const results = await page.evaluate((rounds) => window.runBench(rounds), 5);
+    const results = await page.evaluate((rounds) => window.runBench(rounds), 7);
     const ops = [
       ['1,000 × 100 nodes: put, one batch', 'putBatch', 'set × 1000 in one turn (one transaction)', 'setMany'],
       ['1,000 × 100 nodes: put, one by one', 'putSeq', 'await set, 1000 times', 'await set, 1000 times'],
@@ -186,7 +187,8 @@ async function idbPart() {
 real IndexedDB. Data: ${real ? 'the real n8n workflows of `../shared/data/n8n`, tiled and cut into' : 'generated'} 1,000 workflows of 100 nodes
 (${(bytes.small / 1e6).toFixed(1)} MB as JSON) and one of 10,000 nodes (${(bytes.big / 1e6).toFixed(1)} MB). WorkflowCache write-through (a put resolves once the
 transaction committed), gets from a freshly opened cache (memory tier empty, so every get reads IndexedDB);
-idb-keyval ${results.idbKeyvalVersion} with its own store. Medians of ${results.rounds} interleaved rounds, each on fresh databases.
+idb-keyval ${results.idbKeyvalVersion} with its own store. Medians of ${results.rounds} interleaved rounds (after one warm-up round each), each on
+fresh databases.
 
 | operation | flowscale | idb-keyval | flowscale ÷ idb-keyval | how |
 | --- | --- | --- | --- | --- |
@@ -203,5 +205,5 @@ access time) in the same transaction, and on a get the promotion into the memory
   }
 }
 
-await memoryPart();
+if (!process.argv.includes('--idb')) await memoryPart();
 if (!process.argv.includes('--memory')) await idbPart();

@@ -228,6 +228,12 @@ impl Queue {
     }
 }
 
+struct ReadReq {
+    key: Box<str>,
+    out: Rc<RefCell<Option<Result<Read>>>>,
+    resolve: Function,
+}
+
 struct Load {
     promise: Promise,
     tags: Box<[Box<str>]>,
@@ -253,11 +259,15 @@ struct State {
     flushing: bool,
     flush_scheduled: bool,
     loads: HashMap<Box<str>, Load>,
+    reads: Vec<ReadReq>,
+    reads_scheduled: bool,
     /// Bumped by every write and invalidation: a disk read that started
     /// before one is not promoted into memory (it may be stale).
     gen: u64,
     last_error: Option<FlowscaleError>,
     estimate: Option<(f64, f64)>,
+    /// When the last estimate was asked for (ms), to ask at most once a second.
+    estimate_at: f64,
     closed: bool,
     hooks: Hooks,
 }
@@ -346,9 +356,12 @@ impl Cache {
                     flushing: false,
                     flush_scheduled: false,
                     loads: HashMap::new(),
+                    reads: Vec::new(),
+                    reads_scheduled: false,
                     gen: 0,
                     last_error: None,
                     estimate: None,
+                    estimate_at: f64::NEG_INFINITY,
                     closed: false,
                     hooks: Hooks::default(),
                 }),
@@ -546,7 +559,17 @@ impl Cache {
         }
     }
 
+    /// Ask `navigator.storage.estimate()` again (an IPC to the browser
+    /// process: at most once a second).
     fn refresh_estimate(&self) {
+        {
+            let mut st = self.inner.st.borrow_mut();
+            let t = now();
+            if t - st.estimate_at < 1000.0 {
+                return;
+            }
+            st.estimate_at = t;
+        }
         let this = self.clone();
         spawn_local(async move {
             if let Ok(e) = JsFuture::from(storage_estimate()).await {
@@ -685,7 +708,7 @@ impl Cache {
     /// The disk half of `get` (after a memory miss): queued writes first,
     /// then IndexedDB. A hit is promoted into memory.
     pub async fn get_from_disk(&self, key: &str, key_js: &JsValue) -> Result<JsValue> {
-        let (db, gen0) = {
+        let gen0 = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
@@ -729,14 +752,14 @@ impl Cache {
                 _ => {}
             }
             match &st.disk {
-                Disk::Open(db) => (db.clone(), st.gen),
+                Disk::Open(_) => st.gen,
                 _ => {
                     st.index.stats.misses += 1;
                     return Ok(JsValue::UNDEFINED);
                 }
             }
         };
-        let read = idb::read(&db, key).await;
+        let read = self.read_batched(key).await;
         let mut after = After::default();
         let out = {
             let mut st = self.inner.st.borrow_mut();
@@ -745,7 +768,10 @@ impl Cache {
             match read {
                 Err(e) => {
                     st.index.stats.misses += 1;
-                    Self::report(st, &mut after, e);
+                    // One failed batch fails every read in it: report it once.
+                    if st.last_error.as_ref() != Some(&e) {
+                        Self::report(st, &mut after, e);
+                    }
                     JsValue::UNDEFINED
                 }
                 Ok(Read::Missing) => {
@@ -804,6 +830,60 @@ impl Cache {
         };
         self.emit_all(after);
         Ok(out)
+    }
+
+    /// Reads asked for in the same turn share one readonly transaction.
+    async fn read_batched(&self, key: &str) -> Result<Read> {
+        let out = Rc::new(RefCell::new(None));
+        let (p, resolve, _) = deferred();
+        let schedule = {
+            let mut st = self.inner.st.borrow_mut();
+            st.reads.push(ReadReq {
+                key: key.into(),
+                out: out.clone(),
+                resolve,
+            });
+            !std::mem::replace(&mut st.reads_scheduled, true)
+        };
+        if schedule {
+            let this = self.clone();
+            spawn_local(async move { this.run_reads().await });
+        }
+        let _ = JsFuture::from(p).await;
+        let got = out.borrow_mut().take();
+        got.unwrap_or_else(|| {
+            Err(FlowscaleError::new(
+                ErrorCode::StorageUnavailable,
+                "the read was dropped",
+            ))
+        })
+    }
+
+    async fn run_reads(&self) {
+        let (db, reqs) = {
+            let mut st = self.inner.st.borrow_mut();
+            st.reads_scheduled = false;
+            let reqs = std::mem::take(&mut st.reads);
+            let db = match &st.disk {
+                Disk::Open(db) => Some(db.clone()),
+                _ => None,
+            };
+            (db, reqs)
+        };
+        let results: Vec<Result<Read>> = match db {
+            None => reqs.iter().map(|_| Ok(Read::Missing)).collect(),
+            Some(db) => {
+                let keys: Vec<Box<str>> = reqs.iter().map(|r| r.key.clone()).collect();
+                match idb::read_many(&db, &keys).await {
+                    Ok(v) => v.into_iter().map(Ok).collect(),
+                    Err(e) => reqs.iter().map(|_| Err(e.clone())).collect(),
+                }
+            }
+        };
+        for (r, res) in reqs.into_iter().zip(results) {
+            *r.out.borrow_mut() = Some(res);
+            let _ = r.resolve.call0(&JsValue::UNDEFINED);
+        }
     }
 
     /// Memory, then disk.

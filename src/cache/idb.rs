@@ -44,6 +44,40 @@ extern "C" {
     /// `globalThis.indexedDB`, or undefined (reading it throws in some sandboxes).
     #[wasm_bindgen(js_name = idbFactory)]
     fn idb_factory() -> JsValue;
+    /// Both records of a put, built on the JS side (one crossing, no key strings to build).
+    #[wasm_bindgen(js_name = putRecord, catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn put_record(
+        values: &IdbObjectStore,
+        meta: &IdbObjectStore,
+        key: &JsValue,
+        value: &JsValue,
+        s: f64,
+        e: f64,
+        a: f64,
+        tags: &JsValue,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = putMeta, catch)]
+    fn put_meta(
+        meta: &IdbObjectStore,
+        key: &JsValue,
+        s: f64,
+        e: f64,
+        a: f64,
+        tags: &JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+fn tags_js(m: &DiskMeta) -> JsValue {
+    if m.tags.is_empty() {
+        JsValue::UNDEFINED
+    } else {
+        m.tags
+            .iter()
+            .map(|t| JsValue::from_str(t))
+            .collect::<Array>()
+            .into()
+    }
 }
 
 fn err(code: ErrorCode, message: impl Into<String>) -> FlowscaleError {
@@ -279,12 +313,6 @@ pub fn parse_meta(rec: &JsValue) -> Option<DiskMeta> {
     )
 }
 
-fn value_record(value: &JsValue) -> JsValue {
-    let o = Object::new();
-    set(&o, "v", value);
-    o.into()
-}
-
 /// `{ v }` → the value, or `None` for a foreign shape.
 fn parse_value(rec: &JsValue) -> Option<JsValue> {
     if !rec.is_object() || !Reflect::has(rec, &JsValue::from_str("v")).unwrap_or(false) {
@@ -352,21 +380,31 @@ pub enum Read {
     Corrupt,
 }
 
-pub async fn read(db: &IdbDatabase, key: &str) -> Result<Read, FlowscaleError> {
+/// Read several keys in one transaction (all requests issued before the first await).
+pub async fn read_many(db: &IdbDatabase, keys: &[Box<str>]) -> Result<Vec<Read>, FlowscaleError> {
     let during = "read";
     let (_tx, values, meta) = stores(db, IdbTransactionMode::Readonly, during)?;
-    let k = JsValue::from_str(key);
-    let rv = values.get(&k).map_err(|e| map_error(&e, during))?;
-    let rm = meta.get(&k).map_err(|e| map_error(&e, during))?;
-    let v = request(&rv, during).await?;
-    let m = request(&rm, during).await?;
-    if v.is_undefined() && m.is_undefined() {
-        return Ok(Read::Missing);
+    let mut reqs = Vec::with_capacity(keys.len());
+    for key in keys {
+        let k = JsValue::from_str(key);
+        let rv = values.get(&k).map_err(|e| map_error(&e, during))?;
+        let rm = meta.get(&k).map_err(|e| map_error(&e, during))?;
+        reqs.push((rv, rm));
     }
-    match (parse_value(&v), parse_meta(&m)) {
-        (Some(value), Some(meta)) => Ok(Read::Found { value, meta }),
-        _ => Ok(Read::Corrupt),
+    let mut out = Vec::with_capacity(keys.len());
+    for (rv, rm) in reqs {
+        let v = request(&rv, during).await?;
+        let m = request(&rm, during).await?;
+        out.push(if v.is_undefined() && m.is_undefined() {
+            Read::Missing
+        } else {
+            match (parse_value(&v), parse_meta(&m)) {
+                (Some(value), Some(meta)) => Read::Found { value, meta },
+                _ => Read::Corrupt,
+            }
+        });
     }
+    Ok(out)
 }
 
 pub enum Op {
@@ -397,9 +435,24 @@ pub async fn write(
     }
     for (i, (key, op)) in ops.iter().enumerate() {
         let r = match op {
-            Op::Put { value, meta: m } => issue(values.put_with_key(&value_record(value), key))
-                .and_then(|_| issue(meta.put_with_key(&meta_record(m), key))),
-            Op::Meta(m) => issue(meta.put_with_key(&meta_record(m), key)),
+            Op::Put { value, meta: m } => put_record(
+                &values,
+                &meta,
+                key,
+                value,
+                m.bytes as f64,
+                m.expires_at,
+                m.accessed_at,
+                &tags_js(m),
+            ),
+            Op::Meta(m) => put_meta(
+                &meta,
+                key,
+                m.bytes as f64,
+                m.expires_at,
+                m.accessed_at,
+                &tags_js(m),
+            ),
             Op::Delete => issue(values.delete(key)).and_then(|_| issue(meta.delete(key))),
         };
         if let Err(e) = r {

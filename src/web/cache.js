@@ -152,6 +152,16 @@ export function callUser(fn, arg) {
 
 // ---- platform ----
 
+const NO_TAGS = [];
+/** The two records of a put (see src/cache/idb.rs for the layout). */
+export function putRecord(values, meta, key, value, s, e, a, tags) {
+  values.put({ v: value }, key);
+  meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);
+}
+export function putMeta(meta, key, s, e, a, tags) {
+  meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);
+}
+
 export function idbFactory() {
   try {
     return globalThis.indexedDB;
@@ -196,7 +206,10 @@ export function onPageHide(fn) {
 
 export function newChannel(name) {
   try {
-    return typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined;
+    if (typeof BroadcastChannel !== 'function') return undefined;
+    const ch = new BroadcastChannel(name);
+    ch.unref?.(); // Node: an open cache must not keep the process alive
+    return ch;
   } catch {
     return undefined;
   }
