@@ -15,7 +15,7 @@ step "native: cargo test"
 cargo test --quiet
 
 step "browser: wasm-bindgen tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_cache
 
 step "package: wasm-pack build of pkg/"
 node scripts/build-pkg.mjs
