@@ -1274,8 +1274,9 @@ impl Cache {
             // in our index yet: reload it first.
             self.maintain().await;
             let mut after = After::default();
-            {
+            let done = {
                 let mut st = self.inner.st.borrow_mut();
+                let st = &mut *st;
                 let keys = if prefix {
                     st.index.take_prefix(what)
                 } else {
@@ -1285,10 +1286,14 @@ impl Cache {
                     st.queue.put(&k, PendingOp::Delete);
                     removed.insert(k);
                 }
-                after.flush_now = true;
-            }
+                // A waiter, not a direct flush: a batch may be in flight, and
+                // this resolves only once our deletes are committed.
+                Self::delete_waiter(st, &mut after)
+            };
             self.emit_all(after);
-            self.flush_inner().await?;
+            if let Some(p) = done {
+                JsFuture::from(p).await.map_err(|e| from_js(&e))?;
+            }
         }
         Ok(removed.len() as u32)
     }
