@@ -160,8 +160,8 @@ async fn done(tx: &IdbTransaction, during: &str) -> Result<(), FlowscaleError> {
 
 pub enum Opened {
     Ready(IdbDatabase),
-    /// Another connection holds an older version open; `wait` resolves once
-    /// it closes (or rejects).
+    /// Another connection holds an older version open; `wait_unblocked`
+    /// finishes the open once it closes.
     Blocked {
         request: IdbOpenDbRequest,
     },
