@@ -23,12 +23,12 @@ function wasmPack(target, outDir) {
   });
 }
 
-function gluePath(dir) {
+function gluePath(dir, file = 'glue.js') {
   const snippets = join(dir, 'snippets');
   for (const d of readdirSync(snippets)) {
-    if (existsSync(join(snippets, d, 'src/web/glue.js'))) return `./snippets/${d}/src/web/glue.js`;
+    if (existsSync(join(snippets, d, 'src/web', file))) return `./snippets/${d}/src/web/${file}`;
   }
-  throw new Error(`glue.js not found under ${snippets}`);
+  throw new Error(`${file} not found under ${snippets}`);
 }
 
 const errorTypes = `/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
@@ -40,18 +40,24 @@ export declare class FlowscaleError extends Error {
 export type FlowscaleErrorCode =
   | 'INVALID_WORKFLOW' | 'DUPLICATE_ID' | 'DANGLING_EDGE' | 'DANGLING_PARENT' | 'PARENT_CYCLE'
   | 'NON_FINITE' | 'NEGATIVE_SIZE' | 'OUT_OF_RANGE' | 'UNKNOWN_ID' | 'INVALID_VIEWPORT'
-  | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE';
+  | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE' | 'INVALID_ARGUMENT' | 'STORAGE_UNAVAILABLE' | 'STORAGE_BLOCKED'
+  | 'QUOTA_EXCEEDED' | 'TRANSACTION_ABORTED' | 'CORRUPT_RECORD' | 'NOT_CLONEABLE' | 'CACHE_CLOSED';
 `;
+
+// WorkflowCache is a JS class (src/web/cache.js) over the wasm class CacheCore.
+const cacheTypes = readFileSync(join(root, 'src/web/cache.d.ts'), 'utf8');
+const cacheEntry = (dir) =>
+  `import { CacheCore } from './flowscale.js';\nimport { WorkflowCache, bindCore } from '${gluePath(dir, 'cache.js')}';\nbindCore(CacheCore);\nexport { WorkflowCache };\n`;
 
 function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
   const js = realInit
-    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\nexport default init;\n`
-    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}export default init;\n`
+    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dts = realInit
-    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}`
-    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}`;
+    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}${cacheTypes}`
+    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}${cacheTypes}`;
   writeFileSync(join(dir, 'index.d.ts'), dts);
 }
 

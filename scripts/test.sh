@@ -14,20 +14,21 @@ cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warning
 step "native: cargo test (GPU tests on Mesa's lavapipe when there is no GPU)"
 cargo test --quiet
 
-step "browser: wasm-bindgen tests in headless Chromium (API, errors, WebGL2 renderer)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_render
+step "browser: wasm-bindgen tests in headless Chromium (API, errors, WebGL2 renderer, cache)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_render --test web_cache
 
 step "package: wasm-pack build of pkg/"
 node scripts/build-pkg.mjs
 
-step "JS API and React Flow parity (Node)"
+step "JS API, React Flow parity and the cache's memory tier (Node)"
 node --test tests/js/
 
 step "TypeScript (strict) and the demo build"
 tsc --noEmit -p www/tsconfig.json
+tsc -p tests/types
 webpack --config webpack.config.js --mode production --no-stats
 
-step "end to end: the demo in headless Chromium (Playwright)"
-node --test tests/e2e/
+step "end to end: the demo, and the cache with real IndexedDB, in headless Chromium (Playwright)"
+node --test --test-timeout=120000 tests/e2e/
 
 step "all tests passed"

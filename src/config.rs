@@ -41,8 +41,12 @@ pub struct AlertThresholds {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CacheConfig {
     pub memory_max_entries: u32,
+    /// Estimated bytes the memory tier may hold.
+    pub memory_max_mb: f64,
+    /// 0 turns the disk tier off.
     pub disk_max_mb: f64,
     pub default_ttl_seconds: f64,
+    pub strategy: crate::cache::CacheStrategy,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,8 +115,10 @@ impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
             memory_max_entries: 1000,
+            memory_max_mb: 100.0,
             disk_max_mb: 100.0,
             default_ttl_seconds: 300.0,
+            strategy: crate::cache::CacheStrategy::WriteThrough,
         }
     }
 }
@@ -304,9 +310,14 @@ impl Config {
             "at least 1",
         )?;
         check(
-            pos(self.cache.disk_max_mb),
-            "cache.diskMaxMb",
+            pos(self.cache.memory_max_mb),
+            "cache.memoryMaxMb",
             "a positive number",
+        )?;
+        check(
+            non_neg(self.cache.disk_max_mb),
+            "cache.diskMaxMb",
+            "a number ≥ 0 (0 turns the disk tier off)",
         )?;
         check(
             pos(self.cache.default_ttl_seconds),

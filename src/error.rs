@@ -33,6 +33,24 @@ pub enum ErrorCode {
     InvalidConfig,
     /// No GPU (WebGPU or WebGL2) could be used, or it was lost.
     GpuUnavailable,
+    /// A cache call got an unusable key, value or option.
+    InvalidArgument,
+    /// IndexedDB is missing, failed to open, or its connection was closed
+    /// (private modes, storage cleared, a newer version of the page took over).
+    StorageUnavailable,
+    /// Opening the cache database waits on another tab that holds an older
+    /// version open; the disk tier comes online once that tab lets go.
+    StorageBlocked,
+    /// The browser refused a write for lack of quota.
+    QuotaExceeded,
+    /// An IndexedDB transaction was aborted (by the browser or another error).
+    TransactionAborted,
+    /// A stored record does not have the shape flowscale writes; it was deleted.
+    CorruptRecord,
+    /// The value cannot be stored by structured clone (a function, a DOM node, a Proxy…).
+    NotCloneable,
+    /// The cache was closed.
+    CacheClosed,
 }
 
 impl ErrorCode {
@@ -51,6 +69,14 @@ impl ErrorCode {
             ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
             ErrorCode::InvalidConfig => "INVALID_CONFIG",
             ErrorCode::GpuUnavailable => "GPU_UNAVAILABLE",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::StorageUnavailable => "STORAGE_UNAVAILABLE",
+            ErrorCode::StorageBlocked => "STORAGE_BLOCKED",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorCode::TransactionAborted => "TRANSACTION_ABORTED",
+            ErrorCode::CorruptRecord => "CORRUPT_RECORD",
+            ErrorCode::NotCloneable => "NOT_CLONEABLE",
+            ErrorCode::CacheClosed => "CACHE_CLOSED",
         }
     }
 }

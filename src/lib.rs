@@ -2,6 +2,7 @@
 //! See docs/architecture.md for where a frame, a workflow and a change go.
 
 pub mod analysis;
+pub mod cache;
 pub mod cluster;
 pub mod config;
 pub mod edges;

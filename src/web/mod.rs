@@ -21,6 +21,7 @@ use wasm_bindgen::JsCast;
 mod render;
 #[cfg(feature = "render")]
 pub use render::JsRenderer;
+pub mod cache;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
@@ -111,7 +112,10 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 export interface FlowscaleConfig {
   monitoringIntervalSeconds: number;
   alertThresholds: { cpuPercent: number; memoryMb: number; operationMs: number; errorRatePercent: number; cacheHitRateMinPercent: number };
-  cache: { memoryMaxEntries: number; diskMaxMb: number; defaultTtlSeconds: number };
+  cache: {
+    memoryMaxEntries: number; memoryMaxMb: number; diskMaxMb: number; defaultTtlSeconds: number;
+    strategy: 'write-through' | 'write-behind' | 'cache-aside';
+  };
   rendering: {
     virtualScrolling: boolean; lodThresholdLow: number; lodThresholdMedium: number; maxVisibleNodes: number;
     overscanPx: number; hysteresisPx: number; lodHysteresis: number;

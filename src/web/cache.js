@@ -1,0 +1,373 @@
+// The JavaScript half of WorkflowCache.
+//
+// Rust (src/cache/browser.rs) owns every decision. This file holds what is
+// cheaper on this side of the boundary:
+// - the mirror: key → slot (a Map) and the values by slot, which Rust keeps
+//   in step. A memory hit is `index.get(key)` + one wasm call with the slot
+//   number + `values[slot]`: no string crosses the boundary and the value is
+//   the caller's own object (no serialize/parse round trip). V8 caches a
+//   string's hash, so the Map lookup costs less than encoding the key for Rust.
+// - reading user input (options, the size estimate of a value), timers,
+//   page-lifecycle listeners and storage estimates;
+// - `WorkflowCache`, the public class: the hit path above, everything else
+//   forwarded to its Rust core (`CacheCore`).
+import { FlowscaleError } from './glue.js';
+
+// ---- mirror (written by Rust only) ----
+
+export function newMirror() {
+  return { index: new Map(), values: [], keys: [] };
+}
+export function mirrorPut(m, slot, key, value) {
+  m.index.set(key, slot);
+  m.values[slot] = value;
+  m.keys[slot] = key;
+}
+export function mirrorDrop(m, slot) {
+  const k = m.keys[slot];
+  if (k !== undefined) m.index.delete(k);
+  m.values[slot] = undefined;
+  m.keys[slot] = undefined;
+}
+export function mirrorClear(m) {
+  m.index.clear();
+  m.values.length = 0;
+  m.keys.length = 0;
+}
+export function mirrorValue(m, slot) {
+  return m.values[slot];
+}
+
+// ---- user input ----
+
+/** A key must be a well-formed string (a lone surrogate would not survive UTF-8); undefined when it is. */
+export function keyProblem(key) {
+  if (typeof key !== 'string') return `expected a string key, got ${key === null ? 'null' : typeof key}`;
+  if (typeof key.isWellFormed === 'function' ? !key.isWellFormed() : /[\uD800-\uDFFF]/.test(key.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
+    return 'the key contains a lone surrogate';
+  }
+  return undefined;
+}
+
+/**
+ * `{ ttlSeconds?, tags?, sizeBytes? }` → `[ttlSeconds, sizeBytes, tags, error]`
+ * (an array, which Rust reads by index without building key strings).
+ */
+export function readSetOptions(o) {
+  const bad = (path, message) => [undefined, undefined, [], new FlowscaleError('INVALID_ARGUMENT', message, path)];
+  if (o === undefined || o === null) return [undefined, undefined, [], undefined];
+  if (typeof o !== 'object') return bad('options', 'expected an options object { ttlSeconds?, tags?, sizeBytes? }');
+  for (const k of Object.keys(o)) {
+    if (k !== 'ttlSeconds' && k !== 'tags' && k !== 'sizeBytes') return bad(`options.${k}`, `unknown option ${k} (ttlSeconds, tags, sizeBytes)`);
+  }
+  let ttl = o.ttlSeconds;
+  if (ttl === null) ttl = undefined;
+  if (ttl !== undefined && typeof ttl !== 'number') return bad('options.ttlSeconds', 'ttlSeconds must be a number');
+  let size = o.sizeBytes;
+  if (size === null) size = undefined;
+  if (size !== undefined && typeof size !== 'number') return bad('options.sizeBytes', 'sizeBytes must be a number');
+  let tags = o.tags;
+  if (tags === undefined || tags === null) tags = [];
+  else {
+    if (!Array.isArray(tags)) return bad('options.tags', 'tags must be an array of strings');
+    for (let i = 0; i < tags.length; i++) {
+      const p = keyProblem(tags[i]);
+      if (p) return bad(`options.tags[${i}]`, p.replace('key', 'tag'));
+    }
+    tags = tags.slice();
+  }
+  return [ttl, size, tags, undefined];
+}
+
+/**
+ * Estimated bytes a value holds, for the memory and disk limits: UTF-16
+ * strings at 2 bytes a character, 8 per number, 16 per object plus 8 per
+ * property or element, typed arrays and blobs by their byte length. Shared
+ * objects count once (structured clone stores them once too). Getters run,
+ * as they do when the value is cloned.
+ */
+export function estimateBytes(value) {
+  let total = 0;
+  const seen = new Set();
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    switch (typeof v) {
+      case 'string': total += 16 + 2 * v.length; continue;
+      case 'number': total += 8; continue;
+      case 'boolean': total += 4; continue;
+      case 'bigint': total += 16; continue;
+      case 'undefined': total += 1; continue;
+      case 'symbol': case 'function': total += 8; continue;
+    }
+    if (v === null) { total += 1; continue; }
+    if (seen.has(v)) continue;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) { total += 32 + v.byteLength; continue; }
+    if (v instanceof ArrayBuffer) { total += 32 + v.byteLength; continue; }
+    if (typeof Blob !== 'undefined' && v instanceof Blob) { total += 64 + v.size; continue; }
+    if (v instanceof Date || v instanceof RegExp) { total += 32; continue; }
+    if (Array.isArray(v)) {
+      total += 16 + 8 * v.length;
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+      continue;
+    }
+    if (v instanceof Map) {
+      total += 32;
+      for (const [k, x] of v) { total += 16; stack.push(k, x); }
+      continue;
+    }
+    if (v instanceof Set) {
+      total += 32;
+      for (const x of v) { total += 8; stack.push(x); }
+      continue;
+    }
+    total += 16;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      total += 8 + 2 * k.length;
+      stack.push(v[k]);
+    }
+  }
+  return total;
+}
+
+/** Call a cache-aside loader; a throw or a non-promise result becomes a promise. */
+export function callLoader(loader, key) {
+  try {
+    return Promise.resolve(loader(key));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Call a user callback; its exceptions are reported, never propagated into the cache. */
+export function callUser(fn, arg) {
+  try {
+    fn(arg);
+  } catch (e) {
+    setTimeout(() => { throw e; });
+  }
+}
+
+// ---- platform ----
+
+const NO_TAGS = [];
+/** The two records of a put (see src/cache/idb.rs for the layout). */
+export function putRecord(values, meta, key, value, s, e, a, tags) {
+  values.put({ v: value }, key);
+  meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);
+}
+export function putMeta(meta, key, s, e, a, tags) {
+  meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);
+}
+
+export function idbFactory() {
+  try {
+    return globalThis.indexedDB;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `navigator.storage.estimate()` → `{ usage, quota }`, or null where missing or failing. */
+export async function storageEstimate() {
+  try {
+    const e = await globalThis.navigator?.storage?.estimate?.();
+    return e ? { usage: e.usage ?? 0, quota: e.quota ?? 0 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A timer that never keeps Node alive. */
+export function startTimer(fn, ms, repeat) {
+  const t = repeat ? setInterval(fn, ms) : setTimeout(fn, ms);
+  t?.unref?.();
+  return t;
+}
+export function stopTimer(t) {
+  clearTimeout(t);
+  clearInterval(t);
+}
+
+/** Call `fn` when the page is hidden or being left; returns the unsubscribe function. */
+export function onPageHide(fn) {
+  const g = globalThis;
+  const doc = g.document;
+  const onVis = () => { if (doc.visibilityState === 'hidden') fn(); };
+  g.addEventListener?.('pagehide', fn);
+  doc?.addEventListener?.('visibilitychange', onVis);
+  return () => {
+    g.removeEventListener?.('pagehide', fn);
+    doc?.removeEventListener?.('visibilitychange', onVis);
+  };
+}
+
+export function newChannel(name) {
+  try {
+    if (typeof BroadcastChannel !== 'function') return undefined;
+    const ch = new BroadcastChannel(name);
+    ch.unref?.(); // Node: an open cache must not keep the process alive
+    return ch;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- the public class ----
+
+let Core = null;
+/** Called once by the package entry with the wasm-bindgen class `CacheCore`. */
+export function bindCore(core) {
+  Core = core;
+}
+
+// A clock read once per turn of the event loop: Date.now() costs more than
+// the rest of a hit. Expiry is therefore checked against the time at which
+// the current task (or microtask run) started.
+let clock = 0;
+const resetClock = () => { clock = 0; };
+function now() {
+  if (clock === 0) {
+    clock = Date.now();
+    queueMicrotask(resetClock);
+  }
+  return clock;
+}
+
+const RESOLVED = Promise.resolve();
+const TOKEN = Symbol('WorkflowCache');
+
+function badKey(key) {
+  return new FlowscaleError('INVALID_ARGUMENT', keyProblem(key) || 'bad key', 'key');
+}
+
+/**
+ * The two-tier workflow cache. `await WorkflowCache.open(options)`; every
+ * other method is documented in the README ("The cache").
+ * Fires `error` events (`event.error` is a FlowscaleError) when the disk tier
+ * fails; the cache goes on serving from memory.
+ */
+export class WorkflowCache extends EventTarget {
+  #core = null;
+  #index = null;
+  #values = null;
+  #keyed = false;
+  #opened = false;
+
+  constructor(token) {
+    if (token !== TOKEN) throw new TypeError('use `await WorkflowCache.open(options)`');
+    super();
+  }
+
+  /** Open (or create) the cache named `options.name`. */
+  static async open(options) {
+    if (!Core) throw new Error('flowscale: WorkflowCache used before the package entry bound its core');
+    const cache = new WorkflowCache(TOKEN);
+    let onError = null;
+    let rest = options;
+    if (options && typeof options === 'object' && 'onError' in options) {
+      ({ onError, ...rest } = options);
+      if (onError !== undefined && typeof onError !== 'function') {
+        throw new FlowscaleError('INVALID_CONFIG', 'onError must be a function', 'onError');
+      }
+    }
+    const emit = (err) => cache.#emit(err, onError);
+    const core = await Core.open(rest, emit);
+    const m = core.mirror();
+    cache.#core = core;
+    cache.#index = m.index;
+    cache.#values = m.values;
+    cache.#keyed = core.recordsMissKeys;
+    setTimeout(() => { cache.#opened = true; });
+    return cache;
+  }
+
+  #emit(err, onError) {
+    if (onError) callUser(onError, err);
+    const fire = () => {
+      const ev = new Event('error');
+      ev.error = err;
+      this.dispatchEvent(ev);
+    };
+    // Faults found while opening wait a task, so listeners added right after
+    // `await open()` hear them.
+    if (this.#opened) fire();
+    else setTimeout(fire);
+  }
+
+  /** The memory tier only: the value, or undefined. Never touches IndexedDB. */
+  getSync(key) {
+    const s = this.#index.get(key);
+    if (s !== undefined) {
+      if (this.#core.hit(s, now())) return this.#values[s];
+      return undefined;
+    }
+    if (typeof key !== 'string') throw badKey(key);
+    if (this.#keyed) this.#core.missKey(key);
+    else this.#core.miss();
+    return undefined;
+  }
+
+  /** The value from memory, else from IndexedDB (promoted to memory), else undefined. */
+  get(key) {
+    try {
+      const v = this.getSync(key);
+      if (v !== undefined) return Promise.resolve(v);
+      return this.#core.getFromDisk(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Store a value; resolves per the strategy (write-through: once IndexedDB holds it). */
+  set(key, value, options) {
+    try {
+      if (keyProblem(key)) throw badKey(key);
+      // The common case (no options) estimates here: one boundary crossing fewer.
+      let size;
+      if (options === undefined && value !== undefined) {
+        try {
+          size = estimateBytes(value);
+        } catch (e) {
+          throw new FlowscaleError('INVALID_ARGUMENT', `reading the value threw: ${e?.message ?? e}`, 'value');
+        }
+      }
+      return this.#core.set(key, value, options, size, now()) ?? RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Cache-aside: the cached value, else `await loader(key)` stored and returned; concurrent calls share one load. */
+  getOrLoad(key, loader, options) {
+    try {
+      const v = this.getSync(key);
+      if (v !== undefined) return Promise.resolve(v);
+      return this.#core.getOrLoad(key, loader, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #call(name, ...args) {
+    try {
+      return this.#core[name](...args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  invalidate(key) { return this.#call('invalidate', key); }
+  invalidateTag(tag) { return this.#call('invalidateTag', tag); }
+  invalidatePrefix(prefix) { return this.#call('invalidatePrefix', prefix); }
+  clear() { return this.#call('clear'); }
+  flush() { return this.#call('flush'); }
+  close() { return this.#call('close'); }
+  cacheWorkflow(id, entry) { return this.#call('cacheWorkflow', id, entry); }
+  getCachedWorkflow(id, options) { return this.#call('getCachedWorkflow', id, options); }
+  stats() { return this.#core.stats(); }
+  /** The `CacheCore` (Rust) behind this cache, for other flowscale classes. */
+  get core() { return this.#core; }
+}
