@@ -47,10 +47,13 @@ function modeFromUrl(): Mode {
 }
 
 // Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?lodLow=0
-// (mount at any zoom), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer), ?debug=1 (expose the engine on window).
-const config: PartialConfig | undefined = params.has('lodLow')
-  ? { rendering: { lodThresholdLow: Number(params.get('lodLow')), lodThresholdMedium: Number(params.get('lodLow')) } }
-  : undefined;
+// (mount at any zoom), ?clusters=off, ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer), ?debug=1 (expose the engine on window).
+const config: PartialConfig = {
+  ...(params.has('lodLow') && {
+    rendering: { lodThresholdLow: Number(params.get('lodLow')), lodThresholdMedium: Number(params.get('lodLow')) },
+  }),
+  ...(params.get('clusters') === 'off' && { clustering: { maxZoom: 0 } }),
+};
 const gpuOptions: RendererOptions | null =
   params.get('gpu') === 'off'
     ? null
