@@ -163,7 +163,8 @@ impl JsPerformanceManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "OptimizeInput")] request: JsValue,
     ) -> Promise {
-        let run = || super::optimize::optimize_workflow_js(request, Some(config_to_js(&self.config)?));
+        let run =
+            || super::optimize::optimize_workflow_js(request, Some(config_to_js(&self.config)?));
         match run() {
             Ok(v) => Promise::resolve(&v),
             Err(e) => rejected(e),
@@ -178,7 +179,11 @@ impl JsPerformanceManager {
         let out = Object::new();
         set(&out, "monitoring", get(&snap, "monitoring")?);
         set(&out, "system", snap);
-        set(&out, "cache", super::cache::stats_to_js(&self.cache.stats()));
+        set(
+            &out,
+            "cache",
+            super::cache::stats_to_js(&self.cache.stats()),
+        );
         let recent = Object::new();
         set(&recent, "active", get(&alerts, "active")?);
         let history: Array = get(&alerts, "history")?.into();
@@ -289,7 +294,11 @@ impl JsPerformanceManager {
                         content_hash(&text).map_err(to_js)?.as_str(),
                     );
                     set(&out, "durable", false);
-                    set(&out, "warning", format!("{}: {}", e.code.as_str(), e.message));
+                    set(
+                        &out,
+                        "warning",
+                        format!("{}: {}", e.code.as_str(), e.message),
+                    );
                 }
                 Err(e) => return Err(to_js(e)),
             }

@@ -354,7 +354,14 @@ impl JsMonitorCore {
 
     /// Record a finished operation (`track` and the instrumented public calls).
     #[wasm_bindgen(js_name = opRecord)]
-    pub fn op_record(id: u32, start: f64, duration: f64, wasm_delta: f64, heap_delta: f64, ok: bool) {
+    pub fn op_record(
+        id: u32,
+        start: f64,
+        duration: f64,
+        wasm_delta: f64,
+        heap_delta: f64,
+        ok: bool,
+    ) {
         OPS.with(|o| {
             o.borrow_mut().record(OpRecord {
                 name: id,
