@@ -2,8 +2,18 @@
 import HtmlWebpackPlugin from 'html-webpack-plugin';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import webpack from 'webpack';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
+
+// flowscale's configuration variables (README, "Configuration") from the build's
+// environment, e.g. `RENDERING_MAX_VISIBLE_NODES=500 npm start`. The app reads
+// them as `Config.fromEnv(__FLOWSCALE_ENV__)`; each is also defined as
+// `process.env.NAME`. Only these prefixes are passed: nothing else of the
+// build machine's environment reaches the bundle.
+const flowscaleEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => /^(PERFORMANCE|CACHE|RENDERING)_/.test(k)),
+);
 
 export default (env, argv) => ({
   mode: argv.mode ?? 'development',
@@ -24,7 +34,13 @@ export default (env, argv) => ({
     ],
   },
   experiments: { asyncWebAssembly: true },
-  plugins: [new HtmlWebpackPlugin({ template: path.join(root, 'www/index.html') })],
+  plugins: [
+    new HtmlWebpackPlugin({ template: path.join(root, 'www/index.html') }),
+    new webpack.DefinePlugin({
+      __FLOWSCALE_ENV__: JSON.stringify(flowscaleEnv),
+      ...Object.fromEntries(Object.entries(flowscaleEnv).map(([k, v]) => [`process.env.${k}`, JSON.stringify(v)])),
+    }),
+  ],
   performance: { hints: false },
   devServer: {
     host: '127.0.0.1',

@@ -49,15 +49,30 @@ const cacheTypes = readFileSync(join(root, 'src/web/cache.d.ts'), 'utf8');
 const cacheEntry = (dir) =>
   `import { CacheCore } from './flowscale.js';\nimport { WorkflowCache, bindCore } from '${gluePath(dir, 'cache.js')}';\nbindCore(CacheCore);\nexport { WorkflowCache };\n`;
 
+// PerformanceMonitor, Profiler and track() are JS classes (src/web/monitor.js,
+// src/web/profiler.js) over the wasm classes MonitorCore and ProfilerCore.
+// The entry also instruments the package's public calls (operation
+// tracking): classes are patched in place, free functions exported wrapped.
+const monitorTypes = readFileSync(join(root, 'src/web/monitor.d.ts'), 'utf8');
+const TRACKED_FUNCTIONS = ['optimizeWorkflow', 'layoutWorkflow', 'simplifyPolyline', 'workflowContentHash'];
+const monitorEntry = (dir) =>
+  `import * as wasm from './flowscale.js';\n` +
+  `import { PerformanceMonitor, track, activeOperations, configureTracking, bindMonitorCore, instrument } from '${gluePath(dir, 'monitor.js')}';\n` +
+  `import { Profiler, bindProfilerCore } from '${gluePath(dir, 'profiler.js')}';\n` +
+  `bindMonitorCore(wasm.MonitorCore);\nbindProfilerCore(wasm.ProfilerCore);\n` +
+  `const tracked = instrument(wasm);\n` +
+  TRACKED_FUNCTIONS.map((f) => `export const ${f} = tracked.${f};\n`).join('') +
+  `export { PerformanceMonitor, Profiler, track, activeOperations, configureTracking };\n`;
+
 function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
   const js = realInit
-    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}export default init;\n`
-    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
+    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dts = realInit
-    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}${cacheTypes}`
-    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}${cacheTypes}`;
+    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}${cacheTypes}${monitorTypes}`
+    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}${cacheTypes}${monitorTypes}`;
   writeFileSync(join(dir, 'index.d.ts'), dts);
 }
 

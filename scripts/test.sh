@@ -20,15 +20,15 @@ CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --
 step "package: wasm-pack build of pkg/"
 node scripts/build-pkg.mjs
 
-step "JS API, React Flow parity and the cache's memory tier (Node)"
+step "JS API, React Flow parity, the cache's memory tier, monitor/profiler/PerformanceManager (Node)"
 node --test tests/js/
 
-step "TypeScript (strict) and the demo build"
+step "TypeScript (strict): the demo, the cache and monitor types; the demo build"
 tsc --noEmit -p www/tsconfig.json
 tsc -p tests/types
 webpack --config webpack.config.js --mode production --no-stats
 
-step "end to end: the demo, and the cache with real IndexedDB, in headless Chromium (Playwright)"
+step "end to end: the demo, the cache with real IndexedDB, the monitor on a real page (long tasks, FPS, alerts), in headless Chromium (Playwright)"
 node --test --test-timeout=120000 tests/e2e/
 
 step "all tests passed"

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     pub monitoring_interval_seconds: f64,
     pub alert_thresholds: AlertThresholds,
+    /// Windows and limits of the performance monitor (src/monitor/mod.rs).
+    pub monitoring: crate::monitor::MonitoringConfig,
     pub cache: CacheConfig,
     pub rendering: RenderingConfig,
     pub workflow: WorkflowConfig,
@@ -88,6 +90,7 @@ impl Default for Config {
         Config {
             monitoring_interval_seconds: 1.0,
             alert_thresholds: AlertThresholds::default(),
+            monitoring: Default::default(),
             cache: CacheConfig::default(),
             rendering: RenderingConfig::default(),
             workflow: WorkflowConfig::default(),
@@ -374,6 +377,7 @@ impl Config {
             "workflow.rebuildFraction",
             "a number in (0, 1]",
         )?;
+        self.monitoring.validate()?;
         self.clustering.validate()?;
         self.grouping.validate()?;
         self.edges.validate()?;

@@ -9,9 +9,12 @@ pub mod edges;
 pub mod error;
 pub mod layout;
 pub mod lod;
+pub mod manager;
 pub mod model;
+pub mod monitor;
 pub mod optimize;
 pub mod optimizer;
+pub mod profiler;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod spatial;

@@ -51,7 +51,7 @@ fn options_from_js(value: &JsValue) -> Result<CacheOptions, JsValue> {
     CacheOptions::from_json(&text, &CacheConfig::default()).map_err(to_js)
 }
 
-fn stats_to_js(s: &CacheStats) -> JsValue {
+pub(crate) fn stats_to_js(s: &CacheStats) -> JsValue {
     let m = &s.memory;
     let d = &s.disk;
     let mem = Object::new();
@@ -127,6 +127,11 @@ impl JsCacheCore {
     /// The Rust API, for other flowscale classes (the PerformanceManager).
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+
+    /// A `CacheCore` over an open cache (the PerformanceManager's, for its monitor).
+    pub(crate) fn from_cache(cache: Cache) -> Self {
+        JsCacheCore { cache }
     }
 }
 

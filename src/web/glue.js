@@ -26,6 +26,11 @@ export function setMemory(m) {
   memory = m;
 }
 
+/** Bytes of wasm linear memory (0 before the first flowscale call set it up). */
+export function wasmMemoryBytes() {
+  return memory ? memory.buffer.byteLength : 0;
+}
+
 // Views over wasm memory, rebuilt only when memory has grown.
 function views() {
   if (u8.buffer !== memory.buffer) {

@@ -22,6 +22,10 @@ mod render;
 #[cfg(feature = "render")]
 pub use render::JsRenderer;
 pub mod cache;
+mod manager;
+mod monitor;
+pub use manager::JsPerformanceManager;
+pub use monitor::{JsMonitorCore, JsProfilerCore};
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
@@ -348,7 +352,7 @@ pub(crate) fn config_from_js(value: &JsValue) -> Result<Config, JsValue> {
     Config::from_json(&text).map_err(to_js)
 }
 
-fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
+pub(crate) fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(cfg)
         .map_err(|e| invalid(ErrorCode::InvalidConfig, "", e.to_string()))?;
     js_sys::JSON::parse(&text)

@@ -1,0 +1,452 @@
+// The JavaScript half of PerformanceMonitor (src/web/monitor.rs:
+// MonitorCore) and of operation tracking.
+//
+// This file only collects: requestAnimationFrame timestamps, PerformanceObserver
+// entries (longtask, long-animation-frame, event, resource), performance.memory,
+// measureUserAgentSpecificMemory, navigator.storage.estimate and cache counters.
+// They are buffered in typed arrays and plain arrays and handed to Rust once
+// per interval; Rust computes every metric, alert and report. Nothing here
+// reads `window`: `globalThis` serves pages, Web Workers and Node.
+import { FlowscaleError, wasmMemoryBytes } from './glue.js';
+
+const g = globalThis;
+const perf = g.performance;
+const now = perf && typeof perf.now === 'function' ? perf.now.bind(perf) : Date.now;
+function heapUsed() {
+  const m = perf?.memory;
+  return m ? m.usedJSHeapSize : NaN;
+}
+
+let Core = null;
+/** Called once by the package entry with the wasm-bindgen class `MonitorCore`. */
+export function bindMonitorCore(core) {
+  Core = core;
+}
+
+/** Report a user callback's exception without letting it break the monitor. */
+function callUser(fn, arg) {
+  try {
+    fn(arg);
+  } catch (e) {
+    setTimeout(() => { throw e; });
+  }
+}
+
+const isThenable = (r) => r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function';
+
+// ---- operation tracking (package-wide: every monitor reads the same log) ----
+
+const opIds = new Map();
+const inFlight = new Map(); // name → count
+let inFlightCount = 0;
+
+function opId(name) {
+  let id = opIds.get(name);
+  if (id === undefined) {
+    if (!Core) throw new Error('flowscale: track() used before the package entry bound its core');
+    id = Core.opName(name);
+    opIds.set(name, id);
+  }
+  return id;
+}
+
+function enter(name) {
+  inFlightCount++;
+  inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
+}
+
+function leave(name) {
+  inFlightCount--;
+  const c = inFlight.get(name) - 1;
+  if (c > 0) inFlight.set(name, c);
+  else inFlight.delete(name);
+}
+
+// Reading performance.memory costs about 40 µs in Chromium (it gathers heap
+// statistics), 50× the rest of a record: JS heap deltas are opt-in.
+let heapDeltas = false;
+const noHeap = () => NaN;
+let opHeap = noHeap;
+
+/**
+ * Options of operation tracking (package-wide): `{ heapDelta: true }` also
+ * records the JS heap's change per call where performance.memory exists
+ * (Chromium; about 40 µs per call). Returns the options in force.
+ */
+export function configureTracking(options) {
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object') throw new FlowscaleError('INVALID_CONFIG', 'expected { heapDelta }', 'options');
+    for (const k of Object.keys(options)) {
+      if (k !== 'heapDelta') throw new FlowscaleError('INVALID_CONFIG', `unknown option ${k} (heapDelta)`, `options.${k}`);
+    }
+    if (options.heapDelta !== undefined) {
+      if (typeof options.heapDelta !== 'boolean') throw new FlowscaleError('INVALID_CONFIG', 'heapDelta must be a boolean', 'options.heapDelta');
+      heapDeltas = options.heapDelta;
+      opHeap = heapDeltas ? heapUsed : noHeap;
+    }
+  }
+  return { heapDelta: heapDeltas };
+}
+
+/** Run `fn` as the operation `name`: duration, memory delta and outcome are recorded. */
+function run(name, fn, self, args) {
+  const id = opId(name);
+  const heap = opHeap;
+  const t0 = now(), w0 = wasmMemoryBytes(), h0 = heap();
+  enter(name);
+  const done = (ok) => {
+    leave(name);
+    Core.opRecord(id, t0, now() - t0, wasmMemoryBytes() - w0, heap() - h0, ok);
+  };
+  let r;
+  try {
+    r = fn.apply(self, args);
+  } catch (e) {
+    done(false);
+    throw e;
+  }
+  if (!isThenable(r)) {
+    done(true);
+    return r;
+  }
+  return Promise.resolve(r).then(
+    (v) => { done(true); return v; },
+    (e) => { done(false); throw e; },
+  );
+}
+
+/**
+ * Track the app's own call: `track('save', () => api.save(doc))`. Returns
+ * what `fn` returns (a promise settles as `fn`'s does). Recorded: duration,
+ * memory delta (wasm, and the JS heap where observable), success or failure.
+ */
+export function track(name, fn) {
+  if (typeof name !== 'string' || name.length === 0) throw new FlowscaleError('INVALID_ARGUMENT', 'name must be a non-empty string', 'name');
+  if (typeof fn !== 'function') throw new FlowscaleError('INVALID_ARGUMENT', 'fn must be a function', 'fn');
+  return run(name, fn, undefined, []);
+}
+
+/** Operations in flight: `{ count, names }`. */
+export function activeOperations() {
+  return { count: inFlightCount, names: [...inFlight.keys()] };
+}
+
+function wrap(name, fn) {
+  const w = function (...args) {
+    return run(name, fn, this, args);
+  };
+  Object.defineProperty(w, 'name', { value: fn.name });
+  return w;
+}
+
+function wrapMethods(target, prefix, names) {
+  if (!target) return;
+  for (const m of names) {
+    const f = target[m];
+    if (typeof f === 'function') target[m] = wrap(`${prefix}.${m}`, f);
+  }
+}
+
+// What the package entry instruments: the public calls that do work. The
+// per-frame path (`frame`, `updatePositions`, `render`) is left alone: its
+// cost is in `frame().stats.timeMs` and in the monitor's frame times, and a
+// record per frame would flood the log. Cache reads answered from memory
+// never reach CacheCore, so only calls that touch IndexedDB (or could) are
+// recorded; the cache counts its own hits and misses.
+const INSTRUMENTED = {
+  WorkflowOptimizer: ['setWorkflow', 'applyNodeChanges', 'applyEdgeChanges', 'clusters', 'expandCluster', 'simplifyEdges', 'groups', 'analyze'],
+  CacheCore: ['getFromDisk', 'get', 'set', 'getOrLoad', 'invalidate', 'invalidateTag', 'invalidatePrefix', 'clear', 'flush', 'close', 'cacheWorkflow', 'getCachedWorkflow'],
+  PerformanceManager: ['optimizeWorkflow', 'status', 'startMonitoring', 'stopMonitoring', 'cacheWorkflow', 'getCachedWorkflow', 'benchmark'],
+};
+const INSTRUMENTED_STATIC = { CacheCore: ['open'], PerformanceManager: ['create'], Renderer: ['create'] };
+const INSTRUMENTED_FUNCTIONS = ['optimizeWorkflow', 'layoutWorkflow', 'simplifyPolyline', 'workflowContentHash'];
+const PUBLIC_NAME = { CacheCore: 'cache' };
+
+/**
+ * Wrap the package's public calls (once, by the package entry). Classes are
+ * patched in place; free functions come back wrapped, for the entry to
+ * export under their own names.
+ */
+export function instrument(exports) {
+  for (const [cls, methods] of Object.entries(INSTRUMENTED)) {
+    wrapMethods(exports[cls]?.prototype, PUBLIC_NAME[cls] ?? cls, methods);
+  }
+  for (const [cls, methods] of Object.entries(INSTRUMENTED_STATIC)) {
+    wrapMethods(exports[cls], PUBLIC_NAME[cls] ?? cls, methods);
+  }
+  const out = {};
+  for (const f of INSTRUMENTED_FUNCTIONS) {
+    if (typeof exports[f] === 'function') out[f] = wrap(f, exports[f]);
+  }
+  return out;
+}
+
+// ---- the monitor ----
+
+function environment() {
+  if (typeof g.document !== 'undefined' && typeof g.window !== 'undefined') return 'window';
+  if (typeof g.WorkerGlobalScope !== 'undefined' && g instanceof g.WorkerGlobalScope) return 'worker';
+  if (typeof g.process !== 'undefined' && g.process.versions?.node) return 'node';
+  return 'unknown';
+}
+
+function supports() {
+  const types = g.PerformanceObserver?.supportedEntryTypes ?? [];
+  const isolated = g.crossOriginIsolated === true;
+  return {
+    environment: environment(),
+    animationFrames: typeof g.requestAnimationFrame === 'function',
+    longTasks: types.includes('longtask'),
+    longAnimationFrames: types.includes('long-animation-frame'),
+    eventTiming: types.includes('event'),
+    resourceTiming: types.includes('resource'),
+    jsHeap: typeof perf?.memory === 'object' && perf.memory !== null,
+    userAgentMemory: isolated && typeof perf?.measureUserAgentSpecificMemory === 'function',
+    crossOriginIsolated: isolated,
+    storageEstimate: typeof g.navigator?.storage?.estimate === 'function',
+  };
+}
+
+/** measureUserAgentSpecificMemory and storage estimates: at most this often (they are not free). */
+const SLOW_SAMPLE_MS = 10_000;
+const TOKEN = Symbol('PerformanceMonitor');
+
+/**
+ * The performance monitor: `new PerformanceMonitor(config?)` with a partial
+ * flowscale config (`monitoringIntervalSeconds`, `alertThresholds`,
+ * `monitoring`). See the README, "Monitoring and profiling".
+ */
+export class PerformanceMonitor {
+  #core;
+  #sup;
+  #listeners = new Set();
+  #timer = null;
+  #raf = 0;
+  #observers = [];
+  #offVisibility = null;
+  #frames = new Float64Array(1024);
+  #nf = 0;
+  #busy = [];
+  #events = [];
+  #resources = [];
+  #caches = new Set();
+  #uaAt = -Infinity;
+  #uaPending = false;
+  #storageAt = -Infinity;
+  #storagePending = false;
+  #onFrame = null;
+
+  constructor(config, token, core) {
+    if (!Core && !core) throw new Error('flowscale: PerformanceMonitor used before the package entry bound its core');
+    // The PerformanceManager hands over a core it built from its own config.
+    this.#core = token === TOKEN && core ? core : new Core(config);
+    this.#sup = supports();
+    this.#core.setSupports(JSON.stringify(this.#sup));
+    this.#onFrame = (t) => {
+      this.recordFrame(t);
+      this.#raf = g.requestAnimationFrame(this.#onFrame);
+    };
+  }
+
+  /** Start sampling every `intervalSeconds` (default: the config's monitoringIntervalSeconds). */
+  start(options) {
+    let interval;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw new FlowscaleError('INVALID_CONFIG', 'expected { intervalSeconds }', 'options');
+      interval = options.intervalSeconds;
+      if (interval !== undefined && typeof interval !== 'number') throw new FlowscaleError('INVALID_CONFIG', 'intervalSeconds must be a number', 'intervalSeconds');
+    }
+    const state = this.#core.state();
+    interval ??= state.intervalSeconds;
+    this.#core.start(now(), interval); // validates
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.sample(), interval * 1000);
+    this.#timer?.unref?.(); // Node: a monitor must not keep the process alive
+    if (!state.active) this.#attach();
+    this.sample();
+    return this.#core.state();
+  }
+
+  #attach() {
+    const s = this.#sup;
+    if (s.animationFrames) this.#raf = g.requestAnimationFrame(this.#onFrame);
+    const observe = (type, fn, extra) => {
+      try {
+        const o = new g.PerformanceObserver((list) => { for (const e of list.getEntries()) fn(e); });
+        o.observe({ type, buffered: true, ...extra });
+        this.#observers.push(o);
+      } catch { /* an entry type the browser lists but refuses: stays unavailable */ }
+    };
+    if (s.longTasks) observe('longtask', (e) => this.#busy.push(0, e.startTime, e.duration));
+    if (s.longAnimationFrames) observe('long-animation-frame', (e) => this.#busy.push(1, e.startTime, e.duration));
+    // durationThreshold 16: the lowest the API allows; interactions below it are not slow.
+    if (s.eventTiming) observe('event', (e) => this.#events.push(e.startTime, e.duration, e.processingStart - e.startTime, e.interactionId ?? 0), { durationThreshold: 16 });
+    if (s.resourceTiming) observe('resource', (e) => this.#resources.push(e.responseEnd, e.transferSize ?? 0));
+    const doc = g.document;
+    if (doc?.addEventListener) {
+      const onVis = () => {
+        if (doc.visibilityState === 'hidden') {
+          this.#flushFrames();
+          this.#core.frameBreak();
+        }
+      };
+      doc.addEventListener('visibilitychange', onVis);
+      this.#offVisibility = () => doc.removeEventListener('visibilitychange', onVis);
+    }
+  }
+
+  /** Stop sampling (samples and alerts are kept). */
+  stop() {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    if (this.#raf) g.cancelAnimationFrame?.(this.#raf);
+    this.#raf = 0;
+    for (const o of this.#observers) o.disconnect();
+    this.#observers.length = 0;
+    this.#offVisibility?.();
+    this.#offVisibility = null;
+    this.#flush();
+    this.#core.stop(now());
+  }
+
+  /** A frame's timestamp (what requestAnimationFrame passes), for frames you drive yourself. */
+  recordFrame(t) {
+    if (this.#nf === this.#frames.length) this.#flushFrames();
+    this.#frames[this.#nf++] = t;
+  }
+
+  #flushFrames() {
+    if (this.#nf === 0) return;
+    this.#core.frames(this.#frames.subarray(0, this.#nf));
+    this.#nf = 0;
+  }
+
+  #flush() {
+    this.#flushFrames();
+    if (this.#busy.length) { this.#core.busy(new Float64Array(this.#busy)); this.#busy.length = 0; }
+    if (this.#events.length) { this.#core.events(new Float64Array(this.#events)); this.#events.length = 0; }
+    if (this.#resources.length) { this.#core.resources(new Float64Array(this.#resources)); this.#resources.length = 0; }
+  }
+
+  #sampleMemory(t) {
+    const m = this.#sup.jsHeap ? perf.memory : null;
+    this.#core.memory(t, m ? m.usedJSHeapSize : NaN, m ? m.totalJSHeapSize : NaN, m ? m.jsHeapSizeLimit : NaN, wasmMemoryBytes());
+  }
+
+  #sampleSlow(t) {
+    if (this.#sup.userAgentMemory && !this.#uaPending && t - this.#uaAt >= SLOW_SAMPLE_MS) {
+      this.#uaPending = true;
+      this.#uaAt = t;
+      perf.measureUserAgentSpecificMemory().then(
+        (r) => { this.#uaPending = false; this.#core.userAgentMemory(now(), r.bytes); },
+        () => { this.#uaPending = false; },
+      );
+    }
+    if (!this.#storagePending && t - this.#storageAt >= SLOW_SAMPLE_MS) {
+      this.#storageAt = t;
+      if (!this.#sup.storageEstimate) return;
+      this.#storagePending = true;
+      g.navigator.storage.estimate().then(
+        (e) => { this.#storagePending = false; this.#core.storage(now(), e.usage ?? 0, e.quota ?? 0); },
+        (e) => { this.#storagePending = false; this.#core.storageUnavailable(`navigator.storage.estimate() rejected: ${e?.name ?? e}`); },
+      );
+    }
+  }
+
+  /**
+   * Take a sample now and evaluate the alerts (the interval timer calls
+   * this). Returns the alerts that changed; `onAlert` listeners hear each.
+   */
+  sample() {
+    const t = now();
+    this.#flush();
+    this.#sampleMemory(t);
+    this.#sampleSlow(t);
+    for (const c of this.#caches) {
+      try {
+        const s = c.stats();
+        this.#core.cacheCounters(t, s.hits, s.misses);
+      } catch { /* a closed cache: nothing to count */ }
+    }
+    if (!this.#core.hasNavigationLoad) {
+      const nav = perf?.getEntriesByType?.('navigation')?.[0];
+      if (nav && nav.loadEventEnd > 0) this.#core.navigationLoad(nav.loadEventEnd - nav.startTime);
+    }
+    const changed = this.#core.evaluate(t);
+    for (const a of changed) for (const cb of this.#listeners) callUser(cb, a);
+    return changed;
+  }
+
+  /** Every metric over the last `monitoring.windowSeconds`; unavailable ones say why. */
+  snapshot() {
+    const t = now();
+    this.#flush();
+    this.#sampleMemory(t);
+    return this.#core.snapshot(t, JSON.stringify(activeOperations()));
+  }
+
+  /** `{ active, history }`: alerts still on, and the last `monitoring.alertHistory` of all. */
+  alerts() {
+    return this.#core.alerts();
+  }
+
+  /** `cb(alert)` on every raised, escalated and resolved alert (`alert.change`); returns the unsubscribe function. */
+  onAlert(cb) {
+    if (typeof cb !== 'function') throw new FlowscaleError('INVALID_ARGUMENT', 'onAlert needs a function', 'cb');
+    this.#listeners.add(cb);
+    return () => this.#listeners.delete(cb);
+  }
+
+  /** KPIs against the brief's targets over the last `windowSeconds` (default 60). */
+  report(options) {
+    let w = 60;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw new FlowscaleError('INVALID_ARGUMENT', 'expected { windowSeconds }', 'options');
+      if (options.windowSeconds !== undefined) w = options.windowSeconds;
+      if (typeof w !== 'number') throw new FlowscaleError('INVALID_ARGUMENT', 'windowSeconds must be a number', 'windowSeconds');
+    }
+    const t = now();
+    this.#flush();
+    this.#sampleMemory(t);
+    return this.#core.report(t, w);
+  }
+
+  /** Change some thresholds (`{ cpuPercent: 70 }`); returns all of them. */
+  setThresholds(t) {
+    return this.#core.setThresholds(t);
+  }
+
+  thresholds() {
+    return this.#core.thresholds();
+  }
+
+  /** The package-wide `track(name, fn)`. */
+  track(name, fn) {
+    return track(name, fn);
+  }
+
+  /** Count this cache's hits and misses (anything with `stats(): { hits, misses }`); returns the unwatch function. */
+  watchCache(cache) {
+    if (!cache || typeof cache.stats !== 'function') throw new FlowscaleError('INVALID_ARGUMENT', 'expected a cache with stats()', 'cache');
+    this.#caches.add(cache);
+    return () => this.#caches.delete(cache);
+  }
+
+  /** `{ active, intervalSeconds, windowSeconds, startedAt, stoppedAt, samples, environment }`. */
+  get state() {
+    return this.#core.state();
+  }
+}
+
+/** The PerformanceManager's monitor, around a core it configured. */
+export function managedMonitor(core, cache) {
+  Core ??= core.constructor; // the manager may come before the package entry bound the class
+  const m = new PerformanceMonitor(undefined, TOKEN, core);
+  if (cache) m.watchCache(cache);
+  return m;
+}
+
+/** A promise that resolves on the next task (benchmarks yield between iterations). */
+export function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
