@@ -24,36 +24,7 @@ function throwsCode(fn, code, path) {
   assert.ok(caught.message.length > 10);
 }
 
-test('bad workflows: code and path, previous workflow kept', () => {
-  const opt = new WorkflowOptimizer();
-  opt.setWorkflow({ nodes: [node('a', 0, 0)], edges: [] });
-  const cases = [
-    [{ nodes: [node('x', NaN, 0)] }, 'NON_FINITE', 'nodes[0].position.x'],
-    [{ nodes: [node('x', 0, Infinity)] }, 'NON_FINITE', 'nodes[0].position.y'],
-    [{ nodes: [node('x', 0, -Infinity)] }, 'NON_FINITE', 'nodes[0].position.y'],
-    [{ nodes: [node('x', 1e30, 0)] }, 'OUT_OF_RANGE', 'nodes[0].position.x'],
-    [{ nodes: [node('x', 0, 0, { width: -1 })] }, 'NEGATIVE_SIZE', 'nodes[0].width'],
-    [{ nodes: [node('x', 0, 0, { measured: { width: 10, height: -5 } })] }, 'NEGATIVE_SIZE', 'nodes[0].measured.height'],
-    [{ nodes: [node('x', 0, 0, { width: '100' })] }, 'INVALID_WORKFLOW', 'nodes[0].width'],
-    [{ nodes: [node('x', 0, 0), node('x', 1, 1)] }, 'DUPLICATE_ID', 'nodes[1].id'],
-    [{ nodes: [node('x', 0, 0)], edges: [{ id: 'e', source: 'x', target: 'nope' }] }, 'DANGLING_EDGE', 'edges[0].target'],
-    [{ nodes: [node('x', 0, 0)], edges: [{ id: 'e', source: 'x', target: 'x' }, { id: 'e', source: 'x', target: 'x' }] }, 'DUPLICATE_ID', 'edges[1].id'],
-    [{ nodes: [node('x', 0, 0, { parentId: 'y' }), node('y', 0, 0, { parentId: 'x' })] }, 'PARENT_CYCLE', 'nodes[0].parentId'],
-    [{ nodes: [node('x', 0, 0, { parentId: 'ghost' })] }, 'DANGLING_PARENT', 'nodes[0].parentId'],
-    [{ nodes: [{ id: 'x' }] }, 'INVALID_WORKFLOW', 'nodes[0].position'],
-    [{ nodes: [{ id: null, position: { x: 0, y: 0 } }] }, 'INVALID_WORKFLOW', 'nodes[0].id'],
-    [{ nodes: [{ id: 'x', position: { x: 0, y: 0 }, hidden: 'yes' }] }, 'INVALID_WORKFLOW', 'nodes[0].hidden'],
-    [{ nodes: [{ id: '\ud800', position: { x: 0, y: 0 } }] }, 'INVALID_WORKFLOW', 'nodes[0].id'],
-    [{ nodes: 'many' }, 'INVALID_WORKFLOW', 'nodes'],
-    [{ nodes: [], edges: {} }, 'INVALID_WORKFLOW', 'edges'],
-    [[], 'INVALID_WORKFLOW', 'nodes'],
-  ];
-  for (const [wf, code, path] of cases) throwsCode(() => opt.setWorkflow(wf), code, path);
-  throwsCode(() => opt.setWorkflow(null), 'INVALID_WORKFLOW', undefined);
-  throwsCode(() => opt.setWorkflow(42), 'INVALID_WORKFLOW', undefined);
-  assert.equal(opt.nodeCount, 1);
-  assert.deepEqual(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleIds, ['a']);
-});
+// The bad-input matrix (codes, paths, previous state kept) is tests/js/matrix.test.mjs.
 
 test('accepted edge cases: empty, one node, -0, self-loops, cycles, odd ids', () => {
   const opt = new WorkflowOptimizer();

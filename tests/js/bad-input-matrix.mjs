@@ -1,0 +1,158 @@
+// The bad-input matrix: one table, run through the JS API in Node
+// (tests/js/matrix.test.mjs) and in Chromium (tests/e2e/matrix.test.mjs).
+// Each row is an input a user could send and its documented outcome: a
+// FlowscaleError with this code and path, or acceptance with a stated
+// result. After every row the optimizer must still hold its previous
+// workflow (rejections) and answer frames (both). docs/reliability.md prints
+// this table. The module imports nothing, so a page can load it as is.
+
+const n = (id, x = 0, y = 0, extra = {}) => ({ id, position: { x, y }, width: 100, height: 40, ...extra });
+const e = (id, source, target) => ({ id, source, target });
+const wf = (nodes, edges = []) => ({ nodes, edges });
+const set = (w) => (api, opt) => opt.setWorkflow(w);
+const changes = (c) => (api, opt) => opt.applyNodeChanges(c);
+const edgeChanges = (c) => (api, opt) => opt.applyEdgeChanges(c);
+const frame = (vp, size = { width: 800, height: 600 }) => (api, opt) => opt.frame(vp, size);
+const ids = (opt) => opt.frame({ x: 0, y: 0, zoom: 1 }, { width: 4000, height: 4000 }).visibleIds.slice().sort();
+
+/** A workflow built from JSON text, as a user's import would arrive (keys like __proto__ stay own keys). */
+const json = (text) => JSON.parse(text);
+
+export const MATRIX = [
+  // ---- numbers ------------------------------------------------------------
+  { group: 'numbers', input: 'position.x NaN', call: set(wf([n('x', NaN)])), code: 'NON_FINITE', path: 'nodes[0].position.x' },
+  { group: 'numbers', input: 'position.y +Infinity', call: set(wf([n('x', 0, Infinity)])), code: 'NON_FINITE', path: 'nodes[0].position.y' },
+  { group: 'numbers', input: 'position.x -Infinity', call: set(wf([n('x', -Infinity)])), code: 'NON_FINITE', path: 'nodes[0].position.x' },
+  { group: 'numbers', input: 'position -0', call: set(wf([n('x', -0, -0)])), accepts: (opt) => opt.nodeCount === 1, outcome: 'accepted as 0' },
+  { group: 'numbers', input: 'position.x 1e30', call: set(wf([n('x', 1e30)])), code: 'OUT_OF_RANGE', path: 'nodes[0].position.x' },
+  { group: 'numbers', input: 'width 1e30', call: set(wf([n('x', 0, 0, { width: 1e30 })])), code: 'OUT_OF_RANGE', path: 'nodes[0].width' },
+  { group: 'numbers', input: 'width NaN', call: set(wf([n('x', 0, 0, { width: NaN })])), code: 'NON_FINITE', path: 'nodes[0].width' },
+  { group: 'numbers', input: 'width -1', call: set(wf([n('x', 0, 0, { width: -1 })])), code: 'NEGATIVE_SIZE', path: 'nodes[0].width' },
+  { group: 'numbers', input: 'measured.height -5', call: set(wf([n('x', 0, 0, { width: undefined, height: undefined, measured: { width: 10, height: -5 } })])), code: 'NEGATIVE_SIZE', path: 'nodes[0].measured.height' },
+  { group: 'numbers', input: 'width 0, height 0', call: set(wf([n('x', 5, 5, { width: 0, height: 0 })])), accepts: (opt) => opt.nodeCount === 1, outcome: 'accepted: a zero-area node, in view when inside the closed view' },
+  { group: 'numbers', input: 'no width/height', call: set(wf([{ id: 'x', position: { x: 0, y: 0 } }])), accepts: (opt) => opt.nodeCount === 1, outcome: 'accepted with the default size (150 × 40)' },
+  // ---- ids ----------------------------------------------------------------
+  { group: 'ids', input: 'duplicate node id', call: set(wf([n('x'), n('x', 1, 1)])), code: 'DUPLICATE_ID', path: 'nodes[1].id' },
+  { group: 'ids', input: 'duplicate edge id', call: set(wf([n('x')], [e('e', 'x', 'x'), e('e', 'x', 'x')])), code: 'DUPLICATE_ID', path: 'edges[1].id' },
+  { group: 'ids', input: 'edge to a missing node', call: set(wf([n('x')], [e('e', 'x', 'nope')])), code: 'DANGLING_EDGE', path: 'edges[0].target' },
+  { group: 'ids', input: 'edge from a missing node', call: set(wf([n('x')], [e('e', 'nope', 'x')])), code: 'DANGLING_EDGE', path: 'edges[0].source' },
+  { group: 'ids', input: 'parent missing', call: set(wf([n('x', 0, 0, { parentId: 'ghost' })])), code: 'DANGLING_PARENT', path: 'nodes[0].parentId' },
+  { group: 'ids', input: 'parent cycle', call: set(wf([n('x', 0, 0, { parentId: 'y' }), n('y', 0, 0, { parentId: 'x' })])), code: 'PARENT_CYCLE', path: 'nodes[0].parentId' },
+  { group: 'ids', input: 'node its own parent', call: set(wf([n('x', 0, 0, { parentId: 'x' })])), code: 'PARENT_CYCLE', path: 'nodes[0].parentId' },
+  { group: 'ids', input: 'lone surrogate id', call: set(wf([n('\ud800')])), code: 'INVALID_WORKFLOW', path: 'nodes[0].id' },
+  { group: 'ids', input: 'empty id', call: set(wf([n('')])), accepts: (opt) => opt.indexOf('') === 0, outcome: 'accepted: React Flow allows any string' },
+  { group: 'ids', input: 'id of 100,000 characters', call: set(wf([n('a'.repeat(100000))])), accepts: (opt) => opt.idOf(0).length === 100000, outcome: 'accepted, kept whole' },
+  { group: 'ids', input: 'ids with U+0000, markup, emoji', call: set(wf([n('a\u0000b'), n('<script>alert(1)</script>', 200), n('😀', 400)])), accepts: (opt) => opt.indexOf('a\u0000b') >= 0 && opt.indexOf('😀') >= 0, outcome: 'accepted as data' },
+  { group: 'ids', input: 'ids __proto__, constructor, hasOwnProperty', call: set(wf([n('__proto__'), n('constructor', 200), n('hasOwnProperty', 400)], [e('__proto__', '__proto__', 'constructor')])), accepts: (opt) => opt.indexOf('__proto__') >= 0 && opt.edgeCount === 1 && ({}).polluted === undefined, outcome: 'accepted as data; no prototype touched' },
+  { group: 'ids', input: '__proto__ key in node data (from JSON)', call: set(json('{"nodes":[{"id":"x","position":{"x":0,"y":0},"data":{"__proto__":{"polluted":1}}}],"edges":[]}')), accepts: (opt) => opt.nodeCount === 1 && ({}).polluted === undefined, outcome: 'accepted; data is not read' },
+  { group: 'ids', input: 'number as id', call: set(wf([{ id: 7, position: { x: 0, y: 0 } }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].id' },
+  // ---- graph shape ----------------------------------------------------------
+  { group: 'graph', input: '0 nodes', call: set(wf([])), accepts: (opt) => opt.nodeCount === 0, outcome: 'accepted: empty frames' },
+  { group: 'graph', input: '1 node', call: set(wf([n('solo')])), accepts: (opt) => opt.nodeCount === 1, outcome: 'accepted' },
+  { group: 'graph', input: 'self-loop', call: set(wf([n('x')], [e('e', 'x', 'x')])), accepts: (opt) => opt.edgeCount === 1, outcome: 'accepted' },
+  { group: 'graph', input: 'directed cycle', call: set(wf([n('a'), n('b', 200)], [e('ab', 'a', 'b'), e('ba', 'b', 'a')])), accepts: (opt) => opt.edgeCount === 2, outcome: 'accepted (layout breaks cycles)' },
+  { group: 'graph', input: 'parallel edges', call: set(wf([n('a'), n('b', 200)], [e('1', 'a', 'b'), e('2', 'a', 'b')])), accepts: (opt) => opt.edgeCount === 2, outcome: 'accepted (simplifyEdges bundles them)' },
+  { group: 'graph', input: 'over the node cap (maxNodes 3)', capped: true, call: set(wf([n('a'), n('b'), n('c'), n('d')])), code: 'LIMIT_EXCEEDED', path: 'nodes' },
+  { group: 'graph', input: 'add past the node cap', capped: true, call: changes([{ type: 'add', item: n('p') }, { type: 'add', item: n('q') }]), code: 'LIMIT_EXCEEDED', path: 'changes[0]' },
+  // ---- types ----------------------------------------------------------------
+  { group: 'types', input: 'position.x "12" (string)', call: set(wf([{ id: 'x', position: { x: '12', y: 0 } }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].position.x' },
+  { group: 'types', input: 'width "100" (string)', call: set(wf([n('x', 0, 0, { width: '100' })])), code: 'INVALID_WORKFLOW', path: 'nodes[0].width' },
+  { group: 'types', input: 'position null', call: set(wf([{ id: 'x', position: null }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].position' },
+  { group: 'types', input: 'position missing', call: set(wf([{ id: 'x' }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].position' },
+  { group: 'types', input: 'position [x, y] (array)', call: set(wf([{ id: 'x', position: [0, 0] }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].position.x' },
+  { group: 'types', input: 'id null', call: set(wf([{ id: null, position: { x: 0, y: 0 } }])), code: 'INVALID_WORKFLOW', path: 'nodes[0].id' },
+  { group: 'types', input: 'hidden "yes"', call: set(wf([n('x', 0, 0, { hidden: 'yes' })])), code: 'INVALID_WORKFLOW', path: 'nodes[0].hidden' },
+  { group: 'types', input: 'node null', call: set(wf([null])), code: 'INVALID_WORKFLOW', path: 'nodes[0]' },
+  { group: 'types', input: 'nodes "many"', call: set({ nodes: 'many', edges: [] }), code: 'INVALID_WORKFLOW', path: 'nodes' },
+  { group: 'types', input: 'edges {} (object)', call: set({ nodes: [], edges: {} }), code: 'INVALID_WORKFLOW', path: 'edges' },
+  { group: 'types', input: 'workflow []', call: set([]), code: 'INVALID_WORKFLOW', path: 'nodes' },
+  { group: 'types', input: 'workflow null', call: set(null), code: 'INVALID_WORKFLOW' },
+  { group: 'types', input: 'workflow 42', call: set(42), code: 'INVALID_WORKFLOW' },
+  { group: 'types', input: 'edge source 3 (number)', call: set(wf([n('x')], [{ id: 'e', source: 3, target: 'x' }])), code: 'INVALID_WORKFLOW', path: 'edges[0].source' },
+  { group: 'types', input: 'a getter that throws', call: set(wf([Object.defineProperty({ id: 'x' }, 'position', { get() { throw new Error('boom'); } })])), code: 'INVALID_WORKFLOW' },
+  // ---- changes --------------------------------------------------------------
+  { group: 'changes', input: 'drag to NaN', call: changes([{ type: 'position', id: 'a', position: { x: NaN, y: 0 } }]), code: 'NON_FINITE', path: 'changes[0].position.x' },
+  { group: 'changes', input: 'resize to -10', call: changes([{ type: 'dimensions', id: 'a', dimensions: { width: -10, height: 5 } }]), code: 'NEGATIVE_SIZE', path: 'changes[0].dimensions.width' },
+  { group: 'changes', input: 'drag an unknown id', call: changes([{ type: 'position', id: 'ghost', position: { x: 1, y: 1 } }]), code: 'UNKNOWN_ID', path: 'changes[0].id' },
+  { group: 'changes', input: 'remove an unknown id', call: changes([{ type: 'remove', id: 'ghost' }]), accepts: (opt) => opt.nodeCount === 3, outcome: 'accepted: a no-op, as in React Flow' },
+  { group: 'changes', input: 'add a duplicate id', call: changes([{ type: 'add', item: n('a') }]), code: 'DUPLICATE_ID', path: 'changes[0].item.id' },
+  { group: 'changes', input: 'valid change then a bad one', call: changes([{ type: 'position', id: 'a', position: { x: 9, y: 9 } }, { type: 'position', id: 'b', position: { x: Infinity, y: 0 } }]), code: 'NON_FINITE', path: 'changes[1].position.x' },
+  { group: 'changes', input: 'unknown change type', call: changes([{ type: 'teleport', id: 'a' }]), code: 'INVALID_WORKFLOW', path: 'changes[0].type' },
+  { group: 'changes', input: 'changes not an array', call: changes({ type: 'remove', id: 'a' }), code: 'INVALID_WORKFLOW', path: 'changes' },
+  { group: 'changes', input: 'edge to a missing node', call: edgeChanges([{ type: 'add', item: e('new', 'a', 'ghost') }]), code: 'DANGLING_EDGE', path: 'changes[0].item.target' },
+  { group: 'changes', input: 'updatePositions index out of range', call: (api, opt) => opt.updatePositions(new Uint32Array([99]), new Float32Array([0, 0])), code: 'UNKNOWN_ID' },
+  { group: 'changes', input: 'updatePositions lengths differ', call: (api, opt) => opt.updatePositions(new Uint32Array([0]), new Float32Array([0])), code: 'INVALID_WORKFLOW', path: 'xy' },
+  { group: 'changes', input: 'updatePositions NaN', call: (api, opt) => opt.updatePositions(new Uint32Array([0]), new Float32Array([NaN, 0])), code: 'NON_FINITE' },
+  // ---- viewports ------------------------------------------------------------
+  { group: 'viewport', input: 'pan NaN', call: frame({ x: NaN, y: 0, zoom: 1 }), code: 'INVALID_VIEWPORT', path: 'viewport.x' },
+  { group: 'viewport', input: 'zoom 0', call: frame({ x: 0, y: 0, zoom: 0 }), code: 'INVALID_VIEWPORT', path: 'viewport.zoom' },
+  { group: 'viewport', input: 'zoom -1', call: frame({ x: 0, y: 0, zoom: -1 }), code: 'INVALID_VIEWPORT', path: 'viewport.zoom' },
+  { group: 'viewport', input: 'zoom Infinity', call: frame({ x: 0, y: 0, zoom: Infinity }), code: 'INVALID_VIEWPORT', path: 'viewport.zoom' },
+  { group: 'viewport', input: 'width 0', call: frame({ x: 0, y: 0, zoom: 1 }, { width: 0, height: 600 }), code: 'INVALID_VIEWPORT', path: 'size.width' },
+  { group: 'viewport', input: 'height "600" (string)', call: frame({ x: 0, y: 0, zoom: 1 }, { width: 800, height: '600' }), code: 'INVALID_VIEWPORT', path: 'size.height' },
+  { group: 'viewport', input: 'viewport null', call: frame(null), code: 'INVALID_VIEWPORT' },
+  { group: 'viewport', input: 'zoom 1e-12, pan 1e15', call: frame({ x: 1e15, y: -1e15, zoom: 1e-12 }), accepts: (opt) => opt.nodeCount === 3, outcome: 'accepted: a valid, far view' },
+  // ---- configuration ----------------------------------------------------------
+  { group: 'config', input: 'maxVisibleNodes -1', call: (api) => new api.WorkflowOptimizer({ rendering: { maxVisibleNodes: -1 } }), code: 'INVALID_CONFIG', path: 'rendering.maxVisibleNodes' },
+  { group: 'config', input: 'unknown key', call: (api) => new api.WorkflowOptimizer({ rendering: { maxVisible: 5 } }), code: 'INVALID_CONFIG', path: 'rendering.maxVisible' },
+  { group: 'config', input: 'lodThresholdLow "0.3" (string)', call: (api) => new api.WorkflowOptimizer({ rendering: { lodThresholdLow: '0.3' } }), code: 'INVALID_CONFIG', path: 'rendering.lodThresholdLow' },
+  { group: 'config', input: '__proto__ key in config (from JSON)', call: (api) => new api.WorkflowOptimizer(json('{"__proto__":{"polluted":1}}')), code: 'INVALID_CONFIG', path: '__proto__' },
+  // ---- the pure functions -----------------------------------------------------
+  { group: 'functions', input: 'layoutWorkflow with direction "up"', call: (api) => api.layoutWorkflow(wf([n('a')]), { direction: 'up' }), code: 'INVALID_CONFIG', path: 'options.direction' },
+  { group: 'functions', input: 'layoutWorkflow of a cycle', call: (api) => api.layoutWorkflow(wf([n('a'), n('b')], [e('1', 'a', 'b'), e('2', 'b', 'a')])), accepts: (opt, r) => r.nodes.length === 2 && r.nodes.every((x) => Number.isFinite(x.position.x)), outcome: 'accepted: cycle broken, finite positions' },
+  { group: 'functions', input: 'optimizeWorkflow with NaN', call: (api) => api.optimizeWorkflow(wf([n('a', NaN)])), code: 'NON_FINITE', path: 'nodes[0].position.x' },
+];
+
+const BASE = wf([n('a', 0, 0), n('b', 200, 0), n('c', 400, 0)], [e('ab', 'a', 'b')]);
+
+/**
+ * Run every row against `api` (the package entry). Returns one result per
+ * row: `{ group, input, expected, got, ok, why }`; the caller asserts.
+ */
+export function runMatrix(api) {
+  return MATRIX.map((row) => {
+    const opt = new api.WorkflowOptimizer(row.capped ? { workflow: { maxNodes: 3 } } : undefined);
+    opt.setWorkflow(BASE);
+    const before = ids(opt);
+    const expected = row.code ? `${row.code}${row.path !== undefined ? ` at ${row.path}` : ''}` : row.outcome;
+    let result, error;
+    try {
+      result = row.call(api, opt);
+    } catch (err) {
+      error = err;
+    }
+    const out = { group: row.group, input: row.input, expected, ok: false, why: '' };
+    try {
+      if (row.code) {
+        if (!(error instanceof api.FlowscaleError)) {
+          out.got = error ? `${error.name}: ${error.message}` : 'no error';
+          out.why = 'expected a FlowscaleError';
+          return out;
+        }
+        out.got = `${error.code}${error.path !== undefined ? ` at ${error.path}` : ''}`;
+        if (error.code !== row.code) out.why = 'wrong code';
+        else if (row.path !== undefined && error.path !== row.path) out.why = 'wrong path';
+        else if (!(error instanceof Error) || !error.message) out.why = 'not an Error with a message';
+        else if (opt.nodeCount !== 3 || JSON.stringify(ids(opt)) !== JSON.stringify(before)) out.why = 'previous state not intact';
+        else out.ok = true;
+      } else {
+        out.got = error ? `${error.code ?? error.name} ${error.message}` : 'accepted';
+        if (error) out.why = 'expected acceptance';
+        else if (!row.accepts(opt, result)) out.why = 'accepted, but not as documented';
+        else {
+          ids(opt); // still answers frames
+          out.ok = true;
+        }
+      }
+    } catch (err) {
+      out.why = `the optimizer broke afterwards: ${err}`;
+    }
+    return out;
+  });
+}
+
+/** The matrix as a Markdown table (docs/reliability.md). */
+export function matrixTable(results) {
+  const rows = results.map((r) => `| ${r.group} | ${r.input.replace(/\|/g, '\\|')} | ${r.expected} | ${r.ok ? 'yes' : `NO: ${r.why}`} |`);
+  return ['| group | input | outcome | holds |', '|---|---|---|---|', ...rows].join('\n');
+}
