@@ -113,9 +113,12 @@ fn viewport(u: &mut Unstructured) -> ArbResult<(Viewport, Screen)> {
 
 /// Everything observable about the stored workflow, to compare before and
 /// after a rejected call. Bits, so NaN-free equality is exact.
+/// id, rectangle bits, hidden, selected, parent id.
+type NodeState = (String, [u64; 4], bool, bool, Option<String>);
+
 #[derive(Debug, PartialEq)]
 struct State {
-    nodes: Vec<(String, [u64; 4], bool, bool, Option<String>)>,
+    nodes: Vec<NodeState>,
     edges: Vec<(String, String, String, bool)>,
 }
 
