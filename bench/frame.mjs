@@ -10,9 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import Flatbush from 'flatbush';
 import RBush from 'rbush';
-import { adoptUserNodes, getNodesInside } from '@xyflow/system';
+import { getNodesInside } from '@xyflow/system';
 import { WorkflowOptimizer } from '../tests/js/flowscale.mjs';
-import { loadN8n, rng, tileN8n } from '../tests/js/workflows.mjs';
+import { loadN8n, reactFlowLookup, rng, tileN8n } from '../tests/js/workflows.mjs';
 import { fmtRatio, fmtTime, interleave, machine, table, writeSection } from './lib.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -40,16 +40,6 @@ if (process.argv.includes('--memory-child')) {
 if (!loadN8n()) {
   console.error('bench/frame.mjs needs ../shared/data/n8n/workflows.jsonl');
   process.exit(1);
-}
-
-function internalLookup(nodes) {
-  const lookup = new Map();
-  adoptUserNodes(nodes, lookup, new Map());
-  for (const n of lookup.values()) {
-    n.measured = { width: n.width, height: n.height };
-    n.internals.handleBounds = { source: [], target: [] };
-  }
-  return lookup;
 }
 
 /** Pan paths: each starts over a random node and moves 15 × 7 px per frame. */
@@ -104,7 +94,7 @@ for (const n of SIZES) {
   opt.setWorkflow(wf);
   const fb = buildFlatbush();
   const rb = new RBush().load(items);
-  const lookup = internalLookup(nodes);
+  const lookup = reactFlowLookup(nodes);
   const out = new Uint32Array(n);
   for (const zoom of ZOOMS) {
     const paths = panPaths(nodes, zoom, 24, n + zoom * 1000);

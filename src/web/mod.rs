@@ -595,6 +595,33 @@ impl JsWorkflowOptimizer {
         })
     }
 
+    /// Viewport and pane size from JS, read in one call into wasm memory.
+    fn read_view(
+        &mut self,
+        viewport: &JsValue,
+        size: &JsValue,
+    ) -> Result<(Viewport, Screen), JsValue> {
+        let bad = read_view(viewport, size, self.view.as_ptr() as u32).map_err(|_| {
+            invalid(
+                ErrorCode::InvalidViewport,
+                "viewport",
+                "reading the viewport threw",
+            )
+        })?;
+        if bad != 0 {
+            return Err(invalid(
+                ErrorCode::InvalidViewport,
+                VIEW_FIELDS
+                    .get(bad as usize - 1)
+                    .copied()
+                    .unwrap_or("viewport"),
+                "expected a number here (viewport {x, y, zoom}, size {width, height})",
+            ));
+        }
+        let [x, y, zoom, width, height] = *self.view;
+        Ok((Viewport { x, y, zoom }, Screen { width, height }))
+    }
+
     fn index_of_str(&self, id: &str) -> Option<u32> {
         self.core.try_borrow().ok()?.index_of(id)
     }
@@ -710,29 +737,10 @@ impl JsWorkflowOptimizer {
         #[wasm_bindgen(unchecked_param_type = "PaneSize")] size: JsValue,
     ) -> Result<JsValue, JsValue> {
         let started = now();
-        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32).map_err(|_| {
-            invalid(
-                ErrorCode::InvalidViewport,
-                "viewport",
-                "reading the viewport threw",
-            )
-        })?;
-        if bad != 0 {
-            return Err(invalid(
-                ErrorCode::InvalidViewport,
-                VIEW_FIELDS
-                    .get(bad as usize - 1)
-                    .copied()
-                    .unwrap_or("viewport"),
-                "expected a number here (viewport {x, y, zoom}, size {width, height})",
-            ));
-        }
-        let [x, y, zoom, width, height] = *self.view;
+        let (vp, screen) = self.read_view(&viewport, &size)?;
         // Borrow the field alone: the header below is written while the frame is borrowed.
         let mut core = self.core.try_borrow_mut().map_err(|_| busy())?;
-        let f = core
-            .frame(Viewport { x, y, zoom }, Screen { width, height })
-            .map_err(to_js)?;
+        let f = core.frame(vp, screen).map_err(to_js)?;
         Ok(frame_to_js(
             f,
             &mut self.header,

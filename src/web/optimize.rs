@@ -5,7 +5,7 @@
 
 use super::{
     check_glue, config_from_js, decode_edges, decode_nodes, extract_workflow, frame_to_js, get,
-    invalid, now, read_view, to_js, JsWorkflowOptimizer, VIEW_FIELDS,
+    invalid, now, to_js, JsWorkflowOptimizer,
 };
 use crate::analysis::metrics::analyze;
 use crate::analysis::rules::recommend;
@@ -527,30 +527,12 @@ impl JsWorkflowOptimizer {
         #[wasm_bindgen(unchecked_param_type = "Viewport")] viewport: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PaneSize")] size: JsValue,
     ) -> Result<JsValue, JsValue> {
-        // One call reads viewport and size into wasm memory, as in `frame`.
-        let bad = read_view(&viewport, &size, self.view.as_ptr() as u32).map_err(|_| {
-            invalid(
-                ErrorCode::InvalidViewport,
-                "viewport",
-                "reading the viewport threw",
-            )
-        })?;
-        if bad != 0 {
-            return Err(invalid(
-                ErrorCode::InvalidViewport,
-                VIEW_FIELDS
-                    .get(bad as usize - 1)
-                    .copied()
-                    .unwrap_or("viewport"),
-                "expected a number here (viewport {x, y, zoom}, size {width, height})",
-            ));
-        }
-        let [x, y, zoom, width, height] = *self.view;
+        let (vp, screen) = self.read_view(&viewport, &size)?;
         let out = &mut self.clusters_out;
         self.core
             .try_borrow_mut()
             .map_err(|_| super::busy())?
-            .clusters(Viewport { x, y, zoom }, Screen { width, height }, out)
+            .clusters(vp, screen, out)
             .map_err(to_js)?;
         Ok(clusters_to_js(out))
     }

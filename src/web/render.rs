@@ -8,7 +8,7 @@ use crate::optimizer::WorkflowOptimizer;
 use crate::render::offscreen::Offscreen;
 use crate::render::{DrawMode, NodeStyle, Palette, RenderOptions, Renderer};
 use serde::Deserialize;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -371,6 +371,25 @@ impl JsRenderer {
         }
     }
 
+    /// The shared optimizer and the GPU state, or an error if either is in use.
+    fn borrow(&self) -> Result<(RefMut<'_, WorkflowOptimizer>, RefMut<'_, Option<Gpu>>), JsValue> {
+        let core = self.core.try_borrow_mut().map_err(|_| {
+            invalid(
+                ErrorCode::InvalidWorkflow,
+                "optimizer",
+                "the optimizer is busy",
+            )
+        })?;
+        let gpu = self.gpu.try_borrow_mut().map_err(|_| {
+            invalid(
+                ErrorCode::GpuUnavailable,
+                "renderer",
+                "the renderer is busy",
+            )
+        })?;
+        Ok((core, gpu))
+    }
+
     fn check_ready(&self) -> Result<(), JsValue> {
         match self.state.get() {
             State::Ready => Ok(()),
@@ -400,20 +419,7 @@ impl JsRenderer {
                 "the canvas is no longer in the document",
             ));
         }
-        let mut core = self.core.try_borrow_mut().map_err(|_| {
-            invalid(
-                ErrorCode::InvalidWorkflow,
-                "optimizer",
-                "the optimizer is busy",
-            )
-        })?;
-        let mut slot = self.gpu.try_borrow_mut().map_err(|_| {
-            invalid(
-                ErrorCode::GpuUnavailable,
-                "renderer",
-                "the renderer is busy",
-            )
-        })?;
+        let (mut core, mut slot) = self.borrow()?;
         let gpu = slot
             .as_mut()
             .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;
@@ -517,20 +523,7 @@ impl JsRenderer {
     pub fn read_pixels(&mut self) -> Result<js_sys::Promise, JsValue> {
         self.check_ready()?;
         let target = {
-            let mut core = self.core.try_borrow_mut().map_err(|_| {
-                invalid(
-                    ErrorCode::InvalidWorkflow,
-                    "optimizer",
-                    "the optimizer is busy",
-                )
-            })?;
-            let mut slot = self.gpu.try_borrow_mut().map_err(|_| {
-                invalid(
-                    ErrorCode::GpuUnavailable,
-                    "renderer",
-                    "the renderer is busy",
-                )
-            })?;
+            let (mut core, mut slot) = self.borrow()?;
             let gpu = slot
                 .as_mut()
                 .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;

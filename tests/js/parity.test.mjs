@@ -5,22 +5,9 @@
 // 20k nodes, over many random viewports, after drags too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adoptUserNodes, getNodesInside, isEdgeVisible } from '@xyflow/system';
+import { getNodesInside, isEdgeVisible } from '@xyflow/system';
 import { WorkflowOptimizer } from './flowscale.mjs';
-import { bounds, generate, loadN8n, rng, tileN8n } from './workflows.mjs';
-
-/** React Flow's internal node lookup (absolute positions resolved by React Flow itself). */
-function reactFlowLookup(nodes) {
-  const lookup = new Map();
-  adoptUserNodes(nodes, lookup, new Map());
-  for (const n of lookup.values()) {
-    // Measured, as after React Flow's first render (otherwise getNodesInside
-    // returns every node to force that render).
-    n.measured = { width: n.width, height: n.height };
-    n.internals.handleBounds = { source: [], target: [] };
-  }
-  return lookup;
-}
+import { bounds, generate, loadN8n, reactFlowLookup, rng, tileN8n } from './workflows.mjs';
 
 function reactFlowView(lookup, edges, vp, size) {
   const transform = [vp.x, vp.y, vp.zoom];

@@ -2,6 +2,7 @@
 // workflows from ../shared/data tiled side by side to any size. (The data is
 // read from there at run time, never copied into this repository.)
 import { existsSync, readFileSync } from 'node:fs';
+import { adoptUserNodes } from '@xyflow/system';
 import { fileURLToPath } from 'node:url';
 
 // ../shared/data beside the checkout (DESIGN.md); FLOWSCALE_DATA_DIR overrides it, and
@@ -238,4 +239,19 @@ function inversions(a) {
     [ys, buf] = [buf, ys];
   }
   return count;
+}
+
+/**
+ * React Flow's internal node lookup for `nodes`, with absolute positions
+ * resolved by React Flow itself, measured as after its first render (else
+ * getNodesInside returns every node to force that render).
+ */
+export function reactFlowLookup(nodes) {
+  const lookup = new Map();
+  adoptUserNodes(nodes, lookup, new Map());
+  for (const n of lookup.values()) {
+    n.measured = { width: n.width, height: n.height };
+    n.internals.handleBounds = { source: [], target: [] };
+  }
+  return lookup;
 }

@@ -83,6 +83,20 @@ export interface WorkflowLookup {
  */
 export const STAGE = 10_000;
 
+/**
+ * Test and inspection knobs (gpu.test.mjs and the benchmarks use them):
+ * ?lodLow=z sets both LOD thresholds to z (0: mounted at any zoom), ?clusters=off
+ * turns zoom-level clustering off (no cluster stands in for nodes, at any zoom).
+ */
+export function urlConfig(search: string = typeof window === 'undefined' ? '' : window.location.search): PartialConfig {
+  const params = new URLSearchParams(search);
+  const config: PartialConfig = {};
+  const low = params.has('lodLow') ? Number(params.get('lodLow')) : NaN;
+  if (Number.isFinite(low) && low >= 0) config.rendering = { lodThresholdLow: low, lodThresholdMedium: low };
+  if (params.get('clusters') === 'off') config.clustering = { maxZoom: 0 };
+  return config;
+}
+
 let engineSeq = 0;
 
 export class FlowEngine {
@@ -119,6 +133,9 @@ export class FlowEngine {
       // Everything in the window is "high": mounted with full controls, nothing left to the GPU but what the window excludes.
       config.rendering = { ...config.rendering, lodThresholdLow: 0, lodThresholdMedium: 0 };
     }
+    const knobs = urlConfig();
+    if (knobs.rendering) config.rendering = { ...config.rendering, ...knobs.rendering };
+    if (knobs.clustering) config.clustering = knobs.clustering;
     this.optimizer = new WorkflowOptimizer(config);
   }
 
