@@ -79,3 +79,7 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     post({ id: req.id, type: 'error', message: err.message ?? String(e), code: err.code ?? null });
   }
 };
+
+// The bundle's wasm loads asynchronously before this module runs, and a
+// message that arrives before `onmessage` is set is dropped: say when ready.
+post({ id: 0, type: 'ready' });

@@ -34,6 +34,7 @@ export class CancelledError extends Error {
 
 class EngineClient {
   private worker: Worker | null = null;
+  private ready: Promise<Worker> | null = null;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   /** Requests in flight (for status). */
@@ -44,11 +45,22 @@ class EngineClient {
     return this.worker !== null;
   }
 
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
+  /** The worker, once it said it is ready (its wasm instantiated): messages sent before that would be lost. */
+  private ensure(): Promise<Worker> {
+    if (this.ready) return this.ready;
     const w = new Worker(new URL('./engine.worker.ts', import.meta.url), { name: 'flowscale-engine' });
+    let started: (w: Worker) => void = () => undefined;
+    let failed: (e: Error) => void = () => undefined;
+    const ready = new Promise<Worker>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
     w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
       const msg = ev.data;
+      if (msg.type === 'ready') {
+        started(w);
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       if (msg.type === 'progress') {
@@ -61,13 +73,20 @@ class EngineClient {
     };
     w.onerror = (ev) => {
       const err = new WorkerError(ev.message || 'the engine worker failed', null);
+      failed(err);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.worker?.terminate();
-      this.worker = null;
+      this.stop();
     };
     this.worker = w;
-    return w;
+    this.ready = ready;
+    return ready;
+  }
+
+  private stop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = null;
   }
 
   private request<T extends WorkerResponse['type']>(
@@ -75,7 +94,6 @@ class EngineClient {
     expect: T,
     onProgress?: Progress,
   ): Promise<Extract<WorkerResponse, { type: T }>> {
-    const worker = this.ensure();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {
@@ -83,8 +101,18 @@ class EngineClient {
         reject,
         onProgress,
       });
-      const full = { ...req, id } as WorkerRequest;
-      worker.postMessage(full, transferables(full.workflow));
+      this.ensure().then(
+        (worker) => {
+          // Cancelled while the worker started: nothing to send.
+          if (!this.pending.has(id)) return;
+          const full = { ...req, id } as WorkerRequest;
+          worker.postMessage(full, transferables(full.workflow));
+        },
+        (e: unknown) => {
+          this.pending.delete(id);
+          reject(e instanceof Error ? e : new WorkerError(String(e), null));
+        },
+      );
     });
   }
 
@@ -112,8 +140,7 @@ class EngineClient {
   /** Stop whatever runs: the worker is terminated; every pending call rejects with CancelledError. */
   cancel(): void {
     if (!this.worker) return;
-    this.worker.terminate();
-    this.worker = null;
+    this.stop();
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
   }

@@ -38,6 +38,8 @@ export interface BenchmarkIteration {
 }
 
 export type WorkerResponse =
+  /** Posted once, when flowscale's wasm is instantiated and requests can be taken (id 0). */
+  | { id: number; type: 'ready' }
   | { id: number; type: 'progress'; stage: string; fraction: number }
   | { id: number; type: 'layout'; xy: Float64Array; stats: LayoutStats; wallMs: number }
   | { id: number; type: 'optimize'; summary: OptimizeSummary }
