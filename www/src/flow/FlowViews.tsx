@@ -143,19 +143,32 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
     return () => ro.disconnect();
   }, [engine, reactFlow]);
 
-  // The GPU layer: one renderer per engine, created once the first nodes are on screen
-  // (creating it costs hundreds of ms on a software rasterizer; at the start React covers the view).
+  // Something to show: nodes mounted, or nodes in view that only the GPU draws
+  // (a big workflow fitted to the pane mounts none).
   const hasNodes = nodes.length > 0;
+  const [inView, setInView] = useState(() => (engine.lastFrame()?.stats.inView ?? 0) > 0);
+  useEffect(() => {
+    if (inView) return;
+    return engine.subscribeFrames((info) => {
+      if (info.stats.inView > 0) setInView(true);
+    });
+  }, [engine, inView]);
+  const hasContent = hasNodes || inView;
+
+  // The GPU layer: one renderer per engine, created once there is something on screen
+  // (creating it costs hundreds of ms on a software rasterizer; at the start React covers the view).
   const [gpuWanted, setGpuWanted] = useState(false);
   useEffect(() => {
-    if (!hasNodes || gpuWanted) return;
+    if (!hasContent || gpuWanted) return;
     const id = requestIdleCallback(() => setGpuWanted(true), { timeout: 300 });
     return () => cancelIdleCallback(id);
-  }, [hasNodes, gpuWanted]);
+  }, [hasContent, gpuWanted]);
+  const { markFirstRender } = actions;
   useEffect(() => {
     const el = canvasRef.current;
     if (!el || gpuOptions === null) {
       setGpuState('GPU layer off');
+      if (gpuWanted) markFirstRender();
       return;
     }
     if (!gpuWanted) return;
@@ -177,8 +190,13 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
         engine.attachRenderer(r, el);
         el.style.visibility = 'visible';
         setGpuState(`GPU: ${r.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`);
+        // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
+        requestAnimationFrame(() => markFirstRender());
       })
-      .catch((e: unknown) => setGpuState(`GPU layer off: ${e instanceof Error ? e.message : String(e)}`));
+      .catch((e: unknown) => {
+        setGpuState(`GPU layer off: ${e instanceof Error ? e.message : String(e)}`);
+        markFirstRender();
+      });
     return () => {
       alive = false;
       // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
@@ -187,7 +205,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       created?.destroy();
       created?.free();
     };
-  }, [engine, canvasRef, gpuWanted]);
+  }, [engine, canvasRef, gpuWanted, markFirstRender]);
 
   // Frames → the stats bar and the PerformanceService.
   useEffect(
@@ -200,7 +218,6 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   );
 
   // First nodes on screen: the load's first render (after the browser painted them).
-  const { markFirstRender } = actions;
   useEffect(() => {
     if (!hasNodes) return;
     const raf = requestAnimationFrame(() => markFirstRender());
