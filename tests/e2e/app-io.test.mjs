@@ -70,3 +70,42 @@ test('importing malformed JSON shows a readable error and keeps the current work
   }
   await page.screenshot({ path: `${shots}app-import-error.png` });
 });
+
+test('markup in imported labels is rendered as text, never as HTML', async (t) => {
+  const page = await open(t, '?n=100&debug=1&panel=off');
+  const xss = '<img src=x onerror="window.__pwned=1">';
+  const script = '<script>window.__pwned=2</script><b>bold</b>';
+  const wf = {
+    nodes: [
+      // An audio node type and a type this editor does not know (the generic node).
+      { id: 'a', type: 'filter', position: { x: 0, y: 0 }, data: { label: xss, kind: 'filter', params: { cutoff: '<i>x</i>' } } },
+      { id: 'b', type: 'n8n-nodes-base.code', position: { x: 320, y: 0 }, data: { label: script } },
+      // A label that is not a string: the id stands in for it.
+      { id: 'c', type: 'gain', position: { x: 0, y: 200 }, data: { label: { __html: '<u>no</u>' } } },
+    ],
+    edges: [{ id: 'e', source: 'a', target: 'b', label: '<img src=y onerror="window.__pwned=3">' }],
+    viewport: { x: 40, y: 40, zoom: 1 },
+  };
+  const file = join(env.tmp, 'markup.json');
+  writeFileSync(file, JSON.stringify(wf));
+  await page.setInputFiles('[data-testid="import-input"]', file);
+  await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent.includes('Imported markup.json'));
+  await waitLoaded(page);
+  await page.waitForSelector('.react-flow__node[data-id="c"]');
+  const seen = await page.evaluate(() => {
+    const node = (id) => document.querySelector(`.react-flow__node[data-id="${id}"]`);
+    return {
+      a: node('a').textContent,
+      b: node('b').textContent,
+      c: node('c').textContent,
+      elements: document.querySelectorAll('.react-flow__nodes img, .react-flow__nodes script, .react-flow__nodes b, .react-flow__edges img, .react-flow__edgelabel-renderer img').length,
+      pwned: window.__pwned ?? null,
+    };
+  });
+  assert.ok(seen.a.includes(xss), seen.a);
+  assert.ok(seen.b.includes(script), seen.b);
+  assert.ok(seen.c.includes('c'), seen.c);
+  assert.equal(seen.elements, 0, 'no element was made from a label');
+  assert.equal(seen.pwned, null, 'no script ran');
+  await page.screenshot({ path: `${shots}app-markup-labels.png` });
+});

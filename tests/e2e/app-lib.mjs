@@ -30,7 +30,7 @@ export function setup() {
 }
 
 /** A page in a fresh context that fails the test on any uncaught error or CSP violation. */
-export async function open(t, query, { viewport = { width: 1400, height: 860 } } = {}) {
+export async function open(t, query, { viewport = { width: 1400, height: 860 }, beforeGoto } = {}) {
   const context = await env.browser.newContext({ viewport, acceptDownloads: true });
   t.after(() => context.close());
   const page = await context.newPage();
@@ -40,6 +40,7 @@ export async function open(t, query, { viewport = { width: 1400, height: 860 } }
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
   t.after(() => assert.deepEqual(problems, [], 'errors in the page'));
+  await beforeGoto?.(page);
   await page.goto(`${env.server.url}/${query}`);
   await waitLoaded(page);
   return page;

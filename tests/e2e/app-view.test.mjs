@@ -10,8 +10,14 @@ setup();
 
 test('loads, switches scenarios, and mounts only the window while panning and zooming 100k nodes', async (t) => {
   const page = await open(t, '?n=1000&debug=1');
+  await settle(page);
   assert.equal(await stat(page, 'total'), 1000);
-  assert.ok((await domNodes(page)) > 10, 'nodes are mounted');
+  const inView = await stat(page, 'inView');
+  const mounted = await stat(page, 'mounted');
+  assert.ok(inView > 10 && inView < 500, `in view ${inView}`);
+  // The window is what is in view plus an overscan margin, bounded.
+  assert.ok(mounted >= inView && mounted <= MAX_VISIBLE, `mounted ${mounted}`);
+  assert.equal(await domNodes(page), mounted, 'the stats count what is mounted');
   assert.ok((await stat(page, 'firstRender')) > 0, 'first render is reported');
   await page.screenshot({ path: `${shots}app-1k.png` });
 
@@ -37,9 +43,12 @@ test('loads, switches scenarios, and mounts only the window while panning and zo
     assert.ok(dom <= MAX_VISIBLE, `${what}: ${dom} nodes mounted`);
     assert.equal(dom, await stat(page, 'mounted'), `${what}: the stats count what is mounted`);
   };
-  // Pan with drags on the pane.
+  const ids = () => page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.dataset.id));
+  const firstIds = await ids();
+  // Pan with drags on the pane: other nodes are mounted.
   await drag(page, { x: box.x + box.width - 60, y: box.y + box.height - 60 }, { x: box.x + 60, y: box.y + 60 });
   await check('after a drag');
+  assert.ok((await ids()).some((id) => !firstIds.includes(id)), 'panning mounted new nodes');
   await drag(page, { x: box.x + 80, y: centre.y }, { x: box.x + box.width - 80, y: centre.y - 100 });
   await check('after a second drag');
   // Zoom out with the wheel, step by step: the window stays bounded at every step, then empties.
@@ -51,6 +60,7 @@ test('loads, switches scenarios, and mounts only the window while panning and zo
   for (let i = 0; i < 12; i++) await page.mouse.wheel(0, 400);
   await check('zoomed far out');
   assert.ok((await stat(page, 'inView')) > 5000, 'zoomed out, thousands of nodes are in view');
+  assert.equal(await domNodes(page), 0, 'every node is tiny: React mounts none');
   // …and the GPU canvas shows them: pixels read back from the GPU.
   const covered = await coveredPixels(page);
   assert.ok(covered > 20_000, `the GPU layer drew ${covered} pixels`);
@@ -160,4 +170,22 @@ test('clusters are drawn at low zoom and a click expands one; edges fold into bu
   await page.waitForTimeout(700);
   const zoomAfter = await page.evaluate(() => window.__flowscale.reactFlow().getZoom());
   assert.ok(zoomAfter > zoomBefore * 1.2, `zoom ${zoomBefore} → ${zoomAfter}`);
+});
+
+test('a production build under a strict Content-Security-Policy runs wasm, the GPU layer and the worker', async (t) => {
+  // open() fails the test on any CSP report in the console; the policy is also watched from inside the page.
+  const page = await open(t, '?n=1000&debug=1', { beforeGoto: (p) => p.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  }) });
+  const csp = await page.evaluate(() => fetch(location.href).then((r) => r.headers.get('content-security-policy')));
+  // No eval, no inline script: only this origin's scripts, and compiling WebAssembly.
+  const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+  assert.equal(scriptSrc, "script-src 'self' 'wasm-unsafe-eval'");
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  // The engine worker instantiates its own copy of the wasm: an analysis round trip proves it runs.
+  await page.click('[data-tab="optimizer"]');
+  await page.click('[data-testid="run-optimize"]');
+  await page.waitForSelector('[data-testid="metrics"]', { timeout: 30_000 });
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
 });

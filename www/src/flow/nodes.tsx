@@ -6,7 +6,7 @@
 // GPU rectangle are the same size at any detail.
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useCallback, type CSSProperties } from 'react';
-import { defaultParams, isAudioKind, KINDS, type AudioNode, type HandleSpec, type ParamSpec } from '@/audio/model';
+import { defaultParams, isAudioKind, KINDS, type AudioKind, type HandleSpec, type ParamSpec } from '@/audio/model';
 import { useDetail } from '@/flow/detail';
 import { useAudioStore } from '@/store/audioStore';
 
@@ -40,11 +40,20 @@ function Param({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; value
   );
 }
 
-function AudioNodeView({ id, data, selected }: NodeProps<AudioNode>) {
+/** A parameter's value as imported: a finite number, or the default (an imported file may hold anything). */
+function paramValue(params: unknown, key: string, fallback: number): number {
+  const v = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+// Props are typed as any node's: imported files put anything in `data`, so every field is checked here.
+function AudioNodeView({ id, type, data, selected }: NodeProps<Node>) {
   const detail = useDetail(id);
-  const kind = isAudioKind(data.kind) ? data.kind : 'effect';
+  const kind: AudioKind = isAudioKind(type) ? type : isAudioKind(data.kind) ? data.kind : 'effect';
   const spec = KINDS[kind];
-  const params = data.params ?? defaultParams(kind);
+  const defaults = defaultParams(kind);
+  // Labels are rendered as text (React escapes them): markup in an imported label stays text.
+  const label = typeof data.label === 'string' ? data.label : id;
   const topInputs = spec.inputs.filter((h) => h.side === Position.Top);
   const style = { '--accent': spec.accent, '--fill': spec.fill } as CSSProperties;
   return (
@@ -62,10 +71,10 @@ function AudioNodeView({ id, data, selected }: NodeProps<AudioNode>) {
       ))}
       <div className="audio-node__header">
         <span className="audio-node__kind">{spec.label}</span>
-        <span className="audio-node__label">{data.label}</span>
+        <span className="audio-node__label">{label}</span>
       </div>
       {detail === 'full' &&
-        spec.params.map((p) => <Param key={p.key} nodeId={id} spec={p} value={params[p.key] ?? p.min} />)}
+        spec.params.map((p) => <Param key={p.key} nodeId={id} spec={p} value={paramValue(data.params, p.key, defaults[p.key] ?? p.min)} />)}
       {spec.outputs.map((h) => (
         <Handle key={h.id} id={h.id} type="source" position={h.side} className={`handle signal-${h.signal}`} title={`${h.label} (${h.signal})`} />
       ))}

@@ -516,8 +516,10 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       const engine = get().engine;
       const current = engine?.mountedNode(id) ?? get().nodes[index.node(id) ?? -1];
       if (!current) return;
-      const data = current.data as AudioNodeData;
-      const item: Node = { ...current, data: { ...data, params: { ...data.params, [key]: value } } };
+      // An imported node's params may be anything: start from an empty object unless it is one.
+      const data: Partial<AudioNodeData> = current.data;
+      const params = typeof data.params === 'object' && data.params !== null && !Array.isArray(data.params) ? data.params : {};
+      const item: Node = { ...current, data: { ...data, params: { ...params, [key]: value } } };
       get().applyNodeChanges([{ type: 'replace', id, item }]);
     },
 
