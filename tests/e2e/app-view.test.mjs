@@ -189,3 +189,27 @@ test('a production build under a strict Content-Security-Policy runs wasm, the G
   await page.waitForSelector('[data-testid="metrics"]', { timeout: 30_000 });
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
 });
+
+test('the 1M-node scenario loads progressively: nodes on screen while the progress bar is still up', async (t) => {
+  const page = await open(t, '?n=100&debug=1');
+  await page.evaluate(() => {
+    window.__seen = { labels: new Set(), nodesWhileLoading: false };
+    new MutationObserver(() => {
+      const p = document.querySelector('[data-testid="progress"]');
+      if (!p) return;
+      window.__seen.labels.add(p.getAttribute('aria-label').replace(/[\d,]+/g, 'N'));
+      if (document.querySelector('.react-flow__node')) window.__seen.nodesWhileLoading = true;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.click('button[data-size="1000000"]');
+  await page.waitForSelector('[data-testid="progress"]', { state: 'attached' });
+  await waitLoaded(page, 150_000);
+  await settle(page);
+  const seen = await page.evaluate(() => ({ labels: [...window.__seen.labels], nodesWhileLoading: window.__seen.nodesWhileLoading }));
+  assert.ok(seen.nodesWhileLoading, 'the first part was on screen before the load ended');
+  assert.ok(seen.labels.some((l) => /^Generating/.test(l)) && seen.labels.some((l) => /^Index/.test(l)), seen.labels.join(' / '));
+  assert.equal(await stat(page, 'total'), 1_000_000);
+  const dom = await domNodes(page);
+  assert.ok(dom > 10 && dom <= MAX_VISIBLE, `${dom} nodes mounted`);
+  await page.screenshot({ path: `${shots}app-1m.png` });
+});
