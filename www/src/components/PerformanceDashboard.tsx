@@ -41,6 +41,7 @@ function useDashboard(intervalMs = 1000): [Dashboard, () => void] {
 
 function formatKpi(k: Kpi): string {
   if (k.value === null) return 'unavailable';
+  if (k.id === 'cacheHitRate' && k.verdict === 'unavailable') return `${k.value.toFixed(0)} % (few lookups)`;
   if (k.id === 'load') return k.value >= 1000 ? `${(k.value / 1000).toFixed(2)} s` : `${k.value.toFixed(0)} ms`;
   if (k.id === 'memory') return `${k.value.toFixed(0)} MB`;
   return `${k.value.toFixed(0)}${k.unit === '%' ? ' %' : ` ${k.unit}`}`;
