@@ -202,8 +202,13 @@ test('the 1M-node scenario loads progressively: nodes on screen while the progre
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
   });
   await page.click('button[data-size="1000000"]');
-  await page.waitForSelector('[data-testid="progress"]', { state: 'attached' });
-  await waitLoaded(page, 150_000);
+  // Polled on a timer: while the load runs, animation frames (Playwright's default polling) can be rare.
+  await page.waitForFunction(
+    () => document.querySelector('[data-stat="total"]')?.textContent.replace(/\D/g, '') === '1000000' && !document.querySelector('[data-testid="progress"]'),
+    null,
+    { timeout: 150_000, polling: 250 },
+  );
+  await waitLoaded(page, 60_000);
   await settle(page);
   const seen = await page.evaluate(() => ({ labels: [...window.__seen.labels], nodesWhileLoading: window.__seen.nodesWhileLoading }));
   assert.ok(seen.nodesWhileLoading, 'the first part was on screen before the load ended');
