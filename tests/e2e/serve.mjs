@@ -1,12 +1,13 @@
 // A static file server for dist/ on 127.0.0.1 (a free port), cross-origin
 // isolated like the dev server. Used by the end-to-end tests and benchmarks.
+// `headers` adds response headers (e.g. a Content-Security-Policy).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
 
-export async function serve(dir) {
+export async function serve(dir, { headers = {} } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -17,6 +18,7 @@ export async function serve(dir) {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-embedder-policy': 'require-corp',
+        ...headers,
       });
       res.end(body);
     } catch {
@@ -39,3 +41,6 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   '--disable-dev-shm-usage',
 ];
+
+/** The strict policy the demo must work under (a production build served as static files). */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'";

@@ -1,0 +1,220 @@
+// The editor's view: scenarios, panning and zooming 100k nodes with the mouse
+// (the window stays bounded, the GPU layer draws the rest: pixels read back),
+// drags in both layers, the plain / flowscale toggle, clusters and bundles.
+// Shots go to test-results/. See app-lib.mjs for the set-up (strict CSP, error checks).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { open, waitLoaded, stat, domNodes, settle, paneBox, drag, coveredPixels, shots, MAX_VISIBLE, setup } from './app-lib.mjs';
+
+setup();
+
+test('loads, switches scenarios, and mounts only the window while panning and zooming 100k nodes', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  await settle(page);
+  assert.equal(await stat(page, 'total'), 1000);
+  const inView = await stat(page, 'inView');
+  const mounted = await stat(page, 'mounted');
+  assert.ok(inView > 10 && inView < 500, `in view ${inView}`);
+  // The window is what is in view plus an overscan margin, bounded.
+  assert.ok(mounted >= inView && mounted <= MAX_VISIBLE, `mounted ${mounted}`);
+  assert.equal(await domNodes(page), mounted, 'the stats count what is mounted');
+  assert.ok((await stat(page, 'firstRender')) > 0, 'first render is reported');
+  await page.screenshot({ path: `${shots}app-1k.png` });
+
+  await page.click('button[data-size="100"]');
+  await waitLoaded(page);
+  await settle(page);
+  assert.equal(await stat(page, 'total'), 100);
+
+  await page.click('button[data-size="100000"]');
+  await waitLoaded(page, 90_000);
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  await settle(page);
+  assert.equal(await stat(page, 'total'), 100_000);
+  await page.screenshot({ path: `${shots}app-100k.png` });
+
+  const box = await paneBox(page);
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  let most = 0;
+  const check = async (what) => {
+    await settle(page);
+    const dom = await domNodes(page);
+    most = Math.max(most, dom);
+    assert.ok(dom <= MAX_VISIBLE, `${what}: ${dom} nodes mounted`);
+    assert.equal(dom, await stat(page, 'mounted'), `${what}: the stats count what is mounted`);
+  };
+  const ids = () => page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.dataset.id));
+  const firstIds = await ids();
+  // Pan with drags on the pane: other nodes are mounted.
+  await drag(page, { x: box.x + box.width - 60, y: box.y + box.height - 60 }, { x: box.x + 60, y: box.y + 60 });
+  await check('after a drag');
+  assert.ok((await ids()).some((id) => !firstIds.includes(id)), 'panning mounted new nodes');
+  await drag(page, { x: box.x + 80, y: centre.y }, { x: box.x + box.width - 80, y: centre.y - 100 });
+  await check('after a second drag');
+  // Zoom out with the wheel, step by step: the window stays bounded at every step, then empties.
+  await page.mouse.move(centre.x, centre.y);
+  for (let i = 0; i < 12; i++) {
+    await page.mouse.wheel(0, 240);
+    if (i % 3 === 2) await check(`zoom step ${i}`);
+  }
+  for (let i = 0; i < 12; i++) await page.mouse.wheel(0, 400);
+  await check('zoomed far out');
+  assert.ok((await stat(page, 'inView')) > 5000, 'zoomed out, thousands of nodes are in view');
+  assert.equal(await domNodes(page), 0, 'every node is tiny: React mounts none');
+  // …and the GPU canvas shows them: pixels read back from the GPU.
+  const covered = await coveredPixels(page);
+  assert.ok(covered > 20_000, `the GPU layer drew ${covered} pixels`);
+  await page.screenshot({ path: `${shots}app-100k-zoomed-out.png` });
+  // Zoom back in with the wheel: nodes are mounted again, still bounded.
+  for (let i = 0; i < 20; i++) await page.mouse.wheel(0, -400);
+  await check('zoomed back in');
+  assert.ok(most > 0, 'nodes were mounted at some point');
+});
+
+test('dragging a node moves it in React Flow and on the GPU layer', async (t) => {
+  // draw=all: the GPU draws mounted nodes too, so both layers can be compared at zoom 1.
+  const page = await open(t, '?n=100&debug=1&draw=all&edgeColor=00000000&panel=off', { viewport: { width: 1500, height: 700 } });
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  const id = 's0-v0-oscillator';
+  const node = page.locator(`.react-flow__node[data-id="${id}"]`);
+  const before = await node.boundingBox();
+  const gpuAt = (x, y) =>
+    page.evaluate(
+      async ({ x, y }) => {
+        const { renderer } = window.__flowscale;
+        const px = await renderer.readPixels();
+        const c = document.querySelector('[data-testid="gpu-layer"]');
+        const r = c.getBoundingClientRect();
+        const dpr = c.width / r.width;
+        const cx = Math.round((x - r.left) * dpr), cy = Math.round((y - r.top) * dpr);
+        return px[(cy * c.width + cx) * 4 + 3];
+      },
+      { x, y },
+    );
+  const oldCentre = { x: before.x + before.width / 2, y: before.y + before.height * 0.15 };
+  assert.ok((await gpuAt(oldCentre.x, oldCentre.y)) > 128, 'the GPU draws the node where React Flow has it');
+  // Grab the header (the sliders are nodrag) and move by (+950, +100): into free space right of the voices.
+  await page.mouse.move(before.x + 30, before.y + 8);
+  await page.mouse.down();
+  await page.mouse.move(before.x + 32, before.y + 10);
+  await page.mouse.move(before.x + 980, before.y + 108, { steps: 10 });
+  await page.mouse.up();
+  await settle(page, 300);
+  const afterBox = await node.boundingBox();
+  assert.ok(Math.abs(afterBox.x - before.x - 950) <= 3 && Math.abs(afterBox.y - before.y - 100) <= 3, JSON.stringify({ before, afterBox }));
+  assert.ok((await gpuAt(afterBox.x + afterBox.width / 2, afterBox.y + afterBox.height / 2)) > 128, 'the GPU layer drew the node at its new place');
+  assert.equal(await gpuAt(oldCentre.x, oldCentre.y), 0, 'and nothing where it was');
+  // The store got the final position when the drag ended (what export writes).
+  const exported = await page.evaluate((id) => JSON.parse(window.__flowscale.store.getState().exportWorkflow()).nodes.find((n) => n.id === id).position, id);
+  assert.ok(Math.abs(exported.x - 950) <= 3 && Math.abs(exported.y - 100) <= 3, JSON.stringify(exported));
+  await page.screenshot({ path: `${shots}app-drag.png` });
+});
+
+test('the plain React Flow / flowscale toggle renders the same workflow', async (t) => {
+  const page = await open(t, '?n=1000');
+  await settle(page);
+  const windowed = await domNodes(page);
+  assert.ok(windowed > 10 && windowed < 500, `flowscale mounts the window: ${windowed}`);
+  await page.selectOption('[data-testid="mode"]', 'plain');
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 1000, null, { timeout: 60_000 });
+  await page.screenshot({ path: `${shots}app-plain-1k.png` });
+  await page.selectOption('[data-testid="mode"]', 'plain-visible');
+  await waitLoaded(page);
+  await page.waitForFunction(() => {
+    const n = document.querySelectorAll('.react-flow__node').length;
+    return n > 10 && n < 1000;
+  });
+  await page.selectOption('[data-testid="mode"]', 'flowscale');
+  await waitLoaded(page);
+  await settle(page);
+  assert.equal(await domNodes(page), windowed);
+});
+
+test('clusters are drawn at low zoom and a click expands one; edges fold into bundles', async (t) => {
+  const page = await open(t, '?n=10000&debug=1');
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  await page.click('[data-tab="optimizer"]');
+  await page.check('[data-setting="simplifyEdges"]');
+  await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 20, y: 20, zoom: 0.05 }));
+  await page.waitForTimeout(600);
+  const clusters = await stat(page, 'clusters');
+  assert.ok(clusters > 10, `clusters drawn: ${clusters}`);
+  assert.equal(await domNodes(page), 0);
+  const stats = await page.evaluate(() => window.__flowscale.renderer.stats());
+  assert.ok(stats.clusters > 10 && stats.drawCalls <= 4, JSON.stringify(stats));
+  // Bundles between clusters, drawn once the view settles (onMoveEnd): pan a little with the mouse.
+  const box = await paneBox(page);
+  await drag(page, { x: box.x + 200, y: box.y + 200 }, { x: box.x + 210, y: box.y + 205 }, 3);
+  await page.waitForSelector('[data-testid="bundles"]');
+  assert.ok(Number(await page.locator('[data-testid="bundles"]').getAttribute('data-count')) > 10);
+  // Hover a cluster: what it holds; click: zoom in until it splits.
+  const target = await page.evaluate(() => {
+    const { engine, reactFlow } = window.__flowscale;
+    const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+    for (let y = pane.top + 100; y < pane.bottom - 50; y += 20) {
+      for (let x = pane.left + 100; x < pane.right - 50; x += 20) {
+        const p = reactFlow().screenToFlowPosition({ x, y });
+        const c = engine.clusterAt(p.x, p.y);
+        if (c && c.count > 20) return { x, y, count: c.count };
+      }
+    }
+    return null;
+  });
+  assert.ok(target, 'a cluster under the pointer');
+  await page.mouse.move(target.x, target.y);
+  await page.waitForSelector('[data-testid="cluster-tip"]');
+  assert.match(await page.locator('[data-testid="cluster-tip"]').textContent(), new RegExp(`${target.count.toLocaleString('en')} nodes`));
+  await page.screenshot({ path: `${shots}app-clusters.png` });
+  const zoomBefore = await page.evaluate(() => window.__flowscale.reactFlow().getZoom());
+  await page.mouse.click(target.x, target.y);
+  await page.waitForTimeout(700);
+  const zoomAfter = await page.evaluate(() => window.__flowscale.reactFlow().getZoom());
+  assert.ok(zoomAfter > zoomBefore * 1.2, `zoom ${zoomBefore} → ${zoomAfter}`);
+});
+
+test('a production build under a strict Content-Security-Policy runs wasm, the GPU layer and the worker', async (t) => {
+  // open() fails the test on any CSP report in the console; the policy is also watched from inside the page.
+  const page = await open(t, '?n=1000&debug=1', { beforeGoto: (p) => p.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  }) });
+  const csp = await page.evaluate(() => fetch(location.href).then((r) => r.headers.get('content-security-policy')));
+  // No eval, no inline script: only this origin's scripts, and compiling WebAssembly.
+  const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+  assert.equal(scriptSrc, "script-src 'self' 'wasm-unsafe-eval'");
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  // The engine worker instantiates its own copy of the wasm: an analysis round trip proves it runs.
+  await page.click('[data-tab="optimizer"]');
+  await page.click('[data-testid="run-optimize"]');
+  await page.waitForSelector('[data-testid="metrics"]', { timeout: 30_000 });
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+});
+
+test('the 1M-node scenario loads progressively: nodes on screen while the progress bar is still up', async (t) => {
+  const page = await open(t, '?n=100&debug=1');
+  await page.evaluate(() => {
+    window.__seen = { labels: new Set(), nodesWhileLoading: false };
+    new MutationObserver(() => {
+      const p = document.querySelector('[data-testid="progress"]');
+      if (!p) return;
+      window.__seen.labels.add(p.getAttribute('aria-label').replace(/[\d,]+/g, 'N'));
+      if (document.querySelector('.react-flow__node')) window.__seen.nodesWhileLoading = true;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.click('button[data-size="1000000"]');
+  // Polled on a timer: while the load runs, animation frames (Playwright's default polling) can be rare.
+  await page.waitForFunction(
+    () => document.querySelector('[data-stat="total"]')?.textContent.replace(/\D/g, '') === '1000000' && !document.querySelector('[data-testid="progress"]'),
+    null,
+    { timeout: 150_000, polling: 250 },
+  );
+  await waitLoaded(page, 60_000);
+  await settle(page);
+  const seen = await page.evaluate(() => ({ labels: [...window.__seen.labels], nodesWhileLoading: window.__seen.nodesWhileLoading }));
+  assert.ok(seen.nodesWhileLoading, 'the first part was on screen before the load ended');
+  assert.ok(seen.labels.some((l) => /^Generating/.test(l)) && seen.labels.some((l) => /^Index/.test(l)), seen.labels.join(' / '));
+  assert.equal(await stat(page, 'total'), 1_000_000);
+  const dom = await domNodes(page);
+  assert.ok(dom > 10 && dom <= MAX_VISIBLE, `${dom} nodes mounted`);
+  await page.screenshot({ path: `${shots}app-1m.png` });
+});

@@ -1,0 +1,160 @@
+// PerformanceDashboard: live numbers from the PerformanceService, once a
+// second — KPI verdicts against the targets, small time-series charts (uPlot),
+// the alerts list, and a Chrome trace export of what was recorded.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Chart, type ChartSeries } from '@/components/Chart';
+import performanceService, { type Kpi, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
+
+const S = {
+  fps: [
+    { label: 'FPS', color: '#3b6fd8' },
+    { label: 'view updates/s', color: '#1e8a5a' },
+  ],
+  frame: [
+    { label: 'p95', color: '#c7700f' },
+    { label: 'longest', color: '#c43a4f' },
+  ],
+  busy: [{ label: 'busy', color: '#7048c8' }],
+  memory: [{ label: 'JS heap', color: '#1b7ea6' }],
+  render: [
+    { label: 'React commit (mean)', color: '#3b6fd8' },
+    { label: 'flowscale frame()', color: '#1e8a5a' },
+  ],
+  nodes: [
+    { label: 'in view', color: '#3b6fd8' },
+    { label: 'mounted', color: '#1e8a5a' },
+    { label: 'culled', color: '#9aa1ad' },
+  ],
+  cache: [{ label: 'hit rate', color: '#c7700f' }],
+} satisfies Record<string, ChartSeries[]>;
+
+function column(history: PerformanceSnapshot[], pick: (s: PerformanceSnapshot) => number | null): (number | null)[] {
+  return history.map(pick);
+}
+
+function useDashboard(intervalMs = 1000): [Dashboard, () => void] {
+  const [d, setD] = useState<Dashboard>(() => performanceService.getPerformanceDashboard());
+  useEffect(() => performanceService.startRealTimeMonitoring(setD, intervalMs), [intervalMs]);
+  const refresh = useCallback(() => setD(performanceService.getPerformanceDashboard()), []);
+  return [d, refresh];
+}
+
+function formatKpi(k: Kpi): string {
+  if (k.value === null) return 'unavailable';
+  if (k.id === 'cacheHitRate' && k.verdict === 'unavailable') return `${k.value.toFixed(0)} % (few lookups)`;
+  if (k.id === 'load') return k.value >= 1000 ? `${(k.value / 1000).toFixed(2)} s` : `${k.value.toFixed(0)} ms`;
+  if (k.id === 'memory') return `${k.value.toFixed(0)} MB`;
+  return `${k.value.toFixed(0)}${k.unit === '%' ? ' %' : ` ${k.unit}`}`;
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function PerformanceDashboard() {
+  const [d, refresh] = useDashboard();
+  const h = d.history;
+  const now = h.at(-1)?.time ?? 0;
+  // One data set per chart, recomputed once a second when a sample arrives.
+  const data = useMemo(() => {
+    const xs = h.map((s) => (s.time - now) / 1000);
+    return {
+      fps: [xs, column(h, (s) => s.fps), column(h, (s) => s.viewUpdatesPerSecond)],
+      frame: [xs, column(h, (s) => s.frameP95Ms), column(h, (s) => s.longestFrameMs)],
+      busy: [xs, column(h, (s) => s.mainThreadBusyPercent)],
+      memory: [xs, column(h, (s) => s.memoryMb)],
+      render: [xs, column(h, (s) => s.reactRenderMeanMs), column(h, (s) => s.flowscaleFrameMs)],
+      nodes: [xs, column(h, (s) => s.inView), column(h, (s) => s.mounted), column(h, (s) => s.culled)],
+      cache: [xs, column(h, (s) => s.cacheHitRatePercent)],
+    };
+  }, [h, now]);
+  const c = d.current;
+  const caps = d.capabilities;
+
+  return (
+    <section className="panel dashboard" data-testid="dashboard" aria-label="Performance dashboard">
+      <div className="panel__head">
+        <h2>Performance</h2>
+        <button
+          type="button"
+          data-testid="export-trace"
+          onClick={() => download(`flowscale-profile-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, performanceService.exportChromeTrace())}
+          title="Chrome trace JSON: open in chrome://tracing or ui.perfetto.dev"
+        >
+          Export profile
+        </button>
+      </div>
+
+      <div className="kpis" data-testid="kpis">
+        {d.kpis.map((k) => (
+          <div key={k.id} className={`kpi verdict-${k.verdict}`} data-kpi={k.id} data-verdict={k.verdict} title={`target ${k.target}`}>
+            <span className="kpi__label">{k.label}</span>
+            <span className="kpi__value">{formatKpi(k)}</span>
+            <span className="kpi__target">{k.target}</span>
+          </div>
+        ))}
+      </div>
+
+      <div className="charts">
+        <Chart title="Frame rate" series={S.fps} data={data.fps} testId="chart-fps" />
+        <Chart title="Frame time" series={S.frame} data={data.frame} unit="ms" testId="chart-frame" />
+        <Chart title="Main thread busy" series={S.busy} data={data.busy} unit="%" yMax={100} testId="chart-busy" />
+        {caps.memory ? (
+          <Chart title="Memory" series={S.memory} data={data.memory} unit="MB" testId="chart-memory" />
+        ) : (
+          <p className="unavailable">Memory: unavailable in this browser (no performance.memory)</p>
+        )}
+        <Chart title="Render time" series={S.render} data={data.render} unit="ms" testId="chart-render" />
+        <Chart title="Nodes" series={S.nodes} data={data.nodes} testId="chart-nodes" />
+        <Chart title="Cache hit rate" series={S.cache} data={data.cache} unit="%" yMax={100} testId="chart-cache" />
+      </div>
+
+      <dl className="facts" data-testid="live">
+        <dt>samples</dt>
+        <dd data-live="samples">{h.length}</dd>
+        <dt>long frames</dt>
+        <dd data-live="longFrames">{c ? `${c.longFrames} (${c.longFrameBlockingMs.toFixed(0)} ms blocking)` : '—'}</dd>
+        <dt>React commits</dt>
+        <dd data-live="commits">{c ? `${c.reactCommits}, max ${c.reactRenderMaxMs?.toFixed(1) ?? '—'} ms` : '—'}</dd>
+        <dt>storage</dt>
+        <dd>{c?.storage ? `${c.storage.usageMb.toFixed(1)} MB of ${(c.storage.quotaMb / 1024).toFixed(0)} GB` : 'unavailable'}</dd>
+        <dt>long frames from</dt>
+        <dd>{caps.longAnimationFrame ? 'Long Animation Frames' : caps.longTask ? 'Long Tasks' : 'unavailable'}</dd>
+      </dl>
+
+      <div className="alerts" data-testid="alerts">
+        <div className="alerts__head">
+          <h3>Alerts</h3>
+          {d.alerts.length > 0 && (
+            <button type="button" className="link" onClick={() => {
+                performanceService.clearAlerts();
+                refresh();
+              }}>
+              clear
+            </button>
+          )}
+        </div>
+        {d.alerts.length === 0 ? (
+          <p className="muted">No alerts. Thresholds: main thread {performanceService.thresholds.cpuPercent} %, heap {performanceService.thresholds.memoryMb} MB, frames ≥ 200 ms.</p>
+        ) : (
+          <ul>
+            {d.alerts.slice(0, 12).map((a) => (
+              <li key={a.id} className={`alert severity-${a.severity}`} data-severity={a.severity} data-rule={a.rule}>
+                <span className="alert__severity">{a.severity}</span>
+                <span className="alert__message">{a.message}</span>
+                <time>{new Date(a.at).toLocaleTimeString()}</time>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,426 @@
+// The two views of the same document:
+//   FlowscaleView — React Flow mounts only the frame's window; flowscale's GPU
+//                   layer draws everything else on a canvas under the pane;
+//                   clusters are drawn at low zoom and expand on click;
+//                   bundles stand in for edges between clusters.
+//   PlainView     — React Flow with every node (optionally with
+//                   onlyRenderVisibleElements), for comparison.
+import {
+  Background,
+  Controls,
+  ReactFlow,
+  ViewportPortal,
+  useReactFlow,
+  useStoreApi,
+  type Node,
+  type OnMove,
+  type Viewport,
+} from '@xyflow/react';
+import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
+import { Renderer, type RendererOptions } from 'flowscale';
+import { gpuPalette } from '@/audio/model';
+import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
+import type { FlowEngine } from '@/flow/engine';
+import { nodeTypes } from '@/flow/nodes';
+import performanceService from '@/services/performanceService';
+import { takeFitRequest, useAudioStore } from '@/store/audioStore';
+
+const MIN_ZOOM = 0.005;
+const MAX_ZOOM = 4;
+const proOptions = { hideAttribution: false };
+
+const params = new URLSearchParams(window.location.search);
+// Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer), ?debug=1 (engine on window).
+const gpuOptions: RendererOptions | null =
+  params.get('gpu') === 'off'
+    ? null
+    : {
+        draw: params.get('draw') === 'all' ? 'all' : 'low',
+        palette: {
+          types: gpuPalette(),
+          ...(params.has('edgeColor') ? { edge: `#${params.get('edgeColor')}` } : {}),
+        },
+      };
+const debug = params.has('debug');
+
+const onRender: ProfilerOnRenderCallback = (id, phase, actualDuration, _base, startTime) => {
+  performanceService.recordRender(id, phase, actualDuration, startTime);
+};
+
+/** The viewport that shows every node of the document in the pane. */
+function fitViewport(nodes: Node[], width: number, height: number): Viewport | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const n of nodes) {
+    if (n.parentId || n.hidden) continue;
+    const w = n.measured?.width ?? n.width ?? 150, h = n.measured?.height ?? n.height ?? 40;
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + w);
+    y1 = Math.max(y1, n.position.y + h);
+  }
+  if (!Number.isFinite(x0) || width <= 0 || height <= 0) return null;
+  const pad = 0.08;
+  const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min((width * (1 - 2 * pad)) / (x1 - x0 || 1), (height * (1 - 2 * pad)) / (y1 - y0 || 1), 1.5)));
+  return { zoom, x: width / 2 - ((x0 + x1) / 2) * zoom, y: height / 2 - ((y0 + y1) / 2) * zoom };
+}
+
+function useStoreActions() {
+  const applyNodeChanges = useAudioStore((s) => s.applyNodeChanges);
+  const applyEdgeChanges = useAudioStore((s) => s.applyEdgeChanges);
+  const connect = useAudioStore((s) => s.connect);
+  const isValidConnection = useAudioStore((s) => s.isValidConnection);
+  const setViewport = useAudioStore((s) => s.setViewport);
+  const markFirstRender = useAudioStore((s) => s.markFirstRender);
+  return { applyNodeChanges, applyEdgeChanges, connect, isValidConnection, setViewport, markFirstRender };
+}
+
+/** React Flow reports unknown node types (imported workflows) through onError '003': they use the generic node on purpose. */
+function onFlowError(code: string, message: string): void {
+  if (code !== '003') console.warn(`React Flow ${code}: ${message}`);
+}
+
+interface HoveredCluster {
+  x: number;
+  y: number;
+  count: number;
+  types: string[];
+}
+
+/**
+ * `canvas` is the GPU layer's canvas. It outlives this view (one per engine):
+ * a WebGL context is expensive to create on a software rasterizer, and the
+ * browser hands the same context back for the same canvas.
+ */
+export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngine; canvas: React.RefObject<HTMLCanvasElement | null> }) {
+  const paneRef = useRef<HTMLDivElement>(null);
+  const { nodes, edges } = useSyncExternalStore(engine.subscribeMounted, engine.getMounted);
+  const actions = useStoreActions();
+  const initialViewport = useMemo(() => useAudioStore.getState().viewport, [engine]); // eslint-disable-line react-hooks/exhaustive-deps
+  const reactFlow = useReactFlow();
+  const rfStore = useStoreApi();
+  const [gpuState, setGpuState] = useState<string>('GPU: starting');
+  const [hovered, setHovered] = useState<HoveredCluster | null>(null);
+
+  useEffect(() => {
+    if (!debug) return;
+    // Tests and inspection: the engine, its optimizer and GPU renderer, React Flow, the store.
+    (window as unknown as { __flowscale: unknown }).__flowscale = {
+      engine,
+      optimizer: engine.optimizer,
+      get renderer() {
+        return engine.currentRenderer;
+      },
+      reactFlow: () => reactFlow,
+      store: useAudioStore,
+    };
+  }, [engine, reactFlow]);
+
+  // Follow React Flow's viewport at the source, so programmatic changes (fitView, setViewport) count too.
+  useEffect(() => {
+    const [x, y, zoom] = rfStore.getState().transform;
+    engine.setViewport({ x, y, zoom });
+    return rfStore.subscribe((state, previous) => {
+      if (state.transform === previous.transform) return;
+      const [x, y, zoom] = state.transform;
+      engine.setViewport({ x, y, zoom });
+    });
+  }, [rfStore, engine]);
+
+  // The pane's size, for frames and the GPU canvas.
+  useEffect(() => {
+    const el = paneRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([entry]) => {
+      if (!entry) return;
+      const { width, height } = entry.contentRect;
+      engine.setPane(width, height);
+      if (takeFitRequest()) {
+        const vp = fitViewport(useAudioStore.getState().nodes, width, height);
+        if (vp) void reactFlow.setViewport(vp);
+      }
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [engine, reactFlow]);
+
+  // Something to show: nodes mounted, or nodes in view that only the GPU draws
+  // (a big workflow fitted to the pane mounts none).
+  const hasNodes = nodes.length > 0;
+  const [inView, setInView] = useState(() => (engine.lastFrame()?.stats.inView ?? 0) > 0);
+  useEffect(() => {
+    if (inView) return;
+    return engine.subscribeFrames((info) => {
+      if (info.stats.inView > 0) setInView(true);
+    });
+  }, [engine, inView]);
+  const hasContent = hasNodes || inView;
+
+  // The GPU layer: one renderer per engine, created once there is something on screen
+  // (creating it costs hundreds of ms on a software rasterizer; at the start React covers the view).
+  const [gpuWanted, setGpuWanted] = useState(false);
+  useEffect(() => {
+    if (!hasContent || gpuWanted) return;
+    const id = requestIdleCallback(() => setGpuWanted(true), { timeout: 300 });
+    return () => cancelIdleCallback(id);
+  }, [hasContent, gpuWanted]);
+  const { markFirstRender } = actions;
+  useEffect(() => {
+    const el = canvasRef.current;
+    if (!el || gpuOptions === null) {
+      setGpuState('GPU layer off');
+      if (gpuWanted) markFirstRender();
+      return;
+    }
+    if (!gpuWanted) return;
+    let alive = true;
+    let created: Renderer | null = null;
+    const w = Math.max(1, Math.round(el.clientWidth * devicePixelRatio));
+    const h = Math.max(1, Math.round(el.clientHeight * devicePixelRatio));
+    // Setting a canvas's size reallocates its buffers even when it does not change.
+    if (el.width !== w) el.width = w;
+    if (el.height !== h) el.height = h;
+    Renderer.create(el, engine.optimizer, gpuOptions)
+      .then((r) => {
+        if (!alive || engine.isDestroyed) {
+          r.destroy();
+          r.free();
+          return;
+        }
+        created = r;
+        engine.attachRenderer(r, el);
+        el.style.visibility = 'visible';
+        setGpuState(`GPU: ${r.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`);
+        // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
+        requestAnimationFrame(() => markFirstRender());
+      })
+      .catch((e: unknown) => {
+        setGpuState(`GPU layer off: ${e instanceof Error ? e.message : String(e)}`);
+        markFirstRender();
+      });
+    return () => {
+      alive = false;
+      // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
+      el.style.visibility = 'hidden';
+      if (!engine.isDestroyed) engine.attachRenderer(null, el);
+      created?.destroy();
+      created?.free();
+    };
+  }, [engine, canvasRef, gpuWanted, markFirstRender]);
+
+  // Frames → the stats bar and the PerformanceService.
+  useEffect(
+    () =>
+      engine.subscribeFrames((info) => {
+        publishStats(statsFromFrame(info));
+        performanceService.recordFrame({ total: info.stats.total, inView: info.stats.inView, culled: info.stats.culled, mounted: info.mounted, timeMs: info.stats.timeMs });
+      }),
+    [engine],
+  );
+
+  // First nodes on screen: the load's first render (after the browser painted them).
+  useEffect(() => {
+    if (!hasNodes) return;
+    const raf = requestAnimationFrame(() => markFirstRender());
+    return () => cancelAnimationFrame(raf);
+  }, [hasNodes, markFirstRender]);
+
+  const { setViewport } = actions;
+  const onMoveEnd: OnMove = useCallback(
+    (_e, vp) => {
+      setViewport(vp);
+      if (engine.settings.simplifyEdges) engine.simplify();
+    },
+    [setViewport, engine],
+  );
+
+  // Clusters: click one to zoom in until it splits; hover one to see what it holds.
+  const onPaneClick = useCallback(
+    (e: React.MouseEvent) => {
+      const p = reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const c = engine.clusterAt(p.x, p.y);
+      if (!c) return;
+      const expansion = engine.expandCluster(c.id);
+      const [bx, by, bw, bh] = c.bounds;
+      const zoom = Math.min(MAX_ZOOM, Math.max(expansion.expansionZoom * 1.05, reactFlow.getZoom() * 1.5));
+      void reactFlow.setCenter(bx + bw / 2, by + bh / 2, { zoom, duration: 350 });
+      setHovered(null);
+    },
+    [reactFlow, engine],
+  );
+  const hoverFrame = useRef(0);
+  const onPaneMouseMove = useCallback(
+    (e: React.MouseEvent) => {
+      const { clientX, clientY } = e;
+      cancelAnimationFrame(hoverFrame.current);
+      hoverFrame.current = requestAnimationFrame(() => {
+        const p = reactFlow.screenToFlowPosition({ x: clientX, y: clientY });
+        const c = engine.clusterAt(p.x, p.y);
+        const box = paneRef.current?.getBoundingClientRect();
+        setHovered((h) => {
+          if (!c || !box) return h ? null : h;
+          if (h && h.count === c.count && Math.abs(h.x - (clientX - box.left)) < 2 && Math.abs(h.y - (clientY - box.top)) < 2) return h;
+          return { x: clientX - box.left, y: clientY - box.top, count: c.count, types: c.types };
+        });
+      });
+    },
+    [reactFlow, engine],
+  );
+  useEffect(() => () => cancelAnimationFrame(hoverFrame.current), []);
+
+  return (
+    <EngineContext.Provider value={engine}>
+      <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
+        <Profiler id="flow" onRender={onRender}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={actions.applyNodeChanges}
+            onEdgesChange={actions.applyEdgeChanges}
+            onConnect={actions.connect}
+            isValidConnection={actions.isValidConnection}
+            defaultViewport={initialViewport}
+            onMoveEnd={onMoveEnd}
+            onPaneClick={onPaneClick}
+            onPaneMouseMove={onPaneMouseMove}
+            onPaneMouseLeave={() => setHovered(null)}
+            onError={onFlowError}
+            minZoom={MIN_ZOOM}
+            maxZoom={MAX_ZOOM}
+            proOptions={proOptions}
+            deleteKeyCode={['Delete', 'Backspace']}
+          >
+            <Background gap={24} size={1} color="#d5d9e0" />
+            <Controls showInteractive={false} position="bottom-left" />
+            <Bundles engine={engine} />
+          </ReactFlow>
+        </Profiler>
+        {hovered && (
+          <div className="cluster-tip" style={{ left: hovered.x + 14, top: hovered.y + 14 }} data-testid="cluster-tip">
+            <b>{hovered.count.toLocaleString('en')} nodes</b>
+            {hovered.types.length > 0 && <span> · mostly {hovered.types.join(', ')}</span>}
+            <div className="cluster-tip__hint">click to expand</div>
+          </div>
+        )}
+        <span className="gpu-badge" data-testid="gpu">
+          {gpuState}
+        </span>
+      </div>
+    </EngineContext.Provider>
+  );
+}
+
+/**
+ * Edges between zoom-level clusters, folded into weighted bundles by
+ * simplifyEdges(): drawn in flow coordinates inside React Flow's viewport, so
+ * panning moves them without any work; recomputed when the view settles.
+ */
+function Bundles({ engine }: { engine: FlowEngine }) {
+  const bundles = useSyncExternalStore(engine.subscribeBundles, engine.getBundles);
+  if (bundles.length === 0) return null;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, maxW = 1;
+  for (const b of bundles) {
+    x0 = Math.min(x0, b.x0, b.x1);
+    y0 = Math.min(y0, b.y0, b.y1);
+    x1 = Math.max(x1, b.x0, b.x1);
+    y1 = Math.max(y1, b.y0, b.y1);
+    maxW = Math.max(maxW, b.weight);
+  }
+  const zoom = engine.getViewport().zoom;
+  return (
+    <ViewportPortal>
+      <svg
+        className="bundles"
+        data-testid="bundles"
+        data-count={bundles.length}
+        style={{ position: 'absolute', left: x0, top: y0, width: x1 - x0 + 1, height: y1 - y0 + 1, overflow: 'visible', pointerEvents: 'none' }}
+      >
+        {bundles.map((b, k) => (
+          <line
+            key={k}
+            x1={b.x0 - x0}
+            y1={b.y0 - y0}
+            x2={b.x1 - x0}
+            y2={b.y1 - y0}
+            strokeWidth={(1 + 5 * Math.sqrt(b.weight / maxW)) / zoom}
+            stroke="rgba(70, 90, 140, 0.45)"
+            strokeLinecap="round"
+          />
+        ))}
+      </svg>
+    </ViewportPortal>
+  );
+}
+
+/** Plain React Flow with every node of the document: what flowscale is compared against. */
+export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
+  const nodes = useAudioStore((s) => s.nodes);
+  const edges = useAudioStore((s) => s.edges);
+  const initialViewport = useMemo(() => useAudioStore.getState().viewport, []);
+  const actions = useStoreActions();
+  const reactFlow = useReactFlow();
+  useEffect(() => {
+    if (debug) (window as unknown as { __flowscale: unknown }).__flowscale = { reactFlow: () => reactFlow, store: useAudioStore, renderer: null };
+  }, [reactFlow]);
+
+  // Count what React Flow actually mounted, after it rendered.
+  useEffect(() => {
+    const count = () => {
+      const mounted = document.querySelectorAll('.react-flow__node').length;
+      const total = useAudioStore.getState().nodes.length;
+      publishStats({ total, inView: null, mounted, culledPercent: null, frameMs: null, clusters: 0, zoom: reactFlow.getZoom() });
+      performanceService.recordCounts(total, mounted);
+    };
+    count();
+    const id = setInterval(count, 500);
+    return () => clearInterval(id);
+  }, [reactFlow]);
+
+  const hasNodes = nodes.length > 0;
+  const { markFirstRender } = actions;
+  useEffect(() => {
+    if (!hasNodes) return;
+    let raf = 0;
+    // React Flow shows a node once it has measured it: wait for one in the DOM, then a frame.
+    const poll = () => {
+      if (document.querySelector('.react-flow__node')) raf = requestAnimationFrame(() => markFirstRender());
+      else raf = requestAnimationFrame(poll);
+    };
+    raf = requestAnimationFrame(poll);
+    return () => cancelAnimationFrame(raf);
+  }, [hasNodes, markFirstRender]);
+
+  useEffect(() => {
+    if (!takeFitRequest()) return;
+    const el = document.querySelector('.react-flow');
+    const vp = el ? fitViewport(nodes, el.clientWidth, el.clientHeight) : null;
+    if (vp) void reactFlow.setViewport(vp);
+  }, [nodes, reactFlow]);
+
+  return (
+    <div className="flow-pane" data-testid="flow-pane" data-mode={onlyVisible ? 'plain-visible' : 'plain'}>
+      <Profiler id="flow" onRender={onRender}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={actions.applyNodeChanges}
+          onEdgesChange={actions.applyEdgeChanges}
+          onConnect={actions.connect}
+          isValidConnection={actions.isValidConnection}
+          onlyRenderVisibleElements={onlyVisible}
+          defaultViewport={initialViewport}
+          onMoveEnd={(_e, vp) => actions.setViewport(vp)}
+          onError={onFlowError}
+          minZoom={MIN_ZOOM}
+          maxZoom={MAX_ZOOM}
+          proOptions={proOptions}
+          deleteKeyCode={['Delete', 'Backspace']}
+        >
+          <Background gap={24} size={1} color="#d5d9e0" />
+          <Controls showInteractive={false} position="bottom-left" />
+        </ReactFlow>
+      </Profiler>
+    </div>
+  );
+}

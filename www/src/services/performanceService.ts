@@ -1,0 +1,503 @@
+// PerformanceService: the app's one door to performance work.
+//
+//   import performanceService from '@/services/performanceService';
+//   const report = await performanceService.optimizeWorkflow({ nodes, edges, viewport });
+//   const stop = performanceService.startRealTimeMonitoring((dashboard) => render(dashboard), 1000);
+//   await performanceService.cacheWorkflow('wf-42', { nodes, edges, viewport });
+//   const cached = await performanceService.getCachedWorkflow('wf-42');
+//   const bench = await performanceService.benchmark({ nodes, edges }, { iterations: 10 });
+//   performanceService.getPerformanceDashboard();  performanceService.getStatus();
+//
+// Where the numbers come from, today:
+//   - live metrics: a MetricsSource (browserMetrics.ts: requestAnimationFrame,
+//     requestIdleCallback, PerformanceObserver long-animation-frame/longtask,
+//     performance.memory, navigator.storage.estimate()),
+//   - what React and flowscale do per frame: fed in by the app
+//     (recordRender from a React <Profiler>, recordFrame from the engine),
+//   - optimize and benchmark: flowscale's optimizeWorkflow, in a Web Worker,
+//   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats().
+// Alerts and KPI verdicts are computed here against flowscale's own
+// alertThresholds (Config.defaults()) and the targets in DESIGN.md.
+//
+// Switching to the package's PerformanceManager / PerformanceMonitor
+// (flowscale issue 6) is meant to be a small change: implement MetricsSource
+// over PerformanceMonitor.snapshot()/onAlert() and pass it to the
+// constructor; optimizeWorkflow/cacheWorkflow/getCachedWorkflow/benchmark map
+// one to one onto PerformanceManager's methods of the same names.
+import type { Edge, Node, Viewport } from '@xyflow/react';
+import { Config, WorkflowCache, type CacheStats, type CachedWorkflow, type FlowscaleConfig, type StageTimings } from 'flowscale';
+import { BrowserMetrics, type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
+import { TraceRecorder, type TraceTrack } from '@/services/trace';
+import { engineClient } from '@/workers/engineClient';
+import { packWorkflow } from '@/workers/packed';
+import type { BenchmarkIteration, OptimizeSummary } from '@/workers/protocol';
+
+export interface WorkflowData {
+  nodes: Node[];
+  edges: Edge[];
+  viewport?: Viewport;
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  id: number;
+  /** The rule that fired (one alert per rule per cool-down). */
+  rule: string;
+  severity: Severity;
+  message: string;
+  value: number;
+  threshold: number;
+  /** Date.now() when raised. */
+  at: number;
+}
+
+/** One sample of everything the dashboard plots; null = not available in this browser (never a made-up number). */
+export interface PerformanceSnapshot {
+  /** performance.now() at the end of the sample. */
+  time: number;
+  intervalMs: number;
+  fps: number | null;
+  /** Frames in which the view moved, per second (flowscale frames). */
+  viewUpdatesPerSecond: number;
+  frameP95Ms: number | null;
+  longestFrameMs: number | null;
+  mainThreadBusyPercent: number | null;
+  longFrames: number;
+  longFrameBlockingMs: number;
+  memoryMb: number | null;
+  storage: { usageMb: number; quotaMb: number } | null;
+  /** Both cache tiers; null until the cache has been asked for something. */
+  cacheHitRatePercent: number | null;
+  /** Hits + misses so far (a rate over a handful of lookups is not judged). */
+  cacheLookups: number;
+  /** React commits of the flow (React <Profiler> actualDuration) in the interval. */
+  reactCommits: number;
+  reactRenderMeanMs: number | null;
+  reactRenderMaxMs: number | null;
+  /** flowscale frame() time, mean over the interval's frames. */
+  flowscaleFrameMs: number | null;
+  total: number | null;
+  inView: number | null;
+  culled: number | null;
+  mounted: number | null;
+}
+
+export type Verdict = 'good' | 'acceptable' | 'poor' | 'unavailable';
+
+export interface Kpi {
+  id: 'fps' | 'memory' | 'cpu' | 'cacheHitRate' | 'load';
+  label: string;
+  value: number | null;
+  unit: string;
+  /** e.g. "60 (30+ acceptable)". */
+  target: string;
+  verdict: Verdict;
+}
+
+export interface PerformanceDashboard {
+  current: PerformanceSnapshot | null;
+  history: PerformanceSnapshot[];
+  alerts: Alert[];
+  kpis: Kpi[];
+  lastOptimization: OptimizationReport | null;
+  capabilities: Capabilities;
+}
+
+export interface OptimizationReport extends OptimizeSummary {
+  nodes: number;
+  edges: number;
+  /** Date.now() when it finished. */
+  at: number;
+  ranIn: 'worker';
+}
+
+export interface BenchmarkReport {
+  iterations: BenchmarkIteration[];
+  /** Per stage: median and p95 over the iterations, ms. */
+  stages: { stage: keyof StageTimings; medianMs: number; p95Ms: number }[];
+  nodes: number;
+  edges: number;
+  last: OptimizeSummary | null;
+}
+
+export interface ServiceStatus {
+  source: string;
+  monitoring: boolean;
+  intervalMs: number | null;
+  samples: number;
+  alerts: Record<Severity, number>;
+  cache: { status: CacheStats['disk']['status']; entries: number; hitRate: number | null; name: string } | null;
+  worker: 'not started' | 'idle' | 'busy';
+  lastOptimization: { at: number; totalMs: number; nodes: number } | null;
+  capabilities: Capabilities;
+  thresholds: FlowscaleConfig['alertThresholds'];
+}
+
+export interface FrameFeed {
+  total: number;
+  inView: number;
+  culled: number;
+  mounted: number;
+  timeMs: number;
+}
+
+const HISTORY = 120;
+const ALERT_COOL_DOWN_MS = 10_000;
+const MIN_CACHE_LOOKUPS = 10;
+const STAGES: (keyof StageTimings)[] = ['extractMs', 'buildMs', 'frameMs', 'edgesMs', 'analysisMs', 'recommendationsMs', 'totalMs'];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!;
+}
+
+/** Higher is better: `good` at or above `good`, `acceptable` at or above `ok`. */
+function verdictHigh(v: number | null, good: number, ok: number): Verdict {
+  if (v === null) return 'unavailable';
+  return v >= good ? 'good' : v >= ok ? 'acceptable' : 'poor';
+}
+
+/** Lower is better. */
+function verdictLow(v: number | null, good: number, ok: number): Verdict {
+  if (v === null) return 'unavailable';
+  return v < good ? 'good' : v < ok ? 'acceptable' : 'poor';
+}
+
+export class PerformanceService {
+  readonly thresholds: FlowscaleConfig['alertThresholds'];
+  readonly trace = new TraceRecorder();
+  private source: MetricsSource;
+  private history: PerformanceSnapshot[] = [];
+  private alerts: Alert[] = [];
+  private alertSeq = 1;
+  private lastFired = new Map<string, number>();
+  private alertListeners = new Set<(a: Alert) => void>();
+  private monitors = new Map<number, { cb: (d: PerformanceDashboard) => void; intervalMs: number; timer: number }>();
+  private monitorSeq = 1;
+  private sampler = 0;
+  private samplerMs: number | null = null;
+  private stopLongFrames: (() => void) | null = null;
+  private renderDurations: number[] = [];
+  private frameTimes: number[] = [];
+  private lastFrame: FrameFeed | null = null;
+  private viewUpdates = 0;
+  private cachePromise: Promise<WorkflowCache> | null = null;
+  private cache: WorkflowCache | null = null;
+  private lastOptimization: OptimizationReport | null = null;
+  private firstRenderMs: number | null = null;
+
+  constructor(options: { source?: MetricsSource; cacheName?: string } = {}) {
+    this.source = options.source ?? new BrowserMetrics();
+    this.cacheName = options.cacheName ?? 'flowscale-demo';
+    this.thresholds = Config.defaults().alertThresholds;
+  }
+
+  private readonly cacheName: string;
+
+  // ---- the brief's methods ------------------------------------------------------
+
+  /** flowscale's optimizeWorkflow (clusters, simplified edges, analysis, recommendations), run in the engine worker. */
+  async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }): Promise<OptimizationReport> {
+    const summary = await this.operation('optimize workflow', { nodes: workflowData.nodes.length }, () =>
+      engineClient.optimize(packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null), size),
+    );
+    const report: OptimizationReport = {
+      ...summary,
+      nodes: workflowData.nodes.length,
+      edges: workflowData.edges.length,
+      at: Date.now(),
+      ranIn: 'worker',
+    };
+    this.lastOptimization = report;
+    return report;
+  }
+
+  getPerformanceDashboard(): PerformanceDashboard {
+    const current = this.history.at(-1) ?? null;
+    return {
+      current,
+      history: this.history,
+      alerts: this.alerts,
+      kpis: this.kpis(current),
+      lastOptimization: this.lastOptimization,
+      capabilities: this.source.capabilities,
+    };
+  }
+
+  /**
+   * Call `callback` with the dashboard every `intervalMs` (default: the
+   * configured monitoringIntervalSeconds). Returns the function that stops it;
+   * sampling stops when the last monitor does.
+   */
+  startRealTimeMonitoring(callback: (dashboard: PerformanceDashboard) => void, intervalMs = Config.defaults().monitoringIntervalSeconds * 1000): () => void {
+    if (!(intervalMs >= 50)) throw new RangeError(`intervalMs must be at least 50, got ${intervalMs}`);
+    const id = this.monitorSeq++;
+    const timer = window.setInterval(() => callback(this.getPerformanceDashboard()), intervalMs);
+    this.monitors.set(id, { cb: callback, intervalMs, timer });
+    this.retune();
+    return () => {
+      const m = this.monitors.get(id);
+      if (!m) return;
+      clearInterval(m.timer);
+      this.monitors.delete(id);
+      this.retune();
+    };
+  }
+
+  /** Store a workflow under `id` in flowscale's WorkflowCache (memory + IndexedDB). */
+  async cacheWorkflow(id: string, workflowData: WorkflowData, options: { ttlSeconds?: number } = {}): Promise<{ contentHash: string; ms: number }> {
+    const cache = await this.openCache();
+    const t0 = performance.now();
+    const contentHash = await this.operation('cache workflow', { id, nodes: workflowData.nodes.length }, () =>
+      cache.cacheWorkflow(id, { workflowData, ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600 }),
+    );
+    return { contentHash, ms: performance.now() - t0 };
+  }
+
+  async getCachedWorkflow(id: string): Promise<CachedWorkflow<WorkflowData> | null> {
+    const cache = await this.openCache();
+    return this.operation('get cached workflow', { id }, () => cache.getCachedWorkflow<WorkflowData>(id));
+  }
+
+  /** optimizeWorkflow `iterations` times in the worker; per-stage timings of each run and their medians. */
+  async benchmark(
+    workflowData: WorkflowData,
+    options: { iterations?: number; onProgress?: (fraction: number) => void } = {},
+  ): Promise<BenchmarkReport> {
+    const iterations = Math.max(1, Math.min(1000, Math.floor(options.iterations ?? 10)));
+    const r = await this.operation('benchmark', { iterations, nodes: workflowData.nodes.length }, () =>
+      engineClient.benchmark(
+        packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null),
+        { width: 1920, height: 1080 },
+        iterations,
+        undefined,
+        (_stage, f) => options.onProgress?.(f),
+      ),
+    );
+    const stages = STAGES.map((stage) => {
+      const xs = r.iterations.map((it) => it.timings[stage]);
+      return { stage, medianMs: median(xs), p95Ms: p95(xs) };
+    });
+    return { iterations: r.iterations, stages, nodes: workflowData.nodes.length, edges: workflowData.edges.length, last: r.last };
+  }
+
+  getStatus(): ServiceStatus {
+    const alerts: Record<Severity, number> = { info: 0, warning: 0, critical: 0 };
+    for (const a of this.alerts) alerts[a.severity]++;
+    const stats = this.cache?.stats() ?? null;
+    return {
+      source: this.source.name,
+      monitoring: this.samplerMs !== null,
+      intervalMs: this.samplerMs,
+      samples: this.history.length,
+      alerts,
+      cache: stats
+        ? { status: stats.disk.status, entries: stats.memory.entries + stats.disk.entries, hitRate: stats.hits + stats.misses > 0 ? stats.hitRate : null, name: stats.name }
+        : null,
+      worker: !engineClient.started ? 'not started' : engineClient.busy > 0 ? 'busy' : 'idle',
+      lastOptimization: this.lastOptimization
+        ? { at: this.lastOptimization.at, totalMs: this.lastOptimization.timings.totalMs, nodes: this.lastOptimization.nodes }
+        : null,
+      capabilities: this.source.capabilities,
+      thresholds: this.thresholds,
+    };
+  }
+
+  // ---- feeds from the app ---------------------------------------------------------
+
+  /** A React <Profiler> onRender: the commit's actualDuration (ms). */
+  recordRender(id: string, phase: string, actualDuration: number, startTime: number): void {
+    this.renderDurations.push(actualDuration);
+    if (this.renderDurations.length > 10_000) this.renderDurations.splice(0, 5_000);
+    if (this.samplerMs !== null) this.trace.span('react', `${id} ${phase}`, startTime, actualDuration);
+  }
+
+  /** One flowscale frame (a view update): what is on screen and what frame() cost. */
+  recordFrame(f: FrameFeed): void {
+    this.lastFrame = f;
+    this.viewUpdates++;
+    this.frameTimes.push(f.timeMs);
+    if (this.frameTimes.length > 10_000) this.frameTimes.splice(0, 5_000);
+    if (this.samplerMs !== null) this.trace.span('flowscale', 'frame()', performance.now() - f.timeMs, f.timeMs, { inView: f.inView, mounted: f.mounted });
+  }
+
+  /** Counts for plain React Flow (no frames): total and mounted DOM nodes. */
+  recordCounts(total: number, mounted: number): void {
+    this.lastFrame = { total, inView: mounted, culled: total - mounted, mounted, timeMs: 0 };
+  }
+
+  recordFirstRender(ms: number): void {
+    this.firstRenderMs = ms;
+    this.trace.instant('operations', 'first render', performance.now(), { ms });
+  }
+
+  /** Time an async operation: a trace span, and an alert past alertThresholds.operationMs. */
+  async operation<T>(name: string, args: Record<string, unknown>, fn: () => Promise<T>, track: TraceTrack = 'operations'): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const ms = performance.now() - t0;
+      this.trace.span(track, name, t0, ms, args);
+      if (ms > this.thresholds.operationMs) {
+        this.raise(`operation:${name}`, 'info', `${name} took ${(ms / 1000).toFixed(1)} s (over ${this.thresholds.operationMs} ms)`, ms, this.thresholds.operationMs);
+      }
+    }
+  }
+
+  onAlert(cb: (a: Alert) => void): () => void {
+    this.alertListeners.add(cb);
+    return () => this.alertListeners.delete(cb);
+  }
+
+  clearAlerts(): void {
+    this.alerts = [];
+    this.lastFired.clear();
+  }
+
+  /** The recorded profile as Chrome trace JSON (see trace.ts). */
+  exportChromeTrace(): string {
+    return this.trace.export({ source: this.source.name, userAgent: navigator.userAgent, thresholds: this.thresholds });
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private openCache(): Promise<WorkflowCache> {
+    this.cachePromise ??= WorkflowCache.open({
+      name: this.cacheName,
+      memoryMaxEntries: 50,
+      memoryMaxMb: 512,
+      diskMaxMb: 2048,
+      defaultTtlSeconds: 7 * 24 * 3600,
+      onError: (e) => this.raise(`cache:${e.code}`, 'warning', `Cache: ${e.message}`, 0, 0),
+    }).then((c) => (this.cache = c));
+    return this.cachePromise;
+  }
+
+  /** Sample at the shortest interval any monitor asked for; stop when none is left. */
+  private retune(): void {
+    const want = this.monitors.size ? Math.min(...[...this.monitors.values()].map((m) => m.intervalMs)) : null;
+    if (want === this.samplerMs) return;
+    clearInterval(this.sampler);
+    this.samplerMs = want;
+    if (want === null) {
+      this.source.stop();
+      this.stopLongFrames?.();
+      this.stopLongFrames = null;
+      return;
+    }
+    this.source.start();
+    this.stopLongFrames ??= this.source.onLongFrame((f) => this.onLongFrame(f));
+    this.sampler = window.setInterval(() => this.sample(), want);
+  }
+
+  private onLongFrame(f: LongFrame): void {
+    this.trace.span('long frames', f.topScript ?? f.kind, f.startTime, f.duration, { blockingMs: f.blockingMs, scriptMs: f.scriptMs });
+    const critical = this.thresholds.operationMs;
+    if (f.duration >= 200) {
+      const severity: Severity = f.duration >= critical ? 'critical' : 'warning';
+      const where = f.topScript ? ` (longest script: ${f.topScript})` : '';
+      this.raise('long-frame', severity, `A ${Math.round(f.duration)} ms frame blocked the main thread${where}`, f.duration, severity === 'critical' ? critical : 200);
+    }
+  }
+
+  private sample(): void {
+    const raw = this.source.take();
+    const renders = this.renderDurations;
+    this.renderDurations = [];
+    const frames = this.frameTimes;
+    this.frameTimes = [];
+    const updates = this.viewUpdates;
+    this.viewUpdates = 0;
+    const stats = this.cache?.stats() ?? null;
+    const lf = this.lastFrame;
+    const snap: PerformanceSnapshot = {
+      time: raw.time,
+      intervalMs: raw.intervalMs,
+      fps: raw.fps,
+      viewUpdatesPerSecond: raw.intervalMs > 0 ? (updates * 1000) / raw.intervalMs : 0,
+      frameP95Ms: raw.frameP95Ms,
+      longestFrameMs: raw.longestFrameMs,
+      mainThreadBusyPercent: raw.busyPercent,
+      longFrames: raw.longFrames.length,
+      longFrameBlockingMs: raw.longFrames.reduce((s, f) => s + f.blockingMs, 0),
+      memoryMb: raw.memoryMb,
+      storage: raw.storage,
+      cacheHitRatePercent: stats && stats.hits + stats.misses > 0 ? stats.hitRate * 100 : null,
+      cacheLookups: stats ? stats.hits + stats.misses : 0,
+      reactCommits: renders.length,
+      reactRenderMeanMs: renders.length ? renders.reduce((a, b) => a + b, 0) / renders.length : null,
+      reactRenderMaxMs: renders.length ? Math.max(...renders) : null,
+      flowscaleFrameMs: frames.length ? frames.reduce((a, b) => a + b, 0) / frames.length : null,
+      total: lf?.total ?? null,
+      inView: lf?.inView ?? null,
+      culled: lf?.culled ?? null,
+      mounted: lf?.mounted ?? null,
+    };
+    this.history.push(snap);
+    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+    this.trace.counter('fps', snap.time, { fps: snap.fps ?? 0 });
+    if (snap.mainThreadBusyPercent !== null) this.trace.counter('main thread busy %', snap.time, { busy: snap.mainThreadBusyPercent });
+    if (snap.memoryMb !== null) this.trace.counter('JS heap MB', snap.time, { heap: snap.memoryMb });
+    if (snap.mounted !== null) this.trace.counter('nodes', snap.time, { inView: snap.inView ?? 0, mounted: snap.mounted });
+    this.checkThresholds(snap);
+  }
+
+  private checkThresholds(s: PerformanceSnapshot): void {
+    const t = this.thresholds;
+    if (s.mainThreadBusyPercent !== null && s.mainThreadBusyPercent > t.cpuPercent) {
+      this.raise('cpu', s.mainThreadBusyPercent > 95 ? 'critical' : 'warning', `Main thread ${s.mainThreadBusyPercent.toFixed(0)} % busy (threshold ${t.cpuPercent} %)`, s.mainThreadBusyPercent, t.cpuPercent);
+    }
+    if (s.memoryMb !== null && s.memoryMb > t.memoryMb) {
+      this.raise('memory', s.memoryMb > 2 * t.memoryMb ? 'critical' : 'warning', `JS heap at ${s.memoryMb.toFixed(0)} MB (threshold ${t.memoryMb} MB)`, s.memoryMb, t.memoryMb);
+    }
+    if (s.fps !== null && s.fps < 30 && s.viewUpdatesPerSecond > 0) {
+      this.raise('fps', s.fps < 10 ? 'critical' : 'warning', `${s.fps.toFixed(0)} FPS while the view moves (target 60, 30 acceptable)`, s.fps, 30);
+    }
+    const stats = this.cache?.stats();
+    if (stats && stats.hits + stats.misses >= MIN_CACHE_LOOKUPS && stats.hitRate * 100 < t.cacheHitRateMinPercent) {
+      this.raise('cache-hit-rate', 'warning', `Cache hit rate ${(stats.hitRate * 100).toFixed(0)} % (minimum ${t.cacheHitRateMinPercent} %)`, stats.hitRate * 100, t.cacheHitRateMinPercent);
+    }
+  }
+
+  private raise(rule: string, severity: Severity, message: string, value: number, threshold: number): void {
+    const now = Date.now();
+    const last = this.lastFired.get(rule);
+    // A rule fires again only after a cool-down, unless it got worse.
+    const previous = this.alerts.findLast((a) => a.rule === rule);
+    const worse = previous !== undefined && severity === 'critical' && previous.severity !== 'critical';
+    if (last !== undefined && now - last < ALERT_COOL_DOWN_MS && !worse) return;
+    this.lastFired.set(rule, now);
+    const alert: Alert = { id: this.alertSeq++, rule, severity, message, value, threshold, at: now };
+    this.alerts = [alert, ...this.alerts].slice(0, 50);
+    this.trace.instant('operations', `alert: ${message}`, performance.now(), { severity });
+    for (const l of this.alertListeners) l(alert);
+  }
+
+  private kpis(s: PerformanceSnapshot | null): Kpi[] {
+    const fps = s?.fps ?? null;
+    const mem = s?.memoryMb ?? null;
+    const cpu = s?.mainThreadBusyPercent ?? null;
+    const hit = s?.cacheHitRatePercent ?? null;
+    // The page's own start-up lookup is one miss: judge the rate only over MIN_CACHE_LOOKUPS or more.
+    const judged = (s?.cacheLookups ?? 0) >= MIN_CACHE_LOOKUPS ? hit : null;
+    const load = this.firstRenderMs;
+    return [
+      { id: 'fps', label: 'Frame rate', value: fps, unit: 'FPS', target: '60 (30+ acceptable)', verdict: verdictHigh(fps === null ? null : Math.round(fps), 58, 30) },
+      { id: 'memory', label: 'JS heap', value: mem, unit: 'MB', target: '< 2 GB (< 4 GB)', verdict: verdictLow(mem, 2048, 4096) },
+      { id: 'cpu', label: 'Main thread busy', value: cpu, unit: '%', target: '< 50 % (< 80 %)', verdict: verdictLow(cpu, 50, 80) },
+      { id: 'cacheHitRate', label: 'Cache hit rate', value: hit, unit: '%', target: '> 80 % (> 60 %)', verdict: judged === null ? 'unavailable' : judged > 80 ? 'good' : judged > 60 ? 'acceptable' : 'poor' },
+      { id: 'load', label: 'First render', value: load, unit: 'ms', target: '< 2 s (< 5 s)', verdict: verdictLow(load, 2000, 5000) },
+    ];
+  }
+}
+
+const performanceService = new PerformanceService();
+export default performanceService;
