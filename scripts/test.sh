@@ -29,6 +29,6 @@ tsc -p tests/types
 webpack --config webpack.config.js --mode production --no-stats
 
 step "end to end: the demo, the cache with real IndexedDB, the monitor on a real page (long tasks, FPS, alerts), in headless Chromium (Playwright)"
-node --test --test-timeout=120000 tests/e2e/
+node --test --test-timeout=180000 tests/e2e/
 
 step "all tests passed"
