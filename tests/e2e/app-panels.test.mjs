@@ -21,6 +21,7 @@ test('the dashboard updates live and raises an alert when a long task is forced'
   assert.match(fps, /^\d+ FPS$/, `FPS is measured: ${fps}`);
   assert.match(await page.locator('[data-kpi="load"] .kpi__value').textContent(), /\d+ (ms|s)/);
   assert.equal(await page.locator('[data-kpi="memory"]').getAttribute('data-verdict'), 'good', 'Chromium reports the JS heap');
+  assert.match(await page.locator('[data-live="source"]').textContent(), /flowscale PerformanceMonitor/, "the package's own monitor feeds the dashboard");
   assert.ok((await page.locator('.chart canvas').count()) >= 6, 'uPlot charts are drawn');
   // Start from an empty list (loading itself may have had long frames on a slow machine).
   if (await page.locator('[data-testid="alerts"] button.link').count()) await page.click('[data-testid="alerts"] button.link');

@@ -15,7 +15,7 @@ const S = {
     { label: 'longest', color: '#c43a4f' },
   ],
   busy: [{ label: 'busy', color: '#7048c8' }],
-  memory: [{ label: 'JS heap', color: '#1b7ea6' }],
+  memory: [{ label: 'memory (JS heap + wasm)', color: '#1b7ea6' }],
   render: [
     { label: 'React commit (mean)', color: '#3b6fd8' },
     { label: 'flowscale frame()', color: '#1e8a5a' },
@@ -125,6 +125,8 @@ export function PerformanceDashboard() {
         <dd data-live="commits">{c ? `${c.reactCommits}, max ${c.reactRenderMaxMs?.toFixed(1) ?? '—'} ms` : '—'}</dd>
         <dt>storage</dt>
         <dd>{c?.storage ? `${c.storage.usageMb.toFixed(1)} MB of ${(c.storage.quotaMb / 1024).toFixed(0)} GB` : 'unavailable'}</dd>
+        <dt>measured by</dt>
+        <dd data-live="source">{d.source}</dd>
         <dt>long frames from</dt>
         <dd>{caps.longAnimationFrame ? 'Long Animation Frames' : caps.longTask ? 'Long Tasks' : 'unavailable'}</dd>
       </dl>

@@ -8,25 +8,24 @@
 //   const bench = await performanceService.benchmark({ nodes, edges }, { iterations: 10 });
 //   performanceService.getPerformanceDashboard();  performanceService.getStatus();
 //
-// Where the numbers come from, today:
-//   - live metrics: a MetricsSource (browserMetrics.ts: requestAnimationFrame,
-//     requestIdleCallback, PerformanceObserver long-animation-frame/longtask,
-//     performance.memory, navigator.storage.estimate()),
+// Where the numbers come from:
+//   - live metrics: a MetricsSource — by default flowscale's own
+//     PerformanceMonitor (monitorMetrics.ts: frame times, main-thread busy
+//     share from long tasks and long animation frames, JS heap + wasm memory,
+//     storage), whose alerts (CPU, memory, leaks, slow or failing operations,
+//     cache hit rate) join this service's list; browserMetrics.ts is the
+//     package-free alternative (requestIdleCallback for the busy share),
 //   - what React and flowscale do per frame: fed in by the app
 //     (recordRender from a React <Profiler>, recordFrame from the engine),
 //   - optimize and benchmark: flowscale's optimizeWorkflow, in a Web Worker,
 //   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats().
-// Alerts and KPI verdicts are computed here against flowscale's own
+// The app's own rules (FPS while the view moves, long frames, slow
+// operations) and the KPI verdicts are computed here against flowscale's
 // alertThresholds (Config.defaults()) and the targets in DESIGN.md.
-//
-// Switching to the package's PerformanceManager / PerformanceMonitor
-// (flowscale issue 6) is meant to be a small change: implement MetricsSource
-// over PerformanceMonitor.snapshot()/onAlert() and pass it to the
-// constructor; optimizeWorkflow/cacheWorkflow/getCachedWorkflow/benchmark map
-// one to one onto PerformanceManager's methods of the same names.
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import { Config, WorkflowCache, type CacheStats, type CachedWorkflow, type FlowscaleConfig, type StageTimings } from 'flowscale';
-import { BrowserMetrics, type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
+import { type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
+import { MonitorMetrics } from '@/services/monitorMetrics';
 import { TraceRecorder, type TraceTrack } from '@/services/trace';
 import { engineClient } from '@/workers/engineClient';
 import { packWorkflow } from '@/workers/packed';
@@ -102,6 +101,8 @@ export interface PerformanceDashboard {
   kpis: Kpi[];
   lastOptimization: OptimizationReport | null;
   capabilities: Capabilities;
+  /** Where the live numbers come from (the MetricsSource's name). */
+  source: string;
 }
 
 export interface OptimizationReport extends OptimizeSummary {
@@ -194,9 +195,15 @@ export class PerformanceService {
   private firstRenderMs: number | null = null;
 
   constructor(options: { source?: MetricsSource; cacheName?: string } = {}) {
-    this.source = options.source ?? new BrowserMetrics();
+    this.source = options.source ?? new MonitorMetrics();
     this.cacheName = options.cacheName ?? 'flowscale-demo';
     this.thresholds = Config.defaults().alertThresholds;
+    // The package monitor's own alerts (CPU, memory, leaks, operations, cache hit rate) join the list.
+    if (this.source instanceof MonitorMetrics) {
+      this.source.onMonitorAlert((a) => {
+        if (a.change !== 'resolved') this.raise(`monitor:${a.key}`, a.severity, a.message, a.value, a.threshold);
+      });
+    }
   }
 
   private readonly cacheName: string;
@@ -228,6 +235,7 @@ export class PerformanceService {
       kpis: this.kpis(current),
       lastOptimization: this.lastOptimization,
       capabilities: this.source.capabilities,
+      source: this.source.name,
     };
   }
 
@@ -377,7 +385,10 @@ export class PerformanceService {
       diskMaxMb: 2048,
       defaultTtlSeconds: 7 * 24 * 3600,
       onError: (e) => this.raise(`cache:${e.code}`, 'warning', `Cache: ${e.message}`, 0, 0),
-    }).then((c) => (this.cache = c));
+    }).then((c) => {
+      if (this.source instanceof MonitorMetrics) this.source.monitor.watchCache(c);
+      return (this.cache = c);
+    });
     return this.cachePromise;
   }
 
@@ -445,21 +456,23 @@ export class PerformanceService {
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     this.trace.counter('fps', snap.time, { fps: snap.fps ?? 0 });
     if (snap.mainThreadBusyPercent !== null) this.trace.counter('main thread busy %', snap.time, { busy: snap.mainThreadBusyPercent });
-    if (snap.memoryMb !== null) this.trace.counter('JS heap MB', snap.time, { heap: snap.memoryMb });
+    if (snap.memoryMb !== null) this.trace.counter('memory MB', snap.time, { memory: snap.memoryMb });
     if (snap.mounted !== null) this.trace.counter('nodes', snap.time, { inView: snap.inView ?? 0, mounted: snap.mounted });
     this.checkThresholds(snap);
   }
 
   private checkThresholds(s: PerformanceSnapshot): void {
     const t = this.thresholds;
+    if (s.fps !== null && s.fps < 30 && s.viewUpdatesPerSecond > 0) {
+      this.raise('fps', s.fps < 10 ? 'critical' : 'warning', `${s.fps.toFixed(0)} FPS while the view moves (target 60, 30 acceptable)`, s.fps, 30);
+    }
+    // The package's monitor judges CPU, memory and the cache hit rate itself (onMonitorAlert).
+    if (this.source instanceof MonitorMetrics) return;
     if (s.mainThreadBusyPercent !== null && s.mainThreadBusyPercent > t.cpuPercent) {
       this.raise('cpu', s.mainThreadBusyPercent > 95 ? 'critical' : 'warning', `Main thread ${s.mainThreadBusyPercent.toFixed(0)} % busy (threshold ${t.cpuPercent} %)`, s.mainThreadBusyPercent, t.cpuPercent);
     }
     if (s.memoryMb !== null && s.memoryMb > t.memoryMb) {
-      this.raise('memory', s.memoryMb > 2 * t.memoryMb ? 'critical' : 'warning', `JS heap at ${s.memoryMb.toFixed(0)} MB (threshold ${t.memoryMb} MB)`, s.memoryMb, t.memoryMb);
-    }
-    if (s.fps !== null && s.fps < 30 && s.viewUpdatesPerSecond > 0) {
-      this.raise('fps', s.fps < 10 ? 'critical' : 'warning', `${s.fps.toFixed(0)} FPS while the view moves (target 60, 30 acceptable)`, s.fps, 30);
+      this.raise('memory', s.memoryMb > 2 * t.memoryMb ? 'critical' : 'warning', `Memory at ${s.memoryMb.toFixed(0)} MB (threshold ${t.memoryMb} MB)`, s.memoryMb, t.memoryMb);
     }
     const stats = this.cache?.stats();
     if (stats && stats.hits + stats.misses >= MIN_CACHE_LOOKUPS && stats.hitRate * 100 < t.cacheHitRateMinPercent) {
@@ -491,7 +504,7 @@ export class PerformanceService {
     const load = this.firstRenderMs;
     return [
       { id: 'fps', label: 'Frame rate', value: fps, unit: 'FPS', target: '60 (30+ acceptable)', verdict: verdictHigh(fps === null ? null : Math.round(fps), 58, 30) },
-      { id: 'memory', label: 'JS heap', value: mem, unit: 'MB', target: '< 2 GB (< 4 GB)', verdict: verdictLow(mem, 2048, 4096) },
+      { id: 'memory', label: 'Memory', value: mem, unit: 'MB', target: '< 2 GB (< 4 GB)', verdict: verdictLow(mem, 2048, 4096) },
       { id: 'cpu', label: 'Main thread busy', value: cpu, unit: '%', target: '< 50 % (< 80 %)', verdict: verdictLow(cpu, 50, 80) },
       { id: 'cacheHitRate', label: 'Cache hit rate', value: hit, unit: '%', target: '> 80 % (> 60 %)', verdict: judged === null ? 'unavailable' : judged > 80 ? 'good' : judged > 60 ? 'acceptable' : 'poor' },
       { id: 'load', label: 'First render', value: load, unit: 'ms', target: '< 2 s (< 5 s)', verdict: verdictLow(load, 2000, 5000) },
