@@ -51,6 +51,52 @@ fn options_from_js(value: &JsValue) -> Result<CacheOptions, JsValue> {
     CacheOptions::from_json(&text, &CacheConfig::default()).map_err(to_js)
 }
 
+/// The arguments of `cacheWorkflow(id, { workflowData, ttlSeconds? })`,
+/// checked (the cache's and the PerformanceManager's method share them).
+pub(crate) fn workflow_entry(
+    id: &JsValue,
+    entry: &JsValue,
+) -> Result<(String, JsValue, Option<f64>), JsValue> {
+    let id = browser::checked_key(id, "id").map_err(to_js)?;
+    if !entry.is_object() {
+        return Err(invalid(
+            ErrorCode::InvalidArgument,
+            "entry",
+            "expected { workflowData, ttlSeconds? }",
+        ));
+    }
+    let read = |k: &str| {
+        Reflect::get(entry, &JsValue::from_str(k)).map_err(|_| {
+            invalid(
+                ErrorCode::InvalidArgument,
+                &format!("entry.{k}"),
+                "reading it threw",
+            )
+        })
+    };
+    let data = read("workflowData")?;
+    if data.is_undefined() {
+        return Err(invalid(
+            ErrorCode::InvalidArgument,
+            "entry.workflowData",
+            "workflowData is missing",
+        ));
+    }
+    let ttl = read("ttlSeconds")?;
+    let ttl = if ttl.is_undefined() || ttl.is_null() {
+        None
+    } else {
+        Some(ttl.as_f64().ok_or_else(|| {
+            invalid(
+                ErrorCode::InvalidArgument,
+                "entry.ttlSeconds",
+                "ttlSeconds must be a number",
+            )
+        })?)
+    };
+    Ok((id, data, ttl))
+}
+
 pub(crate) fn stats_to_js(s: &CacheStats) -> JsValue {
     let m = &s.memory;
     let d = &s.disk;
@@ -283,34 +329,7 @@ impl JsCacheCore {
     /// `{ workflowData, ttlSeconds? }` under `id`; resolves to the content hash.
     #[wasm_bindgen(js_name = cacheWorkflow)]
     pub fn cache_workflow(&self, id: JsValue, entry: JsValue) -> Result<Promise, JsValue> {
-        let id = browser::checked_key(&id, "id").map_err(to_js)?;
-        if !entry.is_object() {
-            return Err(invalid(
-                ErrorCode::InvalidArgument,
-                "entry",
-                "expected { workflowData, ttlSeconds? }",
-            ));
-        }
-        let data = get(&entry, "workflowData");
-        if data.is_undefined() {
-            return Err(invalid(
-                ErrorCode::InvalidArgument,
-                "entry.workflowData",
-                "workflowData is missing",
-            ));
-        }
-        let ttl = get(&entry, "ttlSeconds");
-        let ttl = if ttl.is_undefined() || ttl.is_null() {
-            None
-        } else {
-            Some(ttl.as_f64().ok_or_else(|| {
-                invalid(
-                    ErrorCode::InvalidArgument,
-                    "entry.ttlSeconds",
-                    "ttlSeconds must be a number",
-                )
-            })?)
-        };
+        let (id, data, ttl) = workflow_entry(&id, &entry)?;
         let cache = self.cache.clone();
         Ok(future_to_promise(async move {
             let hash = cache.cache_workflow(&id, &data, ttl).await.map_err(to_js)?;

@@ -231,37 +231,7 @@ impl JsPerformanceManager {
         #[wasm_bindgen(unchecked_param_type = "{ workflowData: unknown; ttlSeconds?: number }")]
         entry: JsValue,
     ) -> Promise {
-        let args = (|| -> Result<(String, JsValue, Option<f64>), JsValue> {
-            let id = crate::cache::browser::checked_key(&id, "id").map_err(to_js)?;
-            if !entry.is_object() {
-                return Err(invalid(
-                    ErrorCode::InvalidArgument,
-                    "entry",
-                    "expected { workflowData, ttlSeconds? }",
-                ));
-            }
-            let data = get(&entry, "workflowData")?;
-            if data.is_undefined() {
-                return Err(invalid(
-                    ErrorCode::InvalidArgument,
-                    "entry.workflowData",
-                    "workflowData is missing",
-                ));
-            }
-            let ttl = get(&entry, "ttlSeconds")?;
-            let ttl = if ttl.is_undefined() || ttl.is_null() {
-                None
-            } else {
-                Some(ttl.as_f64().ok_or_else(|| {
-                    invalid(
-                        ErrorCode::InvalidArgument,
-                        "entry.ttlSeconds",
-                        "ttlSeconds must be a number",
-                    )
-                })?)
-            };
-            Ok((id, data, ttl))
-        })();
+        let args = super::cache::workflow_entry(&id, &entry);
         let (id, data, ttl) = match args {
             Ok(v) => v,
             Err(e) => return rejected(e),

@@ -4,25 +4,14 @@
 // a blocked upgrade, an aborted transaction, corrupted records, a newer
 // version in another tab). Each test gets a fresh browser context (its own
 // storage); a reload or a second page keeps it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, serve } from './serve.mjs';
+import { serveAndLaunch } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-let server, browser;
+const env = serveAndLaunch(root);
 
-before(async () => {
-  server = await serve(root);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const URL_ = () => `${server.url}/tests/e2e/cache.html`;
+const URL_ = () => `${env.server.url}/tests/e2e/cache.html`;
 
 async function load(page) {
   await page.goto(URL_());
@@ -31,7 +20,7 @@ async function load(page) {
 
 /** A fresh context (empty storage) and a loaded page in it. */
 async function fresh(t, { init } = {}) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   if (init) await context.addInitScript(init);
   t.after(() => context.close());
   const page = await context.newPage();
@@ -319,7 +308,7 @@ test('fault: indexedDB.open throws, or its request fails → STORAGE_UNAVAILABLE
 test('fault: QuotaExceededError → QUOTA_EXCEEDED, the value stays in memory, later writes work', async (t) => {
   const { context, page } = await fresh(t);
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 512 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.server.url, quotaSize: 512 * 1024 });
   await openCache(page, { name: 'quota' });
   const r = await page.evaluate(async () => {
     const big = crypto.getRandomValues(new Uint8Array(65536));
@@ -329,7 +318,7 @@ test('fault: QuotaExceededError → QUOTA_EXCEEDED, the value stays in memory, l
     const small = await cache.set('small', 1).then(() => 'ok', (e) => e.code);
     return { err, mem, small, keys: await raw.keys('quota', 'values'), stats: cache.stats().disk };
   });
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.server.url });
   assert.equal(r.err?.code, 'QUOTA_EXCEEDED', JSON.stringify(r.err));
   assert.ok(r.mem, 'still served from memory');
   assert.equal(r.small, 'ok');

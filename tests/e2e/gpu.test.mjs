@@ -3,26 +3,15 @@
 // 1 CSS px of its DOM element's box. The demo runs with ?draw=all (the GPU
 // draws mounted nodes too), ?lodLow=0 (nodes stay mounted when small), ?clusters=off and
 // transparent edges; pixels are read back from the GPU in the page.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, serve } from './serve.mjs';
+import { serveAndLaunch } from './serve.mjs';
 
 const dist = new URL('../../dist/', import.meta.url).pathname;
 const shots = new URL('../../test-results/', import.meta.url).pathname;
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await serve(dist);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+mkdirSync(shots, { recursive: true });
+const env = serveAndLaunch(dist);
 
 /** In the page: for each mounted node fully on the canvas, how far (CSS px) the GPU edges are from the DOM box. */
 async function misalignment(page) {
@@ -57,10 +46,10 @@ async function misalignment(page) {
 
 for (const dpr of [1, 2]) {
   test(`GPU rectangles match React Flow's DOM nodes within 1 px at DPR ${dpr}`, async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: dpr });
+    const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: dpr });
     const page = await context.newPage();
     page.on('pageerror', (e) => { throw e; });
-    await page.goto(`${server.url}/?n=200&debug=1&draw=all&lodLow=0&clusters=off&edgeColor=00000000`);
+    await page.goto(`${env.server.url}/?n=200&debug=1&draw=all&lodLow=0&clusters=off&edgeColor=00000000`);
     await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('.react-flow__node'));
     for (const zoom of [0.1, 0.5, 1, 2]) {
       await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 37.3, y: 21.6, zoom }), zoom);
@@ -76,8 +65,8 @@ for (const dpr of [1, 2]) {
 }
 
 test('zoomed out, the GPU canvas shows the nodes React no longer mounts, as cluster glyphs', async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-  await page.goto(`${server.url}/?n=10000&debug=1`);
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
+  await page.goto(`${env.server.url}/?n=10000&debug=1`);
   await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('.react-flow__node'));
   await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 20, y: 20, zoom: 0.05 }));
   await page.waitForTimeout(400);

@@ -1,29 +1,18 @@
 // The bad-input matrix (tests/js/bad-input-matrix.mjs) in headless Chromium:
 // the same rows and outcomes as in Node, through the package's web build.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, serve } from './serve.mjs';
+import { serveAndLaunch } from './serve.mjs';
 import { MATRIX } from '../js/bad-input-matrix.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch(root);
 
 test('bad-input matrix in Chromium: documented code and path, or documented acceptance; state intact', async () => {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`${server.url}/tests/e2e/matrix.html`);
+  await page.goto(`${env.server.url}/tests/e2e/matrix.html`);
   await page.waitForFunction(() => window.ready === true);
   const { results, polluted } = await page.evaluate(() => ({ results: window.results, polluted: window.polluted }));
   assert.equal(results.length, MATRIX.length);

@@ -3,32 +3,21 @@
 // must show up as a long task, a lower frame rate and an alert; memory and
 // storage fields are present or say why not; benchmark returns its stages;
 // the profiler runs in a Web Worker.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, serve } from './serve.mjs';
+import { serveAndLaunch } from './serve.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch(root);
 
 async function page(t) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const p = await context.newPage();
   const errors = [];
   p.on('pageerror', (e) => errors.push(e));
   t.after(() => assert.deepEqual(errors, [], 'uncaught errors in the page'));
-  await p.goto(`${server.url}/tests/e2e/monitor.html`);
+  await p.goto(`${env.server.url}/tests/e2e/monitor.html`);
   await p.waitForFunction(() => window.ready === true);
   return p;
 }

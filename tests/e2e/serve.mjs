@@ -2,6 +2,8 @@
 // isolated like the dev server. Used by the end-to-end tests and benchmarks.
 // `headers` adds response headers (e.g. a Content-Security-Policy).
 import { createServer } from 'node:http';
+import { after, before } from 'node:test';
+import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
@@ -44,3 +46,20 @@ export const CHROMIUM_ARGS = [
 
 /** The strict policy the demo must work under (a production build served as static files). */
 export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+
+/**
+ * For a test file: serve `dir` and start Chromium before its tests, stop
+ * both after. Returns `{ server, browser }`, filled in once the tests run.
+ */
+export function serveAndLaunch(dir, { headers, args = CHROMIUM_ARGS } = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await serve(dir, { headers });
+    env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}

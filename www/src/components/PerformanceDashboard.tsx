@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Chart, type ChartSeries } from '@/components/Chart';
 import performanceService, { type Kpi, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
+import { download } from '@/components/download';
 
 const S = {
   fps: [
@@ -45,17 +46,6 @@ function formatKpi(k: Kpi): string {
   if (k.id === 'load') return k.value >= 1000 ? `${(k.value / 1000).toFixed(2)} s` : `${k.value.toFixed(0)} ms`;
   if (k.id === 'memory') return `${k.value.toFixed(0)} MB`;
   return `${k.value.toFixed(0)}${k.unit === '%' ? ' %' : ` ${k.unit}`}`;
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function PerformanceDashboard() {

@@ -5,6 +5,7 @@ import { useRef } from 'react';
 import { AUDIO_KINDS, KINDS, type AudioKind } from '@/audio/model';
 import { useViewStats } from '@/flow/detail';
 import { SCENARIOS, useAudioStore, type Mode } from '@/store/audioStore';
+import { download } from '@/components/download';
 
 const MODES: { mode: Mode; label: string }[] = [
   { mode: 'flowscale', label: 'React Flow + flowscale' },
@@ -13,17 +14,6 @@ const MODES: { mode: Mode; label: string }[] = [
 ];
 
 const short = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function Toolbar() {
   const source = useAudioStore((s) => s.source);
