@@ -49,16 +49,15 @@ const cacheTypes = readFileSync(join(root, 'src/web/cache.d.ts'), 'utf8');
 const cacheEntry = (dir) =>
   `import { CacheCore } from './flowscale.js';\nimport { WorkflowCache, bindCore } from '${gluePath(dir, 'cache.js')}';\nbindCore(CacheCore);\nexport { WorkflowCache };\n`;
 
-// PerformanceMonitor, Profiler and track() are JS classes (src/web/monitor.js,
-// src/web/profiler.js) over the wasm classes MonitorCore and ProfilerCore.
+// PerformanceMonitor, Profiler and track() are JS classes (src/web/monitor.js)
+// over the wasm classes MonitorCore and ProfilerCore.
 // The entry also instruments the package's public calls (operation
 // tracking): classes are patched in place, free functions exported wrapped.
 const monitorTypes = readFileSync(join(root, 'src/web/monitor.d.ts'), 'utf8');
 const TRACKED_FUNCTIONS = ['optimizeWorkflow', 'layoutWorkflow', 'simplifyPolyline', 'workflowContentHash'];
 const monitorEntry = (dir) =>
   `import * as wasm from './flowscale.js';\n` +
-  `import { PerformanceMonitor, track, activeOperations, configureTracking, bindMonitorCore, instrument } from '${gluePath(dir, 'monitor.js')}';\n` +
-  `import { Profiler, bindProfilerCore } from '${gluePath(dir, 'profiler.js')}';\n` +
+  `import { PerformanceMonitor, Profiler, track, activeOperations, configureTracking, bindMonitorCore, bindProfilerCore, instrument } from '${gluePath(dir, 'monitor.js')}';\n` +
   `bindMonitorCore(wasm.MonitorCore);\nbindProfilerCore(wasm.ProfilerCore);\n` +
   `const tracked = instrument(wasm);\n` +
   TRACKED_FUNCTIONS.map((f) => `export const ${f} = tracked.${f};\n`).join('') +

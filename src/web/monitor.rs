@@ -1,8 +1,8 @@
 //! `MonitorCore` and `ProfilerCore`: the Rust halves of `PerformanceMonitor`
-//! and `Profiler` (`web/monitor.js` and `web/profiler.js` are the public
-//! classes; they collect samples and span records and hand them over in
-//! batches), and the package-wide operation log that `track()` and every
-//! instrumented public call write to. Thin: numbers in, JSON-shaped objects out.
+//! and `Profiler` (`web/monitor.js` holds the public classes, which
+//! collect samples and span records and hand them over in batches), and the
+//! package-wide operation log that `track()` and every instrumented public
+//! call write to. Thin: numbers in, JSON-shaped objects out.
 
 use super::{config_from_js, init_once, invalid, to_js};
 use crate::config::AlertThresholds;
@@ -14,9 +14,9 @@ use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/web/profiler.js")]
+#[wasm_bindgen(module = "/src/web/monitor.js")]
 extern "C" {
-    /// Floats per span record as profiler.js writes them.
+    /// Floats per span record as monitor.js writes them.
     #[wasm_bindgen(js_name = recordStride)]
     fn record_stride() -> u32;
 }
@@ -404,7 +404,7 @@ impl JsProfilerCore {
             return Err(invalid(
                 ErrorCode::InvalidArgument,
                 "",
-                "internal: profiler.js and the wasm module disagree on the record layout",
+                "internal: monitor.js and the wasm module disagree on the record layout",
             ));
         }
         let max = match max_spans {

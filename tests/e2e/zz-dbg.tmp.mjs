@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './serve.mjs';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const p = await b.newPage();
+p.on('pageerror', (e) => console.log('pageerror', e.message));
+p.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
+p.on('requestfailed', (r) => console.log('requestfailed', r.url()));
+p.on('response', (r) => { if (r.status() >= 400) console.log('HTTP', r.status(), r.url()); });
+await p.goto('http://127.0.0.1:8765/');
+await new Promise((r) => setTimeout(r, 20000));
+console.log((await p.content()).slice(0, 1500));
+await b.close();
