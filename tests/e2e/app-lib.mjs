@@ -11,7 +11,8 @@ import { CHROMIUM_ARGS, STRICT_CSP, serve } from './serve.mjs';
 
 export const dist = new URL('../../dist/', import.meta.url).pathname;
 export const shots = new URL('../../test-results/', import.meta.url).pathname;
-export const N8N = new URL('../../../shared/data/n8n/workflows.jsonl', import.meta.url).pathname;
+// The real n8n workflows, found as the Node tests find them (FLOWSCALE_DATA_DIR, ../shared/data, /work/shared/data).
+export { N8N_PATH as N8N } from '../js/workflows.mjs';
 export const MAX_VISIBLE = 1000; // rendering.maxVisibleNodes, the default
 export const env = { server: null, browser: null, tmp: '' };
 
