@@ -238,6 +238,31 @@ fn size(value: f64, src: u8) -> Option<SizeValue> {
 }
 
 /// Node columns (from glue.js) → inputs for the core. `null`: no nodes.
+/// A React Flow `{ nodes, edges }` read across the boundary (glue.js makes
+/// columns, Rust decodes them), with the caller's id strings kept as JS arrays.
+pub(crate) struct ReadWorkflow {
+    pub nodes: Vec<NodeInput>,
+    pub edges: Vec<EdgeInput>,
+    pub node_ids: Array,
+    pub edge_ids: Array,
+}
+
+pub(crate) fn read_workflow(workflow: &JsValue) -> Result<ReadWorkflow, JsValue> {
+    let cols = check_glue(
+        extract_workflow(workflow),
+        ErrorCode::InvalidWorkflow,
+        "workflow",
+    )?;
+    let node_cols = get(&cols, "nodes");
+    let edge_cols = get(&cols, "edges");
+    Ok(ReadWorkflow {
+        nodes: decode_nodes(&node_cols)?,
+        edges: decode_edges(&edge_cols)?,
+        node_ids: get(&node_cols, "ids").unchecked_into(),
+        edge_ids: get(&edge_cols, "ids").unchecked_into(),
+    })
+}
+
 fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     if cols.is_null() {
         return Ok(Vec::new());
@@ -478,18 +503,12 @@ impl JsWorkflowOptimizer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
     ) -> Result<(), JsValue> {
-        let cols = check_glue(
-            extract_workflow(&workflow),
-            ErrorCode::InvalidWorkflow,
-            "workflow",
-        )?;
-        let node_cols = get(&cols, "nodes");
-        let edge_cols = get(&cols, "edges");
-        let nodes = decode_nodes(&node_cols)?;
-        let edges = decode_edges(&edge_cols)?;
-        self.core()?.set_workflow(nodes, edges).map_err(to_js)?;
-        self.ids = get(&node_cols, "ids").unchecked_into();
-        self.edge_ids = get(&edge_cols, "ids").unchecked_into();
+        let read = read_workflow(&workflow)?;
+        self.core()?
+            .set_workflow(read.nodes, read.edges)
+            .map_err(to_js)?;
+        self.ids = read.node_ids;
+        self.edge_ids = read.edge_ids;
         Ok(())
     }
 

@@ -4,8 +4,8 @@
 //! Columns cross the boundary as typed arrays; small summaries as JSON.
 
 use super::{
-    check_glue, config_from_js, decode_edges, decode_nodes, extract_workflow, frame_to_js, get,
-    invalid, now, to_js, JsWorkflowOptimizer,
+    config_from_js, frame_to_js, get, invalid, now, read_workflow, to_js, JsWorkflowOptimizer,
+    ReadWorkflow,
 };
 use crate::analysis::metrics::analyze;
 use crate::analysis::rules::recommend;
@@ -325,13 +325,7 @@ pub fn layout_workflow_js(
     let opts = LayoutOptions::from_json(&get(&read, "json").as_string().unwrap_or_default())
         .map_err(to_js)?;
     let callback = get(&read, "onProgress").dyn_into::<js_sys::Function>().ok();
-    let cols = check_glue(
-        extract_workflow(&workflow),
-        ErrorCode::InvalidWorkflow,
-        "workflow",
-    )?;
-    let nodes = decode_nodes(&get(&cols, "nodes"))?;
-    let edges = decode_edges(&get(&cols, "edges"))?;
+    let ReadWorkflow { nodes, edges, .. } = read_workflow(&workflow)?;
     let n = nodes.len();
     let m = edges.len();
     let wf = Workflow::build(nodes, edges, &Config::default().workflow).map_err(to_js)?;
@@ -450,15 +444,12 @@ pub fn optimize_workflow_js(
     super::init_once();
     let started = now();
     let cfg = config_from_js(&config.unwrap_or(JsValue::UNDEFINED))?;
-    let cols = check_glue(
-        extract_workflow(&input),
-        ErrorCode::InvalidWorkflow,
-        "workflow",
-    )?;
-    let node_cols = get(&cols, "nodes");
-    let edge_cols = get(&cols, "edges");
-    let nodes = decode_nodes(&node_cols)?;
-    let edges = decode_edges(&edge_cols)?;
+    let ReadWorkflow {
+        nodes,
+        edges,
+        node_ids: ids,
+        edge_ids,
+    } = read_workflow(&input)?;
     let field = |key: &str| {
         Reflect::get(&input, &JsValue::from_str(key))
             .map_err(|_| invalid(ErrorCode::InvalidViewport, key, "reading it threw"))
@@ -469,8 +460,6 @@ pub fn optimize_workflow_js(
         .map_or(DEFAULT_PANE, |[width, height, _]| Screen { width, height });
     let extracted = now();
     let r = optimize_workflow(nodes, edges, vp, screen, cfg, &|| now()).map_err(to_js)?;
-    let ids: Array = get(&node_cols, "ids").dyn_into().unwrap_or_default();
-    let edge_ids: Array = get(&edge_cols, "ids").dyn_into().unwrap_or_default();
     let mut header = Box::new([0u32; 15]);
     let frame = frame_to_js(
         r.optimizer.last_frame(),
