@@ -3,26 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { Config, FlowscaleError, WorkflowOptimizer } from './flowscale.mjs';
+import { Config, WorkflowOptimizer } from './flowscale.mjs';
 import { generate } from './workflows.mjs';
+import { throwsCode as throwsCodeOf } from './expect.mjs';
+
+/** Every error here also explains itself in a sentence. */
+const throwsCode = (fn, code, path) => assert.ok(throwsCodeOf(fn, code, path).message.length > 10);
 
 const size = { width: 1000, height: 800 };
 const node = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 100, height: 40, ...extra });
-
-function throwsCode(fn, code, path) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected ${code}`);
-  assert.ok(caught instanceof FlowscaleError, `not a FlowscaleError: ${caught}`);
-  assert.ok(caught instanceof Error);
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(caught.path, path, caught.message);
-  assert.ok(caught.message.length > 10);
-}
 
 // The bad-input matrix (codes, paths, previous state kept) is tests/js/matrix.test.mjs.
 

@@ -5,17 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowCache, FlowscaleError, workflowContentHash } from './flowscale.mjs';
+import { rejects } from './expect.mjs';
 
 const open = (o = {}) => WorkflowCache.open({ diskMaxMb: 0, ...o });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function rejects(p, code, path) {
-  const e = await p.then(() => assert.fail('expected a rejection'), (e) => e);
-  assert.ok(e instanceof FlowscaleError, String(e));
-  assert.equal(e.code, code, e.message);
-  if (path !== undefined) assert.equal(e.path, path);
-  return e;
-}
 
 test('values come back by reference; LRU by entries and by bytes', async () => {
   const c = await open({ memoryMaxEntries: 3 });

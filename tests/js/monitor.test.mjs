@@ -6,28 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import {
-  FlowscaleError, PerformanceManager, PerformanceMonitor, Profiler, WorkflowOptimizer, activeOperations,
+  PerformanceManager, PerformanceMonitor, Profiler, WorkflowOptimizer, activeOperations,
   layoutWorkflow, optimizeWorkflow, track,
 } from './flowscale.mjs';
 import { generate } from './workflows.mjs';
+import { rejects, throwsCode as throwsCodeOf } from './expect.mjs';
+
+const throwsCode = (fn, code, path) => (path === undefined ? throwsCodeOf(fn, code) : throwsCodeOf(fn, code, path));
 
 const busyWait = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function throwsCode(fn, code, path) {
-  let caught;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof FlowscaleError, `expected ${code}, got ${caught}`);
-  assert.equal(caught.code, code, caught.message);
-  if (path !== undefined) assert.equal(caught.path, path, caught.message);
-}
-
-async function rejects(p, code, path) {
-  const e = await p.then(() => assert.fail(`expected ${code}`), (e) => e);
-  assert.ok(e instanceof FlowscaleError, String(e));
-  assert.equal(e.code, code, e.message);
-  if (path !== undefined) assert.equal(e.path, path, e.message);
-}
 
 const byName = (snap, name) => snap.operations.byName.find((o) => o.name === name);
 

@@ -6,24 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import dagre from '@dagrejs/dagre';
-import { FlowscaleError, WorkflowOptimizer, layoutWorkflow, optimizeWorkflow, simplifyPolyline } from './flowscale.mjs';
+import { WorkflowOptimizer, layoutWorkflow, optimizeWorkflow, simplifyPolyline } from './flowscale.mjs';
 import { countCrossings, generate, layeredDag, loadN8n, rng, tileN8n } from './workflows.mjs';
+import { throwsCode as throwsCodeOf } from './expect.mjs';
+
+// The path is always compared here (undefined included).
+const throwsCode = (fn, code, path) => throwsCodeOf(fn, code, path);
 
 const node = (id, x = 0, y = 0, extra = {}) => ({ id, position: { x, y }, width: 100, height: 40, ...extra });
 const edge = (id, source, target) => ({ id, source, target });
-
-function throwsCode(fn, code, path) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected ${code}`);
-  assert.ok(caught instanceof FlowscaleError, `not a FlowscaleError: ${caught}`);
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(caught.path, path, caught.message);
-}
 
 const sizeOf = (n) => ({ width: n.width ?? 150, height: n.height ?? 40 });
 function overlaps(nodes) {

@@ -14,6 +14,7 @@ import {
   useStoreApi,
   type Node,
   type OnMove,
+  type ReactFlowProps,
   type Viewport,
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
@@ -77,6 +78,24 @@ function useStoreActions() {
 /** React Flow reports unknown node types (imported workflows) through onError '003': they use the generic node on purpose. */
 function onFlowError(code: string, message: string): void {
   if (code !== '003') console.warn(`React Flow ${code}: ${message}`);
+}
+
+const DELETE_KEYS = ['Delete', 'Backspace'];
+
+/** What both views give React Flow: the editing actions, the node types and the zoom range. */
+function editorProps(actions: ReturnType<typeof useStoreActions>): ReactFlowProps {
+  return {
+    nodeTypes,
+    onNodesChange: actions.applyNodeChanges,
+    onEdgesChange: actions.applyEdgeChanges,
+    onConnect: actions.connect,
+    isValidConnection: actions.isValidConnection,
+    onError: onFlowError,
+    minZoom: MIN_ZOOM,
+    maxZoom: MAX_ZOOM,
+    proOptions,
+    deleteKeyCode: DELETE_KEYS,
+  };
 }
 
 interface HoveredCluster {
@@ -272,23 +291,14 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
         <Profiler id="flow" onRender={onRender}>
           <ReactFlow
+            {...editorProps(actions)}
             nodes={nodes}
             edges={edges}
-            nodeTypes={nodeTypes}
-            onNodesChange={actions.applyNodeChanges}
-            onEdgesChange={actions.applyEdgeChanges}
-            onConnect={actions.connect}
-            isValidConnection={actions.isValidConnection}
             defaultViewport={initialViewport}
             onMoveEnd={onMoveEnd}
             onPaneClick={onPaneClick}
             onPaneMouseMove={onPaneMouseMove}
             onPaneMouseLeave={() => setHovered(null)}
-            onError={onFlowError}
-            minZoom={MIN_ZOOM}
-            maxZoom={MAX_ZOOM}
-            proOptions={proOptions}
-            deleteKeyCode={['Delete', 'Backspace']}
           >
             <Background gap={24} size={1} color="#d5d9e0" />
             <Controls showInteractive={false} position="bottom-left" />
@@ -401,21 +411,12 @@ export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
     <div className="flow-pane" data-testid="flow-pane" data-mode={onlyVisible ? 'plain-visible' : 'plain'}>
       <Profiler id="flow" onRender={onRender}>
         <ReactFlow
+          {...editorProps(actions)}
           nodes={nodes}
           edges={edges}
-          nodeTypes={nodeTypes}
-          onNodesChange={actions.applyNodeChanges}
-          onEdgesChange={actions.applyEdgeChanges}
-          onConnect={actions.connect}
-          isValidConnection={actions.isValidConnection}
           onlyRenderVisibleElements={onlyVisible}
           defaultViewport={initialViewport}
           onMoveEnd={(_e, vp) => actions.setViewport(vp)}
-          onError={onFlowError}
-          minZoom={MIN_ZOOM}
-          maxZoom={MAX_ZOOM}
-          proOptions={proOptions}
-          deleteKeyCode={['Delete', 'Backspace']}
         >
           <Background gap={24} size={1} color="#d5d9e0" />
           <Controls showInteractive={false} position="bottom-left" />
