@@ -59,8 +59,7 @@ fn pow10(k: u32) -> u32 {
 @fragment
 fn fs_cluster(in: ClusterOut) -> @location(0) vec4<f32> {
     let radius = min(6.0 * view.dpr, min(in.half_size.x, in.half_size.y));
-    let q = abs(in.local) - in.half_size + vec2<f32>(radius);
-    let dist = length(max(q, vec2<f32>(0.0))) + min(max(q.x, q.y), 0.0) - radius;
+    let dist = rounded_rect_dist(in.local, in.half_size, radius);
     let coverage = clamp(0.5 - dist, 0.0, 1.0);
     let inside_border = clamp(0.5 - (dist + view.dpr), 0.0, 1.0);
     var c = mix(in.border, in.fill, inside_border);

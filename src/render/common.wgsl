@@ -48,3 +48,10 @@ fn to_clip(d: vec2<f32>) -> vec4<f32> {
 fn unpack_color(c: u32) -> vec4<f32> {
     return vec4<f32>(f32(c & 255u), f32((c >> 8u) & 255u), f32((c >> 16u) & 255u), f32(c >> 24u)) / 255.0;
 }
+
+// Signed distance (device px) from `local` to a rectangle of `half_size`
+// with corners rounded by `radius`: negative inside.
+fn rounded_rect_dist(local: vec2<f32>, half_size: vec2<f32>, radius: f32) -> f32 {
+    let q = abs(local) - half_size + vec2<f32>(radius);
+    return length(max(q, vec2<f32>(0.0))) + min(max(q.x, q.y), 0.0) - radius;
+}

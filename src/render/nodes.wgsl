@@ -36,8 +36,7 @@ fn vs_node(@builtin(vertex_index) vi: u32, @location(0) slot: u32) -> NodeOut {
 fn fs_node(in: NodeOut) -> @location(0) vec4<f32> {
     // React Flow's 3 px corner radius, in device px at this zoom.
     let radius = min(3.0 * view.scale, min(in.half_size.x, in.half_size.y));
-    let q = abs(in.local) - in.half_size + vec2<f32>(radius);
-    let dist = length(max(q, vec2<f32>(0.0))) + min(max(q.x, q.y), 0.0) - radius;
+    let dist = rounded_rect_dist(in.local, in.half_size, radius);
     let coverage = clamp(0.5 - dist, 0.0, 1.0);
     let inside_border = clamp(0.5 - (dist + in.border_width), 0.0, 1.0);
     let c = mix(in.border, in.fill, inside_border);
