@@ -48,7 +48,7 @@ test('a long task and a busy rAF loop: long tasks, lower FPS, an alert', async (
   const { calm, busy } = r;
   assert.equal(calm.monitoring.environment, 'window');
   assert.ok(calm.frames.available, calm.frames.reason);
-  assert.ok(calm.frames.fps > 40, `calm fps ${calm.frames.fps}`);
+  assert.ok(calm.frames.fps > 30, `calm fps ${calm.frames.fps}`);  // 60 Hz when idle; other test files' browsers may share the CPU
   assert.ok(busy.mainThread.available, busy.mainThread.reason);
   assert.ok(busy.mainThread.longTasks >= 1, JSON.stringify(busy.mainThread));
   assert.ok(busy.mainThread.longestMs >= 390, `longest ${busy.mainThread.longestMs}`);
