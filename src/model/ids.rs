@@ -36,6 +36,25 @@ impl IdIndex {
             .insert_unique(h, slot, |&s| hasher.hash_one(id_of(ids, s)));
     }
 
+    /// Add `slot`, whose id is already in `ids[slot]`, unless an earlier slot
+    /// has that id: then that slot, and nothing added. One probe for both.
+    pub fn insert_new(&mut self, slot: u32, ids: &[String]) -> Option<u32> {
+        let hasher = &self.hasher;
+        let id = id_of(ids, slot);
+        let h = hasher.hash_one(id);
+        match self.table.entry(
+            h,
+            |&s| id_of(ids, s) == id,
+            |&s| hasher.hash_one(id_of(ids, s)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(slot);
+                None
+            }
+        }
+    }
+
     /// Remove `slot` (call while `ids[slot]` still holds its id).
     pub fn remove(&mut self, slot: u32, ids: &[String]) {
         let h = self.hasher.hash_one(id_of(ids, slot));

@@ -238,6 +238,11 @@ pub struct EdgeInput {
     pub hidden: bool,
     pub selected: bool,
     pub kind: EdgeKind,
+    /// `source` and `target` as indices into the nodes given with this edge,
+    /// when the caller resolved them already (setWorkflow's JS half does, so a
+    /// million ids need not cross the boundary twice). `NONE` marks an end
+    /// that names no node; its id is then in `source`/`target` for the error.
+    pub ends: Option<(u32, u32)>,
 }
 
 /// The path an edge follows, as React Flow's built-in edge types. Custom

@@ -175,13 +175,14 @@ impl Workflow {
         };
         let mut rel = Vec::with_capacity(n);
         let mut parent_ids: Vec<(u32, String)> = Vec::new();
-        for (i, node) in nodes.into_iter().enumerate() {
+        for (i, mut node) in nodes.into_iter().enumerate() {
             let path = NodePath::Nodes(i);
-            if wf.index.get(&node.id, &wf.ids).is_some() {
+            wf.ids.push(std::mem::take(&mut node.id));
+            if wf.index.insert_new(i as u32, &wf.ids).is_some() {
                 return Err(FlowscaleError::at(
                     ErrorCode::DuplicateId,
                     path.field("id"),
-                    format!("node id {:?} is used by an earlier node", node.id),
+                    format!("node id {:?} is used by an earlier node", wf.ids[i]),
                 ));
             }
             node.validate(&path)?;
@@ -195,8 +196,6 @@ impl Workflow {
             if let Some(p) = node.parent_id {
                 parent_ids.push((i as u32, p));
             }
-            wf.ids.push(node.id);
-            wf.index.insert(i as u32, &wf.ids);
         }
         let mut parent = vec![NONE; n];
         wf.children = vec![Vec::new(); n];
@@ -223,26 +222,31 @@ impl Workflow {
         wf.live = n;
 
         for (j, e) in edges.into_iter().enumerate() {
-            let path = format!("edges[{j}]");
             if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
                 return Err(FlowscaleError::at(
                     ErrorCode::DuplicateId,
-                    format!("{path}.id"),
+                    format!("edges[{j}].id"),
                     format!("edge id {:?} is used by an earlier edge", e.id),
                 ));
             }
-            let (s, t) = wf.edge_ends(&e, &path)?;
+            let (s, t) = wf.edge_ends(&e, j)?;
             wf.push_edge(e, s, t);
         }
         Ok(wf)
     }
 
-    fn edge_ends(&self, e: &EdgeInput, path: &str) -> Result<(u32, u32)> {
-        let find = |id: &str, field: &str| {
-            self.index_of(id).ok_or_else(|| {
+    /// The slots of edge `j`'s ends, from `e.ends` when the caller resolved
+    /// them (checked against the node count), else by id.
+    fn edge_ends(&self, e: &EdgeInput, j: usize) -> Result<(u32, u32)> {
+        let find = |id: &str, resolved: Option<u32>, field: &str| {
+            let slot = match resolved {
+                Some(s) => (s != NONE && (s as usize) < self.ids.len()).then_some(s),
+                None => self.index_of(id),
+            };
+            slot.ok_or_else(|| {
                 FlowscaleError::at(
                     ErrorCode::DanglingEdge,
-                    format!("{path}.{field}"),
+                    format!("edges[{j}].{field}"),
                     format!(
                         "edge {:?} points to node {id:?}, which does not exist",
                         e.id
@@ -250,7 +254,10 @@ impl Workflow {
                 )
             })
         };
-        Ok((find(&e.source, "source")?, find(&e.target, "target")?))
+        Ok((
+            find(&e.source, e.ends.map(|x| x.0), "source")?,
+            find(&e.target, e.ends.map(|x| x.1), "target")?,
+        ))
     }
 
     fn push_edge(&mut self, e: EdgeInput, s: u32, t: u32) -> u32 {

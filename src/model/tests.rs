@@ -342,3 +342,40 @@ fn edge_changes_are_atomic() {
     let e = wf.edge_index_of("e").unwrap();
     assert_eq!(wf.edge_ends_of(e), (1, 0));
 }
+
+#[test]
+fn edge_ends_resolved_by_the_caller_build_the_same_workflow() {
+    let nodes = || vec![n("a", 0.0, 0.0), n("b", 300.0, 0.0), n("c", 0.0, 300.0)];
+    let by_id = build(
+        nodes(),
+        vec![
+            EdgeInput::new("e1", "a", "b"),
+            EdgeInput::new("e2", "c", "c"),
+        ],
+    )
+    .unwrap();
+    let resolved = |id: &str, s: u32, t: u32| EdgeInput {
+        id: id.into(),
+        ends: Some((s, t)),
+        ..Default::default()
+    };
+    let by_slot = build(nodes(), vec![resolved("e1", 0, 1), resolved("e2", 2, 2)]).unwrap();
+    for e in 0..2 {
+        assert_eq!(by_id.edge_ends_of(e), by_slot.edge_ends_of(e));
+        assert_eq!(by_id.edge_rect(e), by_slot.edge_rect(e));
+    }
+    assert_eq!(by_slot.incident_edges(2), &[1]);
+    // NONE, or an index past the nodes, is a dangling end named by its id.
+    let mut dangling = resolved("e1", 0, NONE);
+    dangling.target = "zz".into();
+    let e = build(nodes(), vec![dangling]).unwrap_err();
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::DanglingEdge, Some("edges[0].target"))
+    );
+    assert!(e.message.contains("\"zz\""), "{}", e.message);
+    assert_eq!(
+        err(build(nodes(), vec![resolved("e1", 3, 0)])),
+        (ErrorCode::DanglingEdge, "edges[0].source".into())
+    );
+}

@@ -168,9 +168,21 @@ function nodeColumns(nodes, pathOf) {
   };
 }
 
-function edgeColumns(edges, pathOf) {
+const NO_SLOT = 0xffffffff; // NONE in src/model/mod.rs
+
+/**
+ * React Flow edges → columns. With `nodeIndex` (id → position in the nodes
+ * given alongside), ends are resolved here as `ends` (pairs of node indices,
+ * NO_SLOT for an id that names no node, whose ids then go in `danglingJson`
+ * for the error); without it (change items, resolved against the current
+ * workflow in Rust) they cross as packed strings.
+ */
+function edgeColumns(edges, pathOf, nodeIndex) {
   const n = edges.length;
-  const ids = new Array(n), sources = new Array(n), targets = new Array(n);
+  const ids = new Array(n);
+  const sources = nodeIndex ? null : new Array(n), targets = nodeIndex ? null : new Array(n);
+  const ends = nodeIndex ? new Uint32Array(2 * n) : null;
+  const dangling = [];
   const flags = new Uint8Array(n);
   const kinds = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -181,7 +193,15 @@ function edgeColumns(edges, pathOf) {
     if (badField) return invalid(`${pathOf(i)}.${badField}`, `expected a string, got ${describe(e[badField])}`);
     const malformed = !id.isWellFormed() ? 'id' : !source.isWellFormed() ? 'source' : !target.isWellFormed() ? 'target' : '';
     if (malformed) return invalid(`${pathOf(i)}.${malformed}`, 'contains a lone surrogate (not valid Unicode)');
-    ids[i] = id; sources[i] = source; targets[i] = target;
+    ids[i] = id;
+    if (ends) {
+      const s = nodeIndex.get(source), t = nodeIndex.get(target);
+      ends[2 * i] = s ?? NO_SLOT;
+      ends[2 * i + 1] = t ?? NO_SLOT;
+      if (s === undefined || t === undefined) dangling.push([i, source, target]);
+    } else {
+      sources[i] = source; targets[i] = target;
+    }
     const type = e.type;
     if (!absent(type) && typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
     kinds[i] = typeof type === 'string' && Object.hasOwn(EDGE_TYPES, type) ? EDGE_TYPES[type] : 0;
@@ -190,14 +210,9 @@ function edgeColumns(edges, pathOf) {
     if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
     flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
   }
-  return {
-    ids,
-    idsPacked: pack(ids),
-    sourcesPacked: pack(sources),
-    targetsPacked: pack(targets),
-    flags,
-    kinds,
-  };
+  const cols = { ids, idsPacked: pack(ids), flags, kinds };
+  if (ends) return { ...cols, ends, danglingJson: JSON.stringify(dangling) };
+  return { ...cols, sourcesPacked: pack(sources), targetsPacked: pack(targets) };
 }
 
 /** `{ nodes, edges }` → `{ nodes: columns, edges: columns }` or `{ error }`. */
@@ -208,7 +223,10 @@ export function extractWorkflow(workflow) {
   if (!Array.isArray(edges)) return invalid('edges', `expected an array of edges, got ${describe(edges)}`);
   const nc = nodeColumns(nodes, (i) => `nodes[${i}]`);
   if (nc.error) return nc;
-  const ec = edgeColumns(edges, (i) => `edges[${i}]`);
+  // id → index, the first node with an id winning (Rust rejects the duplicate).
+  const nodeIndex = new Map();
+  for (let i = nc.ids.length - 1; i >= 0; i--) nodeIndex.set(nc.ids[i], i);
+  const ec = edgeColumns(edges, (i) => `edges[${i}]`, nodeIndex);
   if (ec.error) return ec;
   return { nodes: nc, edges: ec };
 }

@@ -330,31 +330,52 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
     }
     let flags = u8s(cols, "flags");
     let kinds = u8s(cols, "kinds");
-    let ids = packed(cols, "idsPacked", flags.len())?;
-    let sources = packed(cols, "sourcesPacked", flags.len())?;
-    let targets = packed(cols, "targetsPacked", flags.len())?;
-    if sources.len() != ids.len() || targets.len() != ids.len() || flags.len() != ids.len() {
-        return Err(invalid(
-            ErrorCode::InvalidWorkflow,
-            "edges",
-            "internal: column lengths differ",
-        ));
-    }
-    Ok(ids
+    let n = flags.len();
+    let ids = packed(cols, "idsPacked", n)?;
+    let mut edges: Vec<EdgeInput> = ids
         .into_iter()
-        .zip(sources)
-        .zip(targets)
         .zip(flags)
         .enumerate()
-        .map(|(k, (((id, source), target), f))| EdgeInput {
+        .map(|(k, (id, f))| EdgeInput {
             id,
-            source,
-            target,
             hidden: f & 1 != 0,
             selected: f & 2 != 0,
             kind: EdgeKind::from_bits(kinds.get(k).copied().unwrap_or(0)),
+            ..Default::default()
         })
-        .collect())
+        .collect();
+    let ends = get(cols, "ends");
+    if ends.is_undefined() {
+        // Ends by id (change items: resolved against the current workflow).
+        let sources = packed(cols, "sourcesPacked", n)?;
+        let targets = packed(cols, "targetsPacked", n)?;
+        for ((e, s), t) in edges.iter_mut().zip(sources).zip(targets) {
+            e.source = s;
+            e.target = t;
+        }
+    } else {
+        // Ends resolved in JS against the nodes given with them; the ids of
+        // ends that name no node come along for the error message.
+        let ends = u32s(cols, "ends");
+        if ends.len() != 2 * n {
+            return Err(invalid(
+                ErrorCode::InvalidWorkflow,
+                "edges",
+                "internal: column lengths differ",
+            ));
+        }
+        for (k, e) in edges.iter_mut().enumerate() {
+            e.ends = Some((ends[2 * k], ends[2 * k + 1]));
+        }
+        let dangling: Vec<(usize, String, String)> = json(cols, "danglingJson")?;
+        for (k, s, t) in dangling {
+            if let Some(e) = edges.get_mut(k) {
+                e.source = s;
+                e.target = t;
+            }
+        }
+    }
+    Ok(edges)
 }
 
 /// A JS config object (partial, or undefined) → a validated `Config`.
