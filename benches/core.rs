@@ -41,10 +41,17 @@ fn frames(c: &mut Criterion) {
         let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
         opt.set_workflow(nodes, edges).unwrap();
         let centre = (n as f64).sqrt() * 100.0;
-        for zoom in [1.0, 0.25, 0.05] {
+        // The three zooms of bench/frame.mjs, and the whole grid in view.
+        let fit = 1080.0 / (centre * 2.0 + 200.0);
+        for zoom in [1.0, 0.25, 0.05, fit] {
             let mut k = 0.0;
+            let label = if zoom == fit {
+                "zoomed to fit".to_string()
+            } else {
+                format!("zoom {zoom}")
+            };
             g.bench_with_input(
-                BenchmarkId::new(format!("{n} nodes"), format!("zoom {zoom}")),
+                BenchmarkId::new(format!("{n} nodes"), label),
                 &zoom,
                 |b, &zoom| {
                     b.iter(|| {
