@@ -171,6 +171,7 @@ impl Disk {
     }
 }
 
+#[derive(Clone)]
 enum PendingOp {
     Put {
         value: JsValue,
@@ -257,6 +258,9 @@ struct State {
     disk: Disk,
     queue: Queue,
     flushing: bool,
+    /// The ops of the transaction in flight, for the unload journal (cache.js):
+    /// a page unloaded mid-transaction loses them with it.
+    in_flight: Vec<(Box<str>, PendingOp)>,
     flush_scheduled: bool,
     loads: HashMap<Box<str>, Load>,
     reads: Vec<ReadReq>,
@@ -354,6 +358,7 @@ impl Cache {
                     disk: Disk::Off,
                     queue: Queue::default(),
                     flushing: false,
+                    in_flight: Vec::new(),
                     flush_scheduled: false,
                     loads: HashMap::new(),
                     reads: Vec::new(),
@@ -1426,6 +1431,120 @@ impl Cache {
         }
     }
 
+    // ---- the unload journal (cache.js keeps it in localStorage) ----
+
+    /// The writes an unload would lose: those queued and those in flight, as
+    /// `[key, value, expiresAt, tags, setAt]` for a put and `[key]` for a delete.
+    /// None for write-through (it acknowledges only what is on disk) and
+    /// without a disk tier.
+    pub fn journal(&self) -> Option<Array> {
+        if self.inner.opts.strategy == CacheStrategy::WriteThrough {
+            return None;
+        }
+        let st = self.inner.st.borrow();
+        if matches!(st.disk, Disk::Off | Disk::Closed) {
+            return None;
+        }
+        let out = Array::new();
+        let queued = st.queue.ops.iter().map(|(k, p)| (k, &p.op));
+        let in_flight = st
+            .in_flight
+            .iter()
+            .filter(|(k, _)| !st.queue.ops.contains_key(k))
+            .map(|(k, op)| (k, op));
+        for (k, op) in in_flight.chain(queued) {
+            let entry = Array::of1(&JsValue::from_str(k));
+            match op {
+                PendingOp::Put { value, meta } => {
+                    entry.push(value);
+                    entry.push(&meta.expires_at.into());
+                    entry.push(
+                        &meta
+                            .tags
+                            .iter()
+                            .map(|t| JsValue::from_str(t))
+                            .collect::<Array>(),
+                    );
+                    entry.push(&meta.accessed_at.into());
+                }
+                PendingOp::Delete => {}
+                PendingOp::Meta(_) => continue,
+            }
+            out.push(&entry);
+        }
+        Some(out)
+    }
+
+    /// Write back a journal that a page left at `at` (ms): each entry as
+    /// `journal()` gives it, skipped when expired or when the disk has seen
+    /// the key since the put was made (`setAt`; `at` for a delete): another
+    /// tab wrote or read it later, so the disk's version stands. Resolves
+    /// once IndexedDB holds the rest (one item each).
+    pub fn replay(&self, entries: &JsValue, at: f64) -> Result<Promise> {
+        let bad = |i: usize, m: &str| arg(&format!("journal[{i}]"), m);
+        let entries: &Array = entries
+            .dyn_ref()
+            .ok_or_else(|| arg("journal", "expected an array"))?;
+        if !at.is_finite() {
+            return Err(arg("at", "expected a time in ms"));
+        }
+        if !matches!(self.inner.st.borrow().disk, Disk::Open(_)) {
+            return Err(FlowscaleError::new(
+                ErrorCode::StorageUnavailable,
+                "the disk tier is not open; the journal stays for a later open",
+            ));
+        }
+        let t = now();
+        let waits = Array::new();
+        for (i, e) in entries.iter().enumerate() {
+            let e: Array = e.dyn_into().map_err(|_| bad(i, "expected an array"))?;
+            let key_js = e.get(0);
+            let key = checked_key(&key_js, "key").map_err(|_| bad(i, "expected a key"))?;
+            let made = if e.length() == 1 {
+                at
+            } else {
+                e.get(4)
+                    .as_f64()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| bad(i, "expected setAt"))?
+            };
+            let newer = self
+                .inner
+                .st
+                .borrow()
+                .index
+                .get(&key)
+                .is_some_and(|m| m.accessed_at > made);
+            if newer {
+                continue;
+            }
+            let p = if e.length() == 1 {
+                self.invalidate(&key_js)?
+            } else {
+                let expires_at = e
+                    .get(2)
+                    .as_f64()
+                    .ok_or_else(|| bad(i, "expected expiresAt"))?;
+                if expires_at <= t {
+                    continue;
+                }
+                let tags: Array = e.get(3).dyn_into().map_err(|_| bad(i, "expected tags"))?;
+                let tags = tags
+                    .iter()
+                    .map(|t| t.as_string().ok_or_else(|| bad(i, "expected string tags")))
+                    .collect::<Result<Vec<String>>>()?;
+                let opts = SetOptions {
+                    ttl_seconds: Some((expires_at - t) / 1000.0),
+                    tags,
+                    size_bytes: None,
+                };
+                self.store(&key, &key_js, &e.get(1), &opts, true, None, Some(t))?
+            };
+            waits.push(&p.unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED)));
+        }
+        Ok(Promise::all(&waits))
+    }
+
     /// `flush()`: resolves once every write queued so far is in IndexedDB.
     pub fn flush(&self) -> Result<Option<Promise>> {
         let mut after = After::default();
@@ -1502,6 +1621,7 @@ impl Cache {
                                 )),
                             }
                         }
+                        st.in_flight = ops.iter().map(|(k, p)| (k.clone(), p.op.clone())).collect();
                         Step::Write(db, q.clear, ops, q.raw_deletes, q.waiters)
                     }
                     Disk::Off => {
@@ -1568,6 +1688,7 @@ impl Cache {
                 let mut st = self.inner.st.borrow_mut();
                 let st = &mut *st;
                 st.flushing = false;
+                st.in_flight.clear();
                 let puts = ops
                     .iter()
                     .filter(|(_, p)| matches!(p.op, PendingOp::Put { .. }))

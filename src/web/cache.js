@@ -215,6 +215,117 @@ export function newChannel(name) {
   }
 }
 
+// ---- the unload journal ----
+// Chromium aborts the IndexedDB transactions of a page being unloaded, so the
+// writes write-behind has acknowledged but not yet put on disk would die with
+// a reload. On pagehide they go to localStorage (synchronous: it survives the
+// unload), and the next open of the same cache writes them back (Rust:
+// `Cache::replay`, which keeps the disk's version of any key written or read
+// since). Only values JSON keeps exactly are journaled.
+
+const JOURNAL_VERSION = 1;
+
+function storage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // a sandboxed frame throws on access
+  }
+}
+
+/** Does JSON give back exactly this value (plain objects and arrays of finite numbers, strings, booleans, null)? */
+function isPlainJson(v, depth) {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (typeof v !== 'object' || depth > 256) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !isPlainJson(v[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k of Object.keys(v)) if (!isPlainJson(v[k], depth + 1)) return false;
+  return true;
+}
+
+const journalError = (code, message) => new FlowscaleError(code, message, 'journal');
+
+/** On pagehide: the writes an unload would lose, into localStorage under `key`. */
+function writeJournal(core, key, emit) {
+  const ls = storage();
+  if (!ls) return;
+  let ops;
+  try {
+    ops = core.journal();
+  } catch {
+    return;
+  }
+  const keep = [];
+  let skipped = 0;
+  for (const op of ops ?? []) {
+    if (op.length === 1) keep.push(op);
+    else if (isPlainJson(op[1], 0)) keep.push([op[0], op[1], Number.isFinite(op[2]) ? op[2] : null, op[3], op[4]]);
+    else skipped++;
+  }
+  try {
+    if (keep.length === 0) ls.removeItem(key);
+    else ls.setItem(key, JSON.stringify({ v: JOURNAL_VERSION, at: Date.now(), ops: keep }));
+  } catch {
+    emit(journalError('QUOTA_EXCEEDED', `localStorage refused the unload journal of ${keep.length} pending write(s): an unload now loses them (flush() first)`));
+    return;
+  }
+  if (skipped) emit(journalError('NOT_CLONEABLE', `${skipped} pending write(s) hold values JSON cannot keep exactly: an unload now loses them (flush() first)`));
+}
+
+/** On open: write back the journals pages of this cache left, oldest first; each is removed once on disk. */
+async function replayJournals(core, emit) {
+  const ls = storage();
+  if (!ls) return;
+  const prefix = `${core.databaseName}:journal:`;
+  const found = [];
+  try {
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k !== null && k.startsWith(prefix)) found.push(k);
+    }
+  } catch {
+    return;
+  }
+  const journals = [];
+  for (const k of found) {
+    let j = null;
+    try {
+      j = JSON.parse(ls.getItem(k));
+    } catch {
+      j = null;
+    }
+    if (j && typeof j === 'object' && j.v === JOURNAL_VERSION && Number.isFinite(j.at) && Array.isArray(j.ops)) {
+      journals.push({ k, j });
+    } else {
+      emit(journalError('CORRUPT_RECORD', `localStorage item ${JSON.stringify(k)} is not a journal flowscale wrote; removed`));
+      ls.removeItem(k);
+    }
+  }
+  journals.sort((a, b) => a.j.at - b.j.at);
+  for (const { k, j } of journals) {
+    const ops = j.ops.map((op) => (Array.isArray(op) && op.length === 5 && op[2] === null ? [op[0], op[1], Infinity, op[3], op[4]] : op));
+    let written;
+    try {
+      written = core.replay(ops, j.at);
+    } catch (e) {
+      emit(journalError('CORRUPT_RECORD', `localStorage item ${JSON.stringify(k)}: ${e?.message ?? e}; removed`));
+      ls.removeItem(k);
+      continue;
+    }
+    try {
+      await written;
+      ls.removeItem(k);
+    } catch (e) {
+      emit(e); // kept for the next open
+    }
+  }
+}
+
 // ---- the public class ----
 
 let Core = null;
@@ -280,8 +391,31 @@ export class WorkflowCache extends EventTarget {
     cache.#index = m.index;
     cache.#values = m.values;
     cache.#keyed = core.recordsMissKeys;
+    await replayJournals(core, emit);
+    if (core.journal() !== null) cache.#keepJournal(core, emit);
     setTimeout(() => { cache.#opened = true; });
     return cache;
+  }
+
+  #unhookJournal = null;
+
+  /** Journal on pagehide; a page back from the back/forward cache drops its journal (it flushes itself). */
+  #keepJournal(core, emit) {
+    const g = globalThis;
+    if (!storage() || typeof g.addEventListener !== 'function') return;
+    const rand = g.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const key = `${core.databaseName}:journal:${rand}`;
+    const hide = () => writeJournal(core, key, emit);
+    const show = (e) => {
+      if (e.persisted) storage()?.removeItem(key);
+    };
+    g.addEventListener('pagehide', hide);
+    g.addEventListener('pageshow', show);
+    this.#unhookJournal = () => {
+      g.removeEventListener('pagehide', hide);
+      g.removeEventListener('pageshow', show);
+      storage()?.removeItem(key);
+    };
   }
 
   #emit(err, onError) {
@@ -364,7 +498,13 @@ export class WorkflowCache extends EventTarget {
   invalidatePrefix(prefix) { return this.#call('invalidatePrefix', prefix); }
   clear() { return this.#call('clear'); }
   flush() { return this.#call('flush'); }
-  close() { return this.#call('close'); }
+  close() {
+    const p = this.#call('close');
+    // close() flushes: once it has, nothing is left to journal.
+    const unhook = this.#unhookJournal;
+    this.#unhookJournal = null;
+    return unhook ? p.then((v) => { unhook(); return v; }) : p;
+  }
   cacheWorkflow(id, entry) { return this.#call('cacheWorkflow', id, entry); }
   getCachedWorkflow(id, options) { return this.#call('getCachedWorkflow', id, options); }
   stats() { return this.#core.stats(); }

@@ -314,6 +314,23 @@ impl JsCacheCore {
         settle(self.cache.flush())
     }
 
+    /// The writes an unload would lose (`[key, value, expiresAt, tags]` or
+    /// `[key]` for a delete), or null for write-through.
+    pub fn journal(&self) -> JsValue {
+        self.cache.journal().map_or(JsValue::NULL, JsValue::from)
+    }
+
+    /// Write back a journal a page left at `at` (ms).
+    pub fn replay(&self, entries: JsValue, at: f64) -> Result<Promise, JsValue> {
+        self.cache.replay(&entries, at).map_err(to_js)
+    }
+
+    /// The IndexedDB database's name (`flowscale-cache:<name>`), which the journal's key starts with.
+    #[wasm_bindgen(getter, js_name = databaseName)]
+    pub fn database_name(&self) -> String {
+        self.cache.options().database_name()
+    }
+
     pub fn close(&self) -> Promise {
         let cache = self.cache.clone();
         future_to_promise(async move {

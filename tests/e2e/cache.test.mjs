@@ -99,9 +99,11 @@ test('write-behind: set resolves before IndexedDB holds it; flush() then reload 
     const afterFlush = await raw.keys('wb', 'values');
     await cache.set('b', 2);
     window.dispatchEvent(new Event('pagehide'));
+    const journal = Object.entries(localStorage).map(([k, v]) => [k.split(':journal:')[0], JSON.parse(v).ops.map((op) => op.slice(0, 2))]);
     await sleep(100);
-    return { before, pending, afterFlush, afterHide: await raw.keys('wb', 'values') };
+    return { before, pending, afterFlush, journal, afterHide: await raw.keys('wb', 'values') };
   });
+  assert.deepEqual(r.journal, [['flowscale-cache:wb', [['b', 2]]]], 'pagehide journals what is not on disk yet');
   assert.deepEqual(r.before, []);
   assert.equal(r.pending, 1);
   assert.deepEqual(r.afterFlush, ['a']);
@@ -113,19 +115,21 @@ test('write-behind: set resolves before IndexedDB holds it; flush() then reload 
   assert.deepEqual(await page.evaluate(async () => [await cache.get('a'), await cache.get('b'), await cache.get('c')]), [1, 2, 3]);
 });
 
-test('fault: reload in the middle of writing: write-through values survive; write-behind keeps what flush() wrote', async (t) => {
+test('fault: reload in the middle of writing: write-through values survive; write-behind comes back from the unload journal', async (t) => {
   const { page } = await fresh(t);
   // Chromium aborts the IndexedDB transactions of a page being unloaded (a
-  // raw put issued inside pagehide is lost too), so the flush write-behind
-  // starts on pagehide cannot finish on a reload: its durability point is
-  // flush(), as documented. Write-through acknowledges only what is on disk.
+  // raw put issued inside pagehide is lost too), so write-behind's pagehide
+  // flush cannot finish on a reload. What it had acknowledged goes to the
+  // journal (localStorage, written synchronously on pagehide) and the next
+  // open writes it back. Write-through acknowledges only what is on disk.
   await openCache(page, { name: 'wt-reload', strategy: 'write-through' });
   await page.evaluate(async () => {
     for (let i = 0; i < 50; i++) await cache.set(`k${i}`, { i });
     window.wb = await flowscale.WorkflowCache.open({ name: 'wb-reload', strategy: 'write-behind', flushIntervalMs: 60000 });
     for (let i = 0; i < 20; i++) await wb.set(`k${i}`, { i });
     await wb.flush();
-    for (let i = 20; i < 50; i++) await wb.set(`k${i}`, { i }); // acknowledged in memory only
+    for (let i = 20; i < 50; i++) await wb.set(`k${i}`, { i }, { tags: ['late'], ttlSeconds: Infinity }); // in memory only
+    await wb.set('when', new Date(5)); // JSON would not give a Date back: not journaled
   });
   await page.reload();
   await page.waitForFunction(() => window.ready === true);
@@ -133,11 +137,41 @@ test('fault: reload in the middle of writing: write-through values survive; writ
     const wt = await flowscale.WorkflowCache.open({ name: 'wt-reload', strategy: 'write-through' });
     const wb = await flowscale.WorkflowCache.open({ name: 'wb-reload', strategy: 'write-behind' });
     const read = async (c) => { const out = []; for (let i = 0; i < 50; i++) out.push((await c.get(`k${i}`))?.i ?? null); return out; };
-    return { wt: await read(wt), wb: await read(wb) };
+    const out = { wt: await read(wt), wb: await read(wb), when: (await wb.get('when')) ?? null, journals: Object.keys(localStorage) };
+    const late = await raw.get('wb-reload', 'meta', 'k30');
+    out.lateMeta = { tags: late?.t, never: late?.e === null || late?.e === Infinity || late?.e > Date.now() + 1e9 };
+    await wb.invalidateTag('late');
+    out.afterTag = await read(wb);
+    return out;
   });
   assert.deepEqual(back.wt, [...Array(50).keys()], 'every write-through value survives the reload');
-  assert.deepEqual(back.wb.slice(0, 20), [...Array(20).keys()], 'what flush() wrote survives');
-  assert.ok(back.wb.slice(20).every((v) => v === null || typeof v === 'number'), 'the rest is absent, never corrupt');
+  assert.deepEqual(back.wb, [...Array(50).keys()], 'every acknowledged write-behind value survives the reload');
+  assert.equal(back.when, null, 'a value JSON cannot keep is not journaled (absent, never corrupt)');
+  assert.deepEqual(back.journals, [], 'the journal is removed once written back');
+  assert.deepEqual(back.lateMeta, { tags: ['late'], never: true }, 'tags and expiry come back with the values');
+  assert.deepEqual(back.afterTag, [...Array(20).keys(), ...Array(30).fill(null)]);
+});
+
+test('unload journal: a key written since keeps the newer value; a foreign item is removed with CORRUPT_RECORD', async (t) => {
+  const { page } = await fresh(t);
+  await openCache(page, { name: 'jr', strategy: 'write-behind' });
+  const r = await page.evaluate(async () => {
+    await cache.set('a', 'on disk');
+    await cache.flush();
+    await cache.close();
+    const at = Date.now() - 60_000; // a page that died a minute ago
+    localStorage.setItem('flowscale-cache:jr:journal:old', JSON.stringify({ v: 1, at, ops: [['a', 'older', null, [], at], ['b', 'kept', null, [], at]] }));
+    localStorage.setItem('flowscale-cache:jr:journal:bad', '{not json');
+    localStorage.setItem('flowscale-cache:jr:journal:worse', JSON.stringify({ v: 1, at, ops: [[5, 'x', null, [], at]] }));
+    localStorage.setItem('unrelated', 'stays');
+    const codes = [];
+    const c = await flowscale.WorkflowCache.open({ name: 'jr', strategy: 'write-behind', onError: (e) => codes.push(e.code) });
+    return { a: await c.get('a'), b: await c.get('b'), codes, left: Object.keys(localStorage).sort() };
+  });
+  assert.equal(r.a, 'on disk', 'written after the journal was: the disk wins');
+  assert.equal(r.b, 'kept');
+  assert.deepEqual(r.codes, ['CORRUPT_RECORD', 'CORRUPT_RECORD']);
+  assert.deepEqual(r.left, ['unrelated']);
 });
 
 test('TTL: expired entries are never returned, from memory or disk, and are swept on open', async (t) => {
