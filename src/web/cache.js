@@ -313,6 +313,7 @@ async function replayJournals(core, emit) {
     try {
       written = core.replay(ops, j.at);
     } catch (e) {
+      if (e?.code === 'STORAGE_UNAVAILABLE') return; // no disk tier now: kept for a later open
       emit(journalError('CORRUPT_RECORD', `localStorage item ${JSON.stringify(k)}: ${e?.message ?? e}; removed`));
       ls.removeItem(k);
       continue;

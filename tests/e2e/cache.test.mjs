@@ -165,11 +165,18 @@ test('unload journal: a key written since keeps the newer value; a foreign item 
     localStorage.setItem('flowscale-cache:jr:journal:worse', JSON.stringify({ v: 1, at, ops: [[5, 'x', null, [], at]] }));
     localStorage.setItem('unrelated', 'stays');
     const codes = [];
+    // Without a disk tier the journal waits for an open that has one.
+    const memoryOnly = await flowscale.WorkflowCache.open({ name: 'jr', diskMaxMb: 0, onError: (e) => codes.push(e.code) });
+    const waiting = Object.keys(localStorage).sort();
+    const noDisk = memoryOnly.getSync('b') ?? null;
     const c = await flowscale.WorkflowCache.open({ name: 'jr', strategy: 'write-behind', onError: (e) => codes.push(e.code) });
-    return { a: await c.get('a'), b: await c.get('b'), codes, left: Object.keys(localStorage).sort() };
+    return { a: await c.get('a'), b: await c.get('b'), noDisk, waiting, codes, left: Object.keys(localStorage).sort() };
   });
   assert.equal(r.a, 'on disk', 'written after the journal was: the disk wins');
   assert.equal(r.b, 'kept');
+  assert.equal(r.noDisk, null);
+  // (its entries are checked when written back: `worse` waits too)
+  assert.deepEqual(r.waiting, ['flowscale-cache:jr:journal:old', 'flowscale-cache:jr:journal:worse', 'unrelated']);
   assert.deepEqual(r.codes, ['CORRUPT_RECORD', 'CORRUPT_RECORD']);
   assert.deepEqual(r.left, ['unrelated']);
 });
