@@ -1447,10 +1447,18 @@ impl Cache {
         }
         let out = Array::new();
         let queued = st.queue.ops.iter().map(|(k, p)| (k, &p.op));
+        // An in-flight op stands unless a newer put or delete of its key is
+        // queued, or a clear() is (which the in-flight puts predate).
         let in_flight = st
             .in_flight
             .iter()
-            .filter(|(k, _)| !st.queue.ops.contains_key(k))
+            .filter(|(k, _)| {
+                !st.queue.clear
+                    && !matches!(
+                        st.queue.ops.get(k).map(|p| &p.op),
+                        Some(PendingOp::Put { .. } | PendingOp::Delete)
+                    )
+            })
             .map(|(k, op)| (k, op));
         for (k, op) in in_flight.chain(queued) {
             let entry = Array::of1(&JsValue::from_str(k));
@@ -1481,7 +1489,6 @@ impl Cache {
     /// tab wrote or read it later, so the disk's version stands. Resolves
     /// once IndexedDB holds the rest (one item each).
     pub fn replay(&self, entries: &JsValue, at: f64) -> Result<Promise> {
-        let bad = |i: usize, m: &str| arg(&format!("journal[{i}]"), m);
         let entries: &Array = entries
             .dyn_ref()
             .ok_or_else(|| arg("journal", "expected an array"))?;
@@ -1496,53 +1503,71 @@ impl Cache {
         }
         let t = now();
         let waits = Array::new();
+        let mut after = After::default();
         for (i, e) in entries.iter().enumerate() {
-            let e: Array = e.dyn_into().map_err(|_| bad(i, "expected an array"))?;
-            let key_js = e.get(0);
-            let key = checked_key(&key_js, "key").map_err(|_| bad(i, "expected a key"))?;
-            let made = if e.length() == 1 {
-                at
-            } else {
-                e.get(4)
-                    .as_f64()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| bad(i, "expected setAt"))?
-            };
-            let newer = self
-                .inner
-                .st
-                .borrow()
-                .index
-                .get(&key)
-                .is_some_and(|m| m.accessed_at > made);
-            if newer {
-                continue;
-            }
-            let p = if e.length() == 1 {
-                self.invalidate(&key_js)?
-            } else {
-                let expires_at = e
-                    .get(2)
-                    .as_f64()
-                    .ok_or_else(|| bad(i, "expected expiresAt"))?;
-                if expires_at <= t {
-                    continue;
+            // One bad entry is reported and skipped; the others still count.
+            match self.replay_one(&e, at, t) {
+                Ok(Some(p)) => {
+                    waits.push(&p);
                 }
-                let tags: Array = e.get(3).dyn_into().map_err(|_| bad(i, "expected tags"))?;
-                let tags = tags
-                    .iter()
-                    .map(|t| t.as_string().ok_or_else(|| bad(i, "expected string tags")))
-                    .collect::<Result<Vec<String>>>()?;
-                let opts = SetOptions {
-                    ttl_seconds: Some((expires_at - t) / 1000.0),
-                    tags,
-                    size_bytes: None,
-                };
-                self.store(&key, &key_js, &e.get(1), &opts, true, None, Some(t))?
-            };
-            waits.push(&p.unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED)));
+                Ok(None) => {}
+                Err(mut err) => {
+                    err.path = Some(format!("journal[{i}]"));
+                    Self::report(&mut self.inner.st.borrow_mut(), &mut after, err);
+                }
+            }
         }
+        self.emit_all(after);
         Ok(Promise::all(&waits))
+    }
+
+    /// One journal entry: `Some(promise)` when it was written back.
+    fn replay_one(&self, e: &JsValue, at: f64, t: f64) -> Result<Option<Promise>> {
+        let bad = |m: &str| FlowscaleError::new(ErrorCode::CorruptRecord, m);
+        let e: &Array = e.dyn_ref().ok_or_else(|| bad("expected an array"))?;
+        let key_js = e.get(0);
+        let key = checked_key(&key_js, "key").map_err(|_| bad("expected a key"))?;
+        let made = if e.length() == 1 {
+            at
+        } else {
+            e.get(4)
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad("expected setAt"))?
+        };
+        let newer = self
+            .inner
+            .st
+            .borrow()
+            .index
+            .get(&key)
+            .is_some_and(|m| m.accessed_at > made);
+        if newer {
+            return Ok(None);
+        }
+        let p = if e.length() == 1 {
+            self.invalidate(&key_js)?
+        } else {
+            let expires_at = e.get(2).as_f64().ok_or_else(|| bad("expected expiresAt"))?;
+            if expires_at <= t {
+                return Ok(None);
+            }
+            let tags: Array = e.get(3).dyn_into().map_err(|_| bad("expected tags"))?;
+            let tags = tags
+                .iter()
+                .map(|t| t.as_string().ok_or_else(|| bad("expected string tags")))
+                .collect::<Result<Vec<String>>>()?;
+            let opts = SetOptions {
+                ttl_seconds: Some((expires_at - made) / 1000.0),
+                tags,
+                size_bytes: None,
+            };
+            // Stored as of when it was made, so a later journal's write of the key still wins.
+            self.store(&key, &key_js, &e.get(1), &opts, true, None, Some(made))?
+        };
+        Ok(Some(
+            p.unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED)),
+        ))
     }
 
     /// `flush()`: resolves once every write queued so far is in IndexedDB.

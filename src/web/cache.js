@@ -233,19 +233,37 @@ function storage() {
   }
 }
 
-/** Does JSON give back exactly this value (plain objects and arrays of finite numbers, strings, booleans, null)? */
-function isPlainJson(v, depth) {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
-  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
-  if (typeof v !== 'object' || depth > 256) return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!(i in v) || !isPlainJson(v[i], depth + 1)) return false;
-    return true;
+/**
+ * Does JSON give back this value (plain objects and arrays of finite numbers,
+ * strings, booleans, null; no cycles)? False, never a throw, for anything
+ * else (a throwing getter, a revoked Proxy).
+ */
+function isPlainJson(value) {
+  const checked = new Set();
+  const path = new Set();
+  const ok = (v, depth) => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+    if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+    if (typeof v !== 'object' || depth > 256 || path.has(v)) return false;
+    if (checked.has(v)) return true; // shared, not a cycle: checked once
+    path.add(v);
+    let good;
+    if (Array.isArray(v)) {
+      good = true;
+      for (let i = 0; good && i < v.length; i++) good = i in v && ok(v[i], depth + 1);
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      good = (proto === Object.prototype || proto === null) && Object.keys(v).every((k) => ok(v[k], depth + 1));
+    }
+    path.delete(v);
+    checked.add(v);
+    return good;
+  };
+  try {
+    return ok(value, 0);
+  } catch {
+    return false;
   }
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const k of Object.keys(v)) if (!isPlainJson(v[k], depth + 1)) return false;
-  return true;
 }
 
 const journalError = (code, message) => new FlowscaleError(code, message, 'journal');
@@ -264,7 +282,7 @@ function writeJournal(core, key, emit) {
   let skipped = 0;
   for (const op of ops ?? []) {
     if (op.length === 1) keep.push(op);
-    else if (isPlainJson(op[1], 0)) keep.push([op[0], op[1], Number.isFinite(op[2]) ? op[2] : null, op[3], op[4]]);
+    else if (isPlainJson(op[1])) keep.push([op[0], op[1], Number.isFinite(op[2]) ? op[2] : null, op[3], op[4]]);
     else skipped++;
   }
   try {
@@ -275,6 +293,38 @@ function writeJournal(core, key, emit) {
     return;
   }
   if (skipped) emit(journalError('NOT_CLONEABLE', `${skipped} pending write(s) hold values JSON cannot keep exactly: an unload now loses them (flush() first)`));
+}
+
+/**
+ * An invalidation or clear() here also reaches the journals pages left: a
+ * journaled write of a key invalidated since must not come back on the next
+ * open. `drop(op)` picks the entries to remove; null removes every journal.
+ */
+function purgeJournals(db, drop) {
+  const ls = storage();
+  if (!ls) return;
+  const prefix = `${db}:journal:`;
+  try {
+    const keys = [];
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k !== null && k.startsWith(prefix)) keys.push(k);
+    }
+    for (const k of keys) {
+      if (drop === null) {
+        ls.removeItem(k);
+        continue;
+      }
+      const j = JSON.parse(ls.getItem(k));
+      if (!j || !Array.isArray(j.ops)) continue; // the next open reports it
+      const ops = j.ops.filter((op) => !(Array.isArray(op) && typeof op[0] === 'string' && drop(op)));
+      if (ops.length === j.ops.length) continue;
+      if (ops.length) ls.setItem(k, JSON.stringify({ ...j, ops }));
+      else ls.removeItem(k);
+    }
+  } catch {
+    // A journal that cannot be read or rewritten: the next open checks it.
+  }
 }
 
 /** On open: write back the journals pages of this cache left, oldest first; each is removed once on disk. */
@@ -494,17 +544,29 @@ export class WorkflowCache extends EventTarget {
     }
   }
 
-  invalidate(key) { return this.#call('invalidate', key); }
-  invalidateTag(tag) { return this.#call('invalidateTag', tag); }
-  invalidatePrefix(prefix) { return this.#call('invalidatePrefix', prefix); }
-  clear() { return this.#call('clear'); }
+  invalidate(key) {
+    if (typeof key === 'string') purgeJournals(this.#core.databaseName, (op) => op[0] === key);
+    return this.#call('invalidate', key);
+  }
+  invalidateTag(tag) {
+    if (typeof tag === 'string') purgeJournals(this.#core.databaseName, (op) => op.length > 1 && Array.isArray(op[3]) && op[3].includes(tag));
+    return this.#call('invalidateTag', tag);
+  }
+  invalidatePrefix(prefix) {
+    if (typeof prefix === 'string') purgeJournals(this.#core.databaseName, (op) => op[0].startsWith(prefix));
+    return this.#call('invalidatePrefix', prefix);
+  }
+  clear() {
+    purgeJournals(this.#core.databaseName, null);
+    return this.#call('clear');
+  }
   flush() { return this.#call('flush'); }
   close() {
     const p = this.#call('close');
     // close() flushes: once it has, nothing is left to journal.
     const unhook = this.#unhookJournal;
     this.#unhookJournal = null;
-    return unhook ? p.then((v) => { unhook(); return v; }) : p;
+    return unhook ? p.finally(unhook) : p;
   }
   cacheWorkflow(id, entry) { return this.#call('cacheWorkflow', id, entry); }
   getCachedWorkflow(id, options) { return this.#call('getCachedWorkflow', id, options); }

@@ -152,7 +152,7 @@ test('fault: reload in the middle of writing: write-through values survive; writ
   assert.deepEqual(back.afterTag, [...Array(20).keys(), ...Array(30).fill(null)]);
 });
 
-test('unload journal: a key written since keeps the newer value; a foreign item is removed with CORRUPT_RECORD', async (t) => {
+test('unload journal: the newest write of a key wins; invalidations reach journals; a foreign item is removed with CORRUPT_RECORD', async (t) => {
   const { page } = await fresh(t);
   await openCache(page, { name: 'jr', strategy: 'write-behind' });
   const r = await page.evaluate(async () => {
@@ -160,7 +160,10 @@ test('unload journal: a key written since keeps the newer value; a foreign item 
     await cache.flush();
     await cache.close();
     const at = Date.now() - 60_000; // a page that died a minute ago
-    localStorage.setItem('flowscale-cache:jr:journal:old', JSON.stringify({ v: 1, at, ops: [['a', 'older', null, [], at], ['b', 'kept', null, [], at]] }));
+    const ops = [['a', 'older', null, [], at], ['b', 'kept', null, [], at], ['gone', 1, null, [], at], ['tagged', 2, null, ['t1'], at], ['pre:x', 3, null, [], at]];
+    localStorage.setItem('flowscale-cache:jr:journal:old', JSON.stringify({ v: 1, at, ops }));
+    // An earlier page's journal with an older write of b: the newer write wins, in whatever order they are read.
+    localStorage.setItem('flowscale-cache:jr:journal:older', JSON.stringify({ v: 1, at: at - 30_000, ops: [['b', 'stale', null, [], at - 30_000]] }));
     localStorage.setItem('flowscale-cache:jr:journal:bad', '{not json');
     localStorage.setItem('flowscale-cache:jr:journal:worse', JSON.stringify({ v: 1, at, ops: [[5, 'x', null, [], at]] }));
     localStorage.setItem('unrelated', 'stays');
@@ -169,14 +172,20 @@ test('unload journal: a key written since keeps the newer value; a foreign item 
     const memoryOnly = await flowscale.WorkflowCache.open({ name: 'jr', diskMaxMb: 0, onError: (e) => codes.push(e.code) });
     const waiting = Object.keys(localStorage).sort();
     const noDisk = memoryOnly.getSync('b') ?? null;
+    // Invalidations reach the journals too: these must not come back.
+    await memoryOnly.invalidate('gone');
+    await memoryOnly.invalidateTag('t1');
+    await memoryOnly.invalidatePrefix('pre:');
     const c = await flowscale.WorkflowCache.open({ name: 'jr', strategy: 'write-behind', onError: (e) => codes.push(e.code) });
-    return { a: await c.get('a'), b: await c.get('b'), noDisk, waiting, codes, left: Object.keys(localStorage).sort() };
+    const get = async (k) => (await c.get(k)) ?? null;
+    return { a: await get('a'), b: await get('b'), dropped: [await get('gone'), await get('tagged'), await get('pre:x')], noDisk, waiting, codes, left: Object.keys(localStorage).sort() };
   });
+  assert.deepEqual(r.dropped, [null, null, null], 'invalidated after the page left: not written back');
   assert.equal(r.a, 'on disk', 'written after the journal was: the disk wins');
   assert.equal(r.b, 'kept');
   assert.equal(r.noDisk, null);
   // (its entries are checked when written back: `worse` waits too)
-  assert.deepEqual(r.waiting, ['flowscale-cache:jr:journal:old', 'flowscale-cache:jr:journal:worse', 'unrelated']);
+  assert.deepEqual(r.waiting, ['flowscale-cache:jr:journal:old', 'flowscale-cache:jr:journal:older', 'flowscale-cache:jr:journal:worse', 'unrelated']);
   assert.deepEqual(r.codes, ['CORRUPT_RECORD', 'CORRUPT_RECORD']);
   assert.deepEqual(r.left, ['unrelated']);
 });
