@@ -4,7 +4,7 @@
 //! `cache::browser::Cache`, turn results into promises and errors into
 //! `FlowscaleError`s.
 
-use super::{init_once, invalid, to_js};
+use super::{init_once, invalid, optional_number, to_js};
 use crate::cache::browser::{self, Cache, CacheStats};
 use crate::cache::{content_hash, CacheOptions};
 use crate::config::CacheConfig;
@@ -82,18 +82,7 @@ pub(crate) fn workflow_entry(
             "workflowData is missing",
         ));
     }
-    let ttl = read("ttlSeconds")?;
-    let ttl = if ttl.is_undefined() || ttl.is_null() {
-        None
-    } else {
-        Some(ttl.as_f64().ok_or_else(|| {
-            invalid(
-                ErrorCode::InvalidArgument,
-                "entry.ttlSeconds",
-                "ttlSeconds must be a number",
-            )
-        })?)
-    };
+    let ttl = optional_number(&read("ttlSeconds")?, "entry.ttlSeconds", "ttlSeconds")?;
     Ok((id, data, ttl))
 }
 

@@ -6,7 +6,7 @@
 
 use super::cache::JsCacheCore;
 use super::monitor::{to_plain, JsMonitorCore};
-use super::{config_from_js, config_to_js, init_once, invalid, to_js};
+use super::{config_from_js, config_to_js, init_once, invalid, optional_number, to_js};
 use crate::cache::browser::Cache;
 use crate::cache::{content_hash, CacheOptions};
 use crate::config::Config;
@@ -324,18 +324,7 @@ impl JsPerformanceManager {
                     "workflowData must be a workflow { nodes, edges }",
                 ));
             }
-            let n = get(&request, "iterations")?;
-            let n = if n.is_undefined() || n.is_null() {
-                None
-            } else {
-                Some(n.as_f64().ok_or_else(|| {
-                    invalid(
-                        ErrorCode::InvalidArgument,
-                        "iterations",
-                        "iterations must be a number",
-                    )
-                })?)
-            };
+            let n = optional_number(&get(&request, "iterations")?, "iterations", "iterations")?;
             let n = iterations(n).map_err(to_js)?;
             Ok((data, n, config_to_js(&self.config)?))
         })();

@@ -150,6 +150,21 @@ pub(crate) fn invalid(code: ErrorCode, path: &str, message: impl Into<String>) -
 }
 
 /// Read a property that glue.js is known to have set.
+/// An optional number option: `None` for undefined or null; `"{name} must be
+/// a number"` at `path` for anything else that is not a number.
+pub(crate) fn optional_number(v: &JsValue, path: &str, name: &str) -> Result<Option<f64>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_f64().map(Some).ok_or_else(|| {
+        invalid(
+            ErrorCode::InvalidArgument,
+            path,
+            format!("{name} must be a number"),
+        )
+    })
+}
+
 fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
