@@ -62,7 +62,7 @@ fn frames(c: &mut Criterion) {
                             y: 540.0 - centre * zoom - 7.0 * k,
                             zoom,
                         };
-                        black_box(opt.frame(vp, SCREEN).unwrap().in_view.len())
+                        black_box(opt.frame(vp, SCREEN).unwrap().stats.in_view)
                     })
                 },
             );

@@ -131,7 +131,7 @@ fn main() {
             println!(
                 "| {} | {label} | {} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
                 n,
-                opt.last_frame().in_view.len(),
+                opt.last_frame().stats.in_view,
                 s.nodes,
                 s.edges,
                 s.clusters,

@@ -51,6 +51,11 @@ pub enum ErrorCode {
     NotCloneable,
     /// The cache was closed.
     CacheClosed,
+    /// A frame's on-demand lists were asked for after another frame or an
+    /// edit: they describe the optimizer as it was, so compute a new frame.
+    StaleFrame,
+    /// A long operation (a chunked load) was cancelled by its `AbortSignal`.
+    Aborted,
 }
 
 impl ErrorCode {
@@ -77,6 +82,8 @@ impl ErrorCode {
             ErrorCode::CorruptRecord => "CORRUPT_RECORD",
             ErrorCode::NotCloneable => "NOT_CLONEABLE",
             ErrorCode::CacheClosed => "CACHE_CLOSED",
+            ErrorCode::StaleFrame => "STALE_FRAME",
+            ErrorCode::Aborted => "ABORTED",
         }
     }
 }

@@ -1,17 +1,23 @@
 //! The per-frame core behind the JS `WorkflowOptimizer`: model + R-tree +
 //! level of detail + mounted window. Platform-free; `src/web/` wraps it.
 //!
-//! A frame costs O(log N + k) where k is what the overscanned viewport holds:
-//! one R-tree query for nodes, one for edges, and a pass over the (bounded)
-//! window. All output buffers are reused from frame to frame.
+//! Above `clustering.maxZoom` a frame costs O(log N + k) where k is what the
+//! overscanned viewport holds: one R-tree query for nodes, one for edges, and
+//! a pass over the (bounded) window. Below it the frame is cluster-first: the
+//! cells of the zoom's cluster level that meet the view give the glyphs, the
+//! exact count of nodes in view (splitting only clusters on the boundary) and
+//! the few nodes drawn alone; member nodes and their edges are never listed,
+//! so a frame costs what it draws whatever the size of the workflow. The
+//! complete lists (`inView`, `lod`, visible edges) are then computed on demand
+//! (`frame_detail`). All output buffers are reused from frame to frame.
 
-use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters};
+use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters, TARGET_IS_CLUSTER};
 use crate::config::Config;
 use crate::edges::simplify::{simplify, DrawnClusters, SimplifiedEdges};
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
-use crate::spatial::window::{Window, SEEN};
+use crate::spatial::window::{Window, ALONE, ENTERED, SEEN};
 use crate::spatial::{edge_overlaps, overlaps, Hit, SpatialIndex};
 
 /// React Flow's viewport: screen = world × zoom + (x, y).
@@ -42,26 +48,48 @@ pub struct FrameStats {
 /// One frame's answer. Slots index the model; the web layer maps them to ids.
 #[derive(Debug, Default)]
 pub struct Frame {
-    /// Every shown node overlapping the viewport.
+    /// Shown nodes overlapping the viewport: every one when `complete`,
+    /// else only those drawn alone (outside cluster glyphs).
     pub in_view: Vec<u32>,
     /// Level of detail parallel to `in_view`; in-view nodes outside the window are LOW.
     pub lod: Vec<u8>,
     /// The window: nodes React should mount.
     pub visible: Vec<u32>,
+    /// Level of detail parallel to `visible` (HIGH or MEDIUM).
+    pub visible_lod: Vec<u8>,
     pub entered: Vec<u32>,
     pub left: Vec<u32>,
     /// Ids that left because their node was removed (no slot to name them by).
     pub left_ids: Vec<String>,
-    /// Edges whose bounds overlap the viewport (React Flow's `isEdgeVisible`).
+    /// Edges whose bounds overlap the viewport (React Flow's `isEdgeVisible`)
+    /// when `complete`; else the edges between nodes drawn alone near the view.
     pub edges: Vec<u32>,
+    /// Whether `in_view`, `lod` and `edges` list everything in view (above
+    /// `clustering.maxZoom`). Below it they hold what is drawn one by one, and
+    /// `WorkflowOptimizer::frame_detail` computes the complete lists on demand.
+    pub complete: bool,
     pub stats: FrameStats,
     /// The viewport and pane this frame was computed for.
     pub viewport: Viewport,
     pub screen: Screen,
     /// Frames computed so far (0: none yet).
     pub seq: u64,
-    /// Zoom-level clusters, active below `clustering.maxZoom`.
+    /// Zoom-level clusters, active below `clustering.maxZoom`: glyphs and bundles.
     pub clusters: ClusterFrame,
+    /// Clusters, nodes and edges the frame visited: its cost in operations
+    /// (for scaling tests; independent of the machine).
+    pub work: u64,
+}
+
+/// The complete lists of a frame computed below `clustering.maxZoom`
+/// (`WorkflowOptimizer::frame_detail`), as an eager frame has them.
+#[derive(Debug, Default)]
+pub struct FrameDetail {
+    pub in_view: Vec<u32>,
+    pub lod: Vec<u8>,
+    pub edges: Vec<u32>,
+    /// The frame these lists belong to.
+    pub seq: u64,
 }
 
 /// Node slots whose drawing data changed since a renderer last took them.
@@ -89,6 +117,14 @@ pub struct WorkflowOptimizer {
     clusters: ZoomClusters,
     /// Viewport and pane of the last frame.
     last_view: Option<(Viewport, Screen)>,
+    /// Nodes drawn alone in a cluster-first frame.
+    alone: Vec<u32>,
+    /// (node, glyph) → bundle index, per frame.
+    node_bundles: hashbrown::HashMap<(u32, u32), usize, foldhash::fast::FixedState>,
+    /// Bumped by every edit: a frame's on-demand lists need the state it saw.
+    generation: u64,
+    frame_generation: u64,
+    detail: FrameDetail,
 }
 
 impl WorkflowOptimizer {
@@ -112,6 +148,11 @@ impl WorkflowOptimizer {
             },
             clusters: ZoomClusters::default(),
             last_view: None,
+            alone: Vec::new(),
+            node_bundles: Default::default(),
+            generation: 0,
+            frame_generation: 0,
+            detail: FrameDetail::default(),
         })
     }
 
@@ -142,6 +183,7 @@ impl WorkflowOptimizer {
         self.draw_dirty.slots.clear();
         self.clusters.reset();
         self.last_view = None;
+        self.generation += 1;
         Ok(())
     }
 
@@ -170,6 +212,7 @@ impl WorkflowOptimizer {
             .apply_edge_changes(changes, self.config.workflow.max_edges)?;
         let mut edges = fx.edges_removed;
         edges.extend(fx.edges_touched);
+        self.clusters.note_edges();
         self.sync_index(&[], &mut edges);
         Ok(())
     }
@@ -239,6 +282,7 @@ impl WorkflowOptimizer {
     }
 
     fn sync_index(&mut self, nodes: &[u32], edges: &mut Vec<u32>) {
+        self.generation += 1;
         self.mark_drawn(nodes);
         self.clusters.note(nodes);
         for &i in nodes {
@@ -280,10 +324,12 @@ impl WorkflowOptimizer {
         self.wf.id(i)
     }
 
-    /// Cull, pick levels of detail and update the mounted window.
+    /// Cull, pick levels of detail and update the mounted window. Below
+    /// `clustering.maxZoom` the frame is cluster-first (see the module comment).
     pub fn frame(&mut self, vp: Viewport, screen: Screen) -> Result<&Frame> {
         let view = view_rect(vp, screen)?;
         self.last_view = Some((vp, screen));
+        self.frame_generation = self.generation;
         let r = &self.config.rendering;
         let virtual_scrolling = r.virtual_scrolling;
         let cap = r.max_visible_nodes as usize;
@@ -293,20 +339,55 @@ impl WorkflowOptimizer {
         let outer = grow(&view, overscan);
         let keep = grow(&view, keep_margin);
         let center = (view.x + view.width / 2.0, view.y + view.height / 2.0);
+        let scope = if virtual_scrolling { outer } else { view };
 
         let f = &mut self.frame;
         f.in_view.clear();
         f.lod.clear();
         f.edges.clear();
+        f.work = 0;
         self.hits.clear();
         self.candidates.clear();
         self.window.ensure_slots(self.wf.slot_count());
 
-        // One query on the overscanned view serves both culling and mounting.
-        self.index.query_nodes(
-            if virtual_scrolling { &outer } else { &view },
-            &mut self.hits,
-        );
+        // The cluster level drawn at this zoom (0: none; nodes one by one).
+        let c = &self.config.clustering;
+        let mut level = 0;
+        let mut glyphs_in_view = 0u64;
+        if c.max_zoom > 0.0 && vp.zoom < c.max_zoom {
+            let ix = self
+                .clusters
+                .ensure(&self.wf, c, self.config.workflow.rebuild_fraction);
+            if ix.levels() > 0 {
+                level = ix.level_for_zoom(vp.zoom);
+                glyphs_in_view = ix.frame(
+                    &self.wf,
+                    level,
+                    (&view, &scope),
+                    &mut f.clusters,
+                    &mut self.alone,
+                    &mut f.work,
+                );
+                for &i in &self.alone {
+                    let r = self.wf.rect(i);
+                    self.hits.push(Hit {
+                        slot: i,
+                        x1: r.x,
+                        y1: r.y,
+                        x2: r.x2(),
+                        y2: r.y2(),
+                    });
+                }
+            }
+        }
+        if level == 0 {
+            f.clusters.clear();
+            // One query on the overscanned view serves both culling and mounting.
+            self.index.query_nodes(&self.wf, &scope, &mut self.hits);
+            f.work += self.hits.len() as u64;
+        }
+        let glyphs = self.clusters.current().filter(|_| level > 0);
+
         let key = |cx: f64, cy: f64, member: bool| {
             let dx = cx - center.0;
             let dy = cy - center.1;
@@ -331,13 +412,18 @@ impl WorkflowOptimizer {
             }
         }
         if virtual_scrolling {
-            // Members outside the overscan stay while inside the keep margin.
+            // Members outside the overscan stay while inside the keep margin
+            // (and not drawn inside a glyph).
             for &m in self.window.members() {
                 if self.window.has(m, SEEN) || !self.wf.is_shown(m) {
                     continue;
                 }
+                f.work += 1;
                 if self.wf.is_dragging(m) {
                     self.candidates.push((f64::NEG_INFINITY, m));
+                    continue;
+                }
+                if glyphs.is_some_and(|ix| ix.glyph_of(m, level).is_some()) {
                     continue;
                 }
                 let r = self.wf.rect(m);
@@ -381,6 +467,22 @@ impl WorkflowOptimizer {
         self.window.take_gone(&mut f.left_ids);
         f.visible.clear();
         f.visible.extend_from_slice(self.window.members());
+        // Level of detail of each mounted node (a newcomer's as computed above).
+        for &i in &f.entered {
+            self.window.set(i, ENTERED, true);
+        }
+        f.visible_lod.clear();
+        for &m in &f.visible {
+            let before = !self.window.has(m, ENTERED);
+            let level = self
+                .lod
+                .level(vp.zoom, self.wf.node_size(m), self.median, before);
+            // Mounted below the low threshold only while dragged: shown as a label.
+            f.visible_lod.push(level.min(MEDIUM));
+        }
+        for &i in &f.entered {
+            self.window.set(i, ENTERED, false);
+        }
 
         let mut counts = [0u32; 3];
         for (k, &i) in f.in_view.iter().enumerate() {
@@ -390,29 +492,74 @@ impl WorkflowOptimizer {
             counts[f.lod[k] as usize] += 1;
         }
 
-        self.hits.clear();
-        self.index.query_edges(&view, &mut self.hits);
-        for h in &self.hits {
-            if edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2) && self.wf.edge_shown(h.slot) {
-                f.edges.push(h.slot);
+        if level == 0 {
+            self.hits.clear();
+            self.index.query_edges(&self.wf, &view, &mut self.hits);
+            f.work += self.hits.len() as u64;
+            for h in &self.hits {
+                if edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2) && self.wf.edge_shown(h.slot) {
+                    f.edges.push(h.slot);
+                }
+            }
+        } else if let Some(ix) = self.clusters.current() {
+            // Edges of the nodes drawn alone: to another such node, drawn
+            // as they are; into a glyph, folded into a bundle per (node, glyph).
+            for &i in &self.alone {
+                self.window.set(i, ALONE, true);
+            }
+            self.node_bundles.clear();
+            for &i in &self.alone {
+                for &e in self.wf.incident_edges(i) {
+                    f.work += 1;
+                    if !self.wf.edge_shown(e) {
+                        continue;
+                    }
+                    let (s, t) = self.wf.edge_ends_of(e);
+                    let o = if s == i { t } else { s };
+                    match ix.glyph_of(o, level) {
+                        Some(g) => {
+                            let n = f.clusters.bundle_weight.len();
+                            match self.node_bundles.entry((i, g)) {
+                                hashbrown::hash_map::Entry::Occupied(b) => {
+                                    f.clusters.bundle_weight[*b.get()] += 1
+                                }
+                                hashbrown::hash_map::Entry::Vacant(v) => {
+                                    v.insert(n);
+                                    let a = self.wf.rect(i);
+                                    let q = ix.centre(g).unwrap_or((0.0, 0.0));
+                                    f.clusters.push_bundle(
+                                        i,
+                                        g,
+                                        TARGET_IS_CLUSTER,
+                                        1,
+                                        [a.x + a.width / 2.0, a.y + a.height / 2.0, q.0, q.1],
+                                    );
+                                }
+                            }
+                        }
+                        // Both ends listed: once, from the smaller slot.
+                        None if self.window.has(o, ALONE) && o < i => {}
+                        None => f.edges.push(e),
+                    }
+                }
+            }
+            for &i in &self.alone {
+                self.window.set(i, ALONE, false);
             }
         }
+        if level > 0 {
+            if let Some(ix) = self.clusters.current_mut() {
+                ix.glyph_bundles(&self.wf, &mut f.clusters, &mut f.work);
+            }
+        }
+        f.complete = level == 0;
 
         f.viewport = vp;
         f.screen = screen;
         f.seq += 1;
-        let c = &self.config.clustering;
-        if c.max_zoom > 0.0 && vp.zoom < c.max_zoom {
-            let ix = self
-                .clusters
-                .ensure(&self.wf, c, self.config.workflow.rebuild_fraction);
-            ix.query(vp.zoom, &view, &f.in_view, &mut f.clusters);
-        } else {
-            f.clusters.clear();
-        }
-
         let total = self.wf.node_count() as u32;
-        let in_view = f.in_view.len() as u32;
+        let in_view = (f.in_view.len() as u64 + glyphs_in_view).min(total as u64) as u32;
+        counts[LOW as usize] += glyphs_in_view as u32;
         f.stats = FrameStats {
             total,
             in_view,
@@ -427,6 +574,73 @@ impl WorkflowOptimizer {
         Ok(&self.frame)
     }
 
+    /// The complete lists of the last frame — every node in view with its
+    /// level of detail, and every visible edge — as a frame above
+    /// `clustering.maxZoom` has them. Below it they are computed here, on
+    /// demand, at a cost proportional to what is in view. Fails with
+    /// STALE_FRAME when the workflow changed since that frame.
+    pub fn frame_detail(&mut self) -> Result<&FrameDetail> {
+        let f = &self.frame;
+        if f.seq == 0 || self.generation != self.frame_generation {
+            return Err(FlowscaleError::new(
+                ErrorCode::StaleFrame,
+                if f.seq == 0 {
+                    "no frame yet: call frame(viewport, size) first"
+                } else {
+                    "the workflow changed since this frame: compute a new frame first"
+                },
+            ));
+        }
+        if self.detail.seq == f.seq {
+            return Ok(&self.detail);
+        }
+        let d = &mut self.detail;
+        d.in_view.clear();
+        d.lod.clear();
+        d.edges.clear();
+        if f.complete {
+            d.in_view.extend_from_slice(&f.in_view);
+            d.lod.extend_from_slice(&f.lod);
+            d.edges.extend_from_slice(&f.edges);
+        } else {
+            let view = view_rect(f.viewport, f.screen)?;
+            let zoom = f.viewport.zoom;
+            let virtual_scrolling = self.config.rendering.virtual_scrolling;
+            // A node that entered the window in that frame got its level as a newcomer.
+            for &i in &f.entered {
+                self.window.set(i, ENTERED, true);
+            }
+            self.hits.clear();
+            self.index.query_nodes(&self.wf, &view, &mut self.hits);
+            for h in &self.hits {
+                if !overlaps(&view, h.x1, h.y1, h.x2, h.y2) {
+                    continue;
+                }
+                let member = self.window.is_member(h.slot);
+                let level = if member || !virtual_scrolling {
+                    let before = member && !self.window.has(h.slot, ENTERED);
+                    self.lod.level(zoom, h.size(), self.median, before)
+                } else {
+                    LOW
+                };
+                d.in_view.push(h.slot);
+                d.lod.push(level);
+            }
+            for &i in &f.entered {
+                self.window.set(i, ENTERED, false);
+            }
+            self.hits.clear();
+            self.index.query_edges(&self.wf, &view, &mut self.hits);
+            for h in &self.hits {
+                if edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2) && self.wf.edge_shown(h.slot) {
+                    d.edges.push(h.slot);
+                }
+            }
+        }
+        d.seq = f.seq;
+        Ok(&self.detail)
+    }
+
     /// The zoom-level cluster index, brought up to date (built on first use).
     pub fn cluster_index(&mut self) -> &ClusterIndex {
         self.clusters.ensure(
@@ -434,6 +648,16 @@ impl WorkflowOptimizer {
             &self.config.clustering,
             self.config.workflow.rebuild_fraction,
         )
+    }
+
+    /// The workflow and its cluster index (brought up to date), borrowed together.
+    pub fn workflow_and_clusters(&mut self) -> (&Workflow, &mut ClusterIndex) {
+        let ix = self.clusters.ensure(
+            &self.wf,
+            &self.config.clustering,
+            self.config.workflow.rebuild_fraction,
+        );
+        (&self.wf, ix)
     }
 
     /// The clusters drawn at this viewport's zoom (level 1 at or above
@@ -445,26 +669,46 @@ impl WorkflowOptimizer {
             &self.config.clustering,
             self.config.workflow.rebuild_fraction,
         );
-        ix.query(vp.zoom, &view, &[], out);
+        ix.query(&self.wf, vp.zoom, &view, out);
         Ok(())
     }
 
     /// The edges of the last frame, simplified for drawing (src/edges/simplify.rs).
     pub fn simplify_edges(&mut self) -> SimplifiedEdges {
-        let Some((vp, _)) = self.last_view else {
+        let Some((vp, screen)) = self.last_view else {
             return SimplifiedEdges::default();
         };
+        // Every edge in view: the frame's list, or (cluster-first frames) a query now.
+        let mut edges = Vec::new();
+        if self.frame.complete {
+            edges.extend_from_slice(&self.frame.edges);
+        } else if let Ok(view) = view_rect(vp, screen) {
+            self.hits.clear();
+            self.index.query_edges(&self.wf, &view, &mut self.hits);
+            edges.extend(
+                self.hits
+                    .iter()
+                    .filter(|h| edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2))
+                    .map(|h| h.slot),
+            );
+        }
         let cfg = &self.config;
         let drawn = if self.frame.clusters.active {
             self.clusters.current().map(|index| DrawnClusters {
                 index,
                 level: self.frame.clusters.level as usize,
-                min_points: cfg.clustering.min_points,
             })
         } else {
             None
         };
-        simplify(&self.wf, &self.frame, vp.zoom, drawn, &cfg.edges)
+        simplify(
+            &self.wf,
+            &self.frame.visible,
+            &edges,
+            vp.zoom,
+            drawn,
+            &cfg.edges,
+        )
     }
 
     /// The last frame computed.

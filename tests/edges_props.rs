@@ -54,10 +54,10 @@ proptest! {
         opt.set_workflow(inputs, einputs).expect("workflow");
         let vp = Viewport { x: 100.0, y: 50.0, zoom };
         let f = opt.frame(vp, Screen { width: 1200.0, height: 800.0 }).expect("frame");
-        let in_view: Vec<u32> = f.edges.clone();
         let mounted: BTreeSet<u32> = f.visible.iter().copied().collect();
         let active = f.clusters.active;
         let level = f.clusters.level as usize;
+        let in_view: Vec<u32> = opt.frame_detail().expect("detail").edges.clone();
         let simplified = opt.simplify_edges();
         let c = simplified.counts;
         prop_assert_eq!(c.total as usize, in_view.len());

@@ -276,6 +276,8 @@ fn pick(o: &Oracle, i: usize) -> Option<String> {
 }
 
 /// A frame's answer by id (the frame borrows the optimizer, so copy it out).
+/// `in_view`, `lod` and `edges` are the complete lists: the frame's own above
+/// clustering.maxZoom, computed on demand (`frame_detail`) below it.
 struct Snapshot {
     in_view: Vec<(String, u8)>,
     visible: Vec<String>,
@@ -283,33 +285,69 @@ struct Snapshot {
     left: Vec<String>,
     edges: Vec<String>,
     total: u32,
+    in_view_count: u32,
     lod_counts: [u32; 3],
+    /// Nodes drawn inside a cluster glyph (cluster-first frames only).
+    in_glyph: BTreeSet<String>,
 }
 
 fn frame(opt: &mut WorkflowOptimizer, vp: Viewport, s: Screen) -> Snapshot {
     opt.frame(vp, s).unwrap();
+    let (complete, eager_in_view, level) = {
+        let f = opt.last_frame();
+        (f.complete, f.in_view.clone(), f.clusters.level as usize)
+    };
+    let (in_view, lod, edges) = {
+        let d = opt.frame_detail().expect("detail of the latest frame");
+        (d.in_view.clone(), d.lod.clone(), d.edges.clone())
+    };
+    let mut in_glyph = BTreeSet::new();
+    if !complete {
+        let slots: Vec<u32> = in_view.clone();
+        let ix = opt.cluster_index();
+        let glyph: Vec<u32> = slots
+            .into_iter()
+            .filter(|&i| ix.glyph_of(i, level).is_some())
+            .collect();
+        let wf = opt.workflow();
+        in_glyph = glyph
+            .iter()
+            .map(|&i| wf.id(i).unwrap().to_string())
+            .collect();
+    }
     let f = opt.last_frame();
     let wf = opt.workflow();
+    if complete {
+        assert_eq!(
+            eager_in_view, in_view,
+            "detail of a complete frame is the frame"
+        );
+    } else {
+        // The frame itself lists exactly the in-view nodes outside glyphs.
+        let alone: BTreeSet<u32> = eager_in_view.iter().copied().collect();
+        let want: BTreeSet<u32> = in_view
+            .iter()
+            .copied()
+            .filter(|&i| !in_glyph.contains(wf.id(i).unwrap()))
+            .collect();
+        assert_eq!(alone, want, "nodes drawn alone");
+    }
     let id = |i: &u32| wf.id(*i).expect("frame names live nodes only").to_string();
     let mut left: Vec<String> = f.left.iter().map(id).collect();
     left.extend(f.left_ids.iter().cloned());
     Snapshot {
-        in_view: f
-            .in_view
-            .iter()
-            .map(id)
-            .zip(f.lod.iter().copied())
-            .collect(),
+        in_view: in_view.iter().map(id).zip(lod.iter().copied()).collect(),
         visible: f.visible.iter().map(id).collect(),
         entered: f.entered.iter().map(id).collect(),
         left,
-        edges: f
-            .edges
+        edges: edges
             .iter()
             .map(|e| wf.edge_id(*e).unwrap().to_string())
             .collect(),
         total: f.stats.total,
+        in_view_count: f.stats.in_view,
         lod_counts: f.stats.lod_counts,
+        in_glyph,
     }
 }
 
@@ -327,6 +365,11 @@ fn check(
     let in_view: BTreeSet<String> = snap.in_view.iter().map(|(i, _)| i.clone()).collect();
     assert_eq!(in_view.len(), snap.in_view.len(), "inView has duplicates");
     assert_eq!(in_view, o.in_view(&view), "inView differs from brute force");
+    assert_eq!(
+        snap.in_view_count as usize,
+        in_view.len(),
+        "stats.inView differs from brute force"
+    );
     let visible: BTreeSet<String> = snap.visible.iter().cloned().collect();
     assert_eq!(
         visible.len(),
@@ -334,6 +377,10 @@ fn check(
         "visibleIds has duplicates"
     );
     assert!(visible.len() <= cap, "window over the cap");
+    assert!(
+        visible.is_disjoint(&snap.in_glyph),
+        "a node drawn inside a glyph is mounted"
+    );
     // In view: mounted exactly when high or medium.
     for (id, lod) in &snap.in_view {
         assert_eq!(
@@ -484,7 +531,8 @@ proptest! {
                 // Only a node too small for medium detail may be nearer than the farthest mounted one.
                 let r = o.abs(d);
                 let scale = v.zoom * (r.width * r.height).sqrt() / median;
-                prop_assert!(dist(d) >= far - 1e-9 || scale < 0.3, "{d} demoted but nearer than a mounted node");
+                // (Zoomed out, a node inside a cluster glyph is drawn by the glyph, not mounted.)
+                prop_assert!(dist(d) >= far - 1e-9 || scale < 0.3 || snap.in_glyph.contains(d), "{d} demoted but nearer than a mounted node");
             }
         }
     }

@@ -1,38 +1,56 @@
-//! Zoom-level clusters: the technique of `supercluster`, on node rectangles
-//! in world space.
+//! Zoom-level clusters on a grid of cells per level, for far-out views.
 //!
-//! Level j (1, 2, …) is drawn for zooms in [maxZoom / 2^j, maxZoom / 2^(j-1))
-//! and is built with the world radius r_j = radiusPx × 2^j / maxZoom, so its
-//! clusters stand radiusPx to 2 × radiusPx apart on screen. Level 1 groups
-//! the shown nodes, level j + 1 groups the clusters of level j: visiting the
-//! items of a level in order, each item not yet taken gathers every untaken
-//! item whose centre lies within r_j of its own (a grid of cell r_j finds
-//! them); the group becomes a cluster when it weighs at least `minPoints`
-//! nodes, otherwise the item is carried up alone. An item wider or taller
-//! than 2 r_j is big enough to be seen for itself and is never merged.
-//! Clusters keep their count, weighted centre, bounds and a histogram of
-//! node types; every level has an R-tree of cluster bounds for the frame.
+//! Level j (1, 2, …) is drawn for zooms in [maxZoom / 2^j, maxZoom / 2^(j-1)).
+//! Its cells are squares of side s_j = radiusPx × 2^j / maxZoom world units,
+//! so at the zooms of its level a cell is radiusPx to 2 × radiusPx wide on
+//! screen. Cells are aligned to a grid through the origin and nest: a cell of
+//! level j + 1 is 2 × 2 cells of level j. (A node's cell at level j is its
+//! level-1 cell with the coordinates halved j − 1 times, never recomputed by
+//! division, so rounding cannot break the nesting.)
 //!
-//! Incremental updates (`sync`): a moved node updates the aggregates of its
-//! ancestors (dirty clusters are refreshed once per level, bottom up); an
-//! added node joins the nearest cluster of level 1 within r_1 (or starts one,
-//! which joins level 2 the same way); a removed one leaves, and clusters that
-//! empty disappear. Counts stay exact; the grouping may drift from a fresh
-//! build until the owner rebuilds it (after `workflow.rebuildFraction` of changes).
+//! A cluster is the set of shown nodes whose centre lies in one cell, except
+//! nodes wider or taller than 2 s_j: those are big enough to be seen for
+//! themselves, so a node joins the clusters of the first level at which it is
+//! no longer big (its *join level*) and of every coarser level.
+//!
+//! Why a grid (supercluster's greedy radius search was used before): a glyph
+//! is drawn inside its cell, so the glyphs of a level never overlap at any
+//! zoom; membership is a function of the node alone, so edits keep it exact;
+//! and a frame finds the clusters of the view by walking the cells in view,
+//! about (width / radiusPx) × (height / radiusPx) of them whatever the size of
+//! the workflow.
+//!
+//! A cluster keeps its count, the sum of its members' centres, the union of
+//! their rectangles (`bounds`) and its three most common node types. Counting
+//! the nodes in a view needs no member: a cluster whose bounds lie in the view
+//! adds its count, one that misses it adds nothing, and only clusters on the
+//! view's boundary are split into their children (flatbush's idea of
+//! collecting contained subtrees: work proportional to the boundary).
+//!
+//! A cell holding fewer than `minPoints` nodes draws no glyph: its nodes are
+//! drawn (and may be mounted) one by one, as are big nodes.
+//!
+//! Bundles: for each level, the edges between different clusters are folded
+//! into one weighted bundle per pair of clusters. They are computed when a
+//! level is first drawn after a change of membership or edges (never per
+//! frame) and found from the clusters in view through an adjacency list.
 
 use crate::cluster::ClusteringConfig;
 use crate::model::{Rect, Workflow, NONE};
-use crate::spatial::FlowParams;
+use crate::spatial::{overlaps, FlowParams};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use std::ops::ControlFlow;
 
+type Map<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
-/// Most levels built (the radius doubles per level); ids keep 5 bits for it.
+/// Most levels built (a cell's side doubles per level); ids keep 5 bits for it.
 pub const MAX_LEVELS: usize = 31;
 const LEVEL_SHIFT: u32 = 27;
 const INDEX_MASK: u32 = (1 << LEVEL_SHIFT) - 1;
+/// Level-1 cell coordinates are clamped here so halving and packing stay exact.
+const CELL_LIMIT: f64 = (1u64 << 50) as f64;
 
 /// A cluster's id: its level in the top 5 bits, its index in the rest. Valid
 /// until the index is rebuilt.
@@ -45,166 +63,149 @@ pub fn split_id(id: u32) -> (usize, u32) {
     ((id >> LEVEL_SHIFT) as usize, id & INDEX_MASK)
 }
 
-/// Child → parent links, with the siblings of each parent as a doubly linked list.
-#[derive(Clone, Debug, Default)]
-struct Links {
-    parent: Vec<u32>,
-    next: Vec<u32>,
-    prev: Vec<u32>,
-}
-
-impl Links {
-    fn ensure(&mut self, n: usize) {
-        if self.parent.len() < n {
-            self.parent.resize(n, NONE);
-            self.next.resize(n, NONE);
-            self.prev.resize(n, NONE);
-        }
-    }
-    fn link(&mut self, i: u32, p: u32, first: &mut [u32]) {
-        let k = i as usize;
-        self.parent[k] = p;
-        self.prev[k] = NONE;
-        self.next[k] = first[p as usize];
-        if self.next[k] != NONE {
-            self.prev[self.next[k] as usize] = i;
-        }
-        first[p as usize] = i;
-    }
-    fn unlink(&mut self, i: u32, first: &mut [u32]) {
-        let k = i as usize;
-        let p = self.parent[k];
-        if p == NONE {
-            return;
-        }
-        let (a, b) = (self.prev[k], self.next[k]);
-        if a != NONE {
-            self.next[a as usize] = b;
-        } else {
-            first[p as usize] = b;
-        }
-        if b != NONE {
-            self.prev[b as usize] = a;
-        }
-        self.parent[k] = NONE;
-        self.next[k] = NONE;
-        self.prev[k] = NONE;
-    }
-}
-
-const CLEAN: u8 = 0;
-const GEOMETRY: u8 = 1;
-const MEMBERS: u8 = 2;
+/// Three most common types as (type id, nodes); `NO_TYPE` pads.
+pub type Top3 = [(u16, u32); 3];
+pub const NO_TYPE: u16 = u16::MAX;
+const NO_TOP: Top3 = [(NO_TYPE, 0); 3];
 
 #[derive(Debug, Default)]
 struct Level {
-    /// World radius this level was built with.
-    radius: f64,
-    /// This level's clusters as children of the next level's.
-    up: Links,
-    /// First child: a node slot at level 1, a cluster of level j - 1 above.
-    first: Vec<u32>,
+    /// World side of a cell.
+    cell: f64,
+    cells: Map<(i64, i64), u32>,
+    cx: Vec<i64>,
+    cy: Vec<i64>,
     count: Vec<u32>,
-    /// Sums of member centres (weighted by node count).
+    /// Sums of member centres.
     sx: Vec<f64>,
     sy: Vec<f64>,
+    /// Union of member rectangles: x1, y1, x2, y2.
     bounds: Vec<[f64; 4]>,
-    /// (type id, nodes) sorted by type id.
-    types: Vec<Vec<(u16, u32)>>,
-    /// The three most common types (u32::MAX pads), kept with `types` so a
-    /// frame need not scan histograms.
-    top3: Vec<[(u32, u32); 3]>,
+    top: Vec<Top3>,
+    /// Parent at the next level and siblings under it.
+    parent: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    /// First child cluster (level j − 1) and first node joined at this level.
+    first_child: Vec<u32>,
+    first_node: Vec<u32>,
     alive: Vec<bool>,
     free: Vec<u32>,
     live: usize,
-    /// The bounds the tree holds for each cluster.
-    indexed: Vec<Option<[f64; 4]>>,
-    tree: RTree<Entry, FlowParams>,
-    dirty: Vec<u8>,
+    dirty: Vec<bool>,
     dirty_list: Vec<u32>,
+    /// Cells that held a cluster since the build: x1, y1, x2, y2 (inclusive).
+    span: [i64; 4],
+    /// Frame stamp per cluster (bundle de-duplication).
+    stamp: Vec<u32>,
 }
 
 impl Level {
-    fn alloc(&mut self) -> u32 {
-        if let Some(c) = self.free.pop() {
-            let k = c as usize;
-            self.first[k] = NONE;
-            self.count[k] = 0;
-            self.sx[k] = 0.0;
-            self.sy[k] = 0.0;
-            self.types[k].clear();
-            self.top3[k] = NO_TYPES;
-            self.alive[k] = true;
-            self.live += 1;
-            return c;
+    fn new(cell: f64) -> Self {
+        Level {
+            cell,
+            span: [i64::MAX, i64::MAX, i64::MIN, i64::MIN],
+            ..Default::default()
         }
-        self.first.push(NONE);
-        self.count.push(0);
-        self.sx.push(0.0);
-        self.sy.push(0.0);
-        self.bounds.push([0.0; 4]);
-        self.types.push(Vec::new());
-        self.top3.push(NO_TYPES);
-        self.alive.push(true);
-        self.indexed.push(None);
-        self.dirty.push(CLEAN);
+    }
+
+    fn alloc(&mut self, cell: (i64, i64)) -> u32 {
+        let c = match self.free.pop() {
+            Some(c) => c,
+            None => {
+                self.cx.push(0);
+                self.cy.push(0);
+                self.count.push(0);
+                self.sx.push(0.0);
+                self.sy.push(0.0);
+                self.bounds.push([0.0; 4]);
+                self.top.push(NO_TOP);
+                self.parent.push(NONE);
+                self.next.push(NONE);
+                self.prev.push(NONE);
+                self.first_child.push(NONE);
+                self.first_node.push(NONE);
+                self.alive.push(false);
+                self.dirty.push(false);
+                self.stamp.push(0);
+                (self.count.len() - 1) as u32
+            }
+        };
+        let k = c as usize;
+        self.cx[k] = cell.0;
+        self.cy[k] = cell.1;
+        self.count[k] = 0;
+        self.sx[k] = 0.0;
+        self.sy[k] = 0.0;
+        self.bounds[k] = [0.0; 4];
+        self.top[k] = NO_TOP;
+        self.parent[k] = NONE;
+        self.next[k] = NONE;
+        self.prev[k] = NONE;
+        self.first_child[k] = NONE;
+        self.first_node[k] = NONE;
+        self.alive[k] = true;
         self.live += 1;
-        let c = (self.count.len() - 1) as u32;
-        self.up.ensure(c as usize + 1);
+        self.cells.insert(cell, c);
+        self.span = [
+            self.span[0].min(cell.0),
+            self.span[1].min(cell.1),
+            self.span[2].max(cell.0),
+            self.span[3].max(cell.1),
+        ];
         c
     }
-    fn mark(&mut self, c: u32, how: u8) {
-        let d = &mut self.dirty[c as usize];
-        if *d == CLEAN {
+
+    fn mark(&mut self, c: u32) {
+        let k = c as usize;
+        if !self.dirty[k] {
+            self.dirty[k] = true;
             self.dirty_list.push(c);
         }
-        *d = (*d).max(how);
     }
+
     fn centre(&self, c: u32) -> (f64, f64) {
         let k = c as usize;
         let n = self.count[k].max(1) as f64;
         (self.sx[k] / n, self.sy[k] / n)
     }
-    fn reindex(&mut self, c: u32) {
+
+    /// The cell's square: x1, y1, x2, y2.
+    fn cell_rect(&self, c: u32) -> [f64; 4] {
         let k = c as usize;
-        let want = if self.alive[k] {
-            Some(self.bounds[k])
-        } else {
-            None
-        };
-        if self.indexed[k] == want {
-            return;
-        }
-        if let Some(b) = self.indexed[k].take() {
-            self.tree.remove(&entry(b, c));
-        }
-        if let Some(b) = want {
-            self.tree.insert(entry(b, c));
-        }
-        self.indexed[k] = want;
+        let (x, y) = (self.cx[k] as f64 * self.cell, self.cy[k] as f64 * self.cell);
+        [x, y, x + self.cell, y + self.cell]
     }
 }
 
-const NO_TYPES: [(u32, u32); 3] = [(u32::MAX, 0); 3];
-
-/// The three most common types of a histogram, most common first (ties: lower id).
-fn top3(types: &[(u16, u32)]) -> [(u32, u32); 3] {
-    let mut top = NO_TYPES;
-    for &(t, n) in types {
-        if n > top[2].1 {
-            top[2] = (t as u32, n);
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        }
+/// Doubly linked sibling lists: `first` holds list heads, `next`/`prev` links.
+fn link(i: u32, head: &mut u32, next: &mut [u32], prev: &mut [u32]) {
+    let k = i as usize;
+    prev[k] = NONE;
+    next[k] = *head;
+    if *head != NONE {
+        prev[*head as usize] = i;
     }
-    top
+    *head = i;
+}
+
+fn unlink(i: u32, head: &mut u32, next: &mut [u32], prev: &mut [u32]) {
+    let k = i as usize;
+    let (a, b) = (prev[k], next[k]);
+    if a != NONE {
+        next[a as usize] = b;
+    } else {
+        *head = b;
+    }
+    if b != NONE {
+        prev[b as usize] = a;
+    }
+    next[k] = NONE;
+    prev[k] = NONE;
 }
 
 fn entry(b: [f64; 4], id: u32) -> Entry {
     GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), id)
-}
-
-fn big(b: &[f64; 4], radius: f64) -> bool {
-    (b[2] - b[0]).max(b[3] - b[1]) > 2.0 * radius
 }
 
 fn union(a: &mut [f64; 4], b: &[f64; 4]) {
@@ -219,132 +220,45 @@ fn node_bounds(wf: &Workflow, i: u32) -> [f64; 4] {
     [r.x, r.y, r.x2(), r.y2()]
 }
 
-fn merge_types(into: &mut Vec<(u16, u32)>, from: &[(u16, u32)]) {
-    if from.is_empty() {
-        return;
-    }
-    if into.is_empty() {
-        into.extend_from_slice(from);
-        return;
-    }
-    let old = std::mem::take(into);
-    let (mut i, mut j) = (0, 0);
-    while i < old.len() || j < from.len() {
-        match (old.get(i), from.get(j)) {
-            (Some(a), Some(b)) if a.0 == b.0 => {
-                into.push((a.0, a.1 + b.1));
-                i += 1;
-                j += 1;
-            }
-            (Some(a), Some(b)) if a.0 < b.0 => {
-                into.push(*a);
-                i += 1;
-            }
-            (Some(_), Some(b)) | (None, Some(b)) => {
-                into.push(*b);
-                j += 1;
-            }
-            (Some(a), None) => {
-                into.push(*a);
-                i += 1;
-            }
-            (None, None) => break,
-        }
-    }
+/// Does the closed box `b` meet the closed rectangle `r`?
+fn meets(r: &Rect, b: &[f64; 4]) -> bool {
+    b[0] <= r.x2() && b[2] >= r.x && b[1] <= r.y2() && b[3] >= r.y
 }
 
-/// The items one level groups: centres, weights, bounds.
-struct Items {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    weight: Vec<u32>,
-    bounds: Vec<[f64; 4]>,
+/// Does `r` contain the box `b` (closed)? Then every member overlaps `r`.
+fn contains(r: &Rect, b: &[f64; 4]) -> bool {
+    b[0] >= r.x && b[2] <= r.x2() && b[1] >= r.y && b[3] <= r.y2()
 }
 
-/// Greedy radius grouping (see the module comment). Returns the group of
-/// each item; groups are numbered in order of their seed item.
-pub(crate) fn greedy_groups(
-    x: &[f64],
-    y: &[f64],
-    weight: &[u32],
-    is_big: &[bool],
-    radius: f64,
-    min_points: u32,
-) -> (usize, Vec<u32>) {
-    let n = x.len();
-    // Cells of side `radius`, packed in a u64 (row high, column low). The
-    // packing wraps for huge coordinates: two cells may then share a key,
-    // which only adds candidates that the distance test rejects.
-    let cell = |v: f64| (v / radius).floor().clamp(-1e15, 1e15) as i64 as u32;
-    let key = |cx: u32, cy: u32| (cy as u64) << 32 | cx as u64;
-    let cells: Vec<(u32, u32)> = (0..n).map(|i| (cell(x[i]), cell(y[i]))).collect();
-    let mut sorted: Vec<(u64, u32)> = (0..n)
-        .map(|i| (key(cells[i].0, cells[i].1), i as u32))
-        .collect();
-    sorted.sort_unstable();
-    let keys: Vec<u64> = sorted.iter().map(|s| s.0).collect();
-    let by_cell: Vec<u32> = sorted.into_iter().map(|s| s.1).collect();
-    // Items of the cells (cx - 1 ..= cx + 1, row): one range when the row does not wrap.
-    let row_ranges = |cx: u32, row: u32, out: &mut Vec<(usize, usize)>| {
-        let (lo, hi) = (key(cx.wrapping_sub(1), row), key(cx.wrapping_add(1), row));
-        if lo <= hi {
-            out.push((
-                keys.partition_point(|&k| k < lo),
-                keys.partition_point(|&k| k <= hi),
-            ));
-        } else {
-            for c in [cx.wrapping_sub(1), cx, cx.wrapping_add(1)] {
-                let k = key(c, row);
-                out.push((
-                    keys.partition_point(|&q| q < k),
-                    keys.partition_point(|&q| q <= k),
-                ));
-            }
+/// The three most common types of (type, nodes) pairs sorted by type, most
+/// common first (ties: lower type id).
+fn top3_of(sorted: &[(u16, u32)]) -> Top3 {
+    let mut top = NO_TOP;
+    let mut i = 0;
+    while i < sorted.len() {
+        let t = sorted[i].0;
+        let mut n = 0;
+        while i < sorted.len() && sorted[i].0 == t {
+            n += sorted[i].1;
+            i += 1;
         }
-    };
-    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(9);
-    let r2 = radius * radius;
-    let mut group = vec![NONE; n];
-    let mut groups = 0u32;
-    let mut near: Vec<u32> = Vec::new();
-    for i in 0..n {
-        if group[i] != NONE {
-            continue;
-        }
-        near.clear();
-        if !is_big[i] {
-            let (cx, cy) = cells[i];
-            ranges.clear();
-            for row in [cy.wrapping_sub(1), cy, cy.wrapping_add(1)] {
-                row_ranges(cx, row, &mut ranges);
-            }
-            for &(a, b) in &ranges {
-                for &k in &by_cell[a..b] {
-                    let k = k as usize;
-                    if k == i || group[k] != NONE || is_big[k] {
-                        continue;
-                    }
-                    let (ddx, ddy) = (x[k] - x[i], y[k] - y[i]);
-                    if ddx * ddx + ddy * ddy <= r2 {
-                        near.push(k as u32);
-                    }
+        // Insert (t, n) keeping the order: count down, then type up.
+        let better = |a: (u16, u32), b: (u16, u32)| a.1 > b.1 || (a.1 == b.1 && a.0 < b.0);
+        let mut item = (t, n);
+        for slot in top.iter_mut() {
+            if slot.0 == NO_TYPE || better(item, *slot) {
+                std::mem::swap(slot, &mut item);
+                if item.0 == NO_TYPE {
+                    break;
                 }
             }
         }
-        let total: u64 =
-            weight[i] as u64 + near.iter().map(|&k| weight[k as usize] as u64).sum::<u64>();
-        group[i] = groups;
-        if total >= min_points as u64 {
-            for &k in &near {
-                group[k as usize] = groups;
-            }
-        }
-        groups += 1;
     }
-    (groups as usize, group)
+    top
 }
 
-/// What a frame shows of the clusters.
+/// What a frame shows of the clusters: the glyphs meeting the view and the
+/// bundles between what is drawn.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterFrame {
     /// False above `clustering.maxZoom`: the other fields are then empty.
@@ -353,19 +267,32 @@ pub struct ClusterFrame {
     pub level: u32,
     pub ids: Vec<u32>,
     pub count: Vec<u32>,
-    /// x, y, width, height per cluster.
+    /// x, y, width, height per cluster: the union of its members' rectangles.
     pub bounds: Vec<f64>,
-    /// x, y per cluster: the mean of member centres.
+    /// x, y, width, height per cluster: the glyph, `bounds` cut to the cell,
+    /// so glyphs of one level never overlap.
+    pub rect: Vec<f64>,
+    /// x, y per cluster: the mean of member centres (inside `rect`).
     pub center: Vec<f64>,
-    /// Up to three most common member types per cluster (u32::MAX pads).
+    /// Up to three most common member types per cluster (u32::MAX pads):
+    /// exact at level 1, merged from the children's above.
     pub type_ids: Vec<u32>,
     pub type_counts: Vec<u32>,
-    /// Parallel to the frame's `in_view`: the cluster drawn for that node,
-    /// or u32::MAX when the node is drawn itself.
-    pub in_view_cluster: Vec<u32>,
     /// Nodes inside the clusters listed.
     pub members: u64,
+    /// Bundles drawn: ends (a node slot, or a cluster id where `bundle_kind`
+    /// has SOURCE_IS_CLUSTER / TARGET_IS_CLUSTER), edges folded, and the
+    /// segment between the ends' centres (x1, y1, x2, y2).
+    pub bundle_source: Vec<u32>,
+    pub bundle_target: Vec<u32>,
+    pub bundle_kind: Vec<u8>,
+    pub bundle_weight: Vec<u32>,
+    pub bundle_segment: Vec<f64>,
 }
+
+/// Bits of `bundle_kind`.
+pub const SOURCE_IS_CLUSTER: u8 = 1;
+pub const TARGET_IS_CLUSTER: u8 = 2;
 
 impl ClusterFrame {
     pub fn clear(&mut self) {
@@ -374,11 +301,33 @@ impl ClusterFrame {
         self.ids.clear();
         self.count.clear();
         self.bounds.clear();
+        self.rect.clear();
         self.center.clear();
         self.type_ids.clear();
         self.type_counts.clear();
-        self.in_view_cluster.clear();
         self.members = 0;
+        self.clear_bundles();
+    }
+
+    pub fn clear_bundles(&mut self) {
+        self.bundle_source.clear();
+        self.bundle_target.clear();
+        self.bundle_kind.clear();
+        self.bundle_weight.clear();
+        self.bundle_segment.clear();
+    }
+
+    pub fn push_bundle(&mut self, source: u32, target: u32, kind: u8, weight: u32, seg: [f64; 4]) {
+        self.bundle_source.push(source);
+        self.bundle_target.push(target);
+        self.bundle_kind.push(kind);
+        self.bundle_weight.push(weight);
+        self.bundle_segment.extend(seg);
+    }
+
+    /// Edges folded into the bundles listed.
+    pub fn bundled_edges(&self) -> u64 {
+        self.bundle_weight.iter().map(|&w| w as u64).sum()
     }
 }
 
@@ -394,19 +343,58 @@ pub struct Expansion {
     pub expansion_zoom: f64,
 }
 
+/// The bundles of one level: one per pair of clusters joined by edges.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LevelBundles {
+    /// Cluster indices (not ids) of the ends, a < b.
+    pub a: Vec<u32>,
+    pub b: Vec<u32>,
+    pub weight: Vec<u32>,
+    /// Bundles of cluster c: `adj[offsets[c]..offsets[c + 1]]`.
+    offsets: Vec<u32>,
+    adj: Vec<u32>,
+}
+
+impl LevelBundles {
+    /// Bundles touching cluster index `c`.
+    pub fn of(&self, c: u32) -> &[u32] {
+        let k = c as usize;
+        match (self.offsets.get(k), self.offsets.get(k + 1)) {
+            (Some(&s), Some(&e)) => &self.adj[s as usize..e as usize],
+            _ => &[],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.weight.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weight.is_empty()
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ClusterIndex {
     max_zoom: f64,
     min_points: u32,
-    /// Level 1's children: node slots.
-    nodes: Links,
-    node_type: Vec<u16>,
     levels: Vec<Level>,
-    /// Nodes since the last build.
+    /// Per node slot: the cluster it joined (at level `node_join`), its siblings there.
+    node_parent: Vec<u32>,
+    node_next: Vec<u32>,
+    node_prev: Vec<u32>,
+    /// Join level; 0 when the node is in no cluster (not shown, or big at every level).
+    node_join: Vec<u8>,
+    /// Nodes big at level 1 (drawn alone at some level), with the box each was indexed with.
+    bigs: RTree<Entry, FlowParams>,
+    big_box: Map<u32, [f64; 4]>,
+    /// Nodes added, moved or removed since the build.
     changes: usize,
-    /// Reused by `aggregate` (one allocation per build, not per cluster).
-    scratch: Vec<u16>,
     built_nodes: usize,
+    /// Per level: bundles, computed when first needed after a change.
+    bundles: Vec<Option<LevelBundles>>,
+    stamp: u32,
+    scratch: Vec<(u16, u32)>,
 }
 
 impl ClusterIndex {
@@ -417,106 +405,58 @@ impl ClusterIndex {
             min_points: cfg.min_points,
             ..Default::default()
         };
-        let slots = wf.slot_count();
-        ix.nodes.ensure(slots);
-        ix.node_type = (0..slots as u32).map(|i| wf.type_id(i)).collect();
-        if cfg.max_zoom <= 0.0 {
+        ix.ensure_nodes(wf.slot_count());
+        let cell1 = cfg.radius_px * 2.0 / cfg.max_zoom;
+        if cfg.max_zoom <= 0.0 || !(cell1.is_finite() && cell1 > 0.0) {
             return ix;
         }
-        // Items of level 1: the shown nodes in slot order.
-        let shown: Vec<u32> = wf.live_slots().filter(|&i| wf.is_shown(i)).collect();
-        ix.built_nodes = shown.len();
-        let mut items = Items {
-            x: Vec::with_capacity(shown.len()),
-            y: Vec::with_capacity(shown.len()),
-            weight: vec![1; shown.len()],
-            bounds: Vec::with_capacity(shown.len()),
-        };
-        for &i in &shown {
+        // Levels until one cell is as wide as the spread of the node centres.
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        let mut shown = 0;
+        for i in wf.live_slots().filter(|&i| wf.is_shown(i)) {
             let b = node_bounds(wf, i);
-            items.x.push((b[0] + b[2]) / 2.0);
-            items.y.push((b[1] + b[3]) / 2.0);
-            items.bounds.push(b);
+            let (x, y) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+            lo = [lo[0].min(x), lo[1].min(y)];
+            hi = [hi[0].max(x), hi[1].max(y)];
+            shown += 1;
         }
-        let mut item_ids = shown;
-        let mut zoom = cfg.max_zoom;
-        for j in 1..=MAX_LEVELS {
-            zoom /= 2.0;
-            let radius = cfg.radius_px / zoom;
-            if item_ids.is_empty() || !radius.is_finite() {
+        if shown == 0 {
+            return ix;
+        }
+        let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+        let mut cell = cell1;
+        loop {
+            ix.levels.push(Level::new(cell));
+            if ix.levels.len() >= MAX_LEVELS || cell >= extent || !(cell * 2.0).is_finite() {
                 break;
             }
-            let is_big: Vec<bool> = items.bounds.iter().map(|b| big(b, radius)).collect();
-            let (n_groups, group) = greedy_groups(
-                &items.x,
-                &items.y,
-                &items.weight,
-                &is_big,
-                radius,
-                cfg.min_points,
-            );
-            let mut level = Level {
-                radius,
-                ..Default::default()
-            };
-            for _ in 0..n_groups {
-                level.alloc();
-            }
-            // Link children in reverse so that each list runs in item order.
-            for (k, &child) in item_ids.iter().enumerate().rev() {
-                let g = group[k];
-                if j == 1 {
-                    ix.nodes.link(child, g, &mut level.first);
-                } else if let Some(below) = ix.levels.last_mut() {
-                    below.up.link(child, g, &mut level.first);
-                }
-            }
-            ix.levels.push(level);
-            let mut next = Items {
-                x: Vec::with_capacity(n_groups),
-                y: Vec::with_capacity(n_groups),
-                weight: Vec::with_capacity(n_groups),
-                bounds: Vec::with_capacity(n_groups),
-            };
-            for c in 0..n_groups as u32 {
-                ix.aggregate(wf, j, c, true);
-                let l = &ix.levels[j - 1];
-                let (cx, cy) = l.centre(c);
-                next.x.push(cx);
-                next.y.push(cy);
-                next.weight.push(l.count[c as usize]);
-                next.bounds.push(l.bounds[c as usize]);
-            }
-            let l = &mut ix.levels[j - 1];
-            l.tree = RTree::bulk_load_with_params(
-                (0..n_groups as u32)
-                    .map(|c| entry(l.bounds[c as usize], c))
-                    .collect(),
-            );
-            for c in 0..n_groups {
-                l.indexed[c] = Some(l.bounds[c]);
-            }
-            // Done at one cluster, or when nothing merged although every
-            // item lies within the radius (only minPoints holds them apart).
-            let merged = n_groups < item_ids.len();
-            let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-            for k in 0..next.x.len() {
-                lo = [lo[0].min(next.x[k]), lo[1].min(next.y[k])];
-                hi = [hi[0].max(next.x[k]), hi[1].max(next.y[k])];
-            }
-            let spread = (hi[0] - lo[0]).hypot(hi[1] - lo[1]);
-            items = next;
-            item_ids = (0..n_groups as u32).collect();
-            if n_groups <= 1 || (!merged && spread <= radius) {
-                break;
-            }
+            cell *= 2.0;
         }
+        ix.bundles = vec![None; ix.levels.len()];
+        for i in wf.live_slots().filter(|&i| wf.is_shown(i)) {
+            ix.attach(wf, i);
+        }
+        ix.refresh(wf);
+        ix.built_nodes = shown;
         ix
     }
 
-    /// Levels built (0 when clustering is off or nothing is shown).
+    fn ensure_nodes(&mut self, n: usize) {
+        if self.node_parent.len() < n {
+            self.node_parent.resize(n, NONE);
+            self.node_next.resize(n, NONE);
+            self.node_prev.resize(n, NONE);
+            self.node_join.resize(n, 0);
+        }
+    }
+
+    /// Levels built (0 when clustering is off or nothing was shown).
     pub fn levels(&self) -> usize {
         self.levels.len()
+    }
+
+    pub fn min_points(&self) -> u32 {
+        self.min_points
     }
 
     /// Zoom from which level `j` is drawn (it is drawn up to twice this).
@@ -542,12 +482,216 @@ impl ClusterIndex {
         self.built_nodes
     }
 
-    /// Recompute a cluster's count, centre sums, bounds (and types) from its children.
-    fn aggregate(&mut self, wf: &Workflow, j: usize, c: u32, with_types: bool) {
-        let (below, rest) = self.levels.split_at_mut(j - 1);
-        let Some(level) = rest.first_mut() else {
+    /// The level-1 cell of a point.
+    fn cell1(&self, x: f64, y: f64) -> (i64, i64) {
+        let s = self.levels[0].cell;
+        let c = |v: f64| (v / s).floor().clamp(-CELL_LIMIT, CELL_LIMIT) as i64;
+        (c(x), c(y))
+    }
+
+    /// The first level at which a node of this size is not big (0: none).
+    fn join_level(&self, b: &[f64; 4]) -> u8 {
+        let size = (b[2] - b[0]).max(b[3] - b[1]);
+        for (j, l) in self.levels.iter().enumerate() {
+            if size <= 2.0 * l.cell {
+                return j as u8 + 1;
+            }
+        }
+        0
+    }
+
+    /// The cluster of `cell` at level `j`, created (with its ancestors) when missing.
+    fn cluster_at(&mut self, j: usize, cell: (i64, i64)) -> u32 {
+        if let Some(&c) = self.levels[j - 1].cells.get(&cell) {
+            return c;
+        }
+        let c = self.levels[j - 1].alloc(cell);
+        self.levels[j - 1].mark(c);
+        if j < self.levels.len() {
+            let p = self.cluster_at(j + 1, (cell.0 >> 1, cell.1 >> 1));
+            let (below, above) = self.levels.split_at_mut(j);
+            let (l, u) = (&mut below[j - 1], &mut above[0]);
+            l.parent[c as usize] = p;
+            link(c, &mut u.first_child[p as usize], &mut l.next, &mut l.prev);
+            u.mark(p);
+        }
+        c
+    }
+
+    /// Put a shown node into its clusters.
+    fn attach(&mut self, wf: &Workflow, i: u32) {
+        let k = i as usize;
+        let b = node_bounds(wf, i);
+        let join = self.join_level(&b);
+        self.node_join[k] = join;
+        if join != 1 {
+            self.bigs.insert(entry(b, i));
+            self.big_box.insert(i, b);
+        }
+        if join == 0 {
             return;
-        };
+        }
+        let c1 = self.cell1((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let shift = join as u32 - 1;
+        let c = self.cluster_at(join as usize, (c1.0 >> shift, c1.1 >> shift));
+        let l = &mut self.levels[join as usize - 1];
+        link(
+            i,
+            &mut l.first_node[c as usize],
+            &mut self.node_next,
+            &mut self.node_prev,
+        );
+        self.node_parent[k] = c;
+        l.mark(c);
+    }
+
+    /// Take a node out of its clusters.
+    fn detach(&mut self, i: u32) {
+        let k = i as usize;
+        if let Some(b) = self.big_box.remove(&i) {
+            self.bigs.remove(&entry(b, i));
+        }
+        let c = self.node_parent[k];
+        let join = self.node_join[k] as usize;
+        if c != NONE && join >= 1 {
+            let l = &mut self.levels[join - 1];
+            unlink(
+                i,
+                &mut l.first_node[c as usize],
+                &mut self.node_next,
+                &mut self.node_prev,
+            );
+            l.mark(c);
+        }
+        self.node_parent[k] = NONE;
+        self.node_join[k] = 0;
+    }
+
+    /// Does the node sit where its position and size put it now?
+    fn in_place(&self, wf: &Workflow, i: u32) -> bool {
+        let k = i as usize;
+        let b = node_bounds(wf, i);
+        let join = self.join_level(&b);
+        if join != self.node_join[k] {
+            return false;
+        }
+        if join == 0 {
+            return self.big_box.contains_key(&i);
+        }
+        let c = self.node_parent[k];
+        if c == NONE {
+            return false;
+        }
+        let c1 = self.cell1((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let shift = join as u32 - 1;
+        let l = &self.levels[join as usize - 1];
+        (l.cx[c as usize], l.cy[c as usize]) == (c1.0 >> shift, c1.1 >> shift)
+    }
+
+    /// Bring the index up to date for node slots that were added, moved,
+    /// resized, re-typed, hidden, shown or removed.
+    pub fn sync(&mut self, wf: &Workflow, touched: &[u32]) {
+        if self.levels.is_empty() {
+            return;
+        }
+        self.ensure_nodes(wf.slot_count());
+        for &i in touched {
+            let k = i as usize;
+            if k >= wf.slot_count() {
+                continue;
+            }
+            self.changes += 1;
+            let indexed = self.node_parent[k] != NONE || self.big_box.contains_key(&i);
+            if wf.is_shown(i) && indexed && self.in_place(wf, i) {
+                // Same clusters: their geometry (and types) are refreshed below.
+                if let Some(b) = self.big_box.get(&i).copied() {
+                    let nb = node_bounds(wf, i);
+                    if nb != b {
+                        self.bigs.remove(&entry(b, i));
+                        self.bigs.insert(entry(nb, i));
+                        self.big_box.insert(i, nb);
+                    }
+                }
+                let (c, join) = (self.node_parent[k], self.node_join[k] as usize);
+                if c != NONE {
+                    self.levels[join - 1].mark(c);
+                }
+                continue;
+            }
+            if indexed {
+                self.detach(i);
+            }
+            if wf.is_shown(i) {
+                self.attach(wf, i);
+            }
+            self.invalidate_bundles();
+        }
+        self.refresh(wf);
+    }
+
+    /// Edges changed: bundles are recomputed when next drawn.
+    pub fn invalidate_bundles(&mut self) {
+        for b in self.bundles.iter_mut() {
+            *b = None;
+        }
+    }
+
+    /// Recompute dirty clusters level by level, bottom up; free empty ones.
+    fn refresh(&mut self, wf: &Workflow) {
+        for j in 1..=self.levels.len() {
+            let list = std::mem::take(&mut self.levels[j - 1].dirty_list);
+            for &c in &list {
+                let k = c as usize;
+                self.levels[j - 1].dirty[k] = false;
+                if !self.levels[j - 1].alive[k] {
+                    continue;
+                }
+                let l = &self.levels[j - 1];
+                let before = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
+                self.aggregate(wf, j, c);
+                let (this, above) = self.levels.split_at_mut(j);
+                let l = &mut this[j - 1];
+                let parent = l.parent[k];
+                if l.count[k] == 0 {
+                    // Empty: leave the parent and free the cell.
+                    l.alive[k] = false;
+                    l.live -= 1;
+                    l.free.push(c);
+                    let cell = (l.cx[k], l.cy[k]);
+                    l.cells.remove(&cell);
+                    if let Some(u) = above.first_mut() {
+                        if parent != NONE {
+                            unlink(
+                                c,
+                                &mut u.first_child[parent as usize],
+                                &mut l.next,
+                                &mut l.prev,
+                            );
+                            u.mark(parent);
+                        }
+                    }
+                    l.parent[k] = NONE;
+                    continue;
+                }
+                let after = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
+                if after != before && parent != NONE {
+                    if let Some(u) = above.first_mut() {
+                        u.mark(parent);
+                    }
+                }
+            }
+            // The list's allocation is reused.
+            let mut list = list;
+            list.clear();
+            if self.levels[j - 1].dirty_list.is_empty() {
+                self.levels[j - 1].dirty_list = list;
+            }
+        }
+    }
+
+    /// Recompute a cluster's count, centre sums, bounds and types from its
+    /// child clusters and the nodes that joined at its level.
+    fn aggregate(&mut self, wf: &Workflow, j: usize, c: u32) {
         let k = c as usize;
         let (mut count, mut sx, mut sy) = (0u32, 0.0f64, 0.0f64);
         let mut b = [
@@ -556,285 +700,70 @@ impl ClusterIndex {
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
         ];
-        let mut types = if with_types {
-            std::mem::take(&mut level.types[k])
-        } else {
-            Vec::new()
-        };
-        types.clear();
-        let mut child = level.first[k];
-        if j == 1 {
-            let scratch = &mut self.scratch;
-            scratch.clear();
-            while child != NONE {
-                let nb = node_bounds(wf, child);
-                count += 1;
-                sx += (nb[0] + nb[2]) / 2.0;
-                sy += (nb[1] + nb[3]) / 2.0;
-                union(&mut b, &nb);
-                if with_types {
-                    scratch.push(self.node_type.get(child as usize).copied().unwrap_or(0));
-                }
-                child = self.nodes.next[child as usize];
-            }
-            if with_types {
-                scratch.sort_unstable();
-                for &t in scratch.iter() {
-                    match types.last_mut() {
-                        Some(last) if last.0 == t => last.1 += 1,
-                        _ => types.push((t, 1)),
-                    }
-                }
-            }
-        } else if let Some(prev) = below.last() {
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let mut n = self.levels[j - 1].first_node[k];
+        while n != NONE {
+            let nb = node_bounds(wf, n);
+            count += 1;
+            sx += (nb[0] + nb[2]) / 2.0;
+            sy += (nb[1] + nb[3]) / 2.0;
+            union(&mut b, &nb);
+            scratch.push((wf.type_id(n), 1));
+            n = self.node_next[n as usize];
+        }
+        if j > 1 {
+            let (below, rest) = self.levels.split_at(j - 1);
+            let prev = &below[j - 2];
+            let mut child = rest[0].first_child[k];
             while child != NONE {
                 let ck = child as usize;
                 count += prev.count[ck];
                 sx += prev.sx[ck];
                 sy += prev.sy[ck];
                 union(&mut b, &prev.bounds[ck]);
-                if with_types {
-                    merge_types(&mut types, &prev.types[ck]);
-                }
-                child = prev.up.next[ck];
+                scratch.extend(prev.top[ck].iter().filter(|t| t.0 != NO_TYPE));
+                child = prev.next[ck];
             }
         }
-        level.count[k] = count;
-        level.sx[k] = sx;
-        level.sy[k] = sy;
-        level.bounds[k] = if count > 0 { b } else { [0.0; 4] };
-        if with_types {
-            level.top3[k] = top3(&types);
-            level.types[k] = types;
-        }
+        scratch.sort_unstable_by_key(|t| t.0);
+        let top = top3_of(scratch);
+        let l = &mut self.levels[j - 1];
+        l.count[k] = count;
+        l.sx[k] = sx;
+        l.sy[k] = sy;
+        l.bounds[k] = if count > 0 { b } else { [0.0; 4] };
+        l.top[k] = top;
     }
 
-    /// Bring the index up to date for node slots that were added, moved,
-    /// resized, hidden, shown or removed.
-    pub fn sync(&mut self, wf: &Workflow, touched: &[u32]) {
-        if self.levels.is_empty() {
-            return;
-        }
-        self.nodes.ensure(wf.slot_count());
-        if self.node_type.len() < wf.slot_count() {
-            self.node_type.resize(wf.slot_count(), 0);
-        }
-        for &i in touched {
-            let k = i as usize;
-            if k >= wf.slot_count() {
-                continue;
-            }
-            self.changes += 1;
-            let have = self.nodes.parent[k] != NONE;
-            let want = wf.is_shown(i);
-            let t = wf.type_id(i);
-            if have && (!want || self.node_type[k] != t) {
-                let p = self.nodes.parent[k];
-                self.nodes.unlink(i, &mut self.levels[0].first);
-                self.levels[0].mark(p, MEMBERS);
-            } else if have {
-                let p = self.nodes.parent[k];
-                self.levels[0].mark(p, GEOMETRY);
-            }
-            self.node_type[k] = t;
-            if want && self.nodes.parent[k] == NONE {
-                self.attach_node(wf, i);
-            }
-        }
-        self.refresh(wf);
-    }
-
-    /// Attach a shown node to the nearest cluster of level 1 within r_1, or
-    /// to a new cluster that attaches upwards the same way.
-    fn attach_node(&mut self, wf: &Workflow, i: u32) {
-        let b = node_bounds(wf, i);
-        let (x, y) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-        let radius = self.levels[0].radius;
-        let target = if big(&b, radius) {
-            None
-        } else {
-            self.nearest(0, x, y)
-        };
-        let c = match target {
-            Some(c) => c,
-            None => {
-                let c = self.levels[0].alloc();
-                self.new_cluster_up(1, c, b, x, y);
-                c
-            }
-        };
-        self.nodes.link(i, c, &mut self.levels[0].first);
-        self.levels[0].mark(c, MEMBERS);
-    }
-
-    /// A fresh cluster `c` of level `j` (holding one item with bounds `b` and
-    /// centre x, y) joins level j + 1.
-    fn new_cluster_up(&mut self, j: usize, c: u32, b: [f64; 4], x: f64, y: f64) {
-        {
-            let l = &mut self.levels[j - 1];
-            l.bounds[c as usize] = b;
-            l.count[c as usize] = 1;
-            l.sx[c as usize] = x;
-            l.sy[c as usize] = y;
-        }
-        if j >= self.levels.len() {
-            return;
-        }
-        let radius = self.levels[j].radius;
-        let target = if big(&b, radius) {
-            None
-        } else {
-            self.nearest(j, x, y)
-        };
-        let p = match target {
-            Some(p) => p,
-            None => {
-                let p = self.levels[j].alloc();
-                self.new_cluster_up(j + 1, p, b, x, y);
-                p
-            }
-        };
-        let (below, above) = self.levels.split_at_mut(j);
-        below[j - 1].up.link(c, p, &mut above[0].first);
-        above[0].mark(p, MEMBERS);
-    }
-
-    /// The live cluster of levels[li] whose centre is nearest to (x, y) and
-    /// within its radius, not itself big.
-    fn nearest(&self, li: usize, x: f64, y: f64) -> Option<u32> {
-        let l = &self.levels[li];
-        let r = l.radius;
-        let env = AABB::from_corners([x - r, y - r], [x + r, y + r]);
-        let mut best: Option<(f64, u32)> = None;
-        let _ = l
-            .tree
-            .locate_in_envelope_intersecting_int(env, |e| -> ControlFlow<()> {
-                let c = e.data;
-                let k = c as usize;
-                if l.alive[k] && l.count[k] > 0 && !big(&l.bounds[k], r) {
-                    let (cx, cy) = l.centre(c);
-                    let d = (cx - x) * (cx - x) + (cy - y) * (cy - y);
-                    if d <= r * r && best.map_or(true, |b| (d, c) < b) {
-                        best = Some((d, c));
-                    }
-                }
-                ControlFlow::Continue(())
-            });
-        best.map(|b| b.1)
-    }
-
-    /// Refresh dirty clusters level by level, bottom up.
-    fn refresh(&mut self, wf: &Workflow) {
-        for j in 1..=self.levels.len() {
-            let list = std::mem::take(&mut self.levels[j - 1].dirty_list);
-            for &c in &list {
-                let k = c as usize;
-                let how = self.levels[j - 1].dirty[k];
-                self.levels[j - 1].dirty[k] = CLEAN;
-                if !self.levels[j - 1].alive[k] {
-                    continue;
-                }
-                let before = (
-                    self.levels[j - 1].count[k],
-                    self.levels[j - 1].bounds[k],
-                    self.levels[j - 1].sx[k],
-                    self.levels[j - 1].sy[k],
-                );
-                self.aggregate(wf, j, c, how == MEMBERS);
-                let l = &self.levels[j - 1];
-                let parent = l.up.parent[k];
-                if l.count[k] == 0 {
-                    // Empty: leave the parent and free the slot.
-                    let (this, above) = self.levels.split_at_mut(j);
-                    let l = &mut this[j - 1];
-                    l.alive[k] = false;
-                    l.live -= 1;
-                    l.free.push(c);
-                    l.reindex(c);
-                    if let Some(a) = above.first_mut() {
-                        l.up.unlink(c, &mut a.first);
-                        if parent != NONE {
-                            a.mark(parent, MEMBERS);
-                        }
-                    }
-                    continue;
-                }
-                let after = (l.count[k], l.bounds[k], l.sx[k], l.sy[k]);
-                self.levels[j - 1].reindex(c);
-                if after != before || how == MEMBERS {
-                    if let Some(a) = self.levels.get_mut(j) {
-                        if parent != NONE {
-                            a.mark(parent, how);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Cluster id of level `j` containing node slot `i`, if the node is indexed.
-    pub fn cluster_of(&self, i: u32, j: usize) -> Option<u32> {
-        let mut c = *self.nodes.parent.get(i as usize)?;
-        if c == NONE || j == 0 || j > self.levels.len() {
+    /// Index (within level `j`) of the cluster containing node slot `i`, if the
+    /// node is in a cluster at that level (not big there, and shown).
+    fn cluster_index_of(&self, i: u32, j: usize) -> Option<u32> {
+        let k = i as usize;
+        let mut c = *self.node_parent.get(k)?;
+        let join = self.node_join[k] as usize;
+        if c == NONE || join == 0 || j < join || j > self.levels.len() {
             return None;
         }
-        for l in &self.levels[..j - 1] {
-            c = l.up.parent[c as usize];
+        for l in &self.levels[join - 1..j - 1] {
+            c = l.parent[c as usize];
             if c == NONE {
                 return None;
             }
         }
-        Some(cluster_id(j, c))
+        Some(c)
     }
 
-    /// Fill `out` with the clusters of the level for `zoom` that meet `view`
-    /// and stand for at least `minPoints` nodes; `in_view` (node slots) gets
-    /// its parallel `in_view_cluster`.
-    pub fn query(&self, zoom: f64, view: &Rect, in_view: &[u32], out: &mut ClusterFrame) {
-        out.clear();
-        if self.levels.is_empty() {
-            return;
-        }
-        let j = self.level_for_zoom(zoom);
-        out.active = true;
-        out.level = j as u32;
-        let l = &self.levels[j - 1];
-        let env = AABB::from_corners([view.x, view.y], [view.x2(), view.y2()]);
-        let min = self.min_points;
-        let _ = l
-            .tree
-            .locate_in_envelope_intersecting_int(env, |e| -> ControlFlow<()> {
-                let c = e.data;
-                let k = c as usize;
-                if l.alive[k] && l.count[k] >= min {
-                    out.ids.push(cluster_id(j, c));
-                    out.count.push(l.count[k]);
-                    out.members += l.count[k] as u64;
-                    let b = l.bounds[k];
-                    out.bounds.extend([b[0], b[1], b[2] - b[0], b[3] - b[1]]);
-                    let (cx, cy) = l.centre(c);
-                    out.center.extend([cx, cy]);
-                    for (t, n) in l.top3[k] {
-                        out.type_ids.push(t);
-                        out.type_counts.push(n);
-                    }
-                }
-                ControlFlow::Continue(())
-            });
-        out.in_view_cluster
-            .extend(in_view.iter().map(|&i| match self.cluster_of(i, j) {
-                Some(id) if self.info_count(id) >= min => id,
-                _ => u32::MAX,
-            }));
+    /// Cluster id of level `j` containing node slot `i`, if any.
+    pub fn cluster_of(&self, i: u32, j: usize) -> Option<u32> {
+        self.cluster_index_of(i, j).map(|c| cluster_id(j, c))
     }
 
-    fn info_count(&self, id: u32) -> u32 {
-        let (j, c) = split_id(id);
-        self.levels
-            .get(j.wrapping_sub(1))
-            .and_then(|l| l.count.get(c as usize))
-            .copied()
-            .unwrap_or(0)
+    /// The glyph drawn for node `i` at level `j`: its cluster when that
+    /// stands for at least `minPoints` nodes, else None (the node is drawn alone).
+    pub fn glyph_of(&self, i: u32, j: usize) -> Option<u32> {
+        let c = self.cluster_index_of(i, j)?;
+        (self.levels[j - 1].count[c as usize] >= self.min_points).then_some(cluster_id(j, c))
     }
 
     /// Is `id` a live cluster?
@@ -849,7 +778,31 @@ impl ClusterIndex {
 
     /// Node count of a live cluster.
     pub fn count(&self, id: u32) -> Option<u32> {
-        self.contains(id).then(|| self.info_count(id))
+        if !self.contains(id) {
+            return None;
+        }
+        let (j, c) = split_id(id);
+        Some(self.levels[j - 1].count[c as usize])
+    }
+
+    /// Every node under cluster (j, c), pushed to `out`.
+    fn members_into(&self, j: usize, c: u32, out: &mut Vec<u32>) {
+        let mut stack = vec![(j, c)];
+        while let Some((lj, lc)) = stack.pop() {
+            let l = &self.levels[lj - 1];
+            let mut n = l.first_node[lc as usize];
+            while n != NONE {
+                out.push(n);
+                n = self.node_next[n as usize];
+            }
+            if lj > 1 {
+                let mut ch = l.first_child[lc as usize];
+                while ch != NONE {
+                    stack.push((lj - 1, ch));
+                    ch = self.levels[lj - 2].next[ch as usize];
+                }
+            }
+        }
     }
 
     /// Children, member nodes and expansion zoom of cluster `id`.
@@ -862,42 +815,24 @@ impl ClusterIndex {
             level: j as u32,
             ..Default::default()
         };
-        // Children.
-        let l = &self.levels[j - 1];
-        let mut child = l.first[c as usize];
-        while child != NONE {
-            if j == 1 {
-                out.members.push(child);
-                child = self.nodes.next[child as usize];
-            } else {
-                out.children.push(cluster_id(j - 1, child));
-                child = self.levels[j - 2].up.next[child as usize];
-            }
-        }
-        // Members: walk down to the nodes.
         if j > 1 {
-            let mut stack: Vec<(usize, u32)> =
-                out.children.iter().map(|&id| split_id(id)).collect();
-            while let Some((lj, lc)) = stack.pop() {
-                let mut ch = self.levels[lj - 1].first[lc as usize];
-                while ch != NONE {
-                    if lj == 1 {
-                        out.members.push(ch);
-                        ch = self.nodes.next[ch as usize];
-                    } else {
-                        stack.push((lj - 1, ch));
-                        ch = self.levels[lj - 2].up.next[ch as usize];
-                    }
-                }
+            let mut ch = self.levels[j - 1].first_child[c as usize];
+            while ch != NONE {
+                out.children.push(cluster_id(j - 1, ch));
+                ch = self.levels[j - 2].next[ch as usize];
             }
         }
-        // It splits where it first has more than one child (as supercluster's
-        // getClusterExpansionZoom).
+        self.members_into(j, c, &mut out.members);
+        // It splits where it first has more than one child (a cluster or a
+        // node), as supercluster's getClusterExpansionZoom.
         let (mut lj, mut lc) = (j, c);
         while lj > 1 {
             let l = &self.levels[lj - 1];
-            let first = l.first[lc as usize];
-            if first == NONE || self.levels[lj - 2].up.next[first as usize] != NONE {
+            let first = l.first_child[lc as usize];
+            let alone = l.first_node[lc as usize] == NONE
+                && first != NONE
+                && self.levels[lj - 2].next[first as usize] == NONE;
+            if !alone {
                 break;
             }
             lc = first;
@@ -927,13 +862,311 @@ impl ClusterIndex {
         Some((l.bounds[c as usize], l.centre(c)))
     }
 
-    /// Member type histogram of a live cluster: (type id, nodes), by type id.
-    pub fn types(&self, id: u32) -> Option<&[(u16, u32)]> {
+    /// The cell of a live cluster (x1, y1, x2, y2): its glyph stays inside.
+    pub fn cell(&self, id: u32) -> Option<[f64; 4]> {
         if !self.contains(id) {
             return None;
         }
         let (j, c) = split_id(id);
-        Some(&self.levels[j - 1].types[c as usize])
+        Some(self.levels[j - 1].cell_rect(c))
+    }
+
+    /// The three most common member types of a live cluster, most common
+    /// first (exact at level 1; above, merged from the children's three).
+    pub fn types(&self, id: u32) -> Option<Top3> {
+        if !self.contains(id) {
+            return None;
+        }
+        let (j, c) = split_id(id);
+        Some(self.levels[j - 1].top[c as usize])
+    }
+
+    /// Shown nodes of cluster (j, c) overlapping `view` (React Flow's rule),
+    /// splitting only the clusters on the view's boundary.
+    fn count_in_view(&self, wf: &Workflow, j: usize, c: u32, view: &Rect, work: &mut u64) -> u64 {
+        let mut total = 0;
+        let mut stack = vec![(j, c)];
+        while let Some((lj, lc)) = stack.pop() {
+            *work += 1;
+            let l = &self.levels[lj - 1];
+            let k = lc as usize;
+            let b = &l.bounds[k];
+            if contains(view, b) {
+                total += l.count[k] as u64;
+                continue;
+            }
+            if !meets(view, b) {
+                continue;
+            }
+            let mut n = l.first_node[k];
+            while n != NONE {
+                *work += 1;
+                let r = wf.rect(n);
+                if overlaps(view, r.x, r.y, r.x2(), r.y2()) {
+                    total += 1;
+                }
+                n = self.node_next[n as usize];
+            }
+            if lj > 1 {
+                let mut ch = l.first_child[k];
+                while ch != NONE {
+                    stack.push((lj - 1, ch));
+                    ch = self.levels[lj - 2].next[ch as usize];
+                }
+            }
+        }
+        total
+    }
+
+    /// Visit the live clusters of level `j` whose bounds may meet `r`: the
+    /// cells around `r` (a member's rectangle reaches at most one cell past
+    /// its own), or every cluster when that is fewer.
+    fn visit_level(&self, j: usize, r: &Rect, mut f: impl FnMut(u32)) {
+        let l = &self.levels[j - 1];
+        let c = |v: f64| (v / l.cell).floor().clamp(-CELL_LIMIT, CELL_LIMIT) as i64;
+        let x0 = c(r.x).saturating_sub(2).max(l.span[0]);
+        let y0 = c(r.y).saturating_sub(2).max(l.span[1]);
+        let x1 = c(r.x2()).saturating_add(2).min(l.span[2]);
+        let y1 = c(r.y2()).saturating_add(2).min(l.span[3]);
+        if x0 > x1 || y0 > y1 {
+            return;
+        }
+        let cells = (x1 - x0 + 1) as f64 * (y1 - y0 + 1) as f64;
+        if cells > l.live as f64 {
+            for (k, &alive) in l.alive.iter().enumerate() {
+                if alive && meets(r, &l.bounds[k]) {
+                    f(k as u32);
+                }
+            }
+            return;
+        }
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if let Some(&k) = l.cells.get(&(x, y)) {
+                    if meets(r, &l.bounds[k as usize]) {
+                        f(k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A frame at level `j` for `(view, outer)`: the glyphs (clusters of at
+    /// least `minPoints` nodes) meeting `view` go to `out`; nodes drawn alone
+    /// (big ones, and the members of smaller clusters) meeting `outer` (the
+    /// view grown by the overscan) go to `alone`. Returns the
+    /// number of glyph members overlapping `view`, counted exactly. `work`
+    /// counts clusters and nodes visited (the cost, for scaling tests).
+    pub fn frame(
+        &mut self,
+        wf: &Workflow,
+        j: usize,
+        (view, outer): (&Rect, &Rect),
+        out: &mut ClusterFrame,
+        alone: &mut Vec<u32>,
+        work: &mut u64,
+    ) -> u64 {
+        out.clear();
+        alone.clear();
+        if self.levels.is_empty() {
+            return 0;
+        }
+        let j = j.clamp(1, self.levels.len());
+        out.active = true;
+        out.level = j as u32;
+        self.stamp = self.stamp.wrapping_add(1).max(1);
+        let stamp = self.stamp;
+        let min = self.min_points;
+        let mut found: Vec<u32> = Vec::new();
+        self.visit_level(j, outer, |c| found.push(c));
+        let mut in_view = 0u64;
+        for &c in &found {
+            *work += 1;
+            let k = c as usize;
+            let l = &self.levels[j - 1];
+            if l.count[k] >= min {
+                if meets(view, &l.bounds[k]) {
+                    self.push_glyph(j, c, out);
+                    self.levels[j - 1].stamp[k] = stamp;
+                    in_view += self.count_in_view(wf, j, c, view, work);
+                }
+            } else {
+                let from = alone.len();
+                self.members_into(j, c, alone);
+                *work += (alone.len() - from) as u64;
+                let mut keep = from;
+                for m in from..alone.len() {
+                    let n = alone[m];
+                    if meets(outer, &node_bounds(wf, n)) {
+                        alone[keep] = n;
+                        keep += 1;
+                    }
+                }
+                alone.truncate(keep);
+            }
+        }
+        // Big nodes: drawn alone at the levels where they are not in a cluster.
+        let env = AABB::from_corners([outer.x, outer.y], [outer.x2(), outer.y2()]);
+        let joins = &self.node_join;
+        let _ = self
+            .bigs
+            .locate_in_envelope_intersecting_int(env, |e| -> ControlFlow<()> {
+                *work += 1;
+                let jn = joins.get(e.data as usize).copied().unwrap_or(0) as usize;
+                if jn == 0 || jn > j {
+                    alone.push(e.data);
+                }
+                ControlFlow::Continue(())
+            });
+        in_view
+    }
+
+    fn push_glyph(&self, j: usize, c: u32, out: &mut ClusterFrame) {
+        let l = &self.levels[j - 1];
+        let k = c as usize;
+        let b = l.bounds[k];
+        let cell = l.cell_rect(c);
+        let (x1, y1) = (b[0].max(cell[0]), b[1].max(cell[1]));
+        let (x2, y2) = (b[2].min(cell[2]), b[3].min(cell[3]));
+        let (cx, cy) = l.centre(c);
+        let glyph = if x1 <= x2 && y1 <= y2 {
+            [x1, y1, x2 - x1, y2 - y1]
+        } else {
+            [cx, cy, 0.0, 0.0]
+        };
+        out.ids.push(cluster_id(j, c));
+        out.count.push(l.count[k]);
+        out.members += l.count[k] as u64;
+        out.bounds.extend([b[0], b[1], b[2] - b[0], b[3] - b[1]]);
+        out.rect.extend(glyph);
+        out.center.extend([cx, cy]);
+        for (t, n) in l.top[k] {
+            out.type_ids
+                .push(if t == NO_TYPE { u32::MAX } else { t as u32 });
+            out.type_counts.push(n);
+        }
+    }
+
+    /// The glyphs of the level for `zoom` that meet `view` (for `clusters()`).
+    pub fn query(&mut self, wf: &Workflow, zoom: f64, view: &Rect, out: &mut ClusterFrame) {
+        let j = self.level_for_zoom(zoom);
+        let mut alone = Vec::new();
+        let mut work = 0;
+        self.frame(wf, j, (view, view), out, &mut alone, &mut work);
+    }
+
+    /// Add to `out` the bundles between the glyphs it lists, from the level's
+    /// bundles (computed now if a change made them stale).
+    pub fn glyph_bundles(&mut self, wf: &Workflow, out: &mut ClusterFrame, work: &mut u64) {
+        if !out.active {
+            return;
+        }
+        let j = out.level as usize;
+        if self.bundles.get(j - 1).is_some_and(|b| b.is_none()) {
+            let b = self.compute_bundles(wf, j);
+            self.bundles[j - 1] = Some(b);
+        }
+        let Some(Some(bundles)) = self.bundles.get(j - 1) else {
+            return;
+        };
+        let l = &self.levels[j - 1];
+        let stamp = self.stamp;
+        let min = self.min_points;
+        for g in 0..out.ids.len() {
+            let (_, c) = split_id(out.ids[g]);
+            for &k in bundles.of(c) {
+                *work += 1;
+                let k = k as usize;
+                let (a, b) = (bundles.a[k], bundles.b[k]);
+                let other = if a == c { b } else { a };
+                let ok = l.alive.get(other as usize).copied().unwrap_or(false)
+                    && l.count[other as usize] >= min;
+                // Once per bundle: from its smaller end when both are listed.
+                if !ok || (l.stamp[other as usize] == stamp && other < c) {
+                    continue;
+                }
+                let (p, q) = (l.centre(c), l.centre(other));
+                out.push_bundle(
+                    cluster_id(j, c),
+                    cluster_id(j, other),
+                    SOURCE_IS_CLUSTER | TARGET_IS_CLUSTER,
+                    bundles.weight[k],
+                    [p.0, p.1, q.0, q.1],
+                );
+            }
+        }
+    }
+
+    /// Centre of a live cluster by id.
+    pub fn centre(&self, id: u32) -> Option<(f64, f64)> {
+        self.geometry(id).map(|g| g.1)
+    }
+
+    /// The bundles of level `j` (computed now if stale), for tests and stats.
+    pub fn bundles_at(&mut self, wf: &Workflow, j: usize) -> Option<&LevelBundles> {
+        if j == 0 || j > self.levels.len() {
+            return None;
+        }
+        if self.bundles[j - 1].is_none() {
+            let b = self.compute_bundles(wf, j);
+            self.bundles[j - 1] = Some(b);
+        }
+        self.bundles[j - 1].as_ref()
+    }
+
+    /// Fold the shown edges between different clusters of level `j` into
+    /// one bundle per pair: O(edges × j) and a sort.
+    fn compute_bundles(&self, wf: &Workflow, j: usize) -> LevelBundles {
+        let mut keys: Vec<u64> = Vec::new();
+        for e in wf.live_edge_slots() {
+            if !wf.edge_shown(e) {
+                continue;
+            }
+            let (s, t) = wf.edge_ends_of(e);
+            let (Some(a), Some(b)) = (self.cluster_index_of(s, j), self.cluster_index_of(t, j))
+            else {
+                continue;
+            };
+            if a != b {
+                let (a, b) = (a.min(b), a.max(b));
+                keys.push((a as u64) << 32 | b as u64);
+            }
+        }
+        keys.sort_unstable();
+        let mut out = LevelBundles::default();
+        let mut i = 0;
+        while i < keys.len() {
+            let k = keys[i];
+            let mut w = 0;
+            while i < keys.len() && keys[i] == k {
+                w += 1;
+                i += 1;
+            }
+            out.a.push((k >> 32) as u32);
+            out.b.push(k as u32);
+            out.weight.push(w);
+        }
+        // Adjacency (both ends), counting sort by cluster.
+        let n = self.levels[j - 1].count.len();
+        let mut offsets = vec![0u32; n + 1];
+        for (&a, &b) in out.a.iter().zip(&out.b) {
+            offsets[a as usize + 1] += 1;
+            offsets[b as usize + 1] += 1;
+        }
+        for c in 0..n {
+            offsets[c + 1] += offsets[c];
+        }
+        let mut fill = offsets.clone();
+        let mut adj = vec![0u32; 2 * out.a.len()];
+        for (k, (&a, &b)) in out.a.iter().zip(&out.b).enumerate() {
+            for end in [a, b] {
+                adj[fill[end as usize] as usize] = k as u32;
+                fill[end as usize] += 1;
+            }
+        }
+        out.offsets = offsets;
+        out.adj = adj;
+        out
     }
 }
 
@@ -946,6 +1179,7 @@ pub struct ZoomClusters {
     index: Option<ClusterIndex>,
     pending: Vec<u32>,
     queued: Vec<bool>,
+    edges_changed: bool,
 }
 
 impl ZoomClusters {
@@ -954,6 +1188,13 @@ impl ZoomClusters {
         self.index = None;
         self.pending.clear();
         self.queued.clear();
+        self.edges_changed = false;
+    }
+
+    /// Take a built index (a new workflow whose clusters were built with it).
+    pub fn install(&mut self, index: ClusterIndex) {
+        self.reset();
+        self.index = Some(index);
     }
 
     /// Note node slots whose rectangle, visibility, type or existence changed.
@@ -973,13 +1214,18 @@ impl ZoomClusters {
         }
     }
 
+    /// Note that edges were added, removed or hidden (bundles change).
+    pub fn note_edges(&mut self) {
+        self.edges_changed = true;
+    }
+
     /// The index, up to date with `wf`.
     pub fn ensure(
         &mut self,
         wf: &Workflow,
         cfg: &ClusteringConfig,
         rebuild_fraction: f64,
-    ) -> &ClusterIndex {
+    ) -> &mut ClusterIndex {
         let stale = match &self.index {
             None => true,
             Some(ix) => {
@@ -994,7 +1240,11 @@ impl ZoomClusters {
             if !self.pending.is_empty() {
                 ix.sync(wf, &self.pending);
             }
+            if self.edges_changed {
+                ix.invalidate_bundles();
+            }
         }
+        self.edges_changed = false;
         for &s in &self.pending {
             if let Some(q) = self.queued.get_mut(s as usize) {
                 *q = false;
@@ -1007,5 +1257,9 @@ impl ZoomClusters {
     /// The index as last brought up to date (None before first use).
     pub fn current(&self) -> Option<&ClusterIndex> {
         self.index.as_ref()
+    }
+
+    pub fn current_mut(&mut self) -> Option<&mut ClusterIndex> {
+        self.index.as_mut()
     }
 }

@@ -15,7 +15,6 @@
 use crate::cluster::zoom::ClusterIndex;
 use crate::edges::EdgesConfig;
 use crate::model::{Workflow, NONE};
-use crate::optimizer::Frame;
 
 type Map<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 type Set<K> = hashbrown::HashSet<K, foldhash::fast::FixedState>;
@@ -63,7 +62,6 @@ pub struct SimplifiedEdges {
 pub struct DrawnClusters<'a> {
     pub index: &'a ClusterIndex,
     pub level: usize,
-    pub min_points: u32,
 }
 
 fn centre(wf: &Workflow, i: u32) -> (f64, f64) {
@@ -71,27 +69,28 @@ fn centre(wf: &Workflow, i: u32) -> (f64, f64) {
     (r.x + r.width / 2.0, r.y + r.height / 2.0)
 }
 
-/// Simplify the edges in view of `frame`, drawn at `zoom` (see the module comment).
+/// Simplify `edges` (the edges in view), given the mounted nodes
+/// (`visible`), drawn at `zoom` (see the module comment).
 pub fn simplify(
     wf: &Workflow,
-    frame: &Frame,
+    visible: &[u32],
+    edges: &[u32],
     zoom: f64,
     clusters: Option<DrawnClusters>,
     cfg: &EdgesConfig,
 ) -> SimplifiedEdges {
     let mut out = SimplifiedEdges::default();
-    let mounted: Set<u32> = frame.visible.iter().copied().collect();
+    let mounted: Set<u32> = visible.iter().copied().collect();
     let drawn_as = |i: u32| -> Option<u32> {
         let c = clusters.as_ref()?;
-        let id = c.index.cluster_of(i, c.level)?;
-        (c.index.count(id)? >= c.min_points).then_some(id)
+        c.index.glyph_of(i, c.level)
     };
     // Bundles by (source end, target end, kind) → index.
     let mut bundles: Map<(u32, u32, u8), u32> = Map::default();
     let mut parallel: Map<(u32, u32), (u32, u32)> = Map::default(); // → (first edge, count)
     let mut parallel_order: Vec<(u32, u32)> = Vec::new();
-    out.counts.total = frame.edges.len() as u32;
-    for &e in &frame.edges {
+    out.counts.total = edges.len() as u32;
+    for &e in edges {
         // The frame may predate a change: skip what is gone since.
         if !wf.edge_shown(e) {
             out.counts.total -= 1;
@@ -174,8 +173,8 @@ pub fn simplify(
             if is_cluster {
                 clusters
                     .as_ref()
-                    .and_then(|c| c.index.geometry(id))
-                    .map_or((0.0, 0.0), |g| g.1)
+                    .and_then(|c| c.index.centre(id))
+                    .unwrap_or((0.0, 0.0))
             } else {
                 centre(wf, id)
             }

@@ -1,13 +1,18 @@
-//! The GPU layer: what React does not mount, drawn by wgpu in a few instanced
-//! draw calls (edges, nodes; clusters get the third slot). The same code runs
-//! natively (tests, GPU measurements) and in the browser (WebGL2 or WebGPU).
+//! The GPU layer: what React does not mount, drawn by wgpu in at most four
+//! instanced draw calls (bundles, edges, nodes, cluster glyphs). The same code
+//! runs natively (tests, GPU measurements) and in the browser (WebGL2 or WebGPU).
 //!
 //! Node data lives on the GPU in a texture indexed by slot (see
 //! `common.wgsl`), refreshed only for slots the optimizer reports as changed;
-//! a frame uploads just the list of slots and edges to draw.
+//! a frame uploads just the lists to draw. Zoomed out (below
+//! `clustering.maxZoom`) the lists come straight from the frame's cluster
+//! level — glyphs, bundles, and the few nodes and edges drawn alone — so their
+//! length does not grow with the workflow. A frame that would draw exactly
+//! what the target already shows is not drawn at all (`prepare` says so).
 
 pub mod offscreen;
 
+use crate::cluster::zoom::NO_TYPE;
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::lod::LOW;
 use crate::model::Workflow;
@@ -80,6 +85,10 @@ pub struct RenderStats {
     pub nodes: u32,
     pub edges: u32,
     pub clusters: u32,
+    /// Bundles drawn (each stands for one or more edges into a cluster).
+    pub bundles: u32,
+    /// Frames not drawn because they would show what the target shows already.
+    pub frames_skipped: u64,
     /// Edges left out because they span less than a pixel.
     pub edges_subpixel: u32,
     /// Node texels rewritten this frame (two per changed node).
@@ -94,14 +103,40 @@ const MAX_TEX_WIDTH: u32 = 4096;
 /// Edge instance: source slot, target slot, style (kind | selected << 2).
 type EdgeInstance = [u32; 3];
 
-/// Cluster glyph instance: bounds (relative to the origin), fill, border, member count.
+/// Cluster glyph instance: rectangle (relative to the origin), the fills of
+/// its three most common types, their shares (u8 each, of 255), border, count.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 struct ClusterInstance {
     rect: [f32; 4],
-    colors: [u32; 2],
+    fills: [u32; 3],
+    shares: u32,
+    border: u32,
     count: u32,
 }
+
+/// Bundle instance: segment (relative to the origin) and edges folded.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct BundleInstance {
+    seg: [f32; 4],
+    weight: u32,
+}
+
+/// Glyph colours for types the palette does not name (Tableau 10), so the
+/// dominant types of a cluster show apart.
+const CATEGORICAL: [[u8; 4]; 10] = [
+    [0x4e, 0x79, 0xa7, 255],
+    [0xf2, 0x8e, 0x2b, 255],
+    [0xe1, 0x57, 0x59, 255],
+    [0x76, 0xb7, 0xb2, 255],
+    [0x59, 0xa1, 0x4f, 255],
+    [0xed, 0xc9, 0x48, 255],
+    [0xb0, 0x7a, 0xa1, 255],
+    [0xff, 0x9d, 0xa7, 255],
+    [0x9c, 0x75, 0x5f, 255],
+    [0xba, 0xb0, 0xac, 255],
+];
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
@@ -129,6 +164,7 @@ pub struct Renderer {
     node_pipeline: wgpu::RenderPipeline,
     edge_pipeline: wgpu::RenderPipeline,
     cluster_pipeline: wgpu::RenderPipeline,
+    bundle_pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     uniform: wgpu::Buffer,
     node_tex: wgpu::Texture,
@@ -139,23 +175,23 @@ pub struct Renderer {
     node_list: wgpu::Buffer,
     edge_list: wgpu::Buffer,
     cluster_list: wgpu::Buffer,
+    bundle_list: wgpu::Buffer,
     /// World point subtracted before converting to f32, so precision stays at the workflow.
     origin: (f64, f64),
     options: RenderOptions,
     /// Fill and border per type id, resolved from the palette.
     styles: Vec<[u32; 2]>,
+    /// Glyph band colour per type id (the palette's fill, else categorical).
+    glyph_fills: Vec<u32>,
     dirty: DrawDirty,
     nodes: Vec<u32>,
     edges: Vec<EdgeInstance>,
     texels: Vec<u32>,
     stats: RenderStats,
-    /// The last frame drawn was empty (so an empty frame needs no draw).
-    shows_nothing: bool,
+    /// Hash of what the target shows (uniform and lists), None when unknown.
+    shown: Option<u64>,
     clusters: Vec<ClusterInstance>,
-    /// Per slot: the cluster drawn in its place this frame (u32::MAX: none).
-    /// Sized once; only the entries set this frame are reset.
-    cluster_of: Vec<u32>,
-    clustered: Vec<u32>,
+    bundles: Vec<BundleInstance>,
 }
 
 impl Renderer {
@@ -176,6 +212,7 @@ impl Renderer {
         let nodes_wgsl = module("flowscale nodes", include_str!("nodes.wgsl"));
         let edges_wgsl = module("flowscale edges", include_str!("edges.wgsl"));
         let clusters_wgsl = module("flowscale clusters", include_str!("clusters.wgsl"));
+        let bundles_wgsl = module("flowscale bundles", include_str!("bundles.wgsl"));
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscale view"),
             entries: &[
@@ -267,8 +304,16 @@ impl Renderer {
             &clusters_wgsl,
             "vs_cluster",
             "fs_cluster",
-            &wgpu::vertex_attr_array![0 => Float32x4, 1 => Uint32x2, 2 => Uint32],
-            28,
+            &wgpu::vertex_attr_array![0 => Float32x4, 1 => Uint32x3, 2 => Uint32, 3 => Uint32, 4 => Uint32],
+            40,
+        );
+        let bundle_pipeline = pipeline(
+            "flowscale bundles",
+            &bundles_wgsl,
+            "vs_bundle",
+            "fs_bundle",
+            &wgpu::vertex_attr_array![0 => Float32x4, 1 => Uint32],
+            20,
         );
         let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("flowscale view"),
@@ -288,13 +333,15 @@ impl Renderer {
         };
         let node_list = list("flowscale node list", 4 * 1024);
         let edge_list = list("flowscale edge list", 12 * 1024);
-        let cluster_list = list("flowscale cluster list", 28 * 256);
+        let cluster_list = list("flowscale cluster list", 40 * 256);
+        let bundle_list = list("flowscale bundle list", 20 * 256);
         Renderer {
             device,
             queue,
             node_pipeline,
             edge_pipeline,
             cluster_pipeline,
+            bundle_pipeline,
             layout,
             uniform,
             node_tex,
@@ -304,9 +351,11 @@ impl Renderer {
             node_list,
             edge_list,
             cluster_list,
+            bundle_list,
             origin: (0.0, 0.0),
             options,
             styles: Vec::new(),
+            glyph_fills: Vec::new(),
             dirty: DrawDirty {
                 all: true,
                 slots: Vec::new(),
@@ -315,10 +364,9 @@ impl Renderer {
             edges: Vec::new(),
             texels: Vec::new(),
             stats: RenderStats::default(),
-            shows_nothing: false,
+            shown: None,
             clusters: Vec::new(),
-            cluster_of: Vec::new(),
-            clustered: Vec::new(),
+            bundles: Vec::new(),
         }
     }
 
@@ -385,12 +433,20 @@ impl Renderer {
     /// After a lost context: upload everything and draw on the next frame.
     pub fn invalidate(&mut self) {
         self.dirty.all = true;
-        self.shows_nothing = false;
+        self.shown = None;
     }
 
-    /// The target was cleared or replaced (a resize): draw on the next frame even if empty.
+    /// The target was cleared or replaced (a resize): draw on the next frame.
     pub fn force_redraw(&mut self) {
-        self.shows_nothing = false;
+        self.shown = None;
+    }
+
+    /// Did the last `prepare` find nothing to draw?
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+            && self.edges.is_empty()
+            && self.clusters.is_empty()
+            && self.bundles.is_empty()
     }
 
     /// Bring the node texture up to date with the optimizer's changes.
@@ -440,6 +496,12 @@ impl Renderer {
             .map(|t| {
                 let s = p.by_type.get(types.name(t)).copied().unwrap_or(p.node);
                 [pack(s.fill), pack(s.border)]
+            })
+            .collect();
+        self.glyph_fills = (0..types.len() as u16)
+            .map(|t| match p.by_type.get(types.name(t)) {
+                Some(s) if s.fill[3] == 255 => pack(s.fill),
+                _ => pack(CATEGORICAL[t as usize % CATEGORICAL.len()]),
             })
             .collect();
     }
@@ -560,8 +622,9 @@ impl Renderer {
     }
 
     /// Build this frame's lists and upload them and any changed node data.
-    /// Returns false when there is nothing to draw and the target already
-    /// shows nothing: a frame React fully covers costs the GPU nothing.
+    /// Returns false when the target already shows exactly this frame (the
+    /// same lists at the same viewport, or nothing at all): such a frame
+    /// costs the GPU nothing and need not be presented.
     pub fn prepare(
         &mut self,
         opt: &mut WorkflowOptimizer,
@@ -579,50 +642,13 @@ impl Renderer {
         let f = opt.last_frame();
         let vp = f.viewport;
         let all = self.options.draw == DrawMode::All;
+        self.resolve_styles(wf);
 
-        // Clustered nodes are drawn as their cluster's glyph, not one by one.
-        self.clusters.clear();
-        let c = &f.clusters;
-        if c.active {
-            self.resolve_styles(wf);
-            if self.cluster_of.len() < wf.slot_count() {
-                self.cluster_of.resize(wf.slot_count(), u32::MAX);
-            }
-            for (k, &i) in f.in_view.iter().enumerate() {
-                if let (Some(&cl), Some(slot)) = (
-                    c.in_view_cluster.get(k),
-                    self.cluster_of.get_mut(i as usize),
-                ) {
-                    if cl != u32::MAX {
-                        *slot = cl;
-                        self.clustered.push(i);
-                    }
-                }
-            }
-            for (j, &count) in c.count.iter().enumerate() {
-                let b = c.bounds.get(4 * j..4 * j + 4).unwrap_or(&[0.0; 4]);
-                let ty = c.type_ids.get(3 * j).copied().unwrap_or(0);
-                let style = self.styles.get(ty as usize).copied().unwrap_or([
-                    pack(self.options.palette.node.fill),
-                    pack(self.options.palette.node.border),
-                ]);
-                self.clusters.push(ClusterInstance {
-                    rect: [
-                        (b[0] - self.origin.0) as f32,
-                        (b[1] - self.origin.1) as f32,
-                        b[2] as f32,
-                        b[3] as f32,
-                    ],
-                    colors: style,
-                    count,
-                });
-            }
-        }
-        let clustered = |i: u32, of: &[u32]| of.get(i as usize).is_some_and(|&c| c != u32::MAX);
-
+        // Nodes drawn one by one: every in-view node React does not mount.
+        // (Zoomed out, the frame lists only the nodes outside glyphs.)
         self.nodes.clear();
         for (k, &i) in f.in_view.iter().enumerate() {
-            if (all || f.lod.get(k).copied() == Some(LOW)) && !clustered(i, &self.cluster_of) {
+            if all || f.lod.get(k).copied() == Some(LOW) {
                 self.nodes.push(i);
             }
         }
@@ -633,9 +659,6 @@ impl Renderer {
             if !all && opt.is_mounted(s) && opt.is_mounted(t) {
                 continue; // React Flow draws it.
             }
-            if clustered(s, &self.cluster_of) || clustered(t, &self.cluster_of) {
-                continue; // inside or between glyphs (see simplifyEdges for bundles)
-            }
             let r = wf.edge_rect(e);
             if r.width.max(r.height) * vp.zoom < 1.0 {
                 subpixel += 1;
@@ -644,14 +667,55 @@ impl Renderer {
             let style = wf.edge_kind(e) as u32 | (wf.edge_selected(e) as u32) << 2;
             self.edges.push([s, t, style]);
         }
-        for i in self.clustered.drain(..) {
-            if let Some(slot) = self.cluster_of.get_mut(i as usize) {
-                *slot = u32::MAX;
+        // Glyphs and bundles of the cluster level.
+        self.clusters.clear();
+        self.bundles.clear();
+        let c = &f.clusters;
+        if c.active {
+            let border = pack(self.options.palette.node.border);
+            for (j, &count) in c.count.iter().enumerate() {
+                let b = c.rect.get(4 * j..4 * j + 4).unwrap_or(&[0.0; 4]);
+                let mut fills = [0u32; 3];
+                let mut shares = 0u32;
+                let mut given = 0u32;
+                for (t, fill) in fills.iter_mut().enumerate() {
+                    let ty = c.type_ids.get(3 * j + t).copied().unwrap_or(u32::MAX);
+                    let n = c.type_counts.get(3 * j + t).copied().unwrap_or(0);
+                    if ty == u32::MAX || ty == NO_TYPE as u32 || count == 0 {
+                        continue;
+                    }
+                    *fill = self.glyph_fills.get(ty as usize).copied().unwrap_or(0);
+                    let share =
+                        ((n as u64 * 255 / count as u64) as u32).min(255u32.saturating_sub(given));
+                    given += share;
+                    shares |= share << (8 * t);
+                }
+                self.clusters.push(ClusterInstance {
+                    rect: [
+                        (b[0] - self.origin.0) as f32,
+                        (b[1] - self.origin.1) as f32,
+                        b[2] as f32,
+                        b[3] as f32,
+                    ],
+                    fills,
+                    shares,
+                    border,
+                    count,
+                });
+            }
+            for (k, &w) in c.bundle_weight.iter().enumerate() {
+                let s = c.bundle_segment.get(4 * k..4 * k + 4).unwrap_or(&[0.0; 4]);
+                self.bundles.push(BundleInstance {
+                    seg: [
+                        (s[0] - self.origin.0) as f32,
+                        (s[1] - self.origin.1) as f32,
+                        (s[2] - self.origin.0) as f32,
+                        (s[3] - self.origin.1) as f32,
+                    ],
+                    weight: w,
+                });
             }
         }
-        let empty = self.nodes.is_empty() && self.edges.is_empty() && self.clusters.is_empty();
-        let needed = !(empty && self.shows_nothing);
-        self.shows_nothing = empty;
 
         let scale = vp.zoom * dpr;
         let view = ViewUniform {
@@ -666,6 +730,34 @@ impl Renderer {
             edge_color: unit(self.options.palette.edge),
             edge_selected: unit(self.options.palette.edge_selected),
         };
+        // What the target will show: an empty frame needs no uniform, and a
+        // frame equal to the last one drawn needs no draw at all.
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        if !self.is_empty() {
+            h.update(bytemuck::bytes_of(&view));
+        }
+        h.update(bytemuck::cast_slice(&self.nodes));
+        h.update(&[0xff]);
+        h.update(bytemuck::cast_slice(&self.edges));
+        h.update(&[0xfe]);
+        h.update(bytemuck::cast_slice(&self.clusters));
+        h.update(&[0xfd]);
+        h.update(bytemuck::cast_slice(&self.bundles));
+        let shows = h.digest();
+        let needed = texels > 0 || self.shown != Some(shows);
+        self.shown = Some(shows);
+        self.stats.nodes = self.nodes.len() as u32;
+        self.stats.edges = self.edges.len() as u32;
+        self.stats.clusters = self.clusters.len() as u32;
+        self.stats.bundles = self.bundles.len() as u32;
+        self.stats.edges_subpixel = subpixel;
+        self.stats.texels_uploaded = texels;
+        self.stats.draw_calls = 0;
+        self.stats.encode_ms = 0.0;
+        if !needed {
+            self.stats.frames_skipped += 1;
+            return Ok(false);
+        }
         self.queue
             .write_buffer(&self.uniform, 0, bytemuck::bytes_of(&view));
         Self::upload_list(
@@ -686,17 +778,13 @@ impl Renderer {
             &mut self.cluster_list,
             bytemuck::cast_slice(&self.clusters),
         );
-        self.stats = RenderStats {
-            draw_calls: 0,
-            nodes: self.nodes.len() as u32,
-            edges: self.edges.len() as u32,
-            clusters: self.clusters.len() as u32,
-            edges_subpixel: subpixel,
-            texels_uploaded: texels,
-            encode_ms: 0.0,
-            frames: self.stats.frames,
-        };
-        Ok(needed)
+        Self::upload_list(
+            &self.device,
+            &self.queue,
+            &mut self.bundle_list,
+            bytemuck::cast_slice(&self.bundles),
+        );
+        Ok(true)
     }
 
     /// Encode and submit the prepared frame into `target`.
@@ -732,6 +820,15 @@ impl Renderer {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &self.bind_group, &[]);
+            if !self.bundles.is_empty() {
+                pass.set_pipeline(&self.bundle_pipeline);
+                pass.set_vertex_buffer(
+                    0,
+                    self.bundle_list.slice(..(self.bundles.len() * 20) as u64),
+                );
+                pass.draw(0..4, 0..self.bundles.len() as u32);
+                draw_calls += 1;
+            }
             if !self.edges.is_empty() {
                 pass.set_pipeline(&self.edge_pipeline);
                 pass.set_vertex_buffer(0, self.edge_list.slice(..(self.edges.len() * 12) as u64));
@@ -748,7 +845,7 @@ impl Renderer {
                 pass.set_pipeline(&self.cluster_pipeline);
                 pass.set_vertex_buffer(
                     0,
-                    self.cluster_list.slice(..(self.clusters.len() * 28) as u64),
+                    self.cluster_list.slice(..(self.clusters.len() * 40) as u64),
                 );
                 pass.draw(0..4, 0..self.clusters.len() as u32);
                 draw_calls += 1;

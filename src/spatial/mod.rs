@@ -166,7 +166,7 @@ impl SpatialIndex {
     }
 
     /// Indexed nodes whose rectangle meets `r` (closed test; refine with `overlaps`).
-    pub fn query_nodes(&self, r: &Rect, out: &mut Vec<Hit>) {
+    pub fn query_nodes(&self, _wf: &Workflow, r: &Rect, out: &mut Vec<Hit>) {
         let env = AABB::from_corners([r.x, r.y], [r.x2(), r.y2()]);
         // Internal iteration (a visitor) is markedly faster than rstar's iterator.
         let _ = self
@@ -178,7 +178,7 @@ impl SpatialIndex {
     }
 
     /// Edges whose bounds meet `r` (closed test; refine with `edge_overlaps`).
-    pub fn query_edges(&self, r: &Rect, out: &mut Vec<Hit>) {
+    pub fn query_edges(&self, _wf: &Workflow, r: &Rect, out: &mut Vec<Hit>) {
         // Degenerate edge boxes are grown by 1 when tested, so look 1 unit further.
         let env = AABB::from_corners([r.x - 1.0, r.y - 1.0], [r.x2(), r.y2()]);
         let _ = self

@@ -6,6 +6,10 @@ const MEMBER: u8 = 1;
 /// Scratch bits used within one frame; always cleared before the frame returns.
 pub const SEEN: u8 = 2;
 const CHOSEN: u8 = 4;
+/// Scratch bit: drawn alone in this frame (outside any glyph).
+pub const ALONE: u8 = 8;
+/// Scratch bit: entered the window in the last frame.
+pub const ENTERED: u8 = 16;
 
 #[derive(Default)]
 pub struct Window {

@@ -350,37 +350,64 @@ function pick(ids, ptr, len) {
   return out;
 }
 
+// Offsets of FrameHeader's u32 fields (src/web/mod.rs; Rust asserts its size).
+const F = {
+  inView: 0, inViewLen: 1, lod: 2, visible: 3, visibleLen: 4, visibleLod: 5, entered: 6, enteredLen: 7,
+  left: 8, leftLen: 9, total: 10, inViewTotal: 11, high: 12, medium: 13, low: 14, complete: 15,
+};
+
 /**
- * Assemble the frame object from the header Rust wrote at `h` (u32s:
- * inView ptr/len, lod ptr, visible ptr/len, entered ptr/len, left ptr/len,
- * edges ptr/len, total, lod counts ×3). Typed arrays are copied out of wasm
- * memory; ids are the caller's own strings.
+ * Assemble the frame object from the header Rust wrote at `h`. Typed arrays
+ * are copied out of wasm memory; ids are the caller's own strings. `inView`,
+ * `lod` and `visibleEdgeIds` are computed on first read by `detail(seq)`
+ * (zoomed out, the frame never lists them itself).
  */
-export function makeFrame(ids, edgeIds, h, started, goneJson) {
+export function makeFrame(ids, h, seq, started, goneJson, detail) {
   views();
   const H = h >>> 2;
-  const inViewPtr = u32[H], inViewLen = u32[H + 1], lodPtr = u32[H + 2];
-  const total = u32[H + 11];
-  const left = pick(ids, u32[H + 7], u32[H + 8]);
+  const total = u32[H + F.total], inView = u32[H + F.inViewTotal];
+  const left = pick(ids, u32[H + F.left], u32[H + F.leftLen]);
   if (goneJson) for (const id of JSON.parse(goneJson)) left.push(id);
+  const visibleLod = u32[H + F.visibleLod];
   const frame = {
-    inView: u32.slice(inViewPtr >>> 2, (inViewPtr >>> 2) + inViewLen),
-    lod: u8.slice(lodPtr, lodPtr + inViewLen),
-    visibleIds: pick(ids, u32[H + 3], u32[H + 4]),
-    entered: pick(ids, u32[H + 5], u32[H + 6]),
+    visibleIds: pick(ids, u32[H + F.visible], u32[H + F.visibleLen]),
+    visibleLod: u8.slice(visibleLod, visibleLod + u32[H + F.visibleLen]),
+    entered: pick(ids, u32[H + F.entered], u32[H + F.enteredLen]),
     left,
-    visibleEdgeIds: pick(edgeIds, u32[H + 9], u32[H + 10]),
+    complete: u32[H + F.complete] === 1,
+    seq,
     stats: {
       total,
-      inView: inViewLen,
-      culled: total - inViewLen,
-      culledPercent: total === 0 ? 0 : (100 * (total - inViewLen)) / total,
-      lodCounts: { high: u32[H + 12], medium: u32[H + 13], low: u32[H + 14] },
+      inView,
+      culled: total - inView,
+      culledPercent: total === 0 ? 0 : (100 * (total - inView)) / total,
+      lodCounts: { high: u32[H + F.high], medium: u32[H + F.medium], low: u32[H + F.low] },
       timeMs: 0,
     },
   };
+  if (detail) {
+    let lists = null;
+    const get = () => (lists ??= detail(seq));
+    Object.defineProperties(frame, {
+      inView: { get: () => get().inView, enumerable: true, configurable: true },
+      lod: { get: () => get().lod, enumerable: true, configurable: true },
+      visibleEdgeIds: { get: () => get().visibleEdgeIds, enumerable: true, configurable: true },
+    });
+  }
   frame.stats.timeMs = now() - started;
   return frame;
+}
+
+/** A frame's complete lists from the header at `h`: inView ptr/len, lod ptr, edges ptr/len. */
+export function makeDetail(edgeIds, h) {
+  views();
+  const H = h >>> 2;
+  const p = u32[H], n = u32[H + 1], lod = u32[H + 2];
+  return {
+    inView: u32.slice(p >>> 2, (p >>> 2) + n),
+    lod: u8.slice(lod, lod + n),
+    visibleEdgeIds: pick(edgeIds, u32[H + 3], u32[H + 4]),
+  };
 }
 
 const perf = globalThis.performance;
@@ -428,16 +455,17 @@ export function readOptions(options) {
 }
 
 /**
- * Clusters from the header Rust wrote at `h` (u32s: level, count of clusters,
- * pointers to ids, count, bounds (f64 × 4), center (f64 × 2), typeIds (× 3),
- * typeCounts (× 3), inViewCluster pointer and length, members as two u32
- * halves). One call across the boundary; the arrays are copied out.
+ * Clusters from the header Rust wrote at `h` (u32s: level, count of glyphs,
+ * pointers to ids, count, bounds (f64 × 4), rect (f64 × 4), center (f64 × 2),
+ * typeIds (× 3), typeCounts (× 3); members as two u32 halves; count of
+ * bundles and pointers to their source, target, kind (u8), weight, segment
+ * (f64 × 4)). One call across the boundary; the arrays are copied out.
  */
 export function makeClusters(m, h) {
   memory = m;
   views();
   const H = h >>> 2;
-  const n = u32[H + 1];
+  const n = u32[H + 1], nb = u32[H + 11];
   const a32 = (p, len) => u32.slice(p >>> 2, (p >>> 2) + len);
   const a64 = (p, len) => f64.slice(p >>> 3, (p >>> 3) + len);
   return {
@@ -445,10 +473,17 @@ export function makeClusters(m, h) {
     ids: a32(u32[H + 2], n),
     count: a32(u32[H + 3], n),
     bounds: a64(u32[H + 4], 4 * n),
-    center: a64(u32[H + 5], 2 * n),
-    typeIds: a32(u32[H + 6], 3 * n),
-    typeCounts: a32(u32[H + 7], 3 * n),
-    inViewCluster: a32(u32[H + 8], u32[H + 9]),
-    members: u32[H + 10] + u32[H + 11] * 4294967296,
+    rect: a64(u32[H + 5], 4 * n),
+    center: a64(u32[H + 6], 2 * n),
+    typeIds: a32(u32[H + 7], 3 * n),
+    typeCounts: a32(u32[H + 8], 3 * n),
+    members: u32[H + 9] + u32[H + 10] * 4294967296,
+    bundles: {
+      source: a32(u32[H + 12], nb),
+      target: a32(u32[H + 13], nb),
+      kind: u8.slice(u32[H + 14], u32[H + 14] + nb),
+      weight: a32(u32[H + 15], nb),
+      segment: a64(u32[H + 16], 4 * nb),
+    },
   };
 }

@@ -9,7 +9,7 @@ use crate::error::{ErrorCode, FlowscaleError};
 use crate::model::{
     EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, SizeSource, SizeValue,
 };
-use crate::optimizer::{Frame, Screen, Viewport, WorkflowOptimizer};
+use crate::optimizer::{Frame, FrameDetail, Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -47,11 +47,14 @@ extern "C" {
     #[wasm_bindgen(js_name = makeFrame)]
     fn make_frame(
         ids: &Array,
-        edge_ids: &Array,
         header: u32,
+        seq: f64,
         started: f64,
         gone_json: &str,
+        detail: &JsValue,
     ) -> JsValue;
+    #[wasm_bindgen(js_name = makeDetail)]
+    fn make_detail(edge_ids: &Array, header: u32) -> JsValue;
     pub(crate) fn now() -> f64;
 }
 
@@ -94,24 +97,41 @@ export type EdgeChange =
 /** Level of detail: 0 high (mounted, full), 1 medium (mounted, label only), 2 low (GPU only). */
 export type Lod = 0 | 1 | 2;
 export interface FrameStats {
+  /** Shown nodes, and those overlapping the viewport (exact at every zoom). */
   total: number; inView: number; culled: number; culledPercent: number;
   lodCounts: { high: number; medium: number; low: number };
   timeMs: number;
 }
 export interface Frame {
-  /** Indices of every shown node overlapping the viewport (any level of detail). */
-  inView: Uint32Array;
-  /** Level of detail per entry of `inView`. */
-  lod: Uint8Array;
+  /**
+   * Indices of every shown node overlapping the viewport (any level of detail).
+   * Computed on first read: zoomed out (below `clustering.maxZoom`) the frame
+   * itself never lists member nodes, so reading this costs time proportional
+   * to what is in view. Read it before the next `frame()` or edit; after one
+   * it throws STALE_FRAME.
+   */
+  readonly inView: Uint32Array;
+  /** Level of detail per entry of `inView` (computed with it). */
+  readonly lod: Uint8Array;
   /** Ids React should mount: high and medium detail near the view, at most maxVisibleNodes. */
   visibleIds: string[];
+  /** Level of detail per entry of `visibleIds`: 0 high (full), 1 medium (label). */
+  visibleLod: Uint8Array;
   /** Ids that entered / left `visibleIds` since the previous frame. */
   entered: string[];
   left: string[];
-  /** Edges whose bounds overlap the viewport (React Flow's isEdgeVisible), hidden ones excluded. */
-  visibleEdgeIds: string[];
+  /** Edges whose bounds overlap the viewport (React Flow's isEdgeVisible), hidden ones excluded. Computed on first read, as `inView`. */
+  readonly visibleEdgeIds: string[];
+  /** Whether the frame listed everything in view itself (above `clustering.maxZoom`); `inView` and friends are then free to read. */
+  complete: boolean;
+  /** Frames computed by this optimizer so far, this one included. */
+  seq: number;
+  /** Zoom-level cluster glyphs and bundles, below `clustering.maxZoom`. */
+  clusters?: Clusters;
   stats: FrameStats;
 }
+/** A frame's complete lists (`optimizer.frameDetail()`). */
+export interface FrameDetail { inView: Uint32Array; lod: Uint8Array; visibleEdgeIds: string[]; }
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 export interface FlowscaleConfig {
   monitoringIntervalSeconds: number;
@@ -497,20 +517,83 @@ impl JsConfig {
 }
 
 /// The per-frame core: culling, level of detail and the mounted window.
+/// The caller's id strings by slot, so frames name nodes and edges without
+/// decoding text. Shared with the closure that answers `frame.inView` & co.
+#[derive(Default)]
+pub(crate) struct Names {
+    pub nodes: Array,
+    pub edges: Array,
+}
+
+/// The frame header `makeFrame` in glue.js reads (u32 fields, in this
+/// order; glue.js names the same offsets in `F`).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct FrameHeader {
+    in_view: u32,
+    in_view_len: u32,
+    lod: u32,
+    visible: u32,
+    visible_len: u32,
+    visible_lod: u32,
+    entered: u32,
+    entered_len: u32,
+    left: u32,
+    left_len: u32,
+    total: u32,
+    in_view_total: u32,
+    high: u32,
+    medium: u32,
+    low: u32,
+    complete: u32,
+}
+const _: () = assert!(std::mem::size_of::<FrameHeader>() == 16 * 4);
+
+type DetailFn = Closure<dyn FnMut(f64) -> Result<JsValue, JsValue>>;
+
+/// The per-frame core: culling, level of detail and the mounted window.
 #[wasm_bindgen(js_name = WorkflowOptimizer)]
 pub struct JsWorkflowOptimizer {
     /// Shared with renderers drawing this optimizer's frames.
     core: Rc<RefCell<WorkflowOptimizer>>,
-    /// Node id strings by slot (the caller's own strings), so frames name
-    /// nodes without decoding text.
-    ids: Array,
-    edge_ids: Array,
+    names: Rc<RefCell<Names>>,
     /// Where `makeFrame` finds the frame's buffers (see glue.js).
-    header: Box<[u32; 15]>,
+    header: Box<FrameHeader>,
     /// Where `readView` writes viewport and size.
     view: Box<[f64; 5]>,
     /// Buffers of `clusters()`, reused from call to call.
     clusters_out: crate::cluster::zoom::ClusterFrame,
+    /// Answers a frame's on-demand lists (`frame.inView` calls it with the frame's seq).
+    detail: DetailFn,
+}
+
+/// The complete lists of the latest frame as a JS object, if it is frame `seq`.
+fn detail_js(
+    core: &RefCell<WorkflowOptimizer>,
+    names: &RefCell<Names>,
+    seq: Option<f64>,
+) -> Result<JsValue, JsValue> {
+    let mut core = core.try_borrow_mut().map_err(|_| busy())?;
+    if seq.is_some_and(|s| s != core.last_frame().seq as f64) {
+        return Err(to_js(FlowscaleError::new(
+            ErrorCode::StaleFrame,
+            "a newer frame was computed since: read inView, lod and visibleEdgeIds before the next frame()",
+        )));
+    }
+    let d = core.frame_detail().map_err(to_js)?;
+    let names = names.try_borrow().map_err(|_| busy())?;
+    Ok(detail_to_js(d, &names.edges))
+}
+
+fn detail_to_js(d: &FrameDetail, edge_ids: &Array) -> JsValue {
+    let header: [u32; 5] = [
+        d.in_view.as_ptr() as u32,
+        d.in_view.len() as u32,
+        d.lod.as_ptr() as u32,
+        d.edges.as_ptr() as u32,
+        d.edges.len() as u32,
+    ];
+    make_detail(edge_ids, header.as_ptr() as u32)
 }
 
 #[wasm_bindgen(js_class = WorkflowOptimizer)]
@@ -522,13 +605,17 @@ impl JsWorkflowOptimizer {
     ) -> Result<JsWorkflowOptimizer, JsValue> {
         init_once();
         let cfg = config_from_js(&config)?;
+        let core = Rc::new(RefCell::new(WorkflowOptimizer::new(cfg).map_err(to_js)?));
+        let names = Rc::new(RefCell::new(Names::default()));
+        let (c, n) = (core.clone(), names.clone());
+        let detail: DetailFn = Closure::new(move |seq: f64| detail_js(&c, &n, Some(seq)));
         Ok(JsWorkflowOptimizer {
-            core: Rc::new(RefCell::new(WorkflowOptimizer::new(cfg).map_err(to_js)?)),
-            ids: Array::new(),
-            edge_ids: Array::new(),
-            header: Box::new([0; 15]),
+            core,
+            names,
+            header: Box::default(),
             view: Box::new([0.0; 5]),
             clusters_out: Default::default(),
+            detail,
         })
     }
 
@@ -543,8 +630,9 @@ impl JsWorkflowOptimizer {
         self.core()?
             .set_workflow(read.nodes, read.edges)
             .map_err(to_js)?;
-        self.ids = read.node_ids;
-        self.edge_ids = read.edge_ids;
+        let mut names = self.names.try_borrow_mut().map_err(|_| busy())?;
+        names.nodes = read.node_ids;
+        names.edges = read.edge_ids;
         Ok(())
     }
 
@@ -640,7 +728,9 @@ impl JsWorkflowOptimizer {
         let v = self
             .id_of(slot)
             .map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&id));
-        self.ids.set(slot, v);
+        if let Ok(names) = self.names.try_borrow() {
+            names.nodes.set(slot, v);
+        }
     }
 
     /// The core, or an error if it is in use (a call from inside a call).
@@ -751,10 +841,11 @@ impl JsWorkflowOptimizer {
             .collect();
         core.apply_edge_changes(out).map_err(to_js)?;
         let wf = core.workflow();
+        let names = self.names.try_borrow().map_err(|_| busy())?;
         for (id, b) in touched.iter().zip(before) {
             for e in [b, wf.edge_index_of(id)].into_iter().flatten() {
                 let v = wf.edge_id(e).map_or(JsValue::UNDEFINED, JsValue::from_str);
-                self.edge_ids.set(e, v);
+                names.edges.set(e, v);
             }
         }
         Ok(())
@@ -800,13 +891,22 @@ impl JsWorkflowOptimizer {
         // Borrow the field alone: the header below is written while the frame is borrowed.
         let mut core = self.core.try_borrow_mut().map_err(|_| busy())?;
         let f = core.frame(vp, screen).map_err(to_js)?;
+        let names = self.names.try_borrow().map_err(|_| busy())?;
         Ok(frame_to_js(
             f,
             &mut self.header,
-            &self.ids,
-            &self.edge_ids,
+            &names.nodes,
             started,
+            Lists::Later(self.detail.as_ref()),
         ))
+    }
+
+    /// The latest frame's complete lists — `inView`, `lod`, `visibleEdgeIds` —
+    /// as `frame.inView` & co. compute them on first read. Throws STALE_FRAME
+    /// after an edit.
+    #[wasm_bindgen(js_name = frameDetail, unchecked_return_type = "FrameDetail")]
+    pub fn frame_detail(&self) -> Result<JsValue, JsValue> {
+        detail_js(&self.core, &self.names, None)
     }
 
     /// The id of the node at `index`, or undefined.
@@ -849,40 +949,59 @@ impl JsWorkflowOptimizer {
     }
 }
 
+/// How a frame object gets its complete lists: on first read through the
+/// optimizer's detail function, or now (a one-shot optimizer about to go).
+pub(crate) enum Lists<'a> {
+    Later(&'a JsValue),
+    Now(&'a FrameDetail, &'a Array),
+}
+
 /// A frame as the JS object glue.js `makeFrame` assembles from a header of
 /// pointers and lengths into wasm memory (`header` must outlive the call),
 /// plus the zoom-level clusters when they are active.
-fn frame_to_js(
+pub(crate) fn frame_to_js(
     f: &Frame,
-    header: &mut [u32; 15],
+    header: &mut FrameHeader,
     ids: &Array,
-    edge_ids: &Array,
     started: f64,
+    lists: Lists,
 ) -> JsValue {
     let ptr = |v: &[u32]| v.as_ptr() as u32;
-    *header = [
-        ptr(&f.in_view),
-        f.in_view.len() as u32,
-        f.lod.as_ptr() as u32,
-        ptr(&f.visible),
-        f.visible.len() as u32,
-        ptr(&f.entered),
-        f.entered.len() as u32,
-        ptr(&f.left),
-        f.left.len() as u32,
-        ptr(&f.edges),
-        f.edges.len() as u32,
-        f.stats.total,
-        f.stats.lod_counts[0],
-        f.stats.lod_counts[1],
-        f.stats.lod_counts[2],
-    ];
+    *header = FrameHeader {
+        in_view: ptr(&f.in_view),
+        in_view_len: f.in_view.len() as u32,
+        lod: f.lod.as_ptr() as u32,
+        visible: ptr(&f.visible),
+        visible_len: f.visible.len() as u32,
+        visible_lod: f.visible_lod.as_ptr() as u32,
+        entered: ptr(&f.entered),
+        entered_len: f.entered.len() as u32,
+        left: ptr(&f.left),
+        left_len: f.left.len() as u32,
+        total: f.stats.total,
+        in_view_total: f.stats.in_view,
+        high: f.stats.lod_counts[0],
+        medium: f.stats.lod_counts[1],
+        low: f.stats.lod_counts[2],
+        complete: f.complete as u32,
+    };
     let gone = if f.left_ids.is_empty() {
         String::new()
     } else {
         serde_json::to_string(&f.left_ids).unwrap_or_default()
     };
-    let frame = make_frame(ids, edge_ids, header.as_ptr() as u32, started, &gone);
+    let detail = match &lists {
+        Lists::Later(detail) => (*detail).clone(),
+        Lists::Now(..) => JsValue::NULL,
+    };
+    let h = header as *const FrameHeader as u32;
+    let frame = make_frame(ids, h, f.seq as f64, started, &gone, &detail);
+    if let Lists::Now(d, edge_ids) = lists {
+        let lists = detail_to_js(d, edge_ids);
+        for key in ["inView", "lod", "visibleEdgeIds"] {
+            optimize::set(&frame, key, &get(&lists, key));
+        }
+    }
     if f.clusters.active {
         optimize::set(&frame, "clusters", &optimize::clusters_to_js(&f.clusters));
     }

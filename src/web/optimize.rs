@@ -4,8 +4,8 @@
 //! Columns cross the boundary as typed arrays; small summaries as JSON.
 
 use super::{
-    config_from_js, frame_to_js, get, invalid, now, read_workflow, to_js, JsWorkflowOptimizer,
-    ReadWorkflow,
+    config_from_js, frame_to_js, get, invalid, now, read_workflow, to_js, FrameHeader,
+    JsWorkflowOptimizer, Lists, ReadWorkflow,
 };
 use crate::analysis::metrics::analyze;
 use crate::analysis::rules::recommend;
@@ -18,7 +18,7 @@ use crate::error::{ErrorCode, FlowscaleError};
 use crate::layout::{layout_workflow, LayoutOptions};
 use crate::model::Workflow;
 use crate::optimize::optimize_workflow;
-use crate::optimizer::{Screen, Viewport};
+use crate::optimizer::{FrameDetail, Screen, Viewport};
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -80,15 +80,22 @@ export interface Clusters {
   level: number;
   ids: Uint32Array;
   count: Uint32Array;
-  /** x, y, width, height per cluster. */
+  /** x, y, width, height per cluster: the union of its members' rectangles. */
   bounds: Float64Array;
-  /** x, y per cluster (mean of member centres). */
+  /** x, y, width, height per cluster: the glyph (`bounds` cut to the cluster's grid cell; glyphs never overlap). */
+  rect: Float64Array;
+  /** x, y per cluster (mean of member centres, inside `rect`). */
   center: Float64Array;
-  /** Three most common member types per cluster (indices into typeNames(); 0xFFFFFFFF pads). */
+  /** Three most common member types per cluster, most common first (indices into typeNames(); 0xFFFFFFFF pads). Exact at level 1; above, merged from the children's three. */
   typeIds: Uint32Array;
   typeCounts: Uint32Array;
-  /** In frames: per entry of `inView`, the cluster drawn for that node, or 0xFFFFFFFF. */
-  inViewCluster: Uint32Array;
+  /**
+   * In frames: the edges into the glyphs, one weighted bundle per pair of ends
+   * (a cluster, or a node drawn alone: `kind` bit 1 = source is a cluster id,
+   * bit 2 = target is; otherwise a node index). `segment` is x1, y1, x2, y2
+   * between the ends' centres.
+   */
+  bundles: { source: Uint32Array; target: Uint32Array; kind: Uint8Array; weight: Uint32Array; segment: Float64Array };
   /** Nodes inside the clusters listed. */
   members: number;
 }
@@ -201,19 +208,24 @@ fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// Clusters as a JS object, assembled by `makeClusters` from a header of
 /// pointers into wasm memory (one call across the boundary).
 pub(super) fn clusters_to_js(c: &ClusterFrame) -> JsValue {
-    let header: [u32; 12] = [
+    let header: [u32; 17] = [
         c.level,
         c.ids.len() as u32,
         c.ids.as_ptr() as u32,
         c.count.as_ptr() as u32,
         c.bounds.as_ptr() as u32,
+        c.rect.as_ptr() as u32,
         c.center.as_ptr() as u32,
         c.type_ids.as_ptr() as u32,
         c.type_counts.as_ptr() as u32,
-        c.in_view_cluster.as_ptr() as u32,
-        c.in_view_cluster.len() as u32,
         c.members as u32,
         (c.members >> 32) as u32,
+        c.bundle_weight.len() as u32,
+        c.bundle_source.as_ptr() as u32,
+        c.bundle_target.as_ptr() as u32,
+        c.bundle_kind.as_ptr() as u32,
+        c.bundle_weight.as_ptr() as u32,
+        c.bundle_segment.as_ptr() as u32,
     ];
     make_clusters(&wasm_bindgen::memory(), header.as_ptr() as u32)
 }
@@ -459,14 +471,22 @@ pub fn optimize_workflow_js(
     let screen = numbers(&field("size")?, "size", ["width", "height", ""])?
         .map_or(DEFAULT_PANE, |[width, height, _]| Screen { width, height });
     let extracted = now();
-    let r = optimize_workflow(nodes, edges, vp, screen, cfg, &|| now()).map_err(to_js)?;
-    let mut header = Box::new([0u32; 15]);
+    let mut r = optimize_workflow(nodes, edges, vp, screen, cfg, &|| now()).map_err(to_js)?;
+    // The optimizer goes with this call: the frame gets its complete lists now.
+    let detail = r.optimizer.frame_detail().map_err(to_js)?;
+    let detail = FrameDetail {
+        in_view: detail.in_view.clone(),
+        lod: detail.lod.clone(),
+        edges: detail.edges.clone(),
+        seq: detail.seq,
+    };
+    let mut header = Box::<FrameHeader>::default();
     let frame = frame_to_js(
         r.optimizer.last_frame(),
         &mut header,
         &ids,
-        &edge_ids,
         extracted + r.timings.build_ms,
+        Lists::Now(&detail, &edge_ids),
     );
     let out = obj();
     let v = obj();
@@ -549,7 +569,8 @@ impl JsWorkflowOptimizer {
         let o = obj();
         set(&o, "level", &ex.level.into());
         let indices = Uint32Array::from(&ex.members[..]);
-        set(&o, "ids", &ids_of(&self.ids, &indices));
+        let names = self.names.try_borrow().map_err(|_| super::busy())?;
+        set(&o, "ids", &ids_of(&names.nodes, &indices));
         set(&o, "indices", &indices.into());
         set(&o, "children", &u32s(&ex.children));
         set(&o, "expansionZoom", &ex.expansion_zoom.into());
@@ -571,7 +592,8 @@ impl JsWorkflowOptimizer {
     #[wasm_bindgen(js_name = simplifyEdges, unchecked_return_type = "SimplifiedEdges")]
     pub fn simplify_edges(&mut self) -> Result<JsValue, JsValue> {
         let s = self.core()?.simplify_edges();
-        Ok(simplified_to_js(&s, &self.edge_ids))
+        let names = self.names.try_borrow().map_err(|_| super::busy())?;
+        Ok(simplified_to_js(&s, &names.edges))
     }
 
     /// Community detection (Louvain, connected communities, React Flow groups kept whole).

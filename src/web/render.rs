@@ -29,6 +29,10 @@ export interface RendererOptions {
 }
 export interface RendererStats {
   backend: string; drawCalls: number; nodes: number; edges: number; clusters: number;
+  /** Bundles drawn between clusters (zoomed out). */
+  bundles: number;
+  /** Frames not drawn (nor presented) because the canvas already showed them. */
+  framesSkipped: number;
   edgesSubpixel: number; texelsUploaded: number; encodeMs: number; frames: number; lost: boolean;
 }
 "#;
@@ -279,6 +283,8 @@ pub struct JsRenderer {
     options: RenderOptions,
     backend: Backend,
     dpr: f64,
+    /// The canvas is hidden because the layer has nothing to draw.
+    hidden: Cell<bool>,
     listeners: Vec<(&'static str, Listener)>,
 }
 
@@ -321,6 +327,7 @@ impl JsRenderer {
                 options,
                 backend,
                 dpr: 1.0,
+                hidden: Cell::new(false),
                 listeners: Vec::new(),
             };
             r.watch_context();
@@ -425,12 +432,21 @@ impl JsRenderer {
             .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;
         let started = now();
         let size = (gpu.config.width, gpu.config.height);
-        if !gpu
+        let needed = gpu
             .renderer
             .prepare(&mut core, size, self.dpr)
-            .map_err(to_js)?
-        {
-            return Ok(()); // nothing to draw, and the canvas already shows nothing
+            .map_err(to_js)?;
+        // An empty layer is hidden, so the compositor has no canvas to blend.
+        let empty = gpu.renderer.is_empty();
+        if empty != self.hidden.get() {
+            self.hidden.set(empty);
+            let _ = self
+                .canvas
+                .style()
+                .set_property("visibility", if empty { "hidden" } else { "" });
+        }
+        if !needed || empty {
+            return Ok(()); // the canvas already shows this frame, or shows nothing
         }
         let texture = match gpu.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t)
@@ -507,6 +523,8 @@ impl JsRenderer {
             "nodes": s.nodes,
             "edges": s.edges,
             "clusters": s.clusters,
+            "bundles": s.bundles,
+            "framesSkipped": s.frames_skipped,
             "edgesSubpixel": s.edges_subpixel,
             "texelsUploaded": s.texels_uploaded,
             "encodeMs": s.encode_ms,

@@ -198,14 +198,19 @@ fn check_frame(opt: &mut WorkflowOptimizer, vp: Viewport, s: Screen) {
         assert_eq!(state(opt), before);
         return;
     }
+    let count = opt.last_frame().stats.in_view as usize;
+    let (in_view, lod) = {
+        let d = opt.frame_detail().expect("detail of the latest frame");
+        (d.in_view.clone(), d.lod.clone())
+    };
     let f = opt.last_frame();
     let wf = opt.workflow();
-    assert_eq!(f.in_view.len(), f.lod.len());
-    assert!(f.lod.iter().all(|&l| l <= 2));
+    assert_eq!(in_view.len(), lod.len());
+    assert_eq!(in_view.len(), count, "stats.inView");
+    assert!(lod.iter().all(|&l| l <= 2));
     assert!(f.visible.iter().all(|&i| wf.is_alive(i)));
     assert!(f.visible.len() <= opt.config().rendering.max_visible_nodes as usize);
-    let got: BTreeSet<String> = f
-        .in_view
+    let got: BTreeSet<String> = in_view
         .iter()
         .map(|&i| wf.id(i).unwrap().to_string())
         .collect();
@@ -536,18 +541,19 @@ pub fn clustering(data: &[u8]) {
         if !c.active {
             continue;
         }
-        assert_eq!(c.in_view_cluster.len(), f.in_view.len());
         let listed: BTreeSet<u32> = c.ids.iter().copied().collect();
         assert_eq!(listed.len(), c.ids.len(), "a cluster listed twice");
-        for &k in &c.in_view_cluster {
-            assert!(
-                k == u32::MAX || listed.contains(&k),
-                "a node drawn in an unlisted cluster"
-            );
-        }
+        // Nodes in view: inside listed glyphs, or drawn alone (listed in the frame).
+        assert!(f.stats.in_view as u64 <= c.members + f.in_view.len() as u64);
         let counted: u64 = c.count.iter().map(|&k| k as u64).sum();
         assert_eq!(counted, c.members);
-        assert!(c.bounds.iter().chain(&c.center).all(|v| v.is_finite()));
+        assert!(c
+            .bounds
+            .iter()
+            .chain(&c.center)
+            .chain(&c.rect)
+            .chain(&c.bundle_segment)
+            .all(|v| v.is_finite()));
     }
 }
 
@@ -579,20 +585,19 @@ pub fn edges(data: &[u8]) {
         .int_in_range(1..=200u8)
         .map(|z| z as f64 / 100.0)
         .unwrap_or(1.0);
-    let f = opt
-        .frame(
-            Viewport {
-                x: 500.0,
-                y: 400.0,
-                zoom,
-            },
-            Screen {
-                width: 1000.0,
-                height: 800.0,
-            },
-        )
-        .unwrap();
-    let in_view: BTreeSet<u32> = f.edges.iter().copied().collect();
+    opt.frame(
+        Viewport {
+            x: 500.0,
+            y: 400.0,
+            zoom,
+        },
+        Screen {
+            width: 1000.0,
+            height: 800.0,
+        },
+    )
+    .unwrap();
+    let in_view: BTreeSet<u32> = opt.frame_detail().unwrap().edges.iter().copied().collect();
     let s = opt.simplify_edges();
     let c = &s.counts;
     assert_eq!(c.total as usize, in_view.len());

@@ -165,13 +165,20 @@ test('frame clusters below clustering.maxZoom, as typed arrays; expandCluster', 
   assert.equal(opt.frame({ x: 0, y: 0, zoom: 1 }, size).clusters, undefined);
   const f = opt.frame({ x: 0, y: 0, zoom: 0.02 }, size);
   const c = f.clusters;
-  assert.ok(c.ids instanceof Uint32Array && c.bounds instanceof Float64Array && c.inViewCluster instanceof Uint32Array);
+  assert.ok(c.ids instanceof Uint32Array && c.bounds instanceof Float64Array && c.rect instanceof Float64Array);
   assert.equal(c.bounds.length, 4 * c.ids.length);
+  assert.equal(c.rect.length, 4 * c.ids.length);
   assert.equal(c.center.length, 2 * c.ids.length);
   assert.equal(c.typeIds.length, 3 * c.ids.length);
-  assert.equal(c.inViewCluster.length, f.inView.length);
   assert.equal(c.count.reduce((a, b) => a + b, 0), c.members);
+  assert.equal(f.complete, false, 'zoomed out, the frame does not list members');
+  assert.equal(f.inView.length, f.stats.inView, 'inView (computed on read) has every node in view');
   assert.ok(c.ids.length > 0 && c.ids.length < f.inView.length / 3);
+  // Bundles: typed arrays, weights are edge counts.
+  const b = c.bundles;
+  assert.ok(b.weight instanceof Uint32Array && b.kind instanceof Uint8Array && b.segment instanceof Float64Array);
+  assert.equal(b.segment.length, 4 * b.weight.length);
+  assert.ok(b.weight.length > 0 && b.weight.every((w) => w >= 1));
   const names = opt.typeNames();
   assert.equal(names[0], 'default');
   assert.ok(c.typeIds[0] < names.length);
@@ -180,8 +187,9 @@ test('frame clusters below clustering.maxZoom, as typed arrays; expandCluster', 
   assert.equal(ex.ids.length, c.count[0]);
   assert.deepEqual(ex.ids, [...ex.indices].map((i) => opt.idOf(i)));
   assert.ok(ex.expansionZoom > 0.02 && ex.expansionZoom <= 0.25);
-  const inside = new Set(ex.indices);
-  f.inView.forEach((i, k) => { if (inside.has(i)) assert.equal(c.inViewCluster[k], c.ids[0]); });
+  // A glyph's members are not mounted: the glyph stands for them.
+  const mounted = new Set(f.visibleIds);
+  assert.ok(ex.ids.every((id) => !mounted.has(id)));
   throwsCode(() => opt.expandCluster(123456789), 'UNKNOWN_ID', 'id');
   throwsCode(() => opt.expandCluster(-1), 'UNKNOWN_ID', 'id');
   throwsCode(() => opt.expandCluster(NaN), 'UNKNOWN_ID', 'id');
