@@ -2,6 +2,7 @@
 //! the model: bulk-loaded on `setWorkflow`, updated entry by entry for small
 //! change batches, rebuilt in bulk past `workflow.rebuildFraction`.
 
+pub mod packed;
 pub mod window;
 
 use crate::model::{Rect, Workflow};
