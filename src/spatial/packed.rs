@@ -332,17 +332,22 @@ impl PackedBuilder {
     /// Do about `budget` item operations of the remaining work (at least
     /// one); true once the tree is complete. A whole build is about 7 × n.
     pub fn step(&mut self, budget: usize) -> bool {
-        let mut left = budget.max(1);
+        self.run(&mut budget.max(1))
+    }
+
+    /// `step` that hands back what is left of the budget, for callers that
+    /// chain several builds in one step.
+    pub(crate) fn run(&mut self, left: &mut usize) -> bool {
         loop {
             match self.phase {
                 Phase::Collect => self.start(),
-                Phase::Hilbert => self.hilbert_values(&mut left),
-                Phase::Scatter(pass) => self.scatter(pass, &mut left),
-                Phase::Leaves => self.leaves(&mut left),
-                Phase::Levels(level) => self.parents(level, &mut left),
+                Phase::Hilbert => self.hilbert_values(left),
+                Phase::Scatter(pass) => self.scatter(pass, left),
+                Phase::Leaves => self.leaves(left),
+                Phase::Levels(level) => self.parents(level, left),
                 Phase::Done => return true,
             }
-            if left == 0 && self.phase != Phase::Done {
+            if *left == 0 && self.phase != Phase::Done {
                 return false;
             }
         }
