@@ -304,6 +304,7 @@ impl WorkflowOptimizer {
 
         // One query on the overscanned view serves both culling and mounting.
         self.index.query_nodes(
+            &self.wf,
             if virtual_scrolling { &outer } else { &view },
             &mut self.hits,
         );
@@ -391,7 +392,7 @@ impl WorkflowOptimizer {
         }
 
         self.hits.clear();
-        self.index.query_edges(&view, &mut self.hits);
+        self.index.query_edges(&self.wf, &view, &mut self.hits);
         for h in &self.hits {
             if edge_overlaps(&view, h.x1, h.y1, h.x2, h.y2) && self.wf.edge_shown(h.slot) {
                 f.edges.push(h.slot);
