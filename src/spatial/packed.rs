@@ -366,7 +366,10 @@ impl PackedBuilder {
 
     fn start(&mut self) {
         let n = self.items.len();
-        self.keys = vec![0; n];
+        // Reserved, not filled: zeroing 8 bytes × n at once would be one
+        // long step; the Hilbert steps fill both a chunk at a time.
+        self.keys = Vec::with_capacity(n);
+        self.scratch = Vec::with_capacity(n);
         self.hist = vec![[0u32; 256]; 4];
         self.cursor = 0;
         self.phase = Phase::Hilbert;
@@ -383,17 +386,16 @@ impl PackedBuilder {
         let h = if h > 0.0 { h } else { 1.0 };
         let start = self.cursor;
         let items = self.items.get(start..end).unwrap_or(&[]);
-        let keys = self.keys.get_mut(start..end).unwrap_or(&mut []);
         // Keys first, histograms after: the key loop has no dependency
         // between items, so it vectorises.
-        for (j, (k, b)) in keys.iter_mut().zip(items).enumerate() {
+        self.keys.extend(items.iter().enumerate().map(|(j, b)| {
             let cx = (b[0] as f64 + b[2] as f64) / 2.0;
             let cy = (b[1] as f64 + b[3] as f64) / 2.0;
             let v = hilbert(grid(cx, lo_x, w), grid(cy, lo_y, h));
-            *k = ((v as u64) << 32) | (start + j) as u64;
-        }
+            ((v as u64) << 32) | (start + j) as u64
+        }));
         if let [h0, h1, h2, h3] = &mut self.hist[..] {
-            for &k in keys.iter() {
+            for &k in self.keys.get(start..).unwrap_or(&[]) {
                 // A byte indexes a 256-array: no bounds check to pay.
                 h0[((k >> 32) & 0xFF) as usize] += 1;
                 h1[((k >> 40) & 0xFF) as usize] += 1;
@@ -401,10 +403,10 @@ impl PackedBuilder {
                 h3[(k >> 56) as usize] += 1;
             }
         }
+        self.scratch.resize(end, 0);
         *left -= end - self.cursor;
         self.cursor = end;
         if end == n {
-            self.scratch = vec![0; n];
             self.enter_scatter(0);
         }
     }
