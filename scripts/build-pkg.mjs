@@ -41,7 +41,8 @@ export type FlowscaleErrorCode =
   | 'INVALID_WORKFLOW' | 'DUPLICATE_ID' | 'DANGLING_EDGE' | 'DANGLING_PARENT' | 'PARENT_CYCLE'
   | 'NON_FINITE' | 'NEGATIVE_SIZE' | 'OUT_OF_RANGE' | 'UNKNOWN_ID' | 'INVALID_VIEWPORT'
   | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE' | 'INVALID_ARGUMENT' | 'STORAGE_UNAVAILABLE' | 'STORAGE_BLOCKED'
-  | 'QUOTA_EXCEEDED' | 'TRANSACTION_ABORTED' | 'CORRUPT_RECORD' | 'NOT_CLONEABLE' | 'CACHE_CLOSED';
+  | 'QUOTA_EXCEEDED' | 'TRANSACTION_ABORTED' | 'CORRUPT_RECORD' | 'NOT_CLONEABLE' | 'CACHE_CLOSED'
+  | 'STALE_FRAME' | 'ABORTED';
 `;
 
 // WorkflowCache is a JS class (src/web/cache.js) over the wasm class CacheCore.
@@ -63,11 +64,16 @@ const monitorEntry = (dir) =>
   TRACKED_FUNCTIONS.map((f) => `export const ${f} = tracked.${f};\n`).join('') +
   `export { PerformanceMonitor, Profiler, track, activeOperations, configureTracking };\n`;
 
+// setWorkflowAsync is JS (src/web/glue.js) over the wasm class's _load* methods.
+const asyncEntry = (dir) =>
+  `import { WorkflowOptimizer as Optimizer } from './flowscale.js';\nimport { setWorkflowAsync } from '${gluePath(dir)}';\n` +
+  `Optimizer.prototype.setWorkflowAsync = function (workflow, options) { return setWorkflowAsync(this, workflow, options); };\n`;
+
 function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
   const js = realInit
-    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
-    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
+    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dts = realInit
     ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}${cacheTypes}${monitorTypes}`

@@ -8,6 +8,7 @@ pub mod config;
 pub mod edges;
 pub mod error;
 pub mod layout;
+pub mod load;
 pub mod lod;
 pub mod manager;
 pub mod model;

@@ -15,6 +15,7 @@ use crate::cluster::zoom::{ClusterFrame, ClusterIndex, ZoomClusters, TARGET_IS_C
 use crate::config::Config;
 use crate::edges::simplify::{simplify, DrawnClusters, SimplifiedEdges};
 use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::load::{LoadJob, Loaded};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
 use crate::spatial::window::{Window, ALONE, ENTERED, SEEN};
@@ -57,6 +58,8 @@ pub struct Frame {
     pub visible: Vec<u32>,
     /// Level of detail parallel to `visible` (HIGH or MEDIUM).
     pub visible_lod: Vec<u8>,
+    /// Edges with both ends in the window: what React Flow draws.
+    pub window_edges: Vec<u32>,
     pub entered: Vec<u32>,
     pub left: Vec<u32>,
     /// Ids that left because their node was removed (no slot to name them by).
@@ -166,25 +169,36 @@ impl WorkflowOptimizer {
 
     /// Replace the workflow. On error the previous one stays in place.
     pub fn set_workflow(&mut self, nodes: Vec<NodeInput>, edges: Vec<EdgeInput>) -> Result<()> {
-        let wf = Workflow::build(nodes, edges, &self.config.workflow)?;
-        let index = SpatialIndex::build(&wf);
+        let mut job = LoadJob::new(nodes.len(), edges.len(), &self.config)?;
+        job.push_nodes(nodes)?;
+        job.push_edges(edges)?;
+        while !job.step(usize::MAX)? {}
+        self.install(job.finish()?);
+        Ok(())
+    }
+
+    /// Swap in a workflow a `LoadJob` built (possibly in many steps): the
+    /// previous window's ids are reported as `left` on the next frame.
+    pub fn install(&mut self, loaded: Loaded) {
         let old_ids: Vec<String> = self
             .window
             .members()
             .iter()
             .filter_map(|&m| self.wf.id(m).map(str::to_string))
             .collect();
-        self.window.reset(old_ids, wf.slot_count());
-        self.median = wf.median_node_size();
+        self.window.reset(old_ids, loaded.wf.slot_count());
+        self.median = loaded.median;
         self.size_changes = 0;
-        self.wf = wf;
-        self.index = index;
+        self.wf = loaded.wf;
+        self.index = loaded.index;
         self.draw_dirty.all = true;
         self.draw_dirty.slots.clear();
-        self.clusters.reset();
+        match loaded.clusters {
+            Some(ix) => self.clusters.install(ix),
+            None => self.clusters.reset(),
+        }
         self.last_view = None;
         self.generation += 1;
-        Ok(())
     }
 
     /// Apply React Flow node changes, all or nothing.
@@ -553,6 +567,18 @@ impl WorkflowOptimizer {
             }
         }
         f.complete = level == 0;
+        // Edges with both ends mounted (React Flow draws them), once each.
+        f.window_edges.clear();
+        for &m in &f.visible {
+            for &e in self.wf.incident_edges(m) {
+                let (s, t) = self.wf.edge_ends_of(e);
+                let o = if s == m { t } else { s };
+                if m <= o && self.window.is_member(o) && self.wf.edge_shown(e) {
+                    f.window_edges.push(e);
+                }
+            }
+        }
+        f.work += f.window_edges.len() as u64;
 
         f.viewport = vp;
         f.screen = screen;

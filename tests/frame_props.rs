@@ -289,6 +289,8 @@ struct Snapshot {
     lod_counts: [u32; 3],
     /// Nodes drawn inside a cluster glyph (cluster-first frames only).
     in_glyph: BTreeSet<String>,
+    /// Edges with both ends mounted.
+    window_edges: Vec<String>,
 }
 
 fn frame(opt: &mut WorkflowOptimizer, vp: Viewport, s: Screen) -> Snapshot {
@@ -348,6 +350,11 @@ fn frame(opt: &mut WorkflowOptimizer, vp: Viewport, s: Screen) -> Snapshot {
         in_view_count: f.stats.in_view,
         lod_counts: f.stats.lod_counts,
         in_glyph,
+        window_edges: f
+            .window_edges
+            .iter()
+            .map(|e| wf.edge_id(*e).unwrap().to_string())
+            .collect(),
     }
 }
 
@@ -404,6 +411,25 @@ fn check(
             "{id} mounted far from the view"
         );
     }
+    // mountedEdgeIds: every shown edge between two mounted nodes, once.
+    let want_window_edges: BTreeSet<String> = o
+        .edges
+        .iter()
+        .filter(|(_, (s, t))| {
+            visible.contains(s) && visible.contains(t) && !o.nodes[s].hidden && !o.nodes[t].hidden
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    let got_window_edges: BTreeSet<String> = snap.window_edges.iter().cloned().collect();
+    assert_eq!(
+        got_window_edges.len(),
+        snap.window_edges.len(),
+        "window edge twice"
+    );
+    assert_eq!(
+        got_window_edges, want_window_edges,
+        "edges between mounted nodes"
+    );
     // entered/left describe exactly the change of the window.
     let entered: BTreeSet<String> = snap.entered.iter().cloned().collect();
     let left: BTreeSet<String> = snap.left.iter().cloned().collect();

@@ -395,50 +395,18 @@ pub struct ClusterIndex {
     bundles: Vec<Option<LevelBundles>>,
     stamp: u32,
     scratch: Vec<(u16, u32)>,
+    /// Per-frame buffers, reused.
+    found: Vec<u32>,
+    stack: Vec<(usize, u32)>,
 }
 
 impl ClusterIndex {
-    /// Build every level for the shown nodes. With `maxZoom` 0 (off) no level is built.
+    /// Build every level for the shown nodes, and every level's bundles.
+    /// With `maxZoom` 0 (off) no level is built.
     pub fn build(wf: &Workflow, cfg: &ClusteringConfig) -> ClusterIndex {
-        let mut ix = ClusterIndex {
-            max_zoom: cfg.max_zoom,
-            min_points: cfg.min_points,
-            ..Default::default()
-        };
-        ix.ensure_nodes(wf.slot_count());
-        let cell1 = cfg.radius_px * 2.0 / cfg.max_zoom;
-        if cfg.max_zoom <= 0.0 || !(cell1.is_finite() && cell1 > 0.0) {
-            return ix;
-        }
-        // Levels until one cell is as wide as the spread of the node centres.
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        let mut shown = 0;
-        for i in wf.live_slots().filter(|&i| wf.is_shown(i)) {
-            let b = node_bounds(wf, i);
-            let (x, y) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-            lo = [lo[0].min(x), lo[1].min(y)];
-            hi = [hi[0].max(x), hi[1].max(y)];
-            shown += 1;
-        }
-        if shown == 0 {
-            return ix;
-        }
-        let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
-        let mut cell = cell1;
-        loop {
-            ix.levels.push(Level::new(cell));
-            if ix.levels.len() >= MAX_LEVELS || cell >= extent || !(cell * 2.0).is_finite() {
-                break;
-            }
-            cell *= 2.0;
-        }
-        ix.bundles = vec![None; ix.levels.len()];
-        for i in wf.live_slots().filter(|&i| wf.is_shown(i)) {
-            ix.attach(wf, i);
-        }
-        ix.refresh(wf);
-        ix.built_nodes = shown;
-        ix
+        let mut b = ClusterBuild::new(wf, cfg);
+        while !b.step(wf, usize::MAX) {}
+        b.finish()
     }
 
     fn ensure_nodes(&mut self, n: usize) {
@@ -638,53 +606,64 @@ impl ClusterIndex {
 
     /// Recompute dirty clusters level by level, bottom up; free empty ones.
     fn refresh(&mut self, wf: &Workflow) {
-        for j in 1..=self.levels.len() {
-            let list = std::mem::take(&mut self.levels[j - 1].dirty_list);
-            for &c in &list {
-                let k = c as usize;
-                self.levels[j - 1].dirty[k] = false;
-                if !self.levels[j - 1].alive[k] {
-                    continue;
+        let mut level = 1;
+        while !self.refresh_step(wf, &mut level, usize::MAX) {}
+    }
+
+    /// Up to `budget` clusters of `refresh`, from `level` on; true when done.
+    fn refresh_step(&mut self, wf: &Workflow, level: &mut usize, mut budget: usize) -> bool {
+        while *level <= self.levels.len() {
+            let j = *level;
+            while let Some(c) = self.levels[j - 1].dirty_list.pop() {
+                if budget == 0 {
+                    self.levels[j - 1].dirty_list.push(c);
+                    return false;
                 }
-                let l = &self.levels[j - 1];
-                let before = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
-                self.aggregate(wf, j, c);
-                let (this, above) = self.levels.split_at_mut(j);
-                let l = &mut this[j - 1];
-                let parent = l.parent[k];
-                if l.count[k] == 0 {
-                    // Empty: leave the parent and free the cell.
-                    l.alive[k] = false;
-                    l.live -= 1;
-                    l.free.push(c);
-                    let cell = (l.cx[k], l.cy[k]);
-                    l.cells.remove(&cell);
-                    if let Some(u) = above.first_mut() {
-                        if parent != NONE {
-                            unlink(
-                                c,
-                                &mut u.first_child[parent as usize],
-                                &mut l.next,
-                                &mut l.prev,
-                            );
-                            u.mark(parent);
-                        }
-                    }
-                    l.parent[k] = NONE;
-                    continue;
-                }
-                let after = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
-                if after != before && parent != NONE {
-                    if let Some(u) = above.first_mut() {
-                        u.mark(parent);
-                    }
+                budget -= 1;
+                self.refresh_one(wf, j, c);
+            }
+            *level += 1;
+        }
+        true
+    }
+
+    fn refresh_one(&mut self, wf: &Workflow, j: usize, c: u32) {
+        let k = c as usize;
+        self.levels[j - 1].dirty[k] = false;
+        if !self.levels[j - 1].alive[k] {
+            return;
+        }
+        let l = &self.levels[j - 1];
+        let before = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
+        self.aggregate(wf, j, c);
+        let (this, above) = self.levels.split_at_mut(j);
+        let l = &mut this[j - 1];
+        let parent = l.parent[k];
+        if l.count[k] == 0 {
+            // Empty: leave the parent and free the cell.
+            l.alive[k] = false;
+            l.live -= 1;
+            l.free.push(c);
+            let cell = (l.cx[k], l.cy[k]);
+            l.cells.remove(&cell);
+            if let Some(u) = above.first_mut() {
+                if parent != NONE {
+                    unlink(
+                        c,
+                        &mut u.first_child[parent as usize],
+                        &mut l.next,
+                        &mut l.prev,
+                    );
+                    u.mark(parent);
                 }
             }
-            // The list's allocation is reused.
-            let mut list = list;
-            list.clear();
-            if self.levels[j - 1].dirty_list.is_empty() {
-                self.levels[j - 1].dirty_list = list;
+            l.parent[k] = NONE;
+            return;
+        }
+        let after = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
+        if after != before && parent != NONE {
+            if let Some(u) = above.first_mut() {
+                u.mark(parent);
             }
         }
     }
@@ -883,9 +862,17 @@ impl ClusterIndex {
 
     /// Shown nodes of cluster (j, c) overlapping `view` (React Flow's rule),
     /// splitting only the clusters on the view's boundary.
-    fn count_in_view(&self, wf: &Workflow, j: usize, c: u32, view: &Rect, work: &mut u64) -> u64 {
+    fn count_in_view(
+        &self,
+        wf: &Workflow,
+        (j, c): (usize, u32),
+        view: &Rect,
+        stack: &mut Vec<(usize, u32)>,
+        work: &mut u64,
+    ) -> u64 {
         let mut total = 0;
-        let mut stack = vec![(j, c)];
+        stack.clear();
+        stack.push((j, c));
         while let Some((lj, lc)) = stack.pop() {
             *work += 1;
             let l = &self.levels[lj - 1];
@@ -977,7 +964,9 @@ impl ClusterIndex {
         self.stamp = self.stamp.wrapping_add(1).max(1);
         let stamp = self.stamp;
         let min = self.min_points;
-        let mut found: Vec<u32> = Vec::new();
+        let mut found = std::mem::take(&mut self.found);
+        let mut stack = std::mem::take(&mut self.stack);
+        found.clear();
         self.visit_level(j, outer, |c| found.push(c));
         let mut in_view = 0u64;
         for &c in &found {
@@ -988,7 +977,7 @@ impl ClusterIndex {
                 if meets(view, &l.bounds[k]) {
                     self.push_glyph(j, c, out);
                     self.levels[j - 1].stamp[k] = stamp;
-                    in_view += self.count_in_view(wf, j, c, view, work);
+                    in_view += self.count_in_view(wf, (j, c), view, &mut stack, work);
                 }
             } else {
                 let from = alone.len();
@@ -1018,6 +1007,8 @@ impl ClusterIndex {
                 }
                 ControlFlow::Continue(())
             });
+        self.found = found;
+        self.stack = stack;
         in_view
     }
 
@@ -1123,15 +1114,15 @@ impl ClusterIndex {
                 continue;
             }
             let (s, t) = wf.edge_ends_of(e);
-            let (Some(a), Some(b)) = (self.cluster_index_of(s, j), self.cluster_index_of(t, j))
-            else {
-                continue;
-            };
-            if a != b {
-                let (a, b) = (a.min(b), a.max(b));
-                keys.push((a as u64) << 32 | b as u64);
+            if let (Some(a), Some(b)) = (self.cluster_index_of(s, j), self.cluster_index_of(t, j)) {
+                push_key(&mut keys, a, b);
             }
         }
+        self.pack_bundles(j, keys)
+    }
+
+    /// Bundles of level `j` from one key per edge between clusters.
+    fn pack_bundles(&self, j: usize, mut keys: Vec<u64>) -> LevelBundles {
         keys.sort_unstable();
         let mut out = LevelBundles::default();
         let mut i = 0;
@@ -1167,6 +1158,231 @@ impl ClusterIndex {
         out.offsets = offsets;
         out.adj = adj;
         out
+    }
+}
+
+/// The key of an edge between clusters a and b of one level (unordered).
+fn push_key(keys: &mut Vec<u64>, a: u32, b: u32) {
+    if a != b {
+        let (a, b) = (a.min(b), a.max(b));
+        keys.push((a as u64) << 32 | b as u64);
+    }
+}
+
+/// `ClusterIndex::build` in steps of bounded work (a load spread over many
+/// short tasks): the nodes' extent, then each node into its clusters, then
+/// the aggregates level by level, then every level's bundles.
+#[derive(Debug)]
+pub struct ClusterBuild {
+    ix: ClusterIndex,
+    phase: BuildPhase,
+    cursor: usize,
+    lo: [f64; 2],
+    hi: [f64; 2],
+    shown: usize,
+    level: usize,
+    /// Per node: its cluster index at the level whose bundles are collected.
+    at: Vec<u32>,
+    keys: Vec<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum BuildPhase {
+    Extent,
+    Attach,
+    Refresh,
+    Bundles,
+    Done,
+}
+
+impl ClusterBuild {
+    pub fn new(wf: &Workflow, cfg: &ClusteringConfig) -> ClusterBuild {
+        let mut ix = ClusterIndex {
+            max_zoom: cfg.max_zoom,
+            min_points: cfg.min_points,
+            ..Default::default()
+        };
+        ix.ensure_nodes(wf.slot_count());
+        let cell1 = cfg.radius_px * 2.0 / cfg.max_zoom;
+        let on = cfg.max_zoom > 0.0 && cell1.is_finite() && cell1 > 0.0;
+        if on {
+            // Level 1 now (its cell sizes the rest once the extent is known).
+            ix.levels.push(Level::new(cell1));
+        }
+        ClusterBuild {
+            ix,
+            phase: if on {
+                BuildPhase::Extent
+            } else {
+                BuildPhase::Done
+            },
+            cursor: 0,
+            lo: [f64::INFINITY; 2],
+            hi: [f64::NEG_INFINITY; 2],
+            shown: 0,
+            level: 1,
+            at: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// Work `budget` nodes, clusters or edges further; true when done.
+    pub fn step(&mut self, wf: &Workflow, mut budget: usize) -> bool {
+        let slots = wf.slot_count();
+        loop {
+            match self.phase {
+                BuildPhase::Done => return true,
+                BuildPhase::Extent => {
+                    while self.cursor < slots {
+                        if budget == 0 {
+                            return false;
+                        }
+                        budget -= 1;
+                        let i = self.cursor as u32;
+                        self.cursor += 1;
+                        if !wf.is_shown(i) {
+                            continue;
+                        }
+                        let b = node_bounds(wf, i);
+                        let (x, y) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+                        self.lo = [self.lo[0].min(x), self.lo[1].min(y)];
+                        self.hi = [self.hi[0].max(x), self.hi[1].max(y)];
+                        self.shown += 1;
+                    }
+                    if self.shown == 0 {
+                        self.ix.levels.clear();
+                        self.phase = BuildPhase::Done;
+                        continue;
+                    }
+                    // Levels until one cell is as wide as the spread of the centres.
+                    let extent = (self.hi[0] - self.lo[0]).max(self.hi[1] - self.lo[1]);
+                    let mut cell = self.ix.levels[0].cell;
+                    while self.ix.levels.len() < MAX_LEVELS
+                        && cell < extent
+                        && (cell * 2.0).is_finite()
+                    {
+                        cell *= 2.0;
+                        self.ix.levels.push(Level::new(cell));
+                    }
+                    self.ix.bundles = vec![None; self.ix.levels.len()];
+                    self.ix.built_nodes = self.shown;
+                    self.cursor = 0;
+                    self.phase = BuildPhase::Attach;
+                }
+                BuildPhase::Attach => {
+                    while self.cursor < slots {
+                        if budget == 0 {
+                            return false;
+                        }
+                        budget -= 1;
+                        let i = self.cursor as u32;
+                        self.cursor += 1;
+                        if wf.is_shown(i) {
+                            self.ix.attach(wf, i);
+                        }
+                    }
+                    self.level = 1;
+                    self.phase = BuildPhase::Refresh;
+                }
+                BuildPhase::Refresh => {
+                    if !self.ix.refresh_step(wf, &mut self.level, budget) {
+                        return false;
+                    }
+                    self.level = 0;
+                    self.cursor = 0;
+                    self.at = Vec::new();
+                    self.phase = BuildPhase::Bundles;
+                }
+                BuildPhase::Bundles => {
+                    // Level by level: each node's cluster at the level (its
+                    // cluster one level down, moved up; or where it joins),
+                    // then one key per edge, then the bundles.
+                    let levels = self.ix.levels.len();
+                    if self.level == 0 {
+                        self.level = 1;
+                        self.cursor = 0;
+                        self.at = vec![NONE; slots];
+                    }
+                    while self.level <= levels {
+                        let j = self.level;
+                        // Pass 1 (cursor < slots): nodes; pass 2: edges.
+                        while self.cursor < slots {
+                            if budget == 0 {
+                                return false;
+                            }
+                            budget -= 1;
+                            let k = self.cursor;
+                            self.cursor += 1;
+                            let join = self.ix.node_join[k] as usize;
+                            let cur = self.at[k];
+                            self.at[k] = if join == 0 || j < join {
+                                NONE
+                            } else if j == join {
+                                self.ix.node_parent[k]
+                            } else if cur == NONE {
+                                NONE
+                            } else {
+                                self.ix.levels[j - 2].parent[cur as usize]
+                            };
+                        }
+                        let edges = wf.edge_slot_count();
+                        while self.cursor < slots + edges {
+                            if budget == 0 {
+                                return false;
+                            }
+                            budget -= 1;
+                            let e = (self.cursor - slots) as u32;
+                            self.cursor += 1;
+                            if !wf.edge_shown(e) {
+                                continue;
+                            }
+                            let (s, t) = wf.edge_ends_of(e);
+                            let (a, b) = (self.at[s as usize], self.at[t as usize]);
+                            if a != NONE && b != NONE {
+                                push_key(&mut self.keys, a, b);
+                            }
+                        }
+                        // The sort and packing: one step, O(k log k) for k keys.
+                        budget = budget.saturating_sub(self.keys.len());
+                        let keys = std::mem::take(&mut self.keys);
+                        self.ix.bundles[j - 1] = Some(self.ix.pack_bundles(j, keys));
+                        self.level += 1;
+                        self.cursor = 0;
+                    }
+                    self.at = Vec::new();
+                    self.phase = BuildPhase::Done;
+                }
+            }
+        }
+    }
+
+    /// How far the build is, from 0 to 1 (for progress reports).
+    pub fn progress(&self, wf: &Workflow) -> f64 {
+        let n = wf.slot_count().max(1) as f64;
+        let e = wf.edge_slot_count() as f64;
+        let levels = self.ix.levels.len().max(1) as f64;
+        let level = self.level.saturating_sub(1).min(self.ix.levels.len()) as f64;
+        let p = match self.phase {
+            BuildPhase::Extent => 0.1 * self.cursor as f64 / n,
+            BuildPhase::Attach => 0.1 + 0.4 * self.cursor as f64 / n,
+            BuildPhase::Refresh => 0.5 + 0.1 * level / levels,
+            BuildPhase::Bundles => 0.6 + 0.4 * (level + self.cursor as f64 / (n + e)) / levels,
+            BuildPhase::Done => 1.0,
+        };
+        p.clamp(0.0, 1.0)
+    }
+
+    /// The index (step until `step` returns true first).
+    pub fn finish(self) -> ClusterIndex {
+        debug_assert!(
+            self.phase == BuildPhase::Done,
+            "finish before the last step"
+        );
+        self.ix
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.phase == BuildPhase::Done
     }
 }
 

@@ -128,82 +128,120 @@ pub struct Workflow {
     default_height: f64,
 }
 
-impl Workflow {
-    /// Validate React Flow nodes and edges and build the model. Problems are
-    /// reported in a fixed order: limits, then each node in order (id,
-    /// position, size), then parents, parent cycles, then each edge.
-    pub fn build(
-        nodes: Vec<NodeInput>,
-        edges: Vec<EdgeInput>,
-        cfg: &WorkflowConfig,
-    ) -> Result<Workflow> {
-        if nodes.len() > cfg.max_nodes as usize {
+/// A workflow built node by node and edge by edge, so a load can be spread
+/// over many short steps (`load.rs`). Problems are reported in a fixed
+/// order whatever the steps: each node in order (id, position, size), then
+/// parents and parent cycles (`finish_nodes`), then each edge.
+#[derive(Debug)]
+pub struct WorkflowBuilder {
+    wf: Workflow,
+    rel: Vec<(f64, f64)>,
+    parent_ids: Vec<(u32, String)>,
+    nodes_done: bool,
+    edges_pushed: usize,
+}
+
+impl WorkflowBuilder {
+    /// A builder for `nodes` nodes and `edges` edges, checked against the limits.
+    pub fn new(nodes: usize, edges: usize, cfg: &WorkflowConfig) -> Result<WorkflowBuilder> {
+        if nodes > cfg.max_nodes as usize {
             return Err(FlowscaleError::at(
                 ErrorCode::LimitExceeded,
                 "nodes",
                 format!(
-                    "{} nodes exceed the limit of {} (config workflow.maxNodes)",
-                    nodes.len(),
+                    "{nodes} nodes exceed the limit of {} (config workflow.maxNodes)",
                     cfg.max_nodes
                 ),
             ));
         }
-        if edges.len() > cfg.max_edges as usize {
+        if edges > cfg.max_edges as usize {
             return Err(FlowscaleError::at(
                 ErrorCode::LimitExceeded,
                 "edges",
                 format!(
-                    "{} edges exceed the limit of {} (config workflow.maxEdges)",
-                    edges.len(),
+                    "{edges} edges exceed the limit of {} (config workflow.maxEdges)",
                     cfg.max_edges
                 ),
             ));
         }
-        let n = nodes.len();
-        let mut wf = Workflow {
-            default_width: cfg.default_node_width,
-            default_height: cfg.default_node_height,
-            index: IdIndex::with_capacity(n),
-            edge_index: IdIndex::with_capacity(edges.len()),
-            ids: Vec::with_capacity(n),
-            w: Vec::with_capacity(n),
-            h: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            type_id: Vec::with_capacity(n),
-            handles: Vec::with_capacity(n),
-            ..Default::default()
-        };
-        let mut rel = Vec::with_capacity(n);
-        let mut parent_ids: Vec<(u32, String)> = Vec::new();
-        for (i, mut node) in nodes.into_iter().enumerate() {
-            let path = NodePath::Nodes(i);
-            wf.ids.push(std::mem::take(&mut node.id));
-            if wf.index.insert_new(i as u32, &wf.ids).is_some() {
-                return Err(FlowscaleError::at(
-                    ErrorCode::DuplicateId,
-                    path.field("id"),
-                    format!("node id {:?} is used by an earlier node", wf.ids[i]),
-                ));
-            }
-            node.validate(&path)?;
-            rel.push((node.x, node.y));
-            let (w, h) = node.size_or(cfg.default_node_width, cfg.default_node_height);
-            wf.w.push(w);
-            wf.h.push(h);
-            wf.flags.push(node.flag_bits());
-            wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
-            wf.handles.push(node.handles.bits());
-            if let Some(p) = node.parent_id {
-                parent_ids.push((i as u32, p));
-            }
+        Ok(WorkflowBuilder {
+            wf: Workflow {
+                default_width: cfg.default_node_width,
+                default_height: cfg.default_node_height,
+                index: IdIndex::with_capacity(nodes),
+                edge_index: IdIndex::with_capacity(edges),
+                ids: Vec::with_capacity(nodes),
+                w: Vec::with_capacity(nodes),
+                h: Vec::with_capacity(nodes),
+                flags: Vec::with_capacity(nodes),
+                type_id: Vec::with_capacity(nodes),
+                handles: Vec::with_capacity(nodes),
+                ..Default::default()
+            },
+            rel: Vec::with_capacity(nodes),
+            parent_ids: Vec::new(),
+            nodes_done: false,
+            edges_pushed: 0,
+        })
+    }
+
+    /// Nodes pushed so far.
+    pub fn nodes(&self) -> usize {
+        self.wf.ids.len()
+    }
+
+    /// Edges pushed so far.
+    pub fn edges(&self) -> usize {
+        self.edges_pushed
+    }
+
+    /// Validate and add the next node (`nodes[i]` of the input, i = `nodes()`).
+    pub fn push_node(&mut self, mut node: NodeInput) -> Result<()> {
+        let wf = &mut self.wf;
+        let i = wf.ids.len();
+        let path = NodePath::Nodes(i);
+        wf.ids.push(std::mem::take(&mut node.id));
+        if wf.index.insert_new(i as u32, &wf.ids).is_some() {
+            let err = FlowscaleError::at(
+                ErrorCode::DuplicateId,
+                path.field("id"),
+                format!("node id {:?} is used by an earlier node", wf.ids[i]),
+            );
+            wf.ids.pop();
+            return Err(err);
         }
+        if let Err(e) = node.validate(&path) {
+            wf.index.remove(i as u32, &wf.ids);
+            wf.ids.pop();
+            return Err(e);
+        }
+        self.rel.push((node.x, node.y));
+        let (w, h) = node.size_or(wf.default_width, wf.default_height);
+        wf.w.push(w);
+        wf.h.push(h);
+        wf.flags.push(node.flag_bits());
+        wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
+        wf.handles.push(node.handles.bits());
+        if let Some(p) = node.parent_id {
+            self.parent_ids.push((i as u32, p));
+        }
+        Ok(())
+    }
+
+    /// After the last node: resolve parents, reject cycles, make positions absolute.
+    pub fn finish_nodes(&mut self) -> Result<()> {
+        if self.nodes_done {
+            return Ok(());
+        }
+        let wf = &mut self.wf;
+        let n = wf.ids.len();
         let mut parent = vec![NONE; n];
-        wf.children = vec![Vec::new(); n];
-        for (i, pid) in &parent_ids {
+        let mut children = vec![Vec::new(); n];
+        for (i, pid) in &self.parent_ids {
             match wf.index.get(pid, &wf.ids) {
                 Some(p) => {
                     parent[*i as usize] = p;
-                    wf.children[p as usize].push(*i);
+                    children[p as usize].push(*i);
                 }
                 None => {
                     return Err(FlowscaleError::at(
@@ -214,25 +252,62 @@ impl Workflow {
                 }
             }
         }
-        let abs = resolve_absolute(&rel, &parent)?;
+        let abs = resolve_absolute(&self.rel, &parent)?;
+        wf.children = children;
         wf.x = abs.iter().map(|p| p.0).collect();
         wf.y = abs.iter().map(|p| p.1).collect();
         wf.node_edges = vec![Vec::new(); n];
         wf.parent = parent;
         wf.live = n;
+        self.rel = Vec::new();
+        self.parent_ids = Vec::new();
+        self.nodes_done = true;
+        Ok(())
+    }
 
-        for (j, e) in edges.into_iter().enumerate() {
-            if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
-                return Err(FlowscaleError::at(
-                    ErrorCode::DuplicateId,
-                    format!("edges[{j}].id"),
-                    format!("edge id {:?} is used by an earlier edge", e.id),
-                ));
-            }
-            let (s, t) = wf.edge_ends(&e, j)?;
-            wf.push_edge(e, s, t);
+    /// Validate and add the next edge (after `finish_nodes`).
+    pub fn push_edge(&mut self, e: EdgeInput) -> Result<()> {
+        self.finish_nodes()?;
+        let j = self.edges_pushed;
+        let wf = &mut self.wf;
+        if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
+            return Err(FlowscaleError::at(
+                ErrorCode::DuplicateId,
+                format!("edges[{j}].id"),
+                format!("edge id {:?} is used by an earlier edge", e.id),
+            ));
         }
-        Ok(wf)
+        let (s, t) = wf.edge_ends(&e, j)?;
+        wf.push_edge(e, s, t);
+        self.edges_pushed += 1;
+        Ok(())
+    }
+
+    /// The workflow, once every node and edge is in.
+    pub fn finish(mut self) -> Result<Workflow> {
+        self.finish_nodes()?;
+        Ok(self.wf)
+    }
+}
+
+impl Workflow {
+    /// Validate React Flow nodes and edges and build the model. Problems are
+    /// reported in a fixed order: limits, then each node in order (id,
+    /// position, size), then parents, parent cycles, then each edge.
+    pub fn build(
+        nodes: Vec<NodeInput>,
+        edges: Vec<EdgeInput>,
+        cfg: &WorkflowConfig,
+    ) -> Result<Workflow> {
+        let mut b = WorkflowBuilder::new(nodes.len(), edges.len(), cfg)?;
+        for node in nodes {
+            b.push_node(node)?;
+        }
+        b.finish_nodes()?;
+        for e in edges {
+            b.push_edge(e)?;
+        }
+        b.finish()
     }
 
     /// The slots of edge `j`'s ends, from `e.ends` when the caller resolved

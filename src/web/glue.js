@@ -107,8 +107,8 @@ function readSize(node, m, axis, initial, out, src, i) {
  * React Flow nodes → columns. `pathOf(i)` names node i in error paths.
  * Type errors are caught here (the shape); values are checked in Rust.
  */
-function nodeColumns(nodes, pathOf) {
-  const n = nodes.length;
+function nodeColumns(nodes, pathOf, from = 0, to = nodes.length) {
+  const n = to - from;
   const ids = new Array(n);
   const parents = new Array(n);
   const x = new Float64Array(n), y = new Float64Array(n);
@@ -121,38 +121,38 @@ function nodeColumns(nodes, pathOf) {
   const typeMap = new Map();
   let hasParents = false;
   for (let i = 0; i < n; i++) {
-    const node = nodes[i];
-    if (!isObj(node)) return invalid(pathOf(i), `expected a node object, got ${describe(node)}`);
+    const node = nodes[from + i];
+    if (!isObj(node)) return invalid(pathOf(from + i), `expected a node object, got ${describe(node)}`);
     const id = node.id;
-    if (typeof id !== 'string') return invalid(`${pathOf(i)}.id`, `node id must be a string, got ${describe(id)}`);
-    if (!id.isWellFormed()) return invalid(`${pathOf(i)}.id`, 'node id contains a lone surrogate (not valid Unicode)');
+    if (typeof id !== 'string') return invalid(`${pathOf(from + i)}.id`, `node id must be a string, got ${describe(id)}`);
+    if (!id.isWellFormed()) return invalid(`${pathOf(from + i)}.id`, 'node id contains a lone surrogate (not valid Unicode)');
     ids[i] = id;
     const p = node.position;
-    if (!isObj(p)) return invalid(`${pathOf(i)}.position`, `expected {x, y}, got ${describe(p)}`);
-    if (!isNum(p.x)) return invalid(`${pathOf(i)}.position.x`, `expected a number, got ${describe(p.x)}`);
-    if (!isNum(p.y)) return invalid(`${pathOf(i)}.position.y`, `expected a number, got ${describe(p.y)}`);
+    if (!isObj(p)) return invalid(`${pathOf(from + i)}.position`, `expected {x, y}, got ${describe(p)}`);
+    if (!isNum(p.x)) return invalid(`${pathOf(from + i)}.position.x`, `expected a number, got ${describe(p.x)}`);
+    if (!isNum(p.y)) return invalid(`${pathOf(from + i)}.position.y`, `expected a number, got ${describe(p.y)}`);
     x[i] = p.x;
     y[i] = p.y;
     // React Flow's order: measured, then the width/height attributes, then initialWidth/initialHeight.
     const m = node.measured;
-    if (!absent(m) && !isObj(m)) return invalid(`${pathOf(i)}.measured`, `expected {width, height}, got ${describe(m)}`);
+    if (!absent(m) && !isObj(m)) return invalid(`${pathOf(from + i)}.measured`, `expected {width, height}, got ${describe(m)}`);
     let bad = readSize(node, m, 'width', 'initialWidth', w, wSrc, i) || readSize(node, m, 'height', 'initialHeight', h, hSrc, i);
-    if (bad) return invalid(`${pathOf(i)}.${bad}`, `expected a number, got ${describe(badValue)}`);
+    if (bad) return invalid(`${pathOf(from + i)}.${bad}`, `expected a number, got ${describe(badValue)}`);
     const parent = node.parentId;
     if (absent(parent)) parents[i] = null;
-    else if (typeof parent !== 'string') return invalid(`${pathOf(i)}.parentId`, `expected a string, got ${describe(parent)}`);
+    else if (typeof parent !== 'string') return invalid(`${pathOf(from + i)}.parentId`, `expected a string, got ${describe(parent)}`);
     else { parents[i] = parent; hasParents = true; }
     const hidden = node.hidden, selected = node.selected;
-    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
-    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
+    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(from + i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
+    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(from + i)}.selected`, `expected a boolean, got ${describe(selected)}`);
     flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
     const src = side(node.sourcePosition, 2), dst = side(node.targetPosition, 0);
-    if (src < 0) return invalid(`${pathOf(i)}.sourcePosition`, `expected top, right, bottom or left, got ${describe(node.sourcePosition)}`);
-    if (dst < 0) return invalid(`${pathOf(i)}.targetPosition`, `expected top, right, bottom or left, got ${describe(node.targetPosition)}`);
+    if (src < 0) return invalid(`${pathOf(from + i)}.sourcePosition`, `expected top, right, bottom or left, got ${describe(node.sourcePosition)}`);
+    if (dst < 0) return invalid(`${pathOf(from + i)}.targetPosition`, `expected top, right, bottom or left, got ${describe(node.targetPosition)}`);
     handles[i] = src | (dst << 2);
     const type = node.type;
     if (absent(type)) typeIdx[i] = 0xffffffff;
-    else if (typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
+    else if (typeof type !== 'string') return invalid(`${pathOf(from + i)}.type`, `expected a string, got ${describe(type)}`);
     else {
       let t = typeMap.get(type);
       if (t === undefined) { t = typeNames.length; typeNames.push(type); typeMap.set(type, t); }
@@ -177,8 +177,8 @@ const NO_SLOT = 0xffffffff; // NONE in src/model/mod.rs
  * for the error); without it (change items, resolved against the current
  * workflow in Rust) they cross as packed strings.
  */
-function edgeColumns(edges, pathOf, nodeIndex) {
-  const n = edges.length;
+function edgeColumns(edges, pathOf, nodeIndex, from = 0, to = edges.length) {
+  const n = to - from;
   const ids = new Array(n);
   const sources = nodeIndex ? null : new Array(n), targets = nodeIndex ? null : new Array(n);
   const ends = nodeIndex ? new Uint32Array(2 * n) : null;
@@ -186,13 +186,13 @@ function edgeColumns(edges, pathOf, nodeIndex) {
   const flags = new Uint8Array(n);
   const kinds = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const e = edges[i];
-    if (!isObj(e)) return invalid(pathOf(i), `expected an edge object, got ${describe(e)}`);
+    const e = edges[from + i];
+    if (!isObj(e)) return invalid(pathOf(from + i), `expected an edge object, got ${describe(e)}`);
     const id = e.id, source = e.source, target = e.target;
     const badField = typeof id !== 'string' ? 'id' : typeof source !== 'string' ? 'source' : typeof target !== 'string' ? 'target' : '';
-    if (badField) return invalid(`${pathOf(i)}.${badField}`, `expected a string, got ${describe(e[badField])}`);
+    if (badField) return invalid(`${pathOf(from + i)}.${badField}`, `expected a string, got ${describe(e[badField])}`);
     const malformed = !id.isWellFormed() ? 'id' : !source.isWellFormed() ? 'source' : !target.isWellFormed() ? 'target' : '';
-    if (malformed) return invalid(`${pathOf(i)}.${malformed}`, 'contains a lone surrogate (not valid Unicode)');
+    if (malformed) return invalid(`${pathOf(from + i)}.${malformed}`, 'contains a lone surrogate (not valid Unicode)');
     ids[i] = id;
     if (ends) {
       const s = nodeIndex.get(source), t = nodeIndex.get(target);
@@ -203,11 +203,11 @@ function edgeColumns(edges, pathOf, nodeIndex) {
       sources[i] = source; targets[i] = target;
     }
     const type = e.type;
-    if (!absent(type) && typeof type !== 'string') return invalid(`${pathOf(i)}.type`, `expected a string, got ${describe(type)}`);
+    if (!absent(type) && typeof type !== 'string') return invalid(`${pathOf(from + i)}.type`, `expected a string, got ${describe(type)}`);
     kinds[i] = typeof type === 'string' && Object.hasOwn(EDGE_TYPES, type) ? EDGE_TYPES[type] : 0;
     const hidden = e.hidden, selected = e.selected;
-    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
-    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(i)}.selected`, `expected a boolean, got ${describe(selected)}`);
+    if (!absent(hidden) && typeof hidden !== 'boolean') return invalid(`${pathOf(from + i)}.hidden`, `expected a boolean, got ${describe(hidden)}`);
+    if (!absent(selected) && typeof selected !== 'boolean') return invalid(`${pathOf(from + i)}.selected`, `expected a boolean, got ${describe(selected)}`);
     flags[i] = (hidden ? 1 : 0) | (selected ? 2 : 0);
   }
   const cols = { ids, idsPacked: pack(ids), flags, kinds };
@@ -215,20 +215,235 @@ function edgeColumns(edges, pathOf, nodeIndex) {
   return { ...cols, sourcesPacked: pack(sources), targetsPacked: pack(targets) };
 }
 
-/** `{ nodes, edges }` → `{ nodes: columns, edges: columns }` or `{ error }`. */
+/** `{ nodes, edges }` (React Flow objects or columns) → `{ nodes: columns, edges: columns }` or `{ error }`. */
 export function extractWorkflow(workflow) {
-  if (!isObj(workflow)) return invalid('', `expected { nodes, edges }, got ${describe(workflow)}`);
-  const { nodes, edges = [] } = workflow;
-  if (!Array.isArray(nodes)) return invalid('nodes', `expected an array of nodes, got ${describe(nodes)}`);
-  if (!Array.isArray(edges)) return invalid('edges', `expected an array of edges, got ${describe(edges)}`);
-  const nc = nodeColumns(nodes, (i) => `nodes[${i}]`);
+  const src = workflowSource(workflow);
+  if (src.error) return src;
+  const nc = src.nodes(0, src.nodeCount);
   if (nc.error) return nc;
-  // id → index, the first node with an id winning (Rust rejects the duplicate).
-  const nodeIndex = new Map();
-  for (let i = nc.ids.length - 1; i >= 0; i--) nodeIndex.set(nc.ids[i], i);
-  const ec = edgeColumns(edges, (i) => `edges[${i}]`, nodeIndex);
+  const ec = src.edges(0, src.edgeCount);
   if (ec.error) return ec;
   return { nodes: nc, edges: ec };
+}
+
+const isTyped = (v, ...types) => types.some((T) => v instanceof T);
+
+/**
+ * Where a workflow's columns come from, a range at a time: `nodes(from, to)`
+ * and `edges(from, to)` (edges after every node, whose ids resolve their
+ * ends). React Flow objects are walked here; columns are checked and sliced.
+ */
+function workflowSource(workflow) {
+  if (!isObj(workflow)) return invalid('', `expected { nodes, edges }, got ${describe(workflow)}`);
+  const { nodes, edges = [] } = workflow;
+  if (Array.isArray(nodes)) {
+    if (!Array.isArray(edges)) return invalid('edges', `expected an array of edges, got ${describe(edges)}`);
+    // id → index, the first node with an id winning (Rust rejects the duplicate).
+    const nodeIndex = new Map();
+    return {
+      nodeCount: nodes.length,
+      edgeCount: edges.length,
+      ids: [],
+      edgeIds: [],
+      nodes(from, to) {
+        const c = nodeColumns(nodes, (i) => `nodes[${i}]`, from, to);
+        if (c.error) return c;
+        for (let i = 0; i < c.ids.length; i++) if (!nodeIndex.has(c.ids[i])) nodeIndex.set(c.ids[i], from + i);
+        for (const id of c.ids) this.ids.push(id);
+        return c;
+      },
+      edges(from, to) {
+        const c = edgeColumns(edges, (i) => `edges[${i}]`, nodeIndex, from, to);
+        if (c.error) return c;
+        for (const id of c.ids) this.edgeIds.push(id);
+        return c;
+      },
+    };
+  }
+  return columnSource(nodes, edges);
+}
+
+/** Columns: `{ nodes: { ids, x, y, width?, height?, types?, type?, hidden?, selected?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
+function columnSource(nc, ec) {
+  if (!isObj(nc)) return invalid('nodes', `expected an array of nodes or node columns, got ${describe(nc)}`);
+  if (!Array.isArray(nc.ids)) return invalid('nodes.ids', `expected an array of id strings, got ${describe(nc.ids)}`);
+  const n = nc.ids.length;
+  const numbers = (v, path, optional) => {
+    if (optional && absent(v)) return '';
+    if (!isTyped(v, Float64Array, Float32Array)) return invalid(path, `expected a Float64Array or Float32Array of ${n} numbers, got ${describe(v)}`);
+    return v.length === n ? '' : invalid(path, `expected ${n} numbers, got ${v.length}`);
+  };
+  const bytes = (v, path, len) => (absent(v) || (isTyped(v, Uint8Array) && v.length === len) ? '' : invalid(path, `expected a Uint8Array of ${len} flags`));
+  const bad =
+    numbers(nc.x, 'nodes.x') || numbers(nc.y, 'nodes.y') || numbers(nc.width, 'nodes.width', true) || numbers(nc.height, 'nodes.height', true) ||
+    bytes(nc.hidden, 'nodes.hidden', n) || bytes(nc.selected, 'nodes.selected', n);
+  if (bad) return bad;
+  if (!absent(nc.type) && !(isTyped(nc.type, Uint8Array, Uint16Array, Uint32Array) && nc.type.length === n)) return invalid('nodes.type', `expected a Uint8Array, Uint16Array or Uint32Array of ${n} indices into nodes.types`);
+  const types = nc.types ?? [];
+  if (!Array.isArray(types) || !types.every((t) => typeof t === 'string')) return invalid('nodes.types', 'expected an array of type names');
+  if (!absent(nc.parent) && !(isTyped(nc.parent, Int32Array) && nc.parent.length === n)) return invalid('nodes.parent', `expected an Int32Array of ${n} node indices (-1: none)`);
+  const none = absent(ec) || (Array.isArray(ec) && ec.length === 0);
+  const edges = none ? { ids: [], source: new Uint32Array(0), target: new Uint32Array(0) } : ec;
+  if (!isObj(edges) || !Array.isArray(edges.ids)) return invalid('edges.ids', 'expected an array of id strings');
+  const m = edges.ids.length;
+  for (const k of ['source', 'target']) {
+    if (!(isTyped(edges[k], Uint32Array) && edges[k].length === m)) return invalid(`edges.${k}`, `expected a Uint32Array of ${m} node indices`);
+  }
+  const eb = bytes(edges.hidden, 'edges.hidden', m) || bytes(edges.selected, 'edges.selected', m);
+  if (eb) return eb;
+  const typeNamesJson = JSON.stringify(types);
+  return {
+    nodeCount: n,
+    edgeCount: m,
+    // Copies: the optimizer keeps its id tables in step with later changes.
+    ids: nc.ids.slice(),
+    edgeIds: edges.ids.slice(),
+    nodes(from, to) {
+      const k = to - from;
+      const ids = nc.ids.slice(from, to);
+      for (let i = 0; i < k; i++) {
+        const id = ids[i];
+        if (typeof id !== 'string') return invalid(`nodes.ids[${from + i}]`, `node id must be a string, got ${describe(id)}`);
+        if (!id.isWellFormed()) return invalid(`nodes.ids[${from + i}]`, 'node id contains a lone surrogate (not valid Unicode)');
+      }
+      const sized = (v) => (v ? Float64Array.from(v.subarray(from, to)) : new Float64Array(k));
+      const src = (v) => new Uint8Array(k).fill(v ? ATTRIBUTE : NO_SIZE);
+      const flags = new Uint8Array(k);
+      for (let i = 0; i < k; i++) flags[i] = (nc.hidden?.[from + i] ? 1 : 0) | (nc.selected?.[from + i] ? 2 : 0);
+      const typeIdx = new Uint32Array(k);
+      for (let i = 0; i < k; i++) {
+        const t = nc.type ? nc.type[from + i] : 0xffffffff;
+        if (t !== 0xffffffff && t >= types.length) return invalid(`nodes.type[${from + i}]`, `type index ${t} is not in nodes.types (${types.length} names)`);
+        typeIdx[i] = t;
+      }
+      let parentsJson = '';
+      if (nc.parent) {
+        const parents = new Array(k);
+        let any = false;
+        for (let i = 0; i < k; i++) {
+          const p = nc.parent[from + i];
+          if (p < 0) parents[i] = null;
+          else {
+            parents[i] = p < n ? nc.ids[p] : `#${p}`;
+            any = true;
+          }
+        }
+        if (any) parentsJson = JSON.stringify(parents);
+      }
+      return {
+        ids,
+        idsPacked: pack(ids),
+        parentsJson,
+        typeNamesJson,
+        x: Float64Array.from(nc.x.subarray(from, to)),
+        y: Float64Array.from(nc.y.subarray(from, to)),
+        w: sized(nc.width),
+        h: sized(nc.height),
+        wSrc: src(nc.width),
+        hSrc: src(nc.height),
+        flags,
+        typeIdx,
+        handles: new Uint8Array(k).fill(2),
+      };
+    },
+    edges(from, to) {
+      const k = to - from;
+      const ids = edges.ids.slice(from, to);
+      const ends = new Uint32Array(2 * k);
+      const dangling = [];
+      const flags = new Uint8Array(k);
+      const name = (i) => (i < n ? nc.ids[i] : `#${i}`);
+      for (let i = 0; i < k; i++) {
+        const id = ids[i];
+        if (typeof id !== 'string' || !id.isWellFormed()) return invalid(`edges.ids[${from + i}]`, `edge id must be a well-formed string, got ${describe(id)}`);
+        const s = edges.source[from + i], t = edges.target[from + i];
+        ends[2 * i] = s < n ? s : NO_SLOT;
+        ends[2 * i + 1] = t < n ? t : NO_SLOT;
+        if (s >= n || t >= n) dangling.push([i, name(s), name(t)]);
+        flags[i] = (edges.hidden?.[from + i] ? 1 : 0) | (edges.selected?.[from + i] ? 2 : 0);
+      }
+      return { ids, idsPacked: pack(ids), flags, kinds: new Uint8Array(k), ends, danglingJson: JSON.stringify(dangling) };
+    },
+  };
+}
+
+/** Resolves in a new task, so the browser can paint and handle input in between. */
+function yieldTask() {
+  const s = globalThis.scheduler;
+  if (s && typeof s.yield === 'function') return s.yield();
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * `optimizer.setWorkflowAsync(workflow, { signal, onProgress, sliceMs })`:
+ * `setWorkflow` in slices of about `sliceMs` (default 8) milliseconds with a
+ * yield to the browser between them, so no task is long. The previous
+ * workflow stays until the new one is complete; an abort (the signal, or a
+ * newer load on the same optimizer) or an error leaves it in place and
+ * rejects (FlowscaleError ABORTED, or the error of the first problem).
+ */
+export async function setWorkflowAsync(opt, workflow, options) {
+  if (!absent(options) && !isObj(options)) throw new FlowscaleError('INVALID_ARGUMENT', `expected an options object, got ${describe(options)}`, 'options');
+  const { signal, onProgress, sliceMs = 8 } = options ?? {};
+  if (!absent(signal) && !(isObj(signal) && typeof signal.aborted === 'boolean')) throw new FlowscaleError('INVALID_ARGUMENT', 'expected an AbortSignal', 'options.signal');
+  if (!absent(onProgress) && typeof onProgress !== 'function') throw new FlowscaleError('INVALID_ARGUMENT', 'expected a function', 'options.onProgress');
+  if (!(isNum(sliceMs) && sliceMs > 0 && sliceMs <= 1000)) throw new FlowscaleError('INVALID_ARGUMENT', 'expected a number of milliseconds in (0, 1000]', 'options.sliceMs');
+  const aborted = () => new FlowscaleError('ABORTED', 'the load was aborted; the previous workflow is unchanged');
+  if (signal?.aborted) throw aborted();
+  const src = workflowSource(workflow);
+  if (src.error) throw src.error;
+  const token = opt._loadBegin(src.nodeCount, src.edgeCount);
+  const total = src.nodeCount + src.edgeCount;
+  // Rows per slice, then items per step, adapted to take about sliceMs.
+  let rows = 2000, budget = 20000;
+  const fit = (n, ms) => Math.max(256, Math.min(n * 4, Math.round((n * sliceMs) / Math.max(ms, 0.05))));
+  const report = (phase, fraction) => {
+    if (onProgress) onProgress({ phase, fraction: Math.min(1, fraction) });
+  };
+  try {
+    let done = 0;
+    for (const [kind, count] of [['nodes', src.nodeCount], ['edges', src.edgeCount]]) {
+      for (let from = 0; from < count; ) {
+        const to = Math.min(count, from + rows);
+        const t0 = now();
+        const cols = kind === 'nodes' ? src.nodes(from, to) : src.edges(from, to);
+        if (cols.error) throw cols.error;
+        if (kind === 'nodes') opt._loadNodes(token, cols);
+        else opt._loadEdges(token, cols);
+        done += to - from;
+        from = to;
+        rows = fit(rows, now() - t0);
+        report(kind, (0.45 * done) / Math.max(total, 1));
+        await yieldTask();
+        if (signal?.aborted) throw aborted();
+      }
+    }
+    for (;;) {
+      const t0 = now();
+      const p = opt._loadStep(token, budget);
+      budget = fit(budget, now() - t0);
+      if (p >= 1) break;
+      report('index', p);
+      await yieldTask();
+      if (signal?.aborted) throw aborted();
+    }
+    opt._loadCommit(token, src.ids, src.edgeIds);
+    report('done', 1);
+  } catch (e) {
+    // (A newer load on this optimizer makes the calls above throw ABORTED.)
+    opt._loadCancel(token);
+    throw e;
+  }
 }
 
 // Change kinds, as decoded in src/web/mod.rs.
@@ -354,6 +569,7 @@ function pick(ids, ptr, len) {
 const F = {
   inView: 0, inViewLen: 1, lod: 2, visible: 3, visibleLen: 4, visibleLod: 5, entered: 6, enteredLen: 7,
   left: 8, leftLen: 9, total: 10, inViewTotal: 11, high: 12, medium: 13, low: 14, complete: 15,
+  windowEdges: 16, windowEdgesLen: 17,
 };
 
 /**
@@ -362,7 +578,7 @@ const F = {
  * `lod` and `visibleEdgeIds` are computed on first read by `detail(seq)`
  * (zoomed out, the frame never lists them itself).
  */
-export function makeFrame(ids, h, seq, started, goneJson, detail) {
+export function makeFrame(ids, edgeIds, h, seq, started, goneJson, detail) {
   views();
   const H = h >>> 2;
   const total = u32[H + F.total], inView = u32[H + F.inViewTotal];
@@ -374,6 +590,7 @@ export function makeFrame(ids, h, seq, started, goneJson, detail) {
     visibleLod: u8.slice(visibleLod, visibleLod + u32[H + F.visibleLen]),
     entered: pick(ids, u32[H + F.entered], u32[H + F.enteredLen]),
     left,
+    mountedEdgeIds: pick(edgeIds, u32[H + F.windowEdges], u32[H + F.windowEdgesLen]),
     complete: u32[H + F.complete] === 1,
     seq,
     stats: {

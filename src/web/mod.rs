@@ -6,6 +6,7 @@ mod optimize;
 
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
+use crate::load::LoadJob;
 use crate::model::{
     EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, SizeSource, SizeValue,
 };
@@ -47,6 +48,7 @@ extern "C" {
     #[wasm_bindgen(js_name = makeFrame)]
     fn make_frame(
         ids: &Array,
+        edge_ids: &Array,
         header: u32,
         seq: f64,
         started: f64,
@@ -80,6 +82,46 @@ export interface FlowEdge {
   [key: string]: unknown;
 }
 export interface Workflow { nodes: FlowNode[]; edges?: FlowEdge[]; }
+/**
+ * A workflow as columns: no object per node on the way in. Node i is
+ * `ids[i]` at (`x[i]`, `y[i]`) (absolute unless `parent[i]` ≥ 0, as React
+ * Flow's `position`), `width[i]` × `height[i]` (else the configured default
+ * size), of type `types[type[i]]`. Edges name their ends by node index.
+ */
+export interface WorkflowColumns {
+  nodes: {
+    ids: string[];
+    x: Float64Array | Float32Array; y: Float64Array | Float32Array;
+    width?: Float64Array | Float32Array; height?: Float64Array | Float32Array;
+    types?: string[]; type?: Uint8Array | Uint16Array | Uint32Array;
+    hidden?: Uint8Array; selected?: Uint8Array;
+    /** Index of the parent node (React Flow's parentId), -1 for none. */
+    parent?: Int32Array;
+  };
+  edges?: { ids: string[]; source: Uint32Array; target: Uint32Array; hidden?: Uint8Array; selected?: Uint8Array };
+}
+export interface LoadProgress {
+  /** 'nodes' and 'edges' while they are read, 'index' while they are indexed, then 'done'. */
+  phase: 'nodes' | 'edges' | 'index' | 'done';
+  /** 0 to 1. */
+  fraction: number;
+}
+export interface LoadOptions {
+  /** Aborting rejects with ABORTED and keeps the previous workflow. */
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /** Milliseconds of work between two yields to the browser (8). */
+  sliceMs?: number;
+}
+export interface WorkflowOptimizer {
+  /**
+   * `setWorkflow` spread over many short tasks (each about `sliceMs`), with
+   * progress, cancellable. The previous workflow stays in place (frames keep
+   * working on it) until the new one is complete; a newer load on the same
+   * optimizer aborts this one.
+   */
+  setWorkflowAsync(workflow: Workflow | WorkflowColumns, options?: LoadOptions): Promise<void>;
+}
 /** React Flow's NodeChange. */
 export type NodeChange =
   | { type: 'position'; id: string; position?: { x: number; y: number }; dragging?: boolean; [key: string]: unknown }
@@ -122,6 +164,8 @@ export interface Frame {
   left: string[];
   /** Edges whose bounds overlap the viewport (React Flow's isEdgeVisible), hidden ones excluded. Computed on first read, as `inView`. */
   readonly visibleEdgeIds: string[];
+  /** Edges with both ends in `visibleIds`: the edges React Flow draws (cheap at any zoom). */
+  mountedEdgeIds: string[];
   /** Whether the frame listed everything in view itself (above `clustering.maxZoom`); `inView` and friends are then free to read. */
   complete: boolean;
   /** Frames computed by this optimizer so far, this one included. */
@@ -546,8 +590,10 @@ pub(crate) struct FrameHeader {
     medium: u32,
     low: u32,
     complete: u32,
+    window_edges: u32,
+    window_edges_len: u32,
 }
-const _: () = assert!(std::mem::size_of::<FrameHeader>() == 16 * 4);
+const _: () = assert!(std::mem::size_of::<FrameHeader>() == 18 * 4);
 
 type DetailFn = Closure<dyn FnMut(f64) -> Result<JsValue, JsValue>>;
 
@@ -565,6 +611,9 @@ pub struct JsWorkflowOptimizer {
     clusters_out: crate::cluster::zoom::ClusterFrame,
     /// Answers a frame's on-demand lists (`frame.inView` calls it with the frame's seq).
     detail: DetailFn,
+    /// A load in progress (`setWorkflowAsync`), and the token of the latest.
+    load: Option<(u32, LoadJob)>,
+    load_token: u32,
 }
 
 /// The complete lists of the latest frame as a JS object, if it is frame `seq`.
@@ -616,6 +665,8 @@ impl JsWorkflowOptimizer {
             view: Box::new([0.0; 5]),
             clusters_out: Default::default(),
             detail,
+            load: None,
+            load_token: 0,
         })
     }
 
@@ -624,7 +675,7 @@ impl JsWorkflowOptimizer {
     #[wasm_bindgen(js_name = setWorkflow)]
     pub fn set_workflow(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Workflow | WorkflowColumns")] workflow: JsValue,
     ) -> Result<(), JsValue> {
         let read = read_workflow(&workflow)?;
         self.core()?
@@ -634,6 +685,88 @@ impl JsWorkflowOptimizer {
         names.nodes = read.node_ids;
         names.edges = read.edge_ids;
         Ok(())
+    }
+
+    /// Start a load of `nodes` nodes and `edges` edges (glue.js
+    /// `setWorkflowAsync`); a load already in progress is abandoned.
+    #[wasm_bindgen(js_name = _loadBegin, skip_typescript)]
+    pub fn load_begin(&mut self, nodes: u32, edges: u32) -> Result<u32, JsValue> {
+        let job = {
+            let core = self.core()?;
+            LoadJob::new(nodes as usize, edges as usize, core.config()).map_err(to_js)?
+        };
+        self.load_token = self.load_token.wrapping_add(1);
+        self.load = Some((self.load_token, job));
+        Ok(self.load_token)
+    }
+
+    fn job(&mut self, token: u32) -> Result<&mut LoadJob, JsValue> {
+        match &mut self.load {
+            Some((t, job)) if *t == token => Ok(job),
+            _ => Err(to_js(FlowscaleError::new(
+                ErrorCode::Aborted,
+                "the load was aborted by a newer one; the previous workflow is unchanged",
+            ))),
+        }
+    }
+
+    #[wasm_bindgen(js_name = _loadNodes, skip_typescript)]
+    pub fn load_nodes(&mut self, token: u32, cols: JsValue) -> Result<(), JsValue> {
+        let nodes = decode_nodes(&cols)?;
+        let r = self.job(token)?.push_nodes(nodes).map_err(to_js);
+        self.drop_load_on_error(r)
+    }
+
+    #[wasm_bindgen(js_name = _loadEdges, skip_typescript)]
+    pub fn load_edges(&mut self, token: u32, cols: JsValue) -> Result<(), JsValue> {
+        let edges = decode_edges(&cols)?;
+        let r = self.job(token)?.push_edges(edges).map_err(to_js);
+        self.drop_load_on_error(r)
+    }
+
+    /// About `budget` items of indexing; returns the progress, 1 when done.
+    #[wasm_bindgen(js_name = _loadStep, skip_typescript)]
+    pub fn load_step(&mut self, token: u32, budget: u32) -> Result<f64, JsValue> {
+        let job = self.job(token)?;
+        let r = job.step(budget as usize).map_err(to_js);
+        let p = job.progress();
+        let done = self.drop_load_on_error(r)?;
+        Ok(if done { 1.0 } else { p.min(0.999) })
+    }
+
+    /// Swap the loaded workflow in, with the caller's id strings.
+    #[wasm_bindgen(js_name = _loadCommit, skip_typescript)]
+    pub fn load_commit(
+        &mut self,
+        token: u32,
+        node_ids: Array,
+        edge_ids: Array,
+    ) -> Result<(), JsValue> {
+        self.job(token)?;
+        let Some((_, job)) = self.load.take() else {
+            return Err(invalid(ErrorCode::Aborted, "", "no load in progress"));
+        };
+        let loaded = job.finish().map_err(to_js)?;
+        self.core()?.install(loaded);
+        let mut names = self.names.try_borrow_mut().map_err(|_| busy())?;
+        names.nodes = node_ids;
+        names.edges = edge_ids;
+        Ok(())
+    }
+
+    /// Abandon the load (if it is still the latest).
+    #[wasm_bindgen(js_name = _loadCancel, skip_typescript)]
+    pub fn load_cancel(&mut self, token: u32) {
+        if self.load.as_ref().is_some_and(|(t, _)| *t == token) {
+            self.load = None;
+        }
+    }
+
+    fn drop_load_on_error<T>(&mut self, r: Result<T, JsValue>) -> Result<T, JsValue> {
+        if r.is_err() {
+            self.load = None;
+        }
+        r
     }
 
     /// Apply React Flow `NodeChange[]` (position, dimensions, select, remove,
@@ -895,7 +1028,7 @@ impl JsWorkflowOptimizer {
         Ok(frame_to_js(
             f,
             &mut self.header,
-            &names.nodes,
+            (&names.nodes, &names.edges),
             started,
             Lists::Later(self.detail.as_ref()),
         ))
@@ -962,7 +1095,7 @@ pub(crate) enum Lists<'a> {
 pub(crate) fn frame_to_js(
     f: &Frame,
     header: &mut FrameHeader,
-    ids: &Array,
+    (ids, edge_ids): (&Array, &Array),
     started: f64,
     lists: Lists,
 ) -> JsValue {
@@ -984,6 +1117,8 @@ pub(crate) fn frame_to_js(
         medium: f.stats.lod_counts[1],
         low: f.stats.lod_counts[2],
         complete: f.complete as u32,
+        window_edges: ptr(&f.window_edges),
+        window_edges_len: f.window_edges.len() as u32,
     };
     let gone = if f.left_ids.is_empty() {
         String::new()
@@ -995,7 +1130,7 @@ pub(crate) fn frame_to_js(
         Lists::Now(..) => JsValue::NULL,
     };
     let h = header as *const FrameHeader as u32;
-    let frame = make_frame(ids, h, f.seq as f64, started, &gone, &detail);
+    let frame = make_frame(ids, edge_ids, h, f.seq as f64, started, &gone, &detail);
     if let Lists::Now(d, edge_ids) = lists {
         let lists = detail_to_js(d, edge_ids);
         for key in ["inView", "lod", "visibleEdgeIds"] {

@@ -484,7 +484,7 @@ pub fn optimize_workflow_js(
     let frame = frame_to_js(
         r.optimizer.last_frame(),
         &mut header,
-        &ids,
+        (&ids, &edge_ids),
         extracted + r.timings.build_ms,
         Lists::Now(&detail, &edge_ids),
     );
