@@ -15,10 +15,12 @@ const WHITE: [u8; 4] = [255, 255, 255, 255];
 const RED: NodeStyle = NodeStyle {
     fill: [220, 40, 40, 255],
     border: [20, 20, 20, 255],
+    glyph: Some([200, 0, 0, 255]),
 };
 const BLUE: NodeStyle = NodeStyle {
     fill: [40, 60, 220, 255],
     border: [20, 20, 20, 255],
+    glyph: Some([0, 0, 200, 255]),
 };
 
 fn gpu() -> &'static (wgpu::Device, wgpu::Queue, String) {
@@ -395,4 +397,100 @@ fn zoomed_out_clusters_replace_their_members() {
         }
         std::fs::write(path, ppm).unwrap();
     }
+}
+
+#[test]
+fn zoomed_out_glyphs_show_their_types_and_bundles_join_them() {
+    // Two dense groups far apart, one of "red" nodes, one mostly "blue", wired by 30 edges.
+    let mut r = renderer(DrawMode::Low);
+    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    let mut nodes = Vec::new();
+    for i in 0..100 {
+        let (x, y) = ((i % 10) as f64 * 150.0, (i / 10) as f64 * 60.0);
+        nodes.push(node(&format!("a{i}"), x, y, 120.0, 40.0, "red"));
+        let ty = if i < 80 { "blue" } else { "red" };
+        nodes.push(node(&format!("b{i}"), 40_000.0 + x, y, 120.0, 40.0, ty));
+    }
+    let edges = (0..30)
+        .map(|i| EdgeInput::new(format!("e{i}"), format!("a{i}"), format!("b{i}")))
+        .collect();
+    opt.set_workflow(nodes, edges).unwrap();
+    let vp = Viewport {
+        x: 20.0,
+        y: 200.0,
+        zoom: 0.02,
+    };
+    let shot = shoot(&mut r, &mut opt, vp, (1024, 400), 1.0);
+    let f = opt.last_frame();
+    let c = &f.clusters;
+    assert_eq!(c.ids.len(), 2, "one glyph per group: {c:?}");
+    assert_eq!(r.stats().bundles, 1, "{:?}", r.stats());
+    assert_eq!(c.bundle_weight, vec![30], "one bundle of the 30 edges");
+    let screen = |wx: f64, wy: f64| (wx * vp.zoom + vp.x, wy * vp.zoom + vp.y);
+    // Each glyph's left band is its most common type's colour.
+    for k in 0..2 {
+        let rect = &c.rect[4 * k..4 * k + 4];
+        let want = if c.type_counts[3 * k] == 100 {
+            RED.glyph
+        } else {
+            BLUE.glyph
+        };
+        let (x, y) = screen(rect[0] + rect[2] * 0.05, rect[1] + rect[3] * 0.5);
+        let px = shot.at(x + 3.0, y);
+        assert!(
+            close(px, want.unwrap(), 8),
+            "glyph {k}'s first band at ({x}, {y}): {px:?}"
+        );
+    }
+    // The bundle between the glyphs: the midpoint of its segment is drawn, in the edge colour.
+    let s = &c.bundle_segment;
+    let (mx, my) = screen((s[0] + s[2]) / 2.0, (s[1] + s[3]) / 2.0);
+    let mid = shot.at(mx, my);
+    assert!(mid != WHITE, "bundle pixel at ({mx}, {my}): {mid:?}");
+    assert!(
+        close(mid, [0xb1, 0xb1, 0xb7, 255], 80),
+        "edge colour, got {mid:?}"
+    );
+    // Above the bundle: background.
+    assert_eq!(shot.at(mx, my - 20.0), WHITE);
+}
+
+#[test]
+fn an_unchanged_frame_is_not_drawn_again_and_an_empty_one_shows_nothing() {
+    let mut r = renderer(DrawMode::Low);
+    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    opt.set_workflow(vec![node("a", 0.0, 0.0, 100.0, 40.0, "red")], vec![])
+        .unwrap();
+    let vp = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
+    let screen = Screen {
+        width: 300.0,
+        height: 200.0,
+    };
+    // React mounts the only node: nothing for the GPU.
+    opt.frame(vp, screen).unwrap();
+    assert!(r.prepare(&mut opt, (300, 200), 1.0).unwrap(), "first frame");
+    assert!(r.is_empty());
+    opt.frame(vp, screen).unwrap();
+    assert!(
+        !r.prepare(&mut opt, (300, 200), 1.0).unwrap(),
+        "an empty frame again"
+    );
+    assert_eq!(r.stats().frames_skipped, 1);
+    // Zoomed out the GPU draws the node; the same view again is skipped, a pan is not.
+    let far = Viewport { zoom: 0.1, ..vp };
+    opt.frame(far, screen).unwrap();
+    assert!(r.prepare(&mut opt, (300, 200), 1.0).unwrap());
+    assert!(!r.is_empty());
+    opt.frame(far, screen).unwrap();
+    assert!(!r.prepare(&mut opt, (300, 200), 1.0).unwrap());
+    opt.frame(Viewport { x: 5.0, ..far }, screen).unwrap();
+    assert!(r.prepare(&mut opt, (300, 200), 1.0).unwrap());
+    // A resize clears the target: drawn again.
+    r.force_redraw();
+    opt.frame(Viewport { x: 5.0, ..far }, screen).unwrap();
+    assert!(r.prepare(&mut opt, (300, 200), 1.0).unwrap());
 }

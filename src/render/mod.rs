@@ -25,6 +25,9 @@ use wgpu::util::DeviceExt;
 pub struct NodeStyle {
     pub fill: [u8; 4],
     pub border: [u8; 4],
+    /// Colour of this type's band in cluster glyphs; None: the border when
+    /// the type sets its own, else a categorical colour.
+    pub glyph: Option<[u8; 4]>,
 }
 
 /// Colours: per node `type`, edges and the background. The defaults are
@@ -43,6 +46,7 @@ impl Default for Palette {
         let node = NodeStyle {
             fill: [255, 255, 255, 255],
             border: [0x1a, 0x19, 0x2b, 255],
+            glyph: None,
         };
         let mut by_type = HashMap::new();
         // React Flow's group nodes: rgba(240, 240, 240, 0.25).
@@ -51,6 +55,7 @@ impl Default for Palette {
             NodeStyle {
                 fill: [240, 240, 240, 64],
                 border: [0x1a, 0x19, 0x2b, 255],
+                glyph: None,
             },
         );
         Palette {
@@ -500,7 +505,8 @@ impl Renderer {
             .collect();
         self.glyph_fills = (0..types.len() as u16)
             .map(|t| match p.by_type.get(types.name(t)) {
-                Some(s) if s.fill[3] == 255 => pack(s.fill),
+                Some(NodeStyle { glyph: Some(g), .. }) => pack(*g),
+                Some(s) if s.border != p.node.border && s.border[3] == 255 => pack(s.border),
                 _ => pack(CATEGORICAL[t as usize % CATEGORICAL.len()]),
             })
             .collect();

@@ -265,7 +265,7 @@ function workflowSource(workflow) {
 
 /** Columns: `{ nodes: { ids, x, y, width?, height?, types?, type?, hidden?, selected?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
 function columnSource(nc, ec) {
-  if (!isObj(nc)) return invalid('nodes', `expected an array of nodes or node columns, got ${describe(nc)}`);
+  if (!isObj(nc) || nc.ids === undefined) return invalid('nodes', `expected an array of nodes (or node columns { ids, x, y, … }), got ${describe(nc)}`);
   if (!Array.isArray(nc.ids)) return invalid('nodes.ids', `expected an array of id strings, got ${describe(nc.ids)}`);
   const n = nc.ids.length;
   const numbers = (v, path, optional) => {

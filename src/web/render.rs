@@ -19,7 +19,8 @@ use web_sys::HtmlCanvasElement;
 const TS_RENDER: &str = r#"
 /** CSS colour: '#rgb', '#rrggbb' or '#rrggbbaa'. */
 export type Color = string;
-export interface NodeColors { fill?: Color; border?: Color; }
+/** `glyph`: this type's band in cluster glyphs (default: its border when the type sets one, else a categorical colour). */
+export interface NodeColors { fill?: Color; border?: Color; glyph?: Color; }
 export interface RendererOptions {
   /** 'low' (default): what React does not mount. 'all': every node and edge in view. */
   draw?: 'low' | 'all';
@@ -60,6 +61,7 @@ struct PaletteJs {
 struct NodeColorsJs {
     fill: Option<String>,
     border: Option<String>,
+    glyph: Option<String>,
 }
 
 /// '#rgb', '#rrggbb' or '#rrggbbaa' → RGBA8.
@@ -96,6 +98,10 @@ fn node_style(base: NodeStyle, c: &NodeColorsJs, path: &str) -> Result<NodeStyle
         border: match &c.border {
             Some(s) => parse_color(s, &format!("{path}.border"))?,
             None => base.border,
+        },
+        glyph: match &c.glyph {
+            Some(s) => Some(parse_color(s, &format!("{path}.glyph"))?),
+            None => base.glyph,
         },
     })
 }
@@ -283,8 +289,9 @@ pub struct JsRenderer {
     options: RenderOptions,
     backend: Backend,
     dpr: f64,
-    /// The canvas is hidden because the layer has nothing to draw.
-    hidden: Cell<bool>,
+    /// Whether the canvas is hidden (the layer has nothing to draw); None
+    /// until the first frame sets it either way.
+    hidden: Cell<Option<bool>>,
     listeners: Vec<(&'static str, Listener)>,
 }
 
@@ -327,7 +334,7 @@ impl JsRenderer {
                 options,
                 backend,
                 dpr: 1.0,
-                hidden: Cell::new(false),
+                hidden: Cell::new(None),
                 listeners: Vec::new(),
             };
             r.watch_context();
@@ -438,8 +445,8 @@ impl JsRenderer {
             .map_err(to_js)?;
         // An empty layer is hidden, so the compositor has no canvas to blend.
         let empty = gpu.renderer.is_empty();
-        if empty != self.hidden.get() {
-            self.hidden.set(empty);
+        if self.hidden.get() != Some(empty) {
+            self.hidden.set(Some(empty));
             let _ = self
                 .canvas
                 .style()

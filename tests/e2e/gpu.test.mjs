@@ -85,3 +85,51 @@ test('zoomed out, the GPU canvas shows the nodes React no longer mounts, as clus
   await page.screenshot({ path: `${shots}gpu-zoomed-out.png` });
   await page.close();
 });
+
+test('zoomed out, the wires show: bundle pixels between glyphs, and glyphs never overlap', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
+  await page.goto(`${env.server.url}/?n=100000&debug=1`);
+  await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('[data-stat="total"]')?.textContent.replace(/\D/g, '') === '100000' && !document.querySelector('[data-testid="progress"]'), null, { timeout: 120_000, polling: 250 });
+  for (const zoom of [0.05, 0.02]) {
+    await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 10, y: 10, zoom }), zoom);
+    await page.waitForTimeout(400);
+    const seen = await page.evaluate(async () => {
+      const { optimizer, renderer, reactFlow } = window.__flowscale;
+      const [x, y, zoom] = [reactFlow().getViewport().x, reactFlow().getViewport().y, reactFlow().getViewport().zoom];
+      const canvas = document.querySelector('[data-testid="gpu-layer"]');
+      const f = optimizer.frame({ x, y, zoom }, { width: canvas.clientWidth, height: canvas.clientHeight });
+      const px = await renderer.readPixels();
+      const dpr = canvas.width / canvas.clientWidth;
+      const W = canvas.width;
+      const c = f.clusters;
+      const rects = [];
+      for (let k = 0; k < c.ids.length; k++) rects.push([c.rect[4 * k], c.rect[4 * k + 1], c.rect[4 * k] + c.rect[4 * k + 2], c.rect[4 * k + 1] + c.rect[4 * k + 3]]);
+      let overlaps = 0;
+      for (let a = 0; a < rects.length; a++) for (let b = a + 1; b < rects.length; b++) {
+        const [p, q] = [rects[a], rects[b]];
+        if (Math.min(p[2], q[2]) - Math.max(p[0], q[0]) > 1e-6 && Math.min(p[3], q[3]) - Math.max(p[1], q[1]) > 1e-6) overlaps++;
+      }
+      // Midpoints of bundles between two glyphs, outside every glyph: covered pixels are wires.
+      const inGlyph = (wx, wy) => rects.some((r) => wx >= r[0] && wx <= r[2] && wy >= r[1] && wy <= r[3]);
+      let checked = 0, wired = 0;
+      const b = c.bundles;
+      for (let k = 0; k < b.weight.length; k++) {
+        if (b.kind[k] !== 3) continue;
+        const mx = (b.segment[4 * k] + b.segment[4 * k + 2]) / 2, my = (b.segment[4 * k + 1] + b.segment[4 * k + 3]) / 2;
+        if (inGlyph(mx, my)) continue;
+        const sx = Math.round((mx * zoom + x) * dpr), sy = Math.round((my * zoom + y) * dpr);
+        if (sx < 2 || sy < 2 || sx >= W - 2 || sy >= canvas.height - 2) continue;
+        checked++;
+        let hit = false;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (px[((sy + dy) * W + sx + dx) * 4 + 3] > 0) hit = true;
+        if (hit) wired++;
+      }
+      return { glyphs: rects.length, overlaps, bundles: renderer.stats().bundles, checked, wired };
+    });
+    assert.equal(seen.overlaps, 0, `zoom ${zoom}: glyphs overlap: ${JSON.stringify(seen)}`);
+    assert.ok(seen.bundles > 10 && seen.checked > 5, `zoom ${zoom}: ${JSON.stringify(seen)}`);
+    assert.ok(seen.wired >= seen.checked * 0.9, `zoom ${zoom}: bundle pixels between glyphs: ${JSON.stringify(seen)}`);
+    await page.screenshot({ path: `${shots}gpu-bundles-${zoom}.png` });
+  }
+  await page.close();
+});

@@ -142,7 +142,7 @@ function SettingsSection() {
           disabled={disabled}
           onChange={(e) => void updateSettings({ simplifyEdges: e.target.checked })}
         />
-        Simplify edges at low zoom (bundles between clusters)
+        Count simplified edges when the view settles
       </label>
       <label className="field">
         Max mounted nodes

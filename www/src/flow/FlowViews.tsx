@@ -1,15 +1,14 @@
 // The two views of the same document:
 //   FlowscaleView — React Flow mounts only the frame's window; flowscale's GPU
 //                   layer draws everything else on a canvas under the pane;
-//                   clusters are drawn at low zoom and expand on click;
-//                   bundles stand in for edges between clusters.
+//                   clusters are drawn at low zoom and expand on click,
+//                   with bundles for the edges between them.
 //   PlainView     — React Flow with every node (optionally with
 //                   onlyRenderVisibleElements), for comparison.
 import {
   Background,
   Controls,
   ReactFlow,
-  ViewportPortal,
   useReactFlow,
   useStoreApi,
   type Node,
@@ -206,8 +205,8 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
           return;
         }
         created = r;
+        // The renderer shows its canvas when it has something to draw (and hides it when not).
         engine.attachRenderer(r, el);
-        el.style.visibility = 'visible';
         setGpuState(`GPU: ${r.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`);
         // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
         requestAnimationFrame(() => markFirstRender());
@@ -302,7 +301,6 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
           >
             <Background gap={24} size={1} color="#d5d9e0" />
             <Controls showInteractive={false} position="bottom-left" />
-            <Bundles engine={engine} />
           </ReactFlow>
         </Profiler>
         {hovered && (
@@ -317,48 +315,6 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
         </span>
       </div>
     </EngineContext.Provider>
-  );
-}
-
-/**
- * Edges between zoom-level clusters, folded into weighted bundles by
- * simplifyEdges(): drawn in flow coordinates inside React Flow's viewport, so
- * panning moves them without any work; recomputed when the view settles.
- */
-function Bundles({ engine }: { engine: FlowEngine }) {
-  const bundles = useSyncExternalStore(engine.subscribeBundles, engine.getBundles);
-  if (bundles.length === 0) return null;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, maxW = 1;
-  for (const b of bundles) {
-    x0 = Math.min(x0, b.x0, b.x1);
-    y0 = Math.min(y0, b.y0, b.y1);
-    x1 = Math.max(x1, b.x0, b.x1);
-    y1 = Math.max(y1, b.y0, b.y1);
-    maxW = Math.max(maxW, b.weight);
-  }
-  const zoom = engine.getViewport().zoom;
-  return (
-    <ViewportPortal>
-      <svg
-        className="bundles"
-        data-testid="bundles"
-        data-count={bundles.length}
-        style={{ position: 'absolute', left: x0, top: y0, width: x1 - x0 + 1, height: y1 - y0 + 1, overflow: 'visible', pointerEvents: 'none' }}
-      >
-        {bundles.map((b, k) => (
-          <line
-            key={k}
-            x1={b.x0 - x0}
-            y1={b.y0 - y0}
-            x2={b.x1 - x0}
-            y2={b.y1 - y0}
-            strokeWidth={(1 + 5 * Math.sqrt(b.weight / maxW)) / zoom}
-            stroke="rgba(70, 90, 140, 0.45)"
-            strokeLinecap="round"
-          />
-        ))}
-      </svg>
-    </ViewportPortal>
   );
 }
 

@@ -41,7 +41,7 @@ export type Detail = 'full' | 'label';
 export interface EngineSettings {
   /** Level of detail on: small nodes are drawn by the GPU, medium ones as labels. Off: every node in the window is mounted in full. */
   lod: boolean;
-  /** Draw weighted bundles between zoom-level clusters (and count what simplifyEdges dropped). */
+  /** Count what simplifyEdges folds when the view settles (the GPU layer draws the bundles between clusters either way). */
   simplifyEdges: boolean;
   maxVisibleNodes: number;
 }
@@ -58,14 +58,6 @@ export interface FrameInfo {
   mounted: number;
   clusters: number;
   zoom: number;
-}
-
-export interface Bundle {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  weight: number;
 }
 
 type Listener = () => void;
@@ -115,12 +107,8 @@ export class FlowEngine {
   private detail = new Map<string, Detail>();
   private detailListeners = new Map<string, Set<Listener>>();
   private detailZoom = NaN;
-  private defaultDetail: Detail = 'full';
-  private defaultDetailBefore: Detail = 'full';
   private lastClusters: Clusters | null = null;
   private lastFrameInfo: FrameInfo | null = null;
-  private bundles: Bundle[] = [];
-  private bundleListeners = new Set<Listener>();
   private destroyed = false;
   /** Set while a stage of a progressive build is being indexed. */
   building = false;
@@ -140,48 +128,52 @@ export class FlowEngine {
   }
 
   /**
-   * Index a workflow. Up to STAGE nodes in one call. Bigger ones in two
-   * stages: the first STAGE nodes (a generated workflow's first rows, where
-   * the view starts) are indexed and drawn at once, then, after the browser
-   * has painted them, the whole workflow in one more call.
+   * Index a workflow. Up to STAGE nodes in one call. Bigger ones: the first
+   * STAGE nodes (a generated workflow's first rows, where the view starts)
+   * are indexed and drawn at once, then the whole workflow is indexed in
+   * slices (setWorkflowAsync) that never hold the main thread for long;
+   * meanwhile the first part stays on screen and interactive.
    */
   async build(
     nodes: Node[],
     edges: Edge[],
-    /** Runs between the two stages (the store finishes its own index there). */
+    /** Runs before the whole workflow is indexed (the store finishes its own index there). */
     between: () => Promise<void>,
     /** Whether a node is among the first STAGE nodes (the caller's index answers without building a set). */
     inFirstStage: (id: string) => boolean,
     /** The first stage is already indexed (a preview of this document): index everything at once. */
     skipFirstStage: boolean,
-    onProgress: (indexed: number, total: number) => void,
+    /** Share of the whole workflow indexed, 0–1. */
+    onProgress: (fraction: number) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    if (nodes.length <= STAGE || skipFirstStage) {
+    if (nodes.length <= STAGE) {
       if (skipFirstStage) await between();
       if (this.destroyed) return;
       this.optimizer.setWorkflow({ nodes, edges });
-      onProgress(nodes.length, nodes.length);
+      onProgress(1);
       this.refresh(true);
       return;
     }
     this.building = true;
     try {
-      const first = nodes.slice(0, STAGE);
-      const firstEdges = edges.filter((e) => inFirstStage(e.source) && inFirstStage(e.target));
-      this.optimizer.setWorkflow({ nodes: first, edges: firstEdges });
-      onProgress(STAGE, nodes.length);
-      this.refresh(true);
-      // Two frames: React mounts the first nodes and the browser paints them before the long call.
-      await nextFrame();
-      await nextFrame();
+      if (!skipFirstStage) {
+        const first = nodes.slice(0, STAGE);
+        const firstEdges = edges.filter((e) => inFirstStage(e.source) && inFirstStage(e.target));
+        this.optimizer.setWorkflow({ nodes: first, edges: firstEdges });
+        onProgress(0);
+        this.refresh(true);
+        // Two frames: React mounts the first nodes and the browser paints them before the rest.
+        await nextFrame();
+        await nextFrame();
+      }
       if (this.destroyed) return;
       signal?.throwIfAborted();
       await between();
       if (this.destroyed) return;
       signal?.throwIfAborted();
-      this.optimizer.setWorkflow({ nodes, edges });
-      onProgress(nodes.length, nodes.length);
+      await this.optimizer.setWorkflowAsync({ nodes, edges }, { signal, onProgress: (p) => onProgress(p.fraction) });
+      if (this.destroyed) return;
       this.refresh(true);
     } finally {
       this.building = false;
@@ -258,22 +250,18 @@ export class FlowEngine {
 
   private remount(f: Frame): void {
     const nodes: Node[] = [];
-    const mounted = new Set<string>();
     // Keep React's own objects for nodes that stay (selection, measurements), the workflow's for new ones.
     const current = new Map(this.mounted.nodes.map((n) => [n.id, n]));
     for (const id of f.visibleIds) {
       const n = current.get(id) ?? this.lookup.node(id);
-      if (n) {
-        nodes.push(n);
-        mounted.add(id);
-      }
+      if (n) nodes.push(n);
     }
-    // React Flow draws an edge only when both of its nodes are mounted; the GPU draws the rest.
+    // React Flow draws the edges between mounted nodes; the GPU draws the rest.
     const edges: Edge[] = [];
     const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
-    for (const id of f.visibleEdgeIds) {
+    for (const id of f.mountedEdgeIds) {
       const e = currentEdges.get(id) ?? this.lookup.edge(id);
-      if (e && mounted.has(e.source) && mounted.has(e.target)) edges.push(e);
+      if (e) edges.push(e);
     }
     this.setMounted({ nodes, edges });
   }
@@ -283,28 +271,17 @@ export class FlowEngine {
     for (const l of this.mountedListeners) l();
   }
 
-  /** Level of detail of mounted nodes, from the frame (inView × lod); notifies only nodes whose detail changed. */
+  /** Level of detail of mounted nodes, from the frame (visibleIds × visibleLod); notifies only nodes whose detail changed. */
   private updateDetail(f: Frame): void {
     this.detailZoom = this.viewport.zoom;
-    const { high, medium } = f.stats.lodCounts;
-    // Nodes of the window outside the view itself (overscan) take the level most nodes in view have.
-    this.defaultDetail = medium > high ? 'label' : 'full';
     const next = new Map<string, Detail>();
-    const { inView, lod } = f;
-    for (let k = 0; k < inView.length; k++) {
-      const level = lod[k]!;
-      if (level === 2) continue;
-      const id = this.optimizer.idOf(inView[k]!);
-      if (id !== undefined) next.set(id, level === 0 ? 'full' : 'label');
-    }
+    const { visibleIds, visibleLod } = f;
+    for (let k = 0; k < visibleIds.length; k++) next.set(visibleIds[k]!, visibleLod[k] === 0 ? 'full' : 'label');
     const previous = this.detail;
     this.detail = next;
     for (const [id, listeners] of this.detailListeners) {
-      const before = previous.get(id) ?? this.defaultDetailBefore;
-      const after = next.get(id) ?? this.defaultDetail;
-      if (before !== after) for (const l of listeners) l();
+      if ((previous.get(id) ?? 'full') !== (next.get(id) ?? 'full')) for (const l of listeners) l();
     }
-    this.defaultDetailBefore = this.defaultDetail;
   }
 
   // ---- subscriptions (useSyncExternalStore) -------------------------------------
@@ -336,7 +313,7 @@ export class FlowEngine {
   }
 
   detailOf(id: string): Detail {
-    return this.detail.get(id) ?? this.defaultDetail;
+    return this.detail.get(id) ?? 'full';
   }
 
   // ---- edits -------------------------------------------------------------------
@@ -402,27 +379,12 @@ export class FlowEngine {
 
   /**
    * Edges of the last frame, simplified (bundles between clusters, short and
-   * parallel edges folded). Called when the view settles, not per frame.
+   * parallel edges folded), for the counts the optimizer panel shows. Called
+   * when the view settles, not per frame. (The GPU layer draws the bundles
+   * between clusters itself.)
    */
   simplify(): SimplifiedEdges | null {
     if (this.destroyed || this.pane.width <= 0) return null;
-    const s = this.optimizer.simplifyEdges();
-    const out: Bundle[] = [];
-    const seg = s.bundles.segment;
-    for (let k = 0; k < s.bundles.weight.length; k++) {
-      // Only bundles between clusters: the GPU layer draws nothing for those edges.
-      if ((s.bundles.kind[k]! & 3) === 0) continue;
-      out.push({ x0: seg[4 * k]!, y0: seg[4 * k + 1]!, x1: seg[4 * k + 2]!, y1: seg[4 * k + 3]!, weight: s.bundles.weight[k]! });
-    }
-    this.bundles = this.settings.simplifyEdges ? out : [];
-    for (const l of this.bundleListeners) l();
-    return s;
+    return this.optimizer.simplifyEdges();
   }
-
-  subscribeBundles = (l: Listener): (() => void) => {
-    this.bundleListeners.add(l);
-    return () => this.bundleListeners.delete(l);
-  };
-
-  getBundles = (): Bundle[] => this.bundles;
 }

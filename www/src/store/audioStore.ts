@@ -214,12 +214,12 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       () => index.completeInChunks(signal),
       (id) => (index.peekNode(id) ?? Infinity) < STAGE,
       reuse,
-      (indexed, total) =>
+      (fraction) =>
         set({
           loading:
-            indexed < total
-              ? { label: `Indexed the first ${indexed.toLocaleString('en')} nodes; indexing all ${total.toLocaleString('en')}`, fraction: from + span * 0.5 }
-              : { label: `Indexed ${total.toLocaleString('en')} nodes`, fraction: from + span },
+            fraction < 1
+              ? { label: `Indexing ${nodes.length.toLocaleString('en')} nodes (${Math.floor(fraction * 100)} %)`, fraction: from + span * fraction }
+              : { label: `Indexed ${nodes.length.toLocaleString('en')} nodes`, fraction: from + span },
         }),
       signal,
     );
