@@ -85,6 +85,33 @@ impl LoadJob {
         Ok(())
     }
 
+    /// `push_nodes` for nodes whose types are given as indices into
+    /// `type_names` (each name interned once, not once per node); a node
+    /// whose index is out of range is of React Flow's default type.
+    pub fn push_nodes_typed(
+        &mut self,
+        nodes: Vec<NodeInput>,
+        type_names: &[String],
+        type_idx: &[u32],
+    ) -> Result<()> {
+        let limit = self.nodes;
+        let b = self.builder()?;
+        let ids: Vec<u16> = type_names.iter().map(|t| b.intern_type(Some(t))).collect();
+        let default = b.intern_type(None);
+        for (k, n) in nodes.into_iter().enumerate() {
+            if b.nodes() >= limit {
+                return Err(more_than("nodes", limit));
+            }
+            let t = type_idx
+                .get(k)
+                .and_then(|&i| ids.get(i as usize))
+                .copied()
+                .unwrap_or(default);
+            b.push_node_typed(n, t)?;
+        }
+        Ok(())
+    }
+
     /// The next edges, in order (every node must be in).
     pub fn push_edges(&mut self, edges: impl IntoIterator<Item = EdgeInput>) -> Result<()> {
         let (nodes, limit) = (self.nodes, self.edges);

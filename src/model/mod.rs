@@ -195,8 +195,20 @@ impl WorkflowBuilder {
         self.edges_pushed
     }
 
+    /// The type id of a node `type` name (interned once per name).
+    pub fn intern_type(&mut self, name: Option<&str>) -> u16 {
+        self.wf.types.intern(name)
+    }
+
     /// Validate and add the next node (`nodes[i]` of the input, i = `nodes()`).
-    pub fn push_node(&mut self, mut node: NodeInput) -> Result<()> {
+    pub fn push_node(&mut self, node: NodeInput) -> Result<()> {
+        let t = self.wf.types.intern(node.node_type.as_deref());
+        self.push_node_typed(node, t)
+    }
+
+    /// `push_node` for a node whose type was interned already
+    /// (`intern_type`); its `node_type` is not read.
+    pub fn push_node_typed(&mut self, mut node: NodeInput, type_id: u16) -> Result<()> {
         let wf = &mut self.wf;
         let i = wf.ids.len();
         let path = NodePath::Nodes(i);
@@ -220,7 +232,7 @@ impl WorkflowBuilder {
         wf.w.push(w);
         wf.h.push(h);
         wf.flags.push(node.flag_bits());
-        wf.type_id.push(wf.types.intern(node.node_type.as_deref()));
+        wf.type_id.push(type_id);
         wf.handles.push(node.handles.bits());
         if let Some(p) = node.parent_id {
             self.parent_ids.push((i as u32, p));

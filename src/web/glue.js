@@ -367,18 +367,27 @@ function columnSource(nc, ec) {
   };
 }
 
+let channel = null;
+const waiting = [];
+
 /** Resolves in a new task, so the browser can paint and handle input in between. */
 function yieldTask() {
   const s = globalThis.scheduler;
   if (s && typeof s.yield === 'function') return s.yield();
   if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
+    // One channel for every yield: creating one per yield costs milliseconds in Node.
+    if (!channel) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        waiting.shift()?.();
+        // Node: an idle channel must not keep the process alive.
+        if (!waiting.length) channel.port1.unref?.();
       };
-      ch.port2.postMessage(null);
+    }
+    return new Promise((resolve) => {
+      waiting.push(resolve);
+      channel.port1.ref?.();
+      channel.port2.postMessage(null);
     });
   }
   return new Promise((resolve) => setTimeout(resolve, 0));

@@ -343,6 +343,21 @@ pub(crate) fn read_workflow(workflow: &JsValue) -> Result<ReadWorkflow, JsValue>
 }
 
 fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
+    let mut nodes = decode_nodes_untyped(cols)?;
+    if nodes.is_empty() {
+        return Ok(nodes);
+    }
+    let type_names: Vec<String> = json(cols, "typeNamesJson")?;
+    let type_idx = u32s(cols, "typeIdx");
+    for (n, &t) in nodes.iter_mut().zip(&type_idx) {
+        n.node_type = type_names.get(t as usize).cloned();
+    }
+    Ok(nodes)
+}
+
+/// Node columns (from glue.js) → inputs for the core, without their types
+/// (`typeNamesJson` and `typeIdx` name them). `null`: no nodes.
+fn decode_nodes_untyped(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     if cols.is_null() {
         return Ok(Vec::new());
     }
@@ -354,7 +369,6 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     } else {
         json(cols, "parentsJson")?
     };
-    let type_names: Vec<String> = json(cols, "typeNamesJson")?;
     let (x, y, w, h) = (
         f64s(cols, "x"),
         f64s(cols, "y"),
@@ -397,7 +411,7 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
             parent_id: parents.next().flatten(),
             hidden: flags[i] & 1 != 0,
             selected: flags[i] & 2 != 0,
-            node_type: type_names.get(type_idx[i] as usize).cloned(),
+            node_type: None,
             handles: Handles::from_bits(handles.get(i).copied().unwrap_or(2)),
         })
         .collect())
@@ -712,8 +726,14 @@ impl JsWorkflowOptimizer {
 
     #[wasm_bindgen(js_name = _loadNodes, skip_typescript)]
     pub fn load_nodes(&mut self, token: u32, cols: JsValue) -> Result<(), JsValue> {
-        let nodes = decode_nodes(&cols)?;
-        let r = self.job(token)?.push_nodes(nodes).map_err(to_js);
+        // Types by index: each name is interned once per slice, not once per node.
+        let nodes = decode_nodes_untyped(&cols)?;
+        let names: Vec<String> = json(&cols, "typeNamesJson")?;
+        let idx = u32s(&cols, "typeIdx");
+        let r = self
+            .job(token)?
+            .push_nodes_typed(nodes, &names, &idx)
+            .map_err(to_js);
         self.drop_load_on_error(r)
     }
 
@@ -1059,6 +1079,16 @@ impl JsWorkflowOptimizer {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Option<u32> {
         id.as_string().and_then(|s| self.index_of_str(&s))
+    }
+
+    /// The index of the edge with `id`, or undefined.
+    #[wasm_bindgen(js_name = edgeIndexOf)]
+    pub fn edge_index_of(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Option<u32> {
+        let id = id.as_string()?;
+        self.core.try_borrow().ok()?.workflow().edge_index_of(&id)
     }
 
     #[wasm_bindgen(getter, js_name = nodeCount)]

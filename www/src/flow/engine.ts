@@ -137,8 +137,6 @@ export class FlowEngine {
   async build(
     nodes: Node[],
     edges: Edge[],
-    /** Runs before the whole workflow is indexed (the store finishes its own index there). */
-    between: () => Promise<void>,
     /** Whether a node is among the first STAGE nodes (the caller's index answers without building a set). */
     inFirstStage: (id: string) => boolean,
     /** The first stage is already indexed (a preview of this document): index everything at once. */
@@ -148,7 +146,6 @@ export class FlowEngine {
     signal?: AbortSignal,
   ): Promise<void> {
     if (nodes.length <= STAGE) {
-      if (skipFirstStage) await between();
       if (this.destroyed) return;
       this.optimizer.setWorkflow({ nodes, edges });
       onProgress(1);
@@ -167,9 +164,6 @@ export class FlowEngine {
         await nextFrame();
         await nextFrame();
       }
-      if (this.destroyed) return;
-      signal?.throwIfAborted();
-      await between();
       if (this.destroyed) return;
       signal?.throwIfAborted();
       await this.optimizer.setWorkflowAsync({ nodes, edges }, { signal, onProgress: (p) => onProgress(p.fraction) });

@@ -25,7 +25,7 @@ import { closedPart, generateAudioWorkflowInChunks, yieldToBrowser } from '@/aud
 import { parseWorkflowJson, workflowToJson, handlesFromEdges } from '@/audio/io';
 import { handleSignal, isAudioKind, makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNodeData } from '@/audio/model';
 import { DEFAULT_SETTINGS, FlowEngine, STAGE, type EngineSettings, type WorkflowLookup } from '@/flow/engine';
-import { DocIndex } from '@/store/docIndex';
+import { DocIndex, type SlotSource } from '@/store/docIndex';
 import performanceService, {
   type BenchmarkReport,
   type OptimizationReport,
@@ -135,12 +135,24 @@ export interface AudioState {
 }
 
 // Outside React state: where each node and edge sits in `nodes` / `edges`.
-// The engine finds the document's objects through it, so a million-node
-// workflow is indexed once, in chunks (see DocIndex).
+// In flowscale mode it asks the engine's optimizer (no second id table of
+// the document); otherwise it holds Maps built in chunks (see DocIndex).
 let index = new DocIndex([], []);
 function reindex(nodes: Node[], edges: Edge[]): void {
+  const { source, trusted } = index.sourceState;
   index = new DocIndex(nodes, edges);
-  index.indexUpTo(Infinity, Infinity);
+  if (!source) {
+    index.indexUpTo(Infinity, Infinity);
+    return;
+  }
+  index.useSource(source);
+  if (trusted) index.trustSource();
+}
+
+/** The engine's optimizer as the document index's source of slots. */
+function slotSource(engine: FlowEngine): SlotSource {
+  const opt = engine.optimizer;
+  return { nodeSlot: (id) => opt.indexOf(id), edgeSlot: (id) => opt.edgeIndexOf(id) };
 }
 
 /** Drags in progress (flowscale mode): committed to the document when they end. */
@@ -206,12 +218,14 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       current?.destroy();
     }
     const t0 = performance.now();
-    // The first stage's nodes (and about as many edges) are indexed now; the rest between the two stages.
-    index.indexUpTo(STAGE, STAGE * 1.25);
+    // Lookups go to the engine's optimizer (its slots are the document's positions).
+    const docIndex = index;
+    docIndex.useSource(slotSource(engine));
+    // The first stage's nodes (and about as many edges), to pick the first stage's edges.
+    docIndex.indexUpTo(STAGE, STAGE * 1.25);
     await engine.build(
       nodes,
       edges,
-      () => index.completeInChunks(signal),
       (id) => (index.peekNode(id) ?? Infinity) < STAGE,
       reuse,
       (fraction) =>
@@ -223,7 +237,8 @@ export const useAudioStore = create<AudioState>()((set, get) => {
         }),
       signal,
     );
-    await index.completeInChunks(signal);
+    // The optimizer now holds exactly this document.
+    if (!signal.aborted && docIndex === index) docIndex.trustSource();
     performanceService.trace.span('operations', 'index workflow', t0, performance.now() - t0, { nodes: nodes.length });
   }
 
@@ -337,6 +352,7 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       try {
         if (get().mode === 'flowscale') await buildEngine(controller.signal, 0.3, 0.7, reuse);
         else {
+          index.useSource(null);
           get().engine?.destroy();
           set({ engine: null });
         }
@@ -395,6 +411,8 @@ export const useAudioStore = create<AudioState>()((set, get) => {
             if (!c.signal.aborted) set({ loading: null, notice: { kind: 'error', message: message(e) } });
           });
       } else {
+        // Plain React Flow: the document index holds its own Maps again.
+        index.useSource(null);
         get().engine?.destroy();
         loadStartedAt = performance.now();
         firstRenderPending = true;

@@ -1,21 +1,51 @@
-// Where each node and edge sits in the document's arrays, by id. Built in
-// chunks with a yield between them, so indexing a million-node document
-// does not freeze the page: a load indexes the first part (what the first
-// frame needs), renders it, then indexes the rest. A lookup that misses
-// before indexing is complete finishes the index at once (correct, slower).
+// Where each node and edge sits in the document's arrays, by id.
+//
+// In flowscale mode the engine's optimizer already maps ids to its slots,
+// and a workflow indexed from the document's arrays has slot i = position i:
+// a lookup asks the optimizer and checks the answer against the array, so
+// no second id table of the document is built. Once the optimizer holds
+// exactly this document (`trustSource`), an id it does not know is not in
+// the document. When positions and slots part (nodes removed), or without
+// an optimizer (plain React Flow), lookups fall back to Maps built from the
+// arrays: in chunks with a yield between them (`completeInChunks`), or at
+// once by a lookup that misses (correct, slower).
 import type { Edge, Node } from '@xyflow/react';
 import { yieldToBrowser } from '@/audio/generate';
+
+/** Ids to slots, as the engine's optimizer has them. */
+export interface SlotSource {
+  nodeSlot(id: string): number | undefined;
+  edgeSlot(id: string): number | undefined;
+}
 
 export class DocIndex {
   private readonly nodeAt = new Map<string, number>();
   private readonly edgeAt = new Map<string, number>();
   private nodesDone = 0;
   private edgesDone = 0;
+  private source: SlotSource | null = null;
+  private trusted = false;
 
   constructor(
     private readonly nodes: readonly Node[],
     private readonly edges: readonly Edge[],
   ) {}
+
+  /** Look ids up in `source` first (checked against the arrays). */
+  useSource(source: SlotSource | null): void {
+    this.source = source;
+    this.trusted = false;
+  }
+
+  /** The source now holds exactly this document: an id it lacks is not in it. */
+  trustSource(): void {
+    this.trusted = this.source !== null;
+  }
+
+  /** The source and whether it is trusted, to carry over to the next index of the document. */
+  get sourceState(): { source: SlotSource | null; trusted: boolean } {
+    return { source: this.source, trusted: this.trusted };
+  }
 
   get complete(): boolean {
     return this.nodesDone === this.nodes.length && this.edgesDone === this.edges.length;
@@ -42,6 +72,9 @@ export class DocIndex {
   }
 
   node(id: string): number | undefined {
+    const s = this.source?.nodeSlot(id);
+    if (s !== undefined && this.nodes[s]?.id === id) return s;
+    if (s === undefined && this.trusted) return undefined;
     const i = this.nodeAt.get(id);
     if (i !== undefined || this.complete) return i;
     this.indexUpTo(Infinity, Infinity);
@@ -49,6 +82,9 @@ export class DocIndex {
   }
 
   edge(id: string): number | undefined {
+    const s = this.source?.edgeSlot(id);
+    if (s !== undefined && this.edges[s]?.id === id) return s;
+    if (s === undefined && this.trusted) return undefined;
     const i = this.edgeAt.get(id);
     if (i !== undefined || this.complete) return i;
     this.indexUpTo(Infinity, Infinity);
