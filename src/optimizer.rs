@@ -372,7 +372,8 @@ impl WorkflowOptimizer {
             let ix = self
                 .clusters
                 .ensure(&self.wf, c, self.config.workflow.rebuild_fraction);
-            if ix.levels() > 0 {
+            // (At the zooms of levels too sparse to build, nodes one by one.)
+            if ix.levels() > 0 && ix.level_for_zoom(vp.zoom) >= ix.first_level() {
                 level = ix.level_for_zoom(vp.zoom);
                 glyphs_in_view = ix.frame(
                     &self.wf,

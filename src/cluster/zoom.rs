@@ -37,6 +37,7 @@
 
 use crate::cluster::ClusteringConfig;
 use crate::model::{Rect, Workflow, NONE};
+use crate::spatial::packed::{f32_down, f32_up};
 use crate::spatial::{overlaps, FlowParams};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -49,8 +50,13 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 pub const MAX_LEVELS: usize = 31;
 const LEVEL_SHIFT: u32 = 27;
 const INDEX_MASK: u32 = (1 << LEVEL_SHIFT) - 1;
-/// Level-1 cell coordinates are clamped here so halving and packing stay exact.
-const CELL_LIMIT: f64 = (1u64 << 50) as f64;
+/// Level-1 cell coordinates are i32 (clamped: beyond ±2^31 cells, about
+/// ±1e12 world units at the default radius, far cells share their edge cells).
+const CELL_LIMIT: f64 = i32::MAX as f64;
+/// The finest level built is the first whose cells hold this many nodes on
+/// average: finer levels would be mostly clusters of one or two nodes, which
+/// cost memory and draw nothing a node-by-node frame would not.
+const DENSE_ENOUGH: f64 = 3.0;
 
 /// A cluster's id: its level in the top 5 bits, its index in the rest. Valid
 /// until the index is rebuilt.
@@ -72,20 +78,21 @@ const NO_TOP: Top3 = [(NO_TYPE, 0); 3];
 struct Level {
     /// World side of a cell.
     cell: f64,
-    cells: Map<(i64, i64), u32>,
-    cx: Vec<i64>,
-    cy: Vec<i64>,
+    cells: Map<(i32, i32), u32>,
+    cx: Vec<i32>,
+    cy: Vec<i32>,
     count: Vec<u32>,
     /// Sums of member centres.
     sx: Vec<f64>,
     sy: Vec<f64>,
-    /// Union of member rectangles: x1, y1, x2, y2.
-    bounds: Vec<[f64; 4]>,
+    /// Union of member rectangles (x1, y1, x2, y2), rounded outward to f32:
+    /// tests against it only ever split a cluster that need not be.
+    bounds: Vec<[f32; 4]>,
     top: Vec<Top3>,
-    /// Parent at the next level and siblings under it.
+    /// Parent at the next level and the next sibling under it (a cell has
+    /// at most four child cells, so a sibling list needs no back links).
     parent: Vec<u32>,
     next: Vec<u32>,
-    prev: Vec<u32>,
     /// First child cluster (level j − 1) and first node joined at this level.
     first_child: Vec<u32>,
     first_node: Vec<u32>,
@@ -95,21 +102,19 @@ struct Level {
     dirty: Vec<bool>,
     dirty_list: Vec<u32>,
     /// Cells that held a cluster since the build: x1, y1, x2, y2 (inclusive).
-    span: [i64; 4],
-    /// Frame stamp per cluster (bundle de-duplication).
-    stamp: Vec<u32>,
+    span: [i32; 4],
 }
 
 impl Level {
     fn new(cell: f64) -> Self {
         Level {
             cell,
-            span: [i64::MAX, i64::MAX, i64::MIN, i64::MIN],
+            span: [i32::MAX, i32::MAX, i32::MIN, i32::MIN],
             ..Default::default()
         }
     }
 
-    fn alloc(&mut self, cell: (i64, i64)) -> u32 {
+    fn alloc(&mut self, cell: (i32, i32)) -> u32 {
         let c = match self.free.pop() {
             Some(c) => c,
             None => {
@@ -122,12 +127,10 @@ impl Level {
                 self.top.push(NO_TOP);
                 self.parent.push(NONE);
                 self.next.push(NONE);
-                self.prev.push(NONE);
                 self.first_child.push(NONE);
                 self.first_node.push(NONE);
                 self.alive.push(false);
                 self.dirty.push(false);
-                self.stamp.push(0);
                 (self.count.len() - 1) as u32
             }
         };
@@ -141,7 +144,6 @@ impl Level {
         self.top[k] = NO_TOP;
         self.parent[k] = NONE;
         self.next[k] = NONE;
-        self.prev[k] = NONE;
         self.first_child[k] = NONE;
         self.first_node[k] = NONE;
         self.alive[k] = true;
@@ -170,6 +172,10 @@ impl Level {
         (self.sx[k] / n, self.sy[k] / n)
     }
 
+    fn bounds64(&self, c: u32) -> [f64; 4] {
+        self.bounds[c as usize].map(|v| v as f64)
+    }
+
     /// The cell's square: x1, y1, x2, y2.
     fn cell_rect(&self, c: u32) -> [f64; 4] {
         let k = c as usize;
@@ -178,30 +184,29 @@ impl Level {
     }
 }
 
-/// Doubly linked sibling lists: `first` holds list heads, `next`/`prev` links.
-fn link(i: u32, head: &mut u32, next: &mut [u32], prev: &mut [u32]) {
-    let k = i as usize;
-    prev[k] = NONE;
-    next[k] = *head;
-    if *head != NONE {
-        prev[*head as usize] = i;
-    }
+/// Sibling lists: `head` holds the first, `next` links the rest. Unlinking
+/// walks the list: a cell has at most four child cells, and the nodes of a
+/// cell are few (a cell is a couple of hundred screen pixels at its zoom).
+fn link(i: u32, head: &mut u32, next: &mut [u32]) {
+    next[i as usize] = *head;
     *head = i;
 }
 
-fn unlink(i: u32, head: &mut u32, next: &mut [u32], prev: &mut [u32]) {
-    let k = i as usize;
-    let (a, b) = (prev[k], next[k]);
-    if a != NONE {
-        next[a as usize] = b;
+fn unlink(i: u32, head: &mut u32, next: &mut [u32]) {
+    if *head == i {
+        *head = next[i as usize];
     } else {
-        *head = b;
+        let mut k = *head;
+        while k != NONE {
+            let after = next[k as usize];
+            if after == i {
+                next[k as usize] = next[i as usize];
+                break;
+            }
+            k = after;
+        }
     }
-    if b != NONE {
-        prev[b as usize] = a;
-    }
-    next[k] = NONE;
-    prev[k] = NONE;
+    next[i as usize] = NONE;
 }
 
 fn entry(b: [f64; 4], id: u32) -> Entry {
@@ -213,6 +218,21 @@ fn union(a: &mut [f64; 4], b: &[f64; 4]) {
     a[1] = a[1].min(b[1]);
     a[2] = a[2].max(b[2]);
     a[3] = a[3].max(b[3]);
+}
+
+/// The cell of side `side` holding (x, y), clamped to i32 coordinates.
+fn cell_of(side: f64, x: f64, y: f64) -> (i32, i32) {
+    let c = |v: f64| (v / side).floor().clamp(-CELL_LIMIT, CELL_LIMIT) as i32;
+    (c(x), c(y))
+}
+
+fn meets32(r: &Rect, b: &[f32; 4]) -> bool {
+    meets(r, &b.map(|v| v as f64))
+}
+
+/// A box rounded outward to f32 (it contains the exact one).
+fn outward(b: &[f64; 4]) -> [f32; 4] {
+    [f32_down(b[0]), f32_down(b[1]), f32_up(b[2]), f32_up(b[3])]
 }
 
 fn node_bounds(wf: &Workflow, i: u32) -> [f64; 4] {
@@ -379,10 +399,9 @@ pub struct ClusterIndex {
     max_zoom: f64,
     min_points: u32,
     levels: Vec<Level>,
-    /// Per node slot: the cluster it joined (at level `node_join`), its siblings there.
+    /// Per node slot: the cluster it joined (at level `node_join`), its next sibling there.
     node_parent: Vec<u32>,
     node_next: Vec<u32>,
-    node_prev: Vec<u32>,
     /// Join level; 0 when the node is in no cluster (not shown, or big at every level).
     node_join: Vec<u8>,
     /// Nodes big at level 1 (drawn alone at some level), with the box each was indexed with.
@@ -393,7 +412,9 @@ pub struct ClusterIndex {
     built_nodes: usize,
     /// Per level: bundles, computed when first needed after a change.
     bundles: Vec<Option<LevelBundles>>,
-    stamp: u32,
+    /// The finest level with clusters (finer ones would hold one or two
+    /// nodes per cell: frames at their zooms list nodes instead).
+    first: usize,
     scratch: Vec<(u16, u32)>,
     /// Per-frame buffers, reused.
     found: Vec<u32>,
@@ -413,8 +434,17 @@ impl ClusterIndex {
         if self.node_parent.len() < n {
             self.node_parent.resize(n, NONE);
             self.node_next.resize(n, NONE);
-            self.node_prev.resize(n, NONE);
             self.node_join.resize(n, 0);
+        }
+    }
+
+    /// The finest level with clusters (1 unless the nodes are sparse; 0 when
+    /// no level is built). At the zooms of finer levels frames list nodes.
+    pub fn first_level(&self) -> usize {
+        if self.levels.is_empty() {
+            0
+        } else {
+            self.first.max(1)
         }
     }
 
@@ -451,16 +481,15 @@ impl ClusterIndex {
     }
 
     /// The level-1 cell of a point.
-    fn cell1(&self, x: f64, y: f64) -> (i64, i64) {
-        let s = self.levels[0].cell;
-        let c = |v: f64| (v / s).floor().clamp(-CELL_LIMIT, CELL_LIMIT) as i64;
-        (c(x), c(y))
+    fn cell1(&self, x: f64, y: f64) -> (i32, i32) {
+        cell_of(self.levels[0].cell, x, y)
     }
 
-    /// The first level at which a node of this size is not big (0: none).
+    /// The first level (from the first built) at which a node of this size
+    /// is not big (0: none).
     fn join_level(&self, b: &[f64; 4]) -> u8 {
         let size = (b[2] - b[0]).max(b[3] - b[1]);
-        for (j, l) in self.levels.iter().enumerate() {
+        for (j, l) in self.levels.iter().enumerate().skip(self.first_level() - 1) {
             if size <= 2.0 * l.cell {
                 return j as u8 + 1;
             }
@@ -469,7 +498,7 @@ impl ClusterIndex {
     }
 
     /// The cluster of `cell` at level `j`, created (with its ancestors) when missing.
-    fn cluster_at(&mut self, j: usize, cell: (i64, i64)) -> u32 {
+    fn cluster_at(&mut self, j: usize, cell: (i32, i32)) -> u32 {
         if let Some(&c) = self.levels[j - 1].cells.get(&cell) {
             return c;
         }
@@ -480,7 +509,7 @@ impl ClusterIndex {
             let (below, above) = self.levels.split_at_mut(j);
             let (l, u) = (&mut below[j - 1], &mut above[0]);
             l.parent[c as usize] = p;
-            link(c, &mut u.first_child[p as usize], &mut l.next, &mut l.prev);
+            link(c, &mut u.first_child[p as usize], &mut l.next);
             u.mark(p);
         }
         c
@@ -492,7 +521,7 @@ impl ClusterIndex {
         let b = node_bounds(wf, i);
         let join = self.join_level(&b);
         self.node_join[k] = join;
-        if join != 1 {
+        if join as usize != self.first_level() {
             self.bigs.insert(entry(b, i));
             self.big_box.insert(i, b);
         }
@@ -503,12 +532,7 @@ impl ClusterIndex {
         let shift = join as u32 - 1;
         let c = self.cluster_at(join as usize, (c1.0 >> shift, c1.1 >> shift));
         let l = &mut self.levels[join as usize - 1];
-        link(
-            i,
-            &mut l.first_node[c as usize],
-            &mut self.node_next,
-            &mut self.node_prev,
-        );
+        link(i, &mut l.first_node[c as usize], &mut self.node_next);
         self.node_parent[k] = c;
         l.mark(c);
     }
@@ -523,12 +547,7 @@ impl ClusterIndex {
         let join = self.node_join[k] as usize;
         if c != NONE && join >= 1 {
             let l = &mut self.levels[join - 1];
-            unlink(
-                i,
-                &mut l.first_node[c as usize],
-                &mut self.node_next,
-                &mut self.node_prev,
-            );
+            unlink(i, &mut l.first_node[c as usize], &mut self.node_next);
             l.mark(c);
         }
         self.node_parent[k] = NONE;
@@ -648,12 +667,7 @@ impl ClusterIndex {
             l.cells.remove(&cell);
             if let Some(u) = above.first_mut() {
                 if parent != NONE {
-                    unlink(
-                        c,
-                        &mut u.first_child[parent as usize],
-                        &mut l.next,
-                        &mut l.prev,
-                    );
+                    unlink(c, &mut u.first_child[parent as usize], &mut l.next);
                     u.mark(parent);
                 }
             }
@@ -700,7 +714,7 @@ impl ClusterIndex {
                 count += prev.count[ck];
                 sx += prev.sx[ck];
                 sy += prev.sy[ck];
-                union(&mut b, &prev.bounds[ck]);
+                union(&mut b, &prev.bounds64(child));
                 scratch.extend(prev.top[ck].iter().filter(|t| t.0 != NO_TYPE));
                 child = prev.next[ck];
             }
@@ -711,7 +725,7 @@ impl ClusterIndex {
         l.count[k] = count;
         l.sx[k] = sx;
         l.sy[k] = sy;
-        l.bounds[k] = if count > 0 { b } else { [0.0; 4] };
+        l.bounds[k] = if count > 0 { outward(&b) } else { [0.0; 4] };
         l.top[k] = top;
     }
 
@@ -838,7 +852,7 @@ impl ClusterIndex {
         }
         let (j, c) = split_id(id);
         let l = &self.levels[j - 1];
-        Some((l.bounds[c as usize], l.centre(c)))
+        Some((l.bounds64(c), l.centre(c)))
     }
 
     /// The cell of a live cluster (x1, y1, x2, y2): its glyph stays inside.
@@ -877,7 +891,7 @@ impl ClusterIndex {
             *work += 1;
             let l = &self.levels[lj - 1];
             let k = lc as usize;
-            let b = &l.bounds[k];
+            let b = &l.bounds64(lc);
             if contains(view, b) {
                 total += l.count[k] as u64;
                 continue;
@@ -910,18 +924,20 @@ impl ClusterIndex {
     /// its own), or every cluster when that is fewer.
     fn visit_level(&self, j: usize, r: &Rect, mut f: impl FnMut(u32)) {
         let l = &self.levels[j - 1];
-        let c = |v: f64| (v / l.cell).floor().clamp(-CELL_LIMIT, CELL_LIMIT) as i64;
-        let x0 = c(r.x).saturating_sub(2).max(l.span[0]);
-        let y0 = c(r.y).saturating_sub(2).max(l.span[1]);
-        let x1 = c(r.x2()).saturating_add(2).min(l.span[2]);
-        let y1 = c(r.y2()).saturating_add(2).min(l.span[3]);
+        // Cells of level j are level-1 cells halved j − 1 times.
+        let shift = (j - 1) as u32;
+        let (a, b) = (self.cell1(r.x, r.y), self.cell1(r.x2(), r.y2()));
+        let x0 = (a.0 >> shift).saturating_sub(2).max(l.span[0]);
+        let y0 = (a.1 >> shift).saturating_sub(2).max(l.span[1]);
+        let x1 = (b.0 >> shift).saturating_add(2).min(l.span[2]);
+        let y1 = (b.1 >> shift).saturating_add(2).min(l.span[3]);
         if x0 > x1 || y0 > y1 {
             return;
         }
-        let cells = (x1 - x0 + 1) as f64 * (y1 - y0 + 1) as f64;
+        let cells = (x1 as f64 - x0 as f64 + 1.0) * (y1 as f64 - y0 as f64 + 1.0);
         if cells > l.live as f64 {
             for (k, &alive) in l.alive.iter().enumerate() {
-                if alive && meets(r, &l.bounds[k]) {
+                if alive && meets32(r, &l.bounds[k]) {
                     f(k as u32);
                 }
             }
@@ -930,7 +946,7 @@ impl ClusterIndex {
         for y in y0..=y1 {
             for x in x0..=x1 {
                 if let Some(&k) = l.cells.get(&(x, y)) {
-                    if meets(r, &l.bounds[k as usize]) {
+                    if meets32(r, &l.bounds[k as usize]) {
                         f(k);
                     }
                 }
@@ -961,8 +977,6 @@ impl ClusterIndex {
         let j = j.clamp(1, self.levels.len());
         out.active = true;
         out.level = j as u32;
-        self.stamp = self.stamp.wrapping_add(1).max(1);
-        let stamp = self.stamp;
         let min = self.min_points;
         let mut found = std::mem::take(&mut self.found);
         let mut stack = std::mem::take(&mut self.stack);
@@ -974,9 +988,8 @@ impl ClusterIndex {
             let k = c as usize;
             let l = &self.levels[j - 1];
             if l.count[k] >= min {
-                if meets(view, &l.bounds[k]) {
+                if meets32(view, &l.bounds[k]) {
                     self.push_glyph(j, c, out);
-                    self.levels[j - 1].stamp[k] = stamp;
                     in_view += self.count_in_view(wf, (j, c), view, &mut stack, work);
                 }
             } else {
@@ -1015,7 +1028,7 @@ impl ClusterIndex {
     fn push_glyph(&self, j: usize, c: u32, out: &mut ClusterFrame) {
         let l = &self.levels[j - 1];
         let k = c as usize;
-        let b = l.bounds[k];
+        let b = l.bounds64(c);
         let cell = l.cell_rect(c);
         let (x1, y1) = (b[0].max(cell[0]), b[1].max(cell[1]));
         let (x2, y2) = (b[2].min(cell[2]), b[3].min(cell[3]));
@@ -1061,8 +1074,10 @@ impl ClusterIndex {
             return;
         };
         let l = &self.levels[j - 1];
-        let stamp = self.stamp;
         let min = self.min_points;
+        // The glyphs listed, to draw a bundle between two of them once.
+        let mut listed: Vec<u32> = out.ids.iter().map(|&id| split_id(id).1).collect();
+        listed.sort_unstable();
         for g in 0..out.ids.len() {
             let (_, c) = split_id(out.ids[g]);
             for &k in bundles.of(c) {
@@ -1073,7 +1088,7 @@ impl ClusterIndex {
                 let ok = l.alive.get(other as usize).copied().unwrap_or(false)
                     && l.count[other as usize] >= min;
                 // Once per bundle: from its smaller end when both are listed.
-                if !ok || (l.stamp[other as usize] == stamp && other < c) {
+                if !ok || (other < c && listed.binary_search(&other).is_ok()) {
                     continue;
                 }
                 let (p, q) = (l.centre(c), l.centre(other));
@@ -1161,6 +1176,54 @@ impl ClusterIndex {
     }
 }
 
+/// A level-1 cell as a Morton (Z-order) code: the cell of level j is the
+/// code without its low 2 (j − 1) bits, so a sorted list of codes lists
+/// every cell of every level as one run.
+fn morton(c: (i32, i32)) -> u64 {
+    fn spread(v: u32) -> u64 {
+        let mut x = v as u64;
+        x = (x | x << 16) & 0x0000_ffff_0000_ffff;
+        x = (x | x << 8) & 0x00ff_00ff_00ff_00ff;
+        x = (x | x << 4) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x | x << 2) & 0x3333_3333_3333_3333;
+        x = (x | x << 1) & 0x5555_5555_5555_5555;
+        x
+    }
+    // Biased to unsigned, so the order of codes is the order of cells.
+    let (x, y) = ((c.0 as u32) ^ 0x8000_0000, (c.1 as u32) ^ 0x8000_0000);
+    spread(x) | spread(y) << 1
+}
+
+/// The finest of `levels` levels whose cells hold `DENSE_ENOUGH` nodes on
+/// average, from the nodes' sorted level-1 Morton codes (the top level if
+/// none): two neighbours in the list share the cells of every level above
+/// the one where their codes first differ.
+fn first_dense_level(sorted: &[u64], levels: usize) -> usize {
+    if sorted.is_empty() || levels == 0 {
+        return 1;
+    }
+    // split[k]: neighbours in different cells up to level k + 1.
+    let mut split = vec![0usize; 33];
+    for w in sorted.windows(2) {
+        let d = w[0] ^ w[1];
+        if d != 0 {
+            let h = 63 - d.leading_zeros() as usize;
+            split[h / 2] += 1;
+        }
+    }
+    // cells(j) = 1 + neighbours split at level j or coarser.
+    let mut coarser = 0usize;
+    let mut cells = vec![1usize; 34];
+    for k in (0..33).rev() {
+        coarser += split[k];
+        cells[k + 1] = 1 + coarser;
+    }
+    let n = sorted.len() as f64;
+    (1..=levels)
+        .find(|&j| n / cells[j.min(33)] as f64 >= DENSE_ENOUGH)
+        .unwrap_or(levels)
+}
+
 /// The key of an edge between clusters a and b of one level (unordered).
 fn push_key(keys: &mut Vec<u64>, a: u32, b: u32) {
     if a != b {
@@ -1189,6 +1252,7 @@ pub struct ClusterBuild {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum BuildPhase {
     Extent,
+    Density,
     Attach,
     Refresh,
     Bundles,
@@ -1248,6 +1312,8 @@ impl ClusterBuild {
                         self.lo = [self.lo[0].min(x), self.lo[1].min(y)];
                         self.hi = [self.hi[0].max(x), self.hi[1].max(y)];
                         self.shown += 1;
+                        let c = self.ix.cell1(x, y);
+                        self.keys.push(morton(c));
                     }
                     if self.shown == 0 {
                         self.ix.levels.clear();
@@ -1266,8 +1332,20 @@ impl ClusterBuild {
                     }
                     self.ix.bundles = vec![None; self.ix.levels.len()];
                     self.ix.built_nodes = self.shown;
+                    self.phase = BuildPhase::Density;
+                }
+                BuildPhase::Density => {
+                    // One sort (a step of its own), then the cells per level in one pass.
+                    budget = budget.saturating_sub(self.keys.len());
+                    let mut keys = std::mem::take(&mut self.keys);
+                    keys.sort_unstable();
+                    self.ix.first = first_dense_level(&keys, self.ix.levels.len());
+                    drop(keys);
                     self.cursor = 0;
                     self.phase = BuildPhase::Attach;
+                    if budget == 0 {
+                        return false;
+                    }
                 }
                 BuildPhase::Attach => {
                     while self.cursor < slots {
@@ -1299,7 +1377,7 @@ impl ClusterBuild {
                     // then one key per edge, then the bundles.
                     let levels = self.ix.levels.len();
                     if self.level == 0 {
-                        self.level = 1;
+                        self.level = self.ix.first_level();
                         self.cursor = 0;
                         self.at = vec![NONE; slots];
                     }
@@ -1364,6 +1442,7 @@ impl ClusterBuild {
         let level = self.level.saturating_sub(1).min(self.ix.levels.len()) as f64;
         let p = match self.phase {
             BuildPhase::Extent => 0.1 * self.cursor as f64 / n,
+            BuildPhase::Density => 0.1,
             BuildPhase::Attach => 0.1 + 0.4 * self.cursor as f64 / n,
             BuildPhase::Refresh => 0.5 + 0.1 * level / levels,
             BuildPhase::Bundles => 0.6 + 0.4 * (level + self.cursor as f64 / (n + e)) / levels,
