@@ -263,7 +263,7 @@ function workflowSource(workflow) {
   return columnSource(nodes, edges);
 }
 
-/** Columns: `{ nodes: { ids, x, y, width?, height?, types?, type?, hidden?, selected?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
+/** Columns: `{ nodes: { ids, x, y, width?, height?, types?, type?, hidden?, selected?, sourcePosition?, targetPosition?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
 function columnSource(nc, ec) {
   if (!isObj(nc) || nc.ids === undefined) return invalid('nodes', `expected an array of nodes (or node columns { ids, x, y, … }), got ${describe(nc)}`);
   if (!Array.isArray(nc.ids)) return invalid('nodes.ids', `expected an array of id strings, got ${describe(nc.ids)}`);
@@ -274,9 +274,11 @@ function columnSource(nc, ec) {
     return v.length === n ? '' : invalid(path, `expected ${n} numbers, got ${v.length}`);
   };
   const bytes = (v, path, len) => (absent(v) || (isTyped(v, Uint8Array) && v.length === len) ? '' : invalid(path, `expected a Uint8Array of ${len} flags`));
+  const sides = (v, path) => (absent(v) || (isTyped(v, Uint8Array) && v.length === n && v.every((k) => k < 4)) ? '' : invalid(path, `expected a Uint8Array of ${n} sides (0 top, 1 right, 2 bottom, 3 left)`));
   const bad =
     numbers(nc.x, 'nodes.x') || numbers(nc.y, 'nodes.y') || numbers(nc.width, 'nodes.width', true) || numbers(nc.height, 'nodes.height', true) ||
-    bytes(nc.hidden, 'nodes.hidden', n) || bytes(nc.selected, 'nodes.selected', n);
+    bytes(nc.hidden, 'nodes.hidden', n) || bytes(nc.selected, 'nodes.selected', n) ||
+    sides(nc.sourcePosition, 'nodes.sourcePosition') || sides(nc.targetPosition, 'nodes.targetPosition');
   if (bad) return bad;
   if (!absent(nc.type) && !(isTyped(nc.type, Uint8Array, Uint16Array, Uint32Array) && nc.type.length === n)) return invalid('nodes.type', `expected a Uint8Array, Uint16Array or Uint32Array of ${n} indices into nodes.types`);
   const types = nc.types ?? [];
@@ -343,7 +345,8 @@ function columnSource(nc, ec) {
         hSrc: src(nc.height),
         flags,
         typeIdx,
-        handles: new Uint8Array(k).fill(2),
+        // React Flow's defaults: source handle at the bottom, target at the top.
+        handles: Uint8Array.from({ length: k }, (_, i) => (nc.sourcePosition?.[from + i] ?? 2) | ((nc.targetPosition?.[from + i] ?? 0) << 2)),
       };
     },
     edges(from, to) {

@@ -95,6 +95,8 @@ export interface WorkflowColumns {
     width?: Float64Array | Float32Array; height?: Float64Array | Float32Array;
     types?: string[]; type?: Uint8Array | Uint16Array | Uint32Array;
     hidden?: Uint8Array; selected?: Uint8Array;
+    /** Handle sides (React Flow's sourcePosition / targetPosition): 0 top, 1 right, 2 bottom (source default), 3 left; target default top. */
+    sourcePosition?: Uint8Array; targetPosition?: Uint8Array;
     /** Index of the parent node (React Flow's parentId), -1 for none. */
     parent?: Int32Array;
   };

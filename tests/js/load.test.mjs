@@ -8,6 +8,7 @@ import { tileN8n } from './workflows.mjs';
 import { rejects, throwsCode } from './expect.mjs';
 
 const size = { width: 1920, height: 1080 };
+const SIDES = { top: 0, right: 1, bottom: 2, left: 3 };
 const views = [
   { x: 0, y: 0, zoom: 1 },
   { x: -2000, y: -500, zoom: 0.3 },
@@ -43,6 +44,8 @@ function columns(wf) {
     height: Float64Array.from(wf.nodes, (n) => n.height ?? 40),
     types,
     type: Uint32Array.from(wf.nodes, (n) => typeOf.get(n.type ?? 'default')),
+    sourcePosition: Uint8Array.from(wf.nodes, (n) => SIDES[n.sourcePosition ?? 'bottom']),
+    targetPosition: Uint8Array.from(wf.nodes, (n) => SIDES[n.targetPosition ?? 'top']),
   };
   const edges = {
     ids: wf.edges.map((e) => e.id),
@@ -88,6 +91,8 @@ test('columns load like React Flow objects, sync and async', async () => {
   // Bad columns: a clear error at the field, the previous workflow kept.
   throwsCode(() => sync.setWorkflow({ nodes: { ...cols.nodes, x: [1, 2] } }), 'INVALID_WORKFLOW', 'nodes.x');
   throwsCode(() => sync.setWorkflow({ nodes: { ...cols.nodes, x: cols.nodes.x.subarray(1) } }), 'INVALID_WORKFLOW', 'nodes.x');
+  throwsCode(() => sync.setWorkflow({ nodes: { ...cols.nodes, sourcePosition: new Uint8Array(cols.nodes.ids.length).fill(7) } }), 'INVALID_WORKFLOW', 'nodes.sourcePosition');
+  throwsCode(() => sync.setWorkflow({ nodes: { ...cols.nodes, type: new Uint32Array(cols.nodes.ids.length).fill(9999) } }), 'INVALID_WORKFLOW', 'nodes.type[0]');
   const nan = Float64Array.from(cols.nodes.x);
   nan[42] = NaN;
   throwsCode(() => sync.setWorkflow({ nodes: { ...cols.nodes, x: nan } }), 'NON_FINITE', 'nodes[42].position.x');
