@@ -6,5 +6,6 @@ run('--max-old-space-size=12000', new URL('./frame.mjs', import.meta.url).pathna
 run(new URL('./optimize.mjs', import.meta.url).pathname);
 run(new URL('./cache.mjs', import.meta.url).pathname);
 run(new URL('./pan.mjs', import.meta.url).pathname);
+run(new URL('./fit.mjs', import.meta.url).pathname);
 run(new URL('./size.mjs', import.meta.url).pathname);
 run(new URL('./monitor.mjs', import.meta.url).pathname);

@@ -16,7 +16,8 @@ import { machine, median, table, writeSection } from './lib.mjs';
 
 const SIZES = (process.env.PAN_SIZES ?? '10,1000,20000,100000,1000000').split(',').map(Number);
 const RASTERS = (process.env.PAN_RASTER ?? 'default,cpu').split(',');
-const MODES = ['flowscale', 'flowscale&gpu=off', 'plain-visible', 'plain'];
+// 'flowscale fitted': the same pan with the whole workflow fitted to the pane first.
+const MODES = ['flowscale', 'flowscale fitted', 'flowscale&gpu=off', 'plain-visible', 'plain'];
 const ROUNDS = 2;
 const LOAD_LIMIT_MS = 60_000;
 
@@ -25,8 +26,9 @@ let browser;
 
 async function measure(n, mode) {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const fitted = mode.endsWith(' fitted');
   try {
-    await page.goto(`${server.url}/?n=${n}&mode=${mode}&debug=1`, { timeout: LOAD_LIMIT_MS });
+    await page.goto(`${server.url}/?n=${n}&mode=${mode.replace(' fitted', '')}&debug=1`, { timeout: LOAD_LIMIT_MS });
     // Loaded: no progress bar, and the app's own first-render time is shown.
     await page.waitForFunction(
       () => !document.querySelector('[data-testid="progress"]') && document.querySelector('[data-stat="firstRender"]'),
@@ -34,6 +36,20 @@ async function measure(n, mode) {
       { timeout: LOAD_LIMIT_MS, polling: 200 },
     );
     const firstRender = Number((await page.locator('[data-stat="firstRender"]').textContent()).replace(/\D/g, ''));
+    if (fitted) {
+      // React Flow's fitView of the whole document (padding 0.1), not only of the mounted nodes.
+      await page.evaluate(() => {
+        const { reactFlow, store } = window.__flowscale;
+        const pane = document.querySelector('[data-testid="flow-pane"]').getBoundingClientRect();
+        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        for (const n of store.getState().nodes) {
+          x0 = Math.min(x0, n.position.x); y0 = Math.min(y0, n.position.y);
+          x1 = Math.max(x1, n.position.x + (n.width ?? 150)); y1 = Math.max(y1, n.position.y + (n.height ?? 40));
+        }
+        const zoom = Math.min(pane.width / (x1 - x0), pane.height / (y1 - y0)) / 1.2;
+        reactFlow().setViewport({ x: pane.width / 2 - ((x0 + x1) / 2) * zoom, y: pane.height / 2 - ((y0 + y1) / 2) * zoom, zoom });
+      });
+    }
     await page.waitForTimeout(500);
     // Pan through React Flow's own store: one viewport step per animation
     // frame (a 15 × 7 px drag per frame), timing the frames it produces and
@@ -134,7 +150,8 @@ the median frame time while panning; "of ceiling" compares it with plain React F
 raster mode (the pan script's own limit; the target is ≥ 90 % at 20k, 100k and 1M). "Script/frame" and "busy" come
 from Long Animation Frames (frames of 50 ms or more; shorter frames report nothing, so both are lower bounds).
 "First render" is the app's own measure (navigation to the first frame with nodes on screen). \`flowscale&gpu=off\` is
-flowscale's culling and window without the GPU layer.
+flowscale's culling and window without the GPU layer; \`flowscale fitted\` pans with the whole workflow fitted to the
+pane first (zoomed out: cluster glyphs and bundles).
 
 ${table(['raster', 'nodes', 'mode', 'first render', 'view updates/s', 'of ceiling', 'p95 frame', 'longest frame', 'script/frame', 'busy', 'DOM nodes'], rows)}`;
 writeSection(new URL('../docs/benchmarks.md', import.meta.url).pathname, 'pan', body);
