@@ -318,6 +318,10 @@ function columnSource(nc, ec) {
         if (t !== 0xffffffff && t >= types.length) return invalid(`nodes.type[${from + i}]`, `type index ${t} is not in nodes.types (${types.length} names)`);
         typeIdx[i] = t;
       }
+      // React Flow's defaults: source handle at the bottom, target at the top.
+      const handles = new Uint8Array(k);
+      const sp = nc.sourcePosition, tp = nc.targetPosition;
+      for (let i = 0; i < k; i++) handles[i] = (sp ? sp[from + i] : 2) | ((tp ? tp[from + i] : 0) << 2);
       let parentsJson = '';
       if (nc.parent) {
         const parents = new Array(k);
@@ -345,8 +349,7 @@ function columnSource(nc, ec) {
         hSrc: src(nc.height),
         flags,
         typeIdx,
-        // React Flow's defaults: source handle at the bottom, target at the top.
-        handles: Uint8Array.from({ length: k }, (_, i) => (nc.sourcePosition?.[from + i] ?? 2) | ((nc.targetPosition?.[from + i] ?? 0) << 2)),
+        handles,
       };
     },
     edges(from, to) {

@@ -216,6 +216,18 @@ test('the 1M-node scenario loads progressively, never freezing the page: nodes o
   // Generous: the target is 100 ms on a quiet machine; CI shares its cores with other tests' browsers.
   assert.ok(seen.longest < 400, `longest task during the load: ${seen.longest} ms`);
   assert.equal(await stat(page, 'total'), 1_000_000);
+  // Indexed from columns: every slot is the document's position, for nodes and edges alike.
+  const slots = await page.evaluate(() => {
+    const { optimizer, store } = window.__flowscale;
+    const { nodes, edges } = store.getState();
+    let bad = 0;
+    for (let k = 0; k < 200; k++) {
+      const i = Math.floor((k * nodes.length) / 200), e = Math.floor((k * edges.length) / 200);
+      if (optimizer.indexOf(nodes[i].id) !== i || optimizer.edgeIndexOf(edges[e].id) !== e) bad++;
+    }
+    return { bad, edges: optimizer.edgeCount, docEdges: edges.length };
+  });
+  assert.deepEqual(slots, { bad: 0, edges: slots.docEdges, docEdges: slots.docEdges });
   const dom = await domNodes(page);
   assert.ok(dom > 10 && dom <= MAX_VISIBLE, `${dom} nodes mounted`);
   await page.screenshot({ path: `${shots}app-1m.png` });

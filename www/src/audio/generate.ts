@@ -4,7 +4,8 @@
 // Laid out in rows, so every edge is local, as in a real patch. Deterministic
 // for a given size, so every run of the demo and its tests sees the same graph.
 import type { Edge } from '@xyflow/react';
-import { makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNode } from '@/audio/model';
+import type { WorkflowColumns } from 'flowscale';
+import { AUDIO_KINDS, makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNode } from '@/audio/model';
 
 export interface AudioWorkflow {
   nodes: AudioNode[];
@@ -125,4 +126,79 @@ export function closedPart(w: AudioWorkflow): AudioWorkflow {
   const ids = new Set<string>();
   for (const n of w.nodes) ids.add(n.id);
   return { nodes: w.nodes.slice(), edges: w.edges.filter((e) => ids.has(e.source) && ids.has(e.target)) };
+}
+
+/** The first index of strip `s` (strip 0 is followed by the output node). */
+function stripStart(s: number): number {
+  return s === 0 ? 0 : PER_STRIP + 1 + (s - 1) * PER_STRIP;
+}
+
+/** Where a generated node sits, from its id alone (-1: not a generated id). */
+function generatedIndex(id: string): number {
+  if (id === 'output') return PER_STRIP;
+  const dash = id.indexOf('-');
+  if (id[0] !== 's' || dash < 0) return -1;
+  const s = Number(id.slice(1, dash));
+  const rest = id.slice(dash + 1);
+  if (rest === 'mixer') return stripStart(s) + 32;
+  if (rest === 'bus') return stripStart(s) + 33;
+  const v = Number(rest.slice(1, rest.indexOf('-')));
+  const kind = rest.slice(rest.indexOf('-') + 1);
+  const k = kind === 'sampler' ? 0 : VOICE.indexOf(kind as AudioKind);
+  return Number.isInteger(s) && Number.isInteger(v) && k >= 0 ? stripStart(s) + v * VOICE.length + k : -1;
+}
+
+/**
+ * The workflow as columns for flowscale (`setWorkflowAsync` takes them with
+ * no walk over the node objects and no id table). Edge ends are found from
+ * the generated ids' structure and checked against the nodes; null when one
+ * does not match (the caller then hands over the objects).
+ */
+export async function workflowColumns(w: AudioWorkflow, signal?: AbortSignal, chunk = 100_000): Promise<WorkflowColumns | null> {
+  const n = w.nodes.length;
+  const ids = new Array<string>(n);
+  const x = new Float64Array(n), y = new Float64Array(n);
+  const type = new Uint8Array(n);
+  const kindIndex = new Map<string, number>(AUDIO_KINDS.map((k, i) => [k, i]));
+  for (let i = 0; i < n; i++) {
+    const node = w.nodes[i]!;
+    ids[i] = node.id;
+    x[i] = node.position.x;
+    y[i] = node.position.y;
+    type[i] = kindIndex.get(node.type ?? '') ?? 0;
+    if (i % chunk === chunk - 1) {
+      await yieldToBrowser();
+      signal?.throwIfAborted();
+    }
+  }
+  const m = w.edges.length;
+  const source = new Uint32Array(m), target = new Uint32Array(m);
+  const edgeIds = new Array<string>(m);
+  for (let k = 0; k < m; k++) {
+    const e = w.edges[k]!;
+    const s = generatedIndex(e.source), t = generatedIndex(e.target);
+    if (s < 0 || t < 0 || w.nodes[s]?.id !== e.source || w.nodes[t]?.id !== e.target) return null;
+    source[k] = s;
+    target[k] = t;
+    edgeIds[k] = e.id;
+    if (k % chunk === chunk - 1) {
+      await yieldToBrowser();
+      signal?.throwIfAborted();
+    }
+  }
+  return {
+    nodes: {
+      ids,
+      x,
+      y,
+      width: new Float64Array(n).fill(NODE_WIDTH),
+      height: new Float64Array(n).fill(NODE_HEIGHT),
+      types: [...AUDIO_KINDS],
+      type,
+      // Handles on the right (outputs) and left (inputs), as makeAudioNode.
+      sourcePosition: new Uint8Array(n).fill(1),
+      targetPosition: new Uint8Array(n).fill(3),
+    },
+    edges: { ids: edgeIds, source, target },
+  };
 }

@@ -22,6 +22,7 @@ import {
   type PartialConfig,
   type Renderer,
   type SimplifiedEdges,
+  type WorkflowColumns,
 } from 'flowscale';
 
 /** Resolves on the next animation frame (or after 50 ms when frames are not running, e.g. in a hidden tab). */
@@ -137,6 +138,8 @@ export class FlowEngine {
   async build(
     nodes: Node[],
     edges: Edge[],
+    /** The same workflow as columns, when the caller has them (no walk over the objects). */
+    columns: WorkflowColumns | null,
     /** Whether a node is among the first STAGE nodes (the caller's index answers without building a set). */
     inFirstStage: (id: string) => boolean,
     /** The first stage is already indexed (a preview of this document): index everything at once. */
@@ -166,7 +169,7 @@ export class FlowEngine {
       }
       if (this.destroyed) return;
       signal?.throwIfAborted();
-      await this.optimizer.setWorkflowAsync({ nodes, edges }, { signal, onProgress: (p) => onProgress(p.fraction) });
+      await this.optimizer.setWorkflowAsync(columns ?? { nodes, edges }, { signal, onProgress: (p) => onProgress(p.fraction) });
       if (this.destroyed) return;
       this.refresh(true);
     } finally {

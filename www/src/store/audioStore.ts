@@ -21,7 +21,8 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { create } from 'zustand';
-import { closedPart, generateAudioWorkflowInChunks, yieldToBrowser } from '@/audio/generate';
+import type { WorkflowColumns } from 'flowscale';
+import { closedPart, generateAudioWorkflowInChunks, workflowColumns, yieldToBrowser } from '@/audio/generate';
 import { parseWorkflowJson, workflowToJson, handlesFromEdges } from '@/audio/io';
 import { handleSignal, isAudioKind, makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNodeData } from '@/audio/model';
 import { DEFAULT_SETTINGS, FlowEngine, STAGE, type EngineSettings, type WorkflowLookup } from '@/flow/engine';
@@ -155,6 +156,9 @@ function slotSource(engine: FlowEngine): SlotSource {
   return { nodeSlot: (id) => opt.indexOf(id), edgeSlot: (id) => opt.edgeIndexOf(id) };
 }
 
+/** A document's columns for flowscale, when known (generated scenarios): loaded without walking the node objects. */
+const columnsOf = new WeakMap<Node[], WorkflowColumns>();
+
 /** Drags in progress (flowscale mode): committed to the document when they end. */
 const dragging = new Set<string>();
 /** The load in progress; a newer load aborts it. */
@@ -226,6 +230,7 @@ export const useAudioStore = create<AudioState>()((set, get) => {
     await engine.build(
       nodes,
       edges,
+      columnsOf.get(nodes) ?? null,
       (id) => (index.peekNode(id) ?? Infinity) < STAGE,
       reuse,
       (fraction) =>
@@ -314,6 +319,11 @@ export const useAudioStore = create<AudioState>()((set, get) => {
         );
         performanceService.trace.span('operations', 'generate workflow', t0, performance.now() - t0, { nodes: size });
         if (controller.signal.aborted) return;
+        // The same workflow as columns: flowscale indexes them without walking a million objects.
+        if (size > STAGE && get().mode === 'flowscale') {
+          const cols = await workflowColumns(wf, controller.signal);
+          if (cols) columnsOf.set(wf.nodes, cols);
+        }
         await get().loadWorkflow({ ...wf, viewport: INITIAL_VIEWPORT }, source, { reuseEngine: previewed, keepViewport: previewed });
       } catch (e) {
         if (controller.signal.aborted) return;
