@@ -17,7 +17,7 @@ pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSou
 
 use crate::config::WorkflowConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
-use ids::IdIndex;
+use ids::{IdArena, IdIndex};
 use std::collections::HashMap;
 
 /// "No node": the parent of a root node, the slot of nothing.
@@ -99,7 +99,7 @@ impl TypeTable {
 /// The workflow in struct-of-arrays form.
 #[derive(Clone, Debug, Default)]
 pub struct Workflow {
-    ids: Vec<String>,
+    ids: IdArena,
     index: IdIndex,
     x: Vec<f64>,
     y: Vec<f64>,
@@ -115,7 +115,7 @@ pub struct Workflow {
     types: TypeTable,
     node_edges: Vec<Vec<u32>>,
 
-    edge_ids: Vec<String>,
+    edge_ids: IdArena,
     edge_index: IdIndex,
     src: Vec<u32>,
     dst: Vec<u32>,
@@ -126,6 +126,14 @@ pub struct Workflow {
 
     default_width: f64,
     default_height: f64,
+}
+
+fn ids_full(path: String, kind: &str) -> FlowscaleError {
+    FlowscaleError::at(
+        ErrorCode::LimitExceeded,
+        path,
+        format!("{kind} ids would exceed 2 GiB in all"),
+    )
 }
 
 /// A workflow built node by node and edge by edge, so a load can be spread
@@ -170,7 +178,8 @@ impl WorkflowBuilder {
                 default_height: cfg.default_node_height,
                 index: IdIndex::with_capacity(nodes),
                 edge_index: IdIndex::with_capacity(edges),
-                ids: Vec::with_capacity(nodes),
+                ids: IdArena::with_capacity(nodes),
+                edge_ids: IdArena::with_capacity(edges),
                 w: Vec::with_capacity(nodes),
                 h: Vec::with_capacity(nodes),
                 flags: Vec::with_capacity(nodes),
@@ -187,7 +196,7 @@ impl WorkflowBuilder {
 
     /// Nodes pushed so far.
     pub fn nodes(&self) -> usize {
-        self.wf.ids.len()
+        self.wf.ids.slots()
     }
 
     /// Edges pushed so far.
@@ -208,19 +217,21 @@ impl WorkflowBuilder {
 
     /// `push_node` for a node whose type was interned already
     /// (`intern_type`); its `node_type` is not read.
-    pub fn push_node_typed(&mut self, mut node: NodeInput, type_id: u16) -> Result<()> {
+    pub fn push_node_typed(&mut self, node: NodeInput, type_id: u16) -> Result<()> {
         let wf = &mut self.wf;
-        let i = wf.ids.len();
+        let i = wf.ids.slots();
         let path = NodePath::Nodes(i);
-        wf.ids.push(std::mem::take(&mut node.id));
+        if !wf.ids.push(&node.id) {
+            wf.ids.pop();
+            return Err(ids_full(path.field("id"), "node"));
+        }
         if wf.index.insert_new(i as u32, &wf.ids).is_some() {
-            let err = FlowscaleError::at(
+            wf.ids.pop();
+            return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 path.field("id"),
-                format!("node id {:?} is used by an earlier node", wf.ids[i]),
-            );
-            wf.ids.pop();
-            return Err(err);
+                format!("node id {:?} is used by an earlier node", node.id),
+            ));
         }
         if let Err(e) = node.validate(&path) {
             wf.index.remove(i as u32, &wf.ids);
@@ -246,7 +257,7 @@ impl WorkflowBuilder {
             return Ok(());
         }
         let wf = &mut self.wf;
-        let n = wf.ids.len();
+        let n = wf.ids.slots();
         let mut parent = vec![NONE; n];
         let mut children = vec![Vec::new(); n];
         for (i, pid) in &self.parent_ids {
@@ -282,15 +293,29 @@ impl WorkflowBuilder {
         self.finish_nodes()?;
         let j = self.edges_pushed;
         let wf = &mut self.wf;
-        if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
+        // No slot is free during a build: the edge takes the next one.
+        let slot = wf.edge_ids.slots() as u32;
+        if !wf.edge_ids.push(&e.id) {
+            wf.edge_ids.pop();
+            return Err(ids_full(format!("edges[{j}].id"), "edge"));
+        }
+        if wf.edge_index.insert_new(slot, &wf.edge_ids).is_some() {
+            wf.edge_ids.pop();
             return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 format!("edges[{j}].id"),
                 format!("edge id {:?} is used by an earlier edge", e.id),
             ));
         }
-        let (s, t) = wf.edge_ends(&e, j)?;
-        wf.push_edge(e, s, t);
+        let (s, t) = match wf.edge_ends(&e, j) {
+            Ok(ends) => ends,
+            Err(err) => {
+                wf.edge_index.remove(slot, &wf.edge_ids);
+                wf.edge_ids.pop();
+                return Err(err);
+            }
+        };
+        wf.place_edge(None, &e, s, t);
         self.edges_pushed += 1;
         Ok(())
     }
@@ -298,6 +323,8 @@ impl WorkflowBuilder {
     /// The workflow, once every node and edge is in.
     pub fn finish(mut self) -> Result<Workflow> {
         self.finish_nodes()?;
+        self.wf.ids.shrink_to_fit();
+        self.wf.edge_ids.shrink_to_fit();
         Ok(self.wf)
     }
 }
@@ -327,7 +354,7 @@ impl Workflow {
     fn edge_ends(&self, e: &EdgeInput, j: usize) -> Result<(u32, u32)> {
         let find = |id: &str, resolved: Option<u32>, field: &str| {
             let slot = match resolved {
-                Some(s) => (s != NONE && (s as usize) < self.ids.len()).then_some(s),
+                Some(s) => (s != NONE && (s as usize) < self.ids.slots()).then_some(s),
                 None => self.index_of(id),
             };
             slot.ok_or_else(|| {
@@ -347,17 +374,35 @@ impl Workflow {
         ))
     }
 
+    /// Add an edge whose id is not yet in the arena: into a free slot, else a new one.
     fn push_edge(&mut self, e: EdgeInput, s: u32, t: u32) -> u32 {
+        let slot = match self.edge_free.pop() {
+            Some(slot) => {
+                // Cannot fail: the batch was checked against the room left.
+                self.edge_ids.set(slot, &e.id);
+                self.place_edge(Some(slot), &e, s, t)
+            }
+            None => {
+                self.edge_ids.push(&e.id);
+                self.place_edge(None, &e, s, t)
+            }
+        };
+        self.edge_index.insert(slot, &self.edge_ids);
+        slot
+    }
+
+    /// Fill edge columns of `slot` (None: append a slot) and list the edge
+    /// at its ends. Its id is in place already.
+    fn place_edge(&mut self, slot: Option<u32>, e: &EdgeInput, s: u32, t: u32) -> u32 {
         let flags =
             ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
-        let slot = match self.edge_free.pop() {
+        let slot = match slot {
             Some(slot) => {
                 let k = slot as usize;
                 self.src[k] = s;
                 self.dst[k] = t;
                 self.edge_flags[k] = flags;
                 self.edge_kind[k] = e.kind as u8;
-                self.edge_ids[k] = e.id;
                 slot
             }
             None => {
@@ -365,11 +410,9 @@ impl Workflow {
                 self.dst.push(t);
                 self.edge_flags.push(flags);
                 self.edge_kind.push(e.kind as u8);
-                self.edge_ids.push(e.id);
                 (self.src.len() - 1) as u32
             }
         };
-        self.edge_index.insert(slot, &self.edge_ids);
         self.node_edges[s as usize].push(slot);
         if t != s {
             self.node_edges[t as usize].push(slot);
@@ -382,7 +425,7 @@ impl Workflow {
 
     /// Number of slots (live and free); slot indices are below this.
     pub fn slot_count(&self) -> usize {
-        self.ids.len()
+        self.ids.slots()
     }
     /// Number of live nodes.
     pub fn node_count(&self) -> usize {
@@ -417,11 +460,7 @@ impl Workflow {
             .is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
     }
     pub fn id(&self, i: u32) -> Option<&str> {
-        if self.is_alive(i) {
-            self.ids.get(i as usize).map(|s| s.as_str())
-        } else {
-            None
-        }
+        self.is_alive(i).then(|| self.ids.get_str(i))
     }
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id, &self.ids)
@@ -483,11 +522,7 @@ impl Workflow {
             .is_some_and(|f| f & ALIVE != 0)
     }
     pub fn edge_id(&self, e: u32) -> Option<&str> {
-        if self.edge_alive(e) {
-            self.edge_ids.get(e as usize).map(|s| s.as_str())
-        } else {
-            None
-        }
+        self.edge_alive(e).then(|| self.edge_ids.get_str(e))
     }
     pub fn edge_index_of(&self, id: &str) -> Option<u32> {
         self.edge_index.get(id, &self.edge_ids)
@@ -622,10 +657,11 @@ impl Workflow {
         };
         let flags = node.flag_bits();
         let t = self.types.intern(node.node_type.as_deref());
+        // Cannot fail below: the batch was checked against the room left.
         let slot = match self.free.pop() {
             Some(s) => {
                 let k = s as usize;
-                self.ids[k] = node.id;
+                self.ids.set(s, &node.id);
                 self.x[k] = px + node.x;
                 self.y[k] = py + node.y;
                 self.w[k] = w;
@@ -639,7 +675,7 @@ impl Workflow {
                 s
             }
             None => {
-                self.ids.push(node.id);
+                self.ids.push(&node.id);
                 self.x.push(px + node.x);
                 self.y.push(py + node.y);
                 self.w.push(w);
@@ -650,7 +686,7 @@ impl Workflow {
                 self.type_id.push(t);
                 self.handles.push(node.handles.bits());
                 self.node_edges.push(Vec::new());
-                (self.ids.len() - 1) as u32
+                (self.ids.slots() - 1) as u32
             }
         };
         if parent != NONE {
@@ -705,7 +741,9 @@ impl Workflow {
             self.children[p as usize].retain(|&c| c != i);
         }
         self.index.remove(i, &self.ids);
-        self.ids[k] = String::new();
+        // The id's bytes stay in the arena as garbage until the slot is
+        // reused or the arena compacts itself.
+        self.ids.remove(i);
         self.parent[k] = NONE;
         self.children[k].clear();
         self.flags[k] = 0;
@@ -729,7 +767,8 @@ impl Workflow {
             }
         }
         self.edge_index.remove(e, &self.edge_ids);
-        self.edge_ids[k] = String::new();
+        // As for nodes: the id's bytes are garbage until reused or compacted.
+        self.edge_ids.remove(e);
         self.edge_flags[k] = 0;
         self.edge_free.push(e);
         self.live_edges -= 1;
