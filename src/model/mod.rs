@@ -113,12 +113,18 @@ pub struct Workflow {
     free: Vec<u32>,
     live: usize,
     types: TypeTable,
-    node_edges: Vec<Vec<u32>>,
+    /// Per node, the first edge of its incident list, or NONE. The list goes
+    /// on through `next_edge`, on the side of the edge that is this node.
+    /// Lists threaded through the columns cost no allocation per node.
+    first_edge: Vec<u32>,
 
     edge_ids: IdArena,
     edge_index: IdIndex,
     src: Vec<u32>,
     dst: Vec<u32>,
+    /// Per edge, the next edge in its source's incident list and in its
+    /// target's. A self-loop is listed once, through its source side.
+    next_edge: Vec<[u32; 2]>,
     edge_flags: Vec<u8>,
     edge_kind: Vec<u8>,
     edge_free: Vec<u32>,
@@ -279,7 +285,7 @@ impl WorkflowBuilder {
         wf.children = children;
         wf.x = abs.iter().map(|p| p.0).collect();
         wf.y = abs.iter().map(|p| p.1).collect();
-        wf.node_edges = vec![Vec::new(); n];
+        wf.first_edge = vec![NONE; n];
         wf.parent = parent;
         wf.live = n;
         self.rel = Vec::new();
@@ -391,8 +397,8 @@ impl Workflow {
         slot
     }
 
-    /// Fill edge columns of `slot` (None: append a slot) and list the edge
-    /// at its ends. Its id is in place already.
+    /// Fill edge columns of `slot` (None: append a slot) and link the edge
+    /// into its ends' lists. Its id is in place already.
     fn place_edge(&mut self, slot: Option<u32>, e: &EdgeInput, s: u32, t: u32) -> u32 {
         let flags =
             ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
@@ -408,17 +414,63 @@ impl Workflow {
             None => {
                 self.src.push(s);
                 self.dst.push(t);
+                self.next_edge.push([NONE, NONE]);
                 self.edge_flags.push(flags);
                 self.edge_kind.push(e.kind as u8);
                 (self.src.len() - 1) as u32
             }
         };
-        self.node_edges[s as usize].push(slot);
-        if t != s {
-            self.node_edges[t as usize].push(slot);
-        }
+        self.link_edge(slot, s, t);
         self.live_edges += 1;
         slot
+    }
+
+    /// Put edge `e` at the head of its ends' incident lists.
+    fn link_edge(&mut self, e: u32, s: u32, t: u32) {
+        let mut next = [NONE, NONE];
+        let ends: &[u32] = if s == t { &[s] } else { &[s, t] };
+        for (side, &n) in ends.iter().enumerate() {
+            if let Some(first) = self.first_edge.get_mut(n as usize) {
+                next[side] = std::mem::replace(first, e);
+            }
+        }
+        if let Some(slot) = self.next_edge.get_mut(e as usize) {
+            *slot = next;
+        }
+    }
+
+    /// The next edge after `e` in node `i`'s incident list.
+    fn next_incident(&self, e: u32, i: u32) -> u32 {
+        let k = e as usize;
+        let side = usize::from(self.src.get(k) != Some(&i));
+        self.next_edge.get(k).map_or(NONE, |n| n[side])
+    }
+
+    /// Take edge `e` out of node `i`'s incident list: O(degree of `i`).
+    fn unlink_edge(&mut self, e: u32, i: u32) {
+        let after = self.next_incident(e, i);
+        let mut prev = NONE;
+        let mut cur = self.first_edge.get(i as usize).copied().unwrap_or(NONE);
+        // The bound only guards against a malformed list.
+        let mut steps = 0;
+        while cur != e {
+            if cur == NONE || steps > self.src.len() {
+                return;
+            }
+            prev = cur;
+            cur = self.next_incident(cur, i);
+            steps += 1;
+        }
+        if prev == NONE {
+            if let Some(first) = self.first_edge.get_mut(i as usize) {
+                *first = after;
+            }
+        } else {
+            let side = usize::from(self.src.get(prev as usize) != Some(&i));
+            if let Some(n) = self.next_edge.get_mut(prev as usize) {
+                n[side] = after;
+            }
+        }
     }
 
     // ---- read access -------------------------------------------------------
@@ -511,10 +563,12 @@ impl Workflow {
     pub fn types(&self) -> &TypeTable {
         &self.types
     }
-    pub fn incident_edges(&self, i: u32) -> &[u32] {
-        self.node_edges
-            .get(i as usize)
-            .map_or(&[], |c| c.as_slice())
+    /// The edges with an end at node `i`, each once (a self-loop too),
+    /// latest first.
+    pub fn incident_edges(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        let some = |e: u32| (e != NONE).then_some(e);
+        let first = self.first_edge.get(i as usize).copied().unwrap_or(NONE);
+        std::iter::successors(some(first), move |&e| some(self.next_incident(e, i)))
     }
     pub fn edge_alive(&self, e: u32) -> bool {
         self.edge_flags
@@ -671,7 +725,7 @@ impl Workflow {
                 self.flags[k] = flags;
                 self.type_id[k] = t;
                 self.handles[k] = node.handles.bits();
-                self.node_edges[k].clear();
+                self.first_edge[k] = NONE;
                 s
             }
             None => {
@@ -685,7 +739,7 @@ impl Workflow {
                 self.flags.push(flags);
                 self.type_id.push(t);
                 self.handles.push(node.handles.bits());
-                self.node_edges.push(Vec::new());
+                self.first_edge.push(NONE);
                 (self.ids.slots() - 1) as u32
             }
         };
@@ -729,12 +783,15 @@ impl Workflow {
     /// been removed or re-parented first. Removed edge slots are pushed to `edges_removed`.
     pub fn remove_node(&mut self, i: u32, edges_removed: &mut Vec<u32>) {
         let k = i as usize;
-        let incident = std::mem::take(&mut self.node_edges[k]);
+        let incident: Vec<u32> = self.incident_edges(i).collect();
         for e in incident {
             if self.edge_alive(e) {
                 self.remove_edge(e);
                 edges_removed.push(e);
             }
+        }
+        if let Some(first) = self.first_edge.get_mut(k) {
+            *first = NONE;
         }
         let p = self.parent[k];
         if p != NONE {
@@ -761,10 +818,12 @@ impl Workflow {
     pub fn remove_edge(&mut self, e: u32) {
         let k = e as usize;
         let (s, t) = self.edge_ends_of(e);
-        for n in [s, t] {
-            if let Some(list) = self.node_edges.get_mut(n as usize) {
-                list.retain(|&x| x != e);
-            }
+        self.unlink_edge(e, s);
+        if t != s {
+            self.unlink_edge(e, t);
+        }
+        if let Some(next) = self.next_edge.get_mut(k) {
+            *next = [NONE, NONE];
         }
         self.edge_index.remove(e, &self.edge_ids);
         // As for nodes: the id's bytes are garbage until reused or compacted.
