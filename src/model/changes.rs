@@ -325,7 +325,7 @@ impl Workflow {
                 NodeChange::Remove { id } => {
                     if let Some(i) = self.index_of(&id) {
                         for c in self.children(i).to_vec() {
-                            self.parent[c as usize] = super::NONE;
+                            self.parent.remove(&c);
                         }
                         self.remove_node(i, &mut fx.edges_removed);
                         fx.removed.push((i, id));

@@ -96,6 +96,9 @@ impl TypeTable {
     }
 }
 
+/// Map from a slot, for what few nodes have (parents, children).
+type SlotMap<V> = hashbrown::HashMap<u32, V, foldhash::fast::RandomState>;
+
 /// The workflow in struct-of-arrays form.
 #[derive(Clone, Debug, Default)]
 pub struct Workflow {
@@ -105,8 +108,13 @@ pub struct Workflow {
     y: Vec<f64>,
     w: Vec<f64>,
     h: Vec<f64>,
-    parent: Vec<u32>,
-    children: Vec<Vec<u32>>,
+    /// Parent of each child node; roots are absent. Sparse: most workflows
+    /// have few or no groups, and a column would cost 4 bytes per node.
+    parent: SlotMap<u32>,
+    /// Children of each node that has some, in the order they came. A map of
+    /// lists rather than first-child/next-sibling links: those would cost 8
+    /// bytes per node in every workflow, and `children` can stay a slice.
+    children: SlotMap<Vec<u32>>,
     flags: Vec<u8>,
     type_id: Vec<u16>,
     handles: Vec<u8>,
@@ -264,15 +272,12 @@ impl WorkflowBuilder {
         }
         let wf = &mut self.wf;
         let n = wf.ids.slots();
+        // Dense while resolving: the walk up each chain reads it per step.
         let mut parent = vec![NONE; n];
-        let mut children = vec![Vec::new(); n];
         for (i, pid) in &self.parent_ids {
-            match wf.index.get(pid, &wf.ids) {
-                Some(p) => {
-                    parent[*i as usize] = p;
-                    children[p as usize].push(*i);
-                }
-                None => {
+            match (wf.index.get(pid, &wf.ids), parent.get_mut(*i as usize)) {
+                (Some(p), Some(slot)) => *slot = p,
+                _ => {
                     return Err(FlowscaleError::at(
                         ErrorCode::DanglingParent,
                         NodePath::Nodes(*i as usize).field("parentId"),
@@ -282,11 +287,15 @@ impl WorkflowBuilder {
             }
         }
         let abs = resolve_absolute(&self.rel, &parent)?;
-        wf.children = children;
+        for (i, _) in &self.parent_ids {
+            if let Some(&p) = parent.get(*i as usize) {
+                wf.parent.insert(*i, p);
+                wf.children.entry(p).or_default().push(*i);
+            }
+        }
         wf.x = abs.iter().map(|p| p.0).collect();
         wf.y = abs.iter().map(|p| p.1).collect();
         wf.first_edge = vec![NONE; n];
-        wf.parent = parent;
         wf.live = n;
         self.rel = Vec::new();
         self.parent_ids = Vec::new();
@@ -473,6 +482,16 @@ impl Workflow {
         }
     }
 
+    /// Take child `c` out of `p`'s children.
+    fn remove_child(&mut self, p: u32, c: u32) {
+        if let Some(list) = self.children.get_mut(&p) {
+            list.retain(|&x| x != c);
+            if list.is_empty() {
+                self.children.remove(&p);
+            }
+        }
+    }
+
     // ---- read access -------------------------------------------------------
 
     /// Number of slots (live and free); slot indices are below this.
@@ -536,10 +555,10 @@ impl Workflow {
         }
     }
     pub fn parent(&self, i: u32) -> Option<u32> {
-        self.parent.get(i as usize).copied().filter(|&p| p != NONE)
+        self.parent.get(&i).copied()
     }
     pub fn children(&self, i: u32) -> &[u32] {
-        self.children.get(i as usize).map_or(&[], |c| c.as_slice())
+        self.children.get(&i).map_or(&[], |c| c.as_slice())
     }
     pub fn type_id(&self, i: u32) -> u16 {
         self.type_id.get(i as usize).copied().unwrap_or(0)
@@ -720,8 +739,6 @@ impl Workflow {
                 self.y[k] = py + node.y;
                 self.w[k] = w;
                 self.h[k] = h;
-                self.parent[k] = parent;
-                self.children[k].clear();
                 self.flags[k] = flags;
                 self.type_id[k] = t;
                 self.handles[k] = node.handles.bits();
@@ -734,8 +751,6 @@ impl Workflow {
                 self.y.push(py + node.y);
                 self.w.push(w);
                 self.h.push(h);
-                self.parent.push(parent);
-                self.children.push(Vec::new());
                 self.flags.push(flags);
                 self.type_id.push(t);
                 self.handles.push(node.handles.bits());
@@ -744,7 +759,8 @@ impl Workflow {
             }
         };
         if parent != NONE {
-            self.children[parent as usize].push(slot);
+            self.parent.insert(slot, parent);
+            self.children.entry(parent).or_default().push(slot);
         }
         self.index.insert(slot, &self.ids);
         self.live += 1;
@@ -760,15 +776,17 @@ impl Workflow {
             .and_then(|p| self.index_of(p))
             .unwrap_or(NONE);
         let k = i as usize;
-        let old_parent = self.parent[k];
+        let old_parent = self.parent(i).unwrap_or(NONE);
         if old_parent != new_parent {
             if old_parent != NONE {
-                self.children[old_parent as usize].retain(|&c| c != i);
+                self.remove_child(old_parent, i);
             }
             if new_parent != NONE {
-                self.children[new_parent as usize].push(i);
+                self.children.entry(new_parent).or_default().push(i);
+                self.parent.insert(i, new_parent);
+            } else {
+                self.parent.remove(&i);
             }
-            self.parent[k] = new_parent;
         }
         let (w, h) = node.size_or(self.default_width, self.default_height);
         self.set_size(i, w, h);
@@ -793,16 +811,14 @@ impl Workflow {
         if let Some(first) = self.first_edge.get_mut(k) {
             *first = NONE;
         }
-        let p = self.parent[k];
-        if p != NONE {
-            self.children[p as usize].retain(|&c| c != i);
+        if let Some(p) = self.parent.remove(&i) {
+            self.remove_child(p, i);
         }
+        self.children.remove(&i);
         self.index.remove(i, &self.ids);
         // The id's bytes stay in the arena as garbage until the slot is
         // reused or the arena compacts itself.
         self.ids.remove(i);
-        self.parent[k] = NONE;
-        self.children[k].clear();
         self.flags[k] = 0;
         self.free.push(i);
         self.live -= 1;
