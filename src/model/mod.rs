@@ -17,7 +17,7 @@ pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSou
 
 use crate::config::WorkflowConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
-use ids::{IdArena, IdIndex};
+use ids::{grow_for, IdArena, IdIndex};
 use std::collections::HashMap;
 
 /// "No node": the parent of a root node, the slot of nothing.
@@ -100,6 +100,10 @@ impl TypeTable {
 type SlotMap<V> = hashbrown::HashMap<u32, V, foldhash::fast::RandomState>;
 
 /// The workflow in struct-of-arrays form.
+///
+/// Nothing is allocated per node or per edge: ids live in one arena per
+/// kind, incident edges are lists threaded through the edge columns, and
+/// the parent tree is kept only for the nodes in it.
 #[derive(Clone, Debug, Default)]
 pub struct Workflow {
     ids: IdArena,
@@ -123,7 +127,6 @@ pub struct Workflow {
     types: TypeTable,
     /// Per node, the first edge of its incident list, or NONE. The list goes
     /// on through `next_edge`, on the side of the edge that is this node.
-    /// Lists threaded through the columns cost no allocation per node.
     first_edge: Vec<u32>,
 
     edge_ids: IdArena,
@@ -142,6 +145,12 @@ pub struct Workflow {
     default_height: f64,
 }
 
+/// Push onto a column that may be full, growing it by an eighth.
+fn push_col<T>(v: &mut Vec<T>, x: T) {
+    grow_for(v, 1);
+    v.push(x);
+}
+
 fn ids_full(path: String, kind: &str) -> FlowscaleError {
     FlowscaleError::at(
         ErrorCode::LimitExceeded,
@@ -157,7 +166,7 @@ fn ids_full(path: String, kind: &str) -> FlowscaleError {
 #[derive(Debug)]
 pub struct WorkflowBuilder {
     wf: Workflow,
-    rel: Vec<(f64, f64)>,
+    /// Children and their parent's id, in node order.
     parent_ids: Vec<(u32, String)>,
     nodes_done: bool,
     edges_pushed: usize,
@@ -186,22 +195,30 @@ impl WorkflowBuilder {
                 ),
             ));
         }
+        // Every column reserved exactly: growing by doubling would leave up
+        // to half of each unused.
         Ok(WorkflowBuilder {
             wf: Workflow {
                 default_width: cfg.default_node_width,
                 default_height: cfg.default_node_height,
-                index: IdIndex::with_capacity(nodes),
-                edge_index: IdIndex::with_capacity(edges),
                 ids: IdArena::with_capacity(nodes),
-                edge_ids: IdArena::with_capacity(edges),
+                index: IdIndex::with_capacity(nodes),
+                x: Vec::with_capacity(nodes),
+                y: Vec::with_capacity(nodes),
                 w: Vec::with_capacity(nodes),
                 h: Vec::with_capacity(nodes),
                 flags: Vec::with_capacity(nodes),
                 type_id: Vec::with_capacity(nodes),
                 handles: Vec::with_capacity(nodes),
+                edge_ids: IdArena::with_capacity(edges),
+                edge_index: IdIndex::with_capacity(edges),
+                src: Vec::with_capacity(edges),
+                dst: Vec::with_capacity(edges),
+                next_edge: Vec::with_capacity(edges),
+                edge_flags: Vec::with_capacity(edges),
+                edge_kind: Vec::with_capacity(edges),
                 ..Default::default()
             },
-            rel: Vec::with_capacity(nodes),
             parent_ids: Vec::new(),
             nodes_done: false,
             edges_pushed: 0,
@@ -252,7 +269,9 @@ impl WorkflowBuilder {
             wf.ids.pop();
             return Err(e);
         }
-        self.rel.push((node.x, node.y));
+        // Relative to the parent until `finish_nodes`.
+        wf.x.push(node.x);
+        wf.y.push(node.y);
         let (w, h) = node.size_or(wf.default_width, wf.default_height);
         wf.w.push(w);
         wf.h.push(h);
@@ -272,32 +291,32 @@ impl WorkflowBuilder {
         }
         let wf = &mut self.wf;
         let n = wf.ids.slots();
-        // Dense while resolving: the walk up each chain reads it per step.
-        let mut parent = vec![NONE; n];
-        for (i, pid) in &self.parent_ids {
-            match (wf.index.get(pid, &wf.ids), parent.get_mut(*i as usize)) {
-                (Some(p), Some(slot)) => *slot = p,
-                _ => {
-                    return Err(FlowscaleError::at(
-                        ErrorCode::DanglingParent,
-                        NodePath::Nodes(*i as usize).field("parentId"),
-                        format!("parent node {pid:?} does not exist"),
-                    ))
+        if !self.parent_ids.is_empty() {
+            // Dense while resolving: the walk up each chain reads it per step.
+            let mut parent = vec![NONE; n];
+            for (i, pid) in &self.parent_ids {
+                match (wf.index.get(pid, &wf.ids), parent.get_mut(*i as usize)) {
+                    (Some(p), Some(slot)) => *slot = p,
+                    _ => {
+                        return Err(FlowscaleError::at(
+                            ErrorCode::DanglingParent,
+                            NodePath::Nodes(*i as usize).field("parentId"),
+                            format!("parent node {pid:?} does not exist"),
+                        ))
+                    }
+                }
+            }
+            let starts = self.parent_ids.iter().map(|(i, _)| *i as usize);
+            resolve_absolute(&mut wf.x, &mut wf.y, &parent, starts)?;
+            for (i, _) in &self.parent_ids {
+                if let Some(&p) = parent.get(*i as usize) {
+                    wf.parent.insert(*i, p);
+                    wf.children.entry(p).or_default().push(*i);
                 }
             }
         }
-        let abs = resolve_absolute(&self.rel, &parent)?;
-        for (i, _) in &self.parent_ids {
-            if let Some(&p) = parent.get(*i as usize) {
-                wf.parent.insert(*i, p);
-                wf.children.entry(p).or_default().push(*i);
-            }
-        }
-        wf.x = abs.iter().map(|p| p.0).collect();
-        wf.y = abs.iter().map(|p| p.1).collect();
         wf.first_edge = vec![NONE; n];
         wf.live = n;
-        self.rel = Vec::new();
         self.parent_ids = Vec::new();
         self.nodes_done = true;
         Ok(())
@@ -421,11 +440,11 @@ impl Workflow {
                 slot
             }
             None => {
-                self.src.push(s);
-                self.dst.push(t);
-                self.next_edge.push([NONE, NONE]);
-                self.edge_flags.push(flags);
-                self.edge_kind.push(e.kind as u8);
+                push_col(&mut self.src, s);
+                push_col(&mut self.dst, t);
+                push_col(&mut self.next_edge, [NONE, NONE]);
+                push_col(&mut self.edge_flags, flags);
+                push_col(&mut self.edge_kind, e.kind as u8);
                 (self.src.len() - 1) as u32
             }
         };
@@ -747,14 +766,14 @@ impl Workflow {
             }
             None => {
                 self.ids.push(&node.id);
-                self.x.push(px + node.x);
-                self.y.push(py + node.y);
-                self.w.push(w);
-                self.h.push(h);
-                self.flags.push(flags);
-                self.type_id.push(t);
-                self.handles.push(node.handles.bits());
-                self.first_edge.push(NONE);
+                push_col(&mut self.x, px + node.x);
+                push_col(&mut self.y, py + node.y);
+                push_col(&mut self.w, w);
+                push_col(&mut self.h, h);
+                push_col(&mut self.flags, flags);
+                push_col(&mut self.type_id, t);
+                push_col(&mut self.handles, node.handles.bits());
+                push_col(&mut self.first_edge, NONE);
                 (self.ids.slots() - 1) as u32
             }
         };
@@ -860,16 +879,22 @@ impl Workflow {
     }
 }
 
-/// Absolute positions from parent-relative ones; rejects parent cycles.
-fn resolve_absolute(rel: &[(f64, f64)], parent: &[u32]) -> Result<Vec<(f64, f64)>> {
+/// Make parent-relative positions absolute, in place; rejects parent
+/// cycles. `starts` are the nodes with a parent, in slot order (roots are
+/// absolute already).
+fn resolve_absolute(
+    x: &mut [f64],
+    y: &mut [f64],
+    parent: &[u32],
+    starts: impl Iterator<Item = usize>,
+) -> Result<()> {
     const TODO: u8 = 0;
     const ON_CHAIN: u8 = 1;
     const DONE: u8 = 2;
-    let n = rel.len();
+    let n = parent.len().min(x.len()).min(y.len());
     let mut state = vec![TODO; n];
-    let mut abs = vec![(0.0, 0.0); n];
     let mut chain: Vec<usize> = Vec::new();
-    for start in 0..n {
+    for start in starts.filter(|&s| s < n) {
         chain.clear();
         let mut cur = start;
         loop {
@@ -887,19 +912,20 @@ fn resolve_absolute(rel: &[(f64, f64)], parent: &[u32]) -> Result<Vec<(f64, f64)
             state[cur] = ON_CHAIN;
             chain.push(cur);
             match parent[cur] {
-                NONE => break,
-                p => cur = p as usize,
+                p if (p as usize) < n => cur = p as usize,
+                _ => break,
             }
         }
+        // Top down: each parent is absolute before its child adds it.
         for &k in chain.iter().rev() {
-            abs[k] = match parent[k] {
-                NONE => rel[k],
-                p => (abs[p as usize].0 + rel[k].0, abs[p as usize].1 + rel[k].1),
-            };
+            if let Some(&p) = parent.get(k).filter(|&&p| (p as usize) < n) {
+                x[k] += x[p as usize];
+                y[k] += y[p as usize];
+            }
             state[k] = DONE;
         }
     }
-    Ok(abs)
+    Ok(())
 }
 
 #[cfg(test)]
