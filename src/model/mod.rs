@@ -27,6 +27,10 @@ const ALIVE: u8 = 1;
 const HIDDEN: u8 = 2;
 const SELECTED: u8 = 4;
 const DRAGGING: u8 = 8;
+/// The state bits above. The high four bits of a node's byte hold its
+/// `Handles`, of an edge's its `EdgeKind`: one byte each instead of two.
+const STATE: u8 = 15;
+const HIGH: u32 = 4;
 
 /// Axis-aligned rectangle in world coordinates, as React Flow's `Rect`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -119,9 +123,9 @@ pub struct Workflow {
     /// lists rather than first-child/next-sibling links: those would cost 8
     /// bytes per node in every workflow, and `children` can stay a slice.
     children: SlotMap<Vec<u32>>,
+    /// State bits, and the handles above them.
     flags: Vec<u8>,
     type_id: Vec<u16>,
-    handles: Vec<u8>,
     free: Vec<u32>,
     live: usize,
     types: TypeTable,
@@ -136,8 +140,8 @@ pub struct Workflow {
     /// Per edge, the next edge in its source's incident list and in its
     /// target's. A self-loop is listed once, through its source side.
     next_edge: Vec<[u32; 2]>,
+    /// State bits, and the kind above them.
     edge_flags: Vec<u8>,
-    edge_kind: Vec<u8>,
     edge_free: Vec<u32>,
     live_edges: usize,
 
@@ -209,14 +213,12 @@ impl WorkflowBuilder {
                 h: Vec::with_capacity(nodes),
                 flags: Vec::with_capacity(nodes),
                 type_id: Vec::with_capacity(nodes),
-                handles: Vec::with_capacity(nodes),
                 edge_ids: IdArena::with_capacity(edges),
                 edge_index: IdIndex::with_capacity(edges),
                 src: Vec::with_capacity(edges),
                 dst: Vec::with_capacity(edges),
                 next_edge: Vec::with_capacity(edges),
                 edge_flags: Vec::with_capacity(edges),
-                edge_kind: Vec::with_capacity(edges),
                 ..Default::default()
             },
             parent_ids: Vec::new(),
@@ -275,9 +277,9 @@ impl WorkflowBuilder {
         let (w, h) = node.size_or(wf.default_width, wf.default_height);
         wf.w.push(w);
         wf.h.push(h);
-        wf.flags.push(node.flag_bits());
+        wf.flags
+            .push(node.flag_bits() | node.handles.bits() << HIGH);
         wf.type_id.push(type_id);
-        wf.handles.push(node.handles.bits());
         if let Some(p) = node.parent_id {
             self.parent_ids.push((i as u32, p));
         }
@@ -428,15 +430,16 @@ impl Workflow {
     /// Fill edge columns of `slot` (None: append a slot) and link the edge
     /// into its ends' lists. Its id is in place already.
     fn place_edge(&mut self, slot: Option<u32>, e: &EdgeInput, s: u32, t: u32) -> u32 {
-        let flags =
-            ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
+        let flags = ALIVE
+            | if e.hidden { HIDDEN } else { 0 }
+            | if e.selected { SELECTED } else { 0 }
+            | (e.kind as u8) << HIGH;
         let slot = match slot {
             Some(slot) => {
                 let k = slot as usize;
                 self.src[k] = s;
                 self.dst[k] = t;
                 self.edge_flags[k] = flags;
-                self.edge_kind[k] = e.kind as u8;
                 slot
             }
             None => {
@@ -444,7 +447,6 @@ impl Workflow {
                 push_col(&mut self.dst, t);
                 push_col(&mut self.next_edge, [NONE, NONE]);
                 push_col(&mut self.edge_flags, flags);
-                push_col(&mut self.edge_kind, e.kind as u8);
                 (self.src.len() - 1) as u32
             }
         };
@@ -584,14 +586,13 @@ impl Workflow {
     }
     pub fn handles(&self, i: u32) -> Handles {
         Handles::from_bits(
-            self.handles
+            self.flags
                 .get(i as usize)
-                .copied()
-                .unwrap_or(Handles::default().bits()),
+                .map_or(Handles::default().bits(), |f| f >> HIGH),
         )
     }
     pub fn edge_kind(&self, e: u32) -> EdgeKind {
-        EdgeKind::from_bits(self.edge_kind.get(e as usize).copied().unwrap_or(0))
+        EdgeKind::from_bits(self.edge_flags.get(e as usize).map_or(0, |f| f >> HIGH))
     }
     pub fn edge_selected(&self, e: u32) -> bool {
         self.edge_flags
@@ -747,7 +748,7 @@ impl Workflow {
         } else {
             (0.0, 0.0)
         };
-        let flags = node.flag_bits();
+        let flags = node.flag_bits() | node.handles.bits() << HIGH;
         let t = self.types.intern(node.node_type.as_deref());
         // Cannot fail below: the batch was checked against the room left.
         let slot = match self.free.pop() {
@@ -760,7 +761,6 @@ impl Workflow {
                 self.h[k] = h;
                 self.flags[k] = flags;
                 self.type_id[k] = t;
-                self.handles[k] = node.handles.bits();
                 self.first_edge[k] = NONE;
                 s
             }
@@ -772,7 +772,6 @@ impl Workflow {
                 push_col(&mut self.h, h);
                 push_col(&mut self.flags, flags);
                 push_col(&mut self.type_id, t);
-                push_col(&mut self.handles, node.handles.bits());
                 push_col(&mut self.first_edge, NONE);
                 (self.ids.slots() - 1) as u32
             }
@@ -810,9 +809,8 @@ impl Workflow {
         let (w, h) = node.size_or(self.default_width, self.default_height);
         self.set_size(i, w, h);
         let keep = self.flags[k] & DRAGGING;
-        self.flags[k] = node.flag_bits() | keep;
+        self.flags[k] = node.flag_bits() | keep | node.handles.bits() << HIGH;
         self.type_id[k] = self.types.intern(node.node_type.as_deref());
-        self.handles[k] = node.handles.bits();
         self.set_position(i, node.x, node.y, moved);
     }
 
@@ -838,7 +836,7 @@ impl Workflow {
         // The id's bytes stay in the arena as garbage until the slot is
         // reused or the arena compacts itself.
         self.ids.remove(i);
-        self.flags[k] = 0;
+        self.flags[k] &= !STATE;
         self.free.push(i);
         self.live -= 1;
     }
@@ -863,7 +861,7 @@ impl Workflow {
         self.edge_index.remove(e, &self.edge_ids);
         // As for nodes: the id's bytes are garbage until reused or compacted.
         self.edge_ids.remove(e);
-        self.edge_flags[k] = 0;
+        self.edge_flags[k] &= !STATE;
         self.edge_free.push(e);
         self.live_edges -= 1;
     }

@@ -494,3 +494,38 @@ fn compact_structures_stay_consistent_through_many_edits() {
     }
     check_consistent(&wf);
 }
+
+#[test]
+fn handles_and_edge_kinds_share_a_byte_with_the_state_bits() {
+    let side = |source, target| Handles { source, target };
+    let mut a = n("a", 0.0, 0.0);
+    a.handles = side(Side::Left, Side::Right);
+    a.selected = true;
+    let mut e = EdgeInput::new("e", "a", "b");
+    e.kind = EdgeKind::SmoothStep;
+    e.hidden = true;
+    let mut wf = build(vec![a, n("b", 0.0, 0.0)], vec![e]).unwrap();
+    assert_eq!(wf.handles(0), side(Side::Left, Side::Right));
+    assert_eq!(wf.handles(1), Handles::default());
+    assert!(wf.is_selected(0) && !wf.is_hidden(0));
+    assert_eq!(wf.edge_kind(0), EdgeKind::SmoothStep);
+    assert!(!wf.edge_shown(0) && !wf.edge_selected(0));
+    wf.set_dragging(0, true);
+    wf.set_selected(0, false);
+    wf.set_hidden(0, true);
+    wf.set_edge_selected(0, true);
+    assert_eq!(wf.handles(0), side(Side::Left, Side::Right));
+    assert_eq!(wf.edge_kind(0), EdgeKind::SmoothStep);
+    assert!(wf.is_dragging(0) && wf.is_hidden(0) && !wf.is_selected(0));
+    assert!(wf.edge_selected(0));
+    let mut b = n("a", 1.0, 1.0);
+    b.handles = side(Side::Top, Side::Bottom);
+    wf.replace_node(0, b, &mut Vec::new());
+    assert_eq!(wf.handles(0), side(Side::Top, Side::Bottom));
+    assert!(wf.is_dragging(0) && !wf.is_hidden(0));
+    wf.remove_edge(0);
+    assert!(!wf.edge_alive(0));
+    let mut removed = Vec::new();
+    wf.remove_node(0, &mut removed);
+    assert!(!wf.is_alive(0) && !wf.is_shown(0) && !wf.is_dragging(0));
+}
