@@ -300,7 +300,7 @@ impl WorkflowOptimizer {
         self.mark_drawn(nodes);
         self.clusters.note(nodes);
         for &i in nodes {
-            edges.extend_from_slice(self.wf.incident_edges(i));
+            edges.extend(self.wf.incident_edges(i));
         }
         let size = self.wf.node_count() + self.wf.edge_count();
         let limit = (self.config.workflow.rebuild_fraction * size as f64) as usize;
@@ -524,7 +524,7 @@ impl WorkflowOptimizer {
             }
             self.node_bundles.clear();
             for &i in &self.alone {
-                for &e in self.wf.incident_edges(i) {
+                for e in self.wf.incident_edges(i) {
                     f.work += 1;
                     if !self.wf.edge_shown(e) {
                         continue;
@@ -571,7 +571,7 @@ impl WorkflowOptimizer {
         // Edges with both ends mounted (React Flow draws them), once each.
         f.window_edges.clear();
         for &m in &f.visible {
-            for &e in self.wf.incident_edges(m) {
+            for e in self.wf.incident_edges(m) {
                 let (s, t) = self.wf.edge_ends_of(e);
                 let o = if s == m { t } else { s };
                 if m <= o && self.window.is_member(o) && self.wf.edge_shown(e) {

@@ -162,6 +162,8 @@ impl Workflow {
     pub fn validate_node_changes(&self, changes: &[NodeChange], max_nodes: u32) -> Result<()> {
         let mut ov = Overlay::new(self);
         let mut live = self.node_count();
+        // Ids added so far, and their bytes: they must fit in the arena.
+        let (mut adds, mut add_bytes) = (0usize, 0usize);
         for (i, change) in changes.iter().enumerate() {
             let at = NodePath::Change(i);
             match change {
@@ -205,6 +207,11 @@ impl Workflow {
                             format!("changes[{i}]"),
                             format!("adding a node would exceed the limit of {max_nodes} (config workflow.maxNodes)"),
                         ));
+                    }
+                    adds += 1;
+                    add_bytes += item.id.len();
+                    if !self.ids.fits(adds, add_bytes) {
+                        return Err(super::ids_full(NodePath::ChangeItem(i).field("id"), "node"));
                     }
                     let parent = ov.parent_ident(item, i)?;
                     let who = Ident::New(ov.added);
@@ -318,7 +325,7 @@ impl Workflow {
                 NodeChange::Remove { id } => {
                     if let Some(i) = self.index_of(&id) {
                         for c in self.children(i).to_vec() {
-                            self.parent[c as usize] = super::NONE;
+                            self.parent.remove(&c);
                         }
                         self.remove_node(i, &mut fx.edges_removed);
                         fx.removed.push((i, id));
@@ -351,6 +358,17 @@ impl Workflow {
                 .unwrap_or_else(|| self.edge_index_of(id).is_some())
         };
         let mut live = self.edge_count();
+        // Ids added so far (a replace adds its id again), and their bytes.
+        let (mut adds, mut add_bytes) = (0usize, 0usize);
+        let mut check_room = |e: &EdgeInput, i: usize| -> Result<()> {
+            adds += 1;
+            add_bytes += e.id.len();
+            if self.edge_ids.fits(adds, add_bytes) {
+                Ok(())
+            } else {
+                Err(super::ids_full(format!("changes[{i}].item.id"), "edge"))
+            }
+        };
         let check_ends = |e: &EdgeInput, i: usize| -> Result<()> {
             for (id, field) in [(&e.source, "source"), (&e.target, "target")] {
                 if self.index_of(id).is_none() {
@@ -384,6 +402,7 @@ impl Workflow {
                         ));
                     }
                     check_ends(item, i)?;
+                    check_room(item, i)?;
                     ids.insert(&item.id, true);
                     live += 1;
                 }
@@ -409,6 +428,7 @@ impl Workflow {
                         ));
                     }
                     check_ends(item, i)?;
+                    check_room(item, i)?;
                 }
                 EdgeChange::Select { id, .. } => {
                     if !exists(&ids, id) {

@@ -17,7 +17,7 @@ pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSou
 
 use crate::config::WorkflowConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
-use ids::IdIndex;
+use ids::{grow_for, IdArena, IdIndex};
 use std::collections::HashMap;
 
 /// "No node": the parent of a root node, the slot of nothing.
@@ -27,6 +27,10 @@ const ALIVE: u8 = 1;
 const HIDDEN: u8 = 2;
 const SELECTED: u8 = 4;
 const DRAGGING: u8 = 8;
+/// The state bits above. The high four bits of a node's byte hold its
+/// `Handles`, of an edge's its `EdgeKind`: one byte each instead of two.
+const STATE: u8 = 15;
+const HIGH: u32 = 4;
 
 /// Axis-aligned rectangle in world coordinates, as React Flow's `Rect`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -96,36 +100,67 @@ impl TypeTable {
     }
 }
 
+/// Map from a slot, for what few nodes have (parents, children).
+type SlotMap<V> = hashbrown::HashMap<u32, V, foldhash::fast::RandomState>;
+
 /// The workflow in struct-of-arrays form.
+///
+/// Nothing is allocated per node or per edge: ids live in one arena per
+/// kind, incident edges are lists threaded through the edge columns, and
+/// the parent tree is kept only for the nodes in it.
 #[derive(Clone, Debug, Default)]
 pub struct Workflow {
-    ids: Vec<String>,
+    ids: IdArena,
     index: IdIndex,
     x: Vec<f64>,
     y: Vec<f64>,
     w: Vec<f64>,
     h: Vec<f64>,
-    parent: Vec<u32>,
-    children: Vec<Vec<u32>>,
+    /// Parent of each child node; roots are absent. Sparse: most workflows
+    /// have few or no groups, and a column would cost 4 bytes per node.
+    parent: SlotMap<u32>,
+    /// Children of each node that has some, in the order they came. A map of
+    /// lists rather than first-child/next-sibling links: those would cost 8
+    /// bytes per node in every workflow, and `children` can stay a slice.
+    children: SlotMap<Vec<u32>>,
+    /// State bits, and the handles above them.
     flags: Vec<u8>,
     type_id: Vec<u16>,
-    handles: Vec<u8>,
     free: Vec<u32>,
     live: usize,
     types: TypeTable,
-    node_edges: Vec<Vec<u32>>,
+    /// Per node, the first edge of its incident list, or NONE. The list goes
+    /// on through `next_edge`, on the side of the edge that is this node.
+    first_edge: Vec<u32>,
 
-    edge_ids: Vec<String>,
+    edge_ids: IdArena,
     edge_index: IdIndex,
     src: Vec<u32>,
     dst: Vec<u32>,
+    /// Per edge, the next edge in its source's incident list and in its
+    /// target's. A self-loop is listed once, through its source side.
+    next_edge: Vec<[u32; 2]>,
+    /// State bits, and the kind above them.
     edge_flags: Vec<u8>,
-    edge_kind: Vec<u8>,
     edge_free: Vec<u32>,
     live_edges: usize,
 
     default_width: f64,
     default_height: f64,
+}
+
+/// Push onto a column that may be full, growing it by an eighth.
+fn push_col<T>(v: &mut Vec<T>, x: T) {
+    grow_for(v, 1);
+    v.push(x);
+}
+
+fn ids_full(path: String, kind: &str) -> FlowscaleError {
+    FlowscaleError::at(
+        ErrorCode::LimitExceeded,
+        path,
+        format!("{kind} ids would exceed 2 GiB in all"),
+    )
 }
 
 /// A workflow built node by node and edge by edge, so a load can be spread
@@ -135,7 +170,7 @@ pub struct Workflow {
 #[derive(Debug)]
 pub struct WorkflowBuilder {
     wf: Workflow,
-    rel: Vec<(f64, f64)>,
+    /// Children and their parent's id, in node order.
     parent_ids: Vec<(u32, String)>,
     nodes_done: bool,
     edges_pushed: usize,
@@ -164,21 +199,28 @@ impl WorkflowBuilder {
                 ),
             ));
         }
+        // Every column reserved exactly: growing by doubling would leave up
+        // to half of each unused.
         Ok(WorkflowBuilder {
             wf: Workflow {
                 default_width: cfg.default_node_width,
                 default_height: cfg.default_node_height,
+                ids: IdArena::with_capacity(nodes),
                 index: IdIndex::with_capacity(nodes),
-                edge_index: IdIndex::with_capacity(edges),
-                ids: Vec::with_capacity(nodes),
+                x: Vec::with_capacity(nodes),
+                y: Vec::with_capacity(nodes),
                 w: Vec::with_capacity(nodes),
                 h: Vec::with_capacity(nodes),
                 flags: Vec::with_capacity(nodes),
                 type_id: Vec::with_capacity(nodes),
-                handles: Vec::with_capacity(nodes),
+                edge_ids: IdArena::with_capacity(edges),
+                edge_index: IdIndex::with_capacity(edges),
+                src: Vec::with_capacity(edges),
+                dst: Vec::with_capacity(edges),
+                next_edge: Vec::with_capacity(edges),
+                edge_flags: Vec::with_capacity(edges),
                 ..Default::default()
             },
-            rel: Vec::with_capacity(nodes),
             parent_ids: Vec::new(),
             nodes_done: false,
             edges_pushed: 0,
@@ -187,7 +229,7 @@ impl WorkflowBuilder {
 
     /// Nodes pushed so far.
     pub fn nodes(&self) -> usize {
-        self.wf.ids.len()
+        self.wf.ids.slots()
     }
 
     /// Edges pushed so far.
@@ -208,32 +250,36 @@ impl WorkflowBuilder {
 
     /// `push_node` for a node whose type was interned already
     /// (`intern_type`); its `node_type` is not read.
-    pub fn push_node_typed(&mut self, mut node: NodeInput, type_id: u16) -> Result<()> {
+    pub fn push_node_typed(&mut self, node: NodeInput, type_id: u16) -> Result<()> {
         let wf = &mut self.wf;
-        let i = wf.ids.len();
+        let i = wf.ids.slots();
         let path = NodePath::Nodes(i);
-        wf.ids.push(std::mem::take(&mut node.id));
+        if !wf.ids.push(&node.id) {
+            wf.ids.pop();
+            return Err(ids_full(path.field("id"), "node"));
+        }
         if wf.index.insert_new(i as u32, &wf.ids).is_some() {
-            let err = FlowscaleError::at(
+            wf.ids.pop();
+            return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 path.field("id"),
-                format!("node id {:?} is used by an earlier node", wf.ids[i]),
-            );
-            wf.ids.pop();
-            return Err(err);
+                format!("node id {:?} is used by an earlier node", node.id),
+            ));
         }
         if let Err(e) = node.validate(&path) {
             wf.index.remove(i as u32, &wf.ids);
             wf.ids.pop();
             return Err(e);
         }
-        self.rel.push((node.x, node.y));
+        // Relative to the parent until `finish_nodes`.
+        wf.x.push(node.x);
+        wf.y.push(node.y);
         let (w, h) = node.size_or(wf.default_width, wf.default_height);
         wf.w.push(w);
         wf.h.push(h);
-        wf.flags.push(node.flag_bits());
+        wf.flags
+            .push(node.flag_bits() | node.handles.bits() << HIGH);
         wf.type_id.push(type_id);
-        wf.handles.push(node.handles.bits());
         if let Some(p) = node.parent_id {
             self.parent_ids.push((i as u32, p));
         }
@@ -246,32 +292,33 @@ impl WorkflowBuilder {
             return Ok(());
         }
         let wf = &mut self.wf;
-        let n = wf.ids.len();
-        let mut parent = vec![NONE; n];
-        let mut children = vec![Vec::new(); n];
-        for (i, pid) in &self.parent_ids {
-            match wf.index.get(pid, &wf.ids) {
-                Some(p) => {
-                    parent[*i as usize] = p;
-                    children[p as usize].push(*i);
+        let n = wf.ids.slots();
+        if !self.parent_ids.is_empty() {
+            // Dense while resolving: the walk up each chain reads it per step.
+            let mut parent = vec![NONE; n];
+            for (i, pid) in &self.parent_ids {
+                match (wf.index.get(pid, &wf.ids), parent.get_mut(*i as usize)) {
+                    (Some(p), Some(slot)) => *slot = p,
+                    _ => {
+                        return Err(FlowscaleError::at(
+                            ErrorCode::DanglingParent,
+                            NodePath::Nodes(*i as usize).field("parentId"),
+                            format!("parent node {pid:?} does not exist"),
+                        ))
+                    }
                 }
-                None => {
-                    return Err(FlowscaleError::at(
-                        ErrorCode::DanglingParent,
-                        NodePath::Nodes(*i as usize).field("parentId"),
-                        format!("parent node {pid:?} does not exist"),
-                    ))
+            }
+            let starts = self.parent_ids.iter().map(|(i, _)| *i as usize);
+            resolve_absolute(&mut wf.x, &mut wf.y, &parent, starts)?;
+            for (i, _) in &self.parent_ids {
+                if let Some(&p) = parent.get(*i as usize) {
+                    wf.parent.insert(*i, p);
+                    wf.children.entry(p).or_default().push(*i);
                 }
             }
         }
-        let abs = resolve_absolute(&self.rel, &parent)?;
-        wf.children = children;
-        wf.x = abs.iter().map(|p| p.0).collect();
-        wf.y = abs.iter().map(|p| p.1).collect();
-        wf.node_edges = vec![Vec::new(); n];
-        wf.parent = parent;
+        wf.first_edge = vec![NONE; n];
         wf.live = n;
-        self.rel = Vec::new();
         self.parent_ids = Vec::new();
         self.nodes_done = true;
         Ok(())
@@ -282,15 +329,29 @@ impl WorkflowBuilder {
         self.finish_nodes()?;
         let j = self.edges_pushed;
         let wf = &mut self.wf;
-        if wf.edge_index.get(&e.id, &wf.edge_ids).is_some() {
+        // No slot is free during a build: the edge takes the next one.
+        let slot = wf.edge_ids.slots() as u32;
+        if !wf.edge_ids.push(&e.id) {
+            wf.edge_ids.pop();
+            return Err(ids_full(format!("edges[{j}].id"), "edge"));
+        }
+        if wf.edge_index.insert_new(slot, &wf.edge_ids).is_some() {
+            wf.edge_ids.pop();
             return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 format!("edges[{j}].id"),
                 format!("edge id {:?} is used by an earlier edge", e.id),
             ));
         }
-        let (s, t) = wf.edge_ends(&e, j)?;
-        wf.push_edge(e, s, t);
+        let (s, t) = match wf.edge_ends(&e, j) {
+            Ok(ends) => ends,
+            Err(err) => {
+                wf.edge_index.remove(slot, &wf.edge_ids);
+                wf.edge_ids.pop();
+                return Err(err);
+            }
+        };
+        wf.place_edge(None, &e, s, t);
         self.edges_pushed += 1;
         Ok(())
     }
@@ -298,6 +359,8 @@ impl WorkflowBuilder {
     /// The workflow, once every node and edge is in.
     pub fn finish(mut self) -> Result<Workflow> {
         self.finish_nodes()?;
+        self.wf.ids.shrink_to_fit();
+        self.wf.edge_ids.shrink_to_fit();
         Ok(self.wf)
     }
 }
@@ -327,7 +390,7 @@ impl Workflow {
     fn edge_ends(&self, e: &EdgeInput, j: usize) -> Result<(u32, u32)> {
         let find = |id: &str, resolved: Option<u32>, field: &str| {
             let slot = match resolved {
-                Some(s) => (s != NONE && (s as usize) < self.ids.len()).then_some(s),
+                Some(s) => (s != NONE && (s as usize) < self.ids.slots()).then_some(s),
                 None => self.index_of(id),
             };
             slot.ok_or_else(|| {
@@ -347,42 +410,114 @@ impl Workflow {
         ))
     }
 
+    /// Add an edge whose id is not yet in the arena: into a free slot, else a new one.
     fn push_edge(&mut self, e: EdgeInput, s: u32, t: u32) -> u32 {
-        let flags =
-            ALIVE | if e.hidden { HIDDEN } else { 0 } | if e.selected { SELECTED } else { 0 };
         let slot = match self.edge_free.pop() {
+            Some(slot) => {
+                // Cannot fail: the batch was checked against the room left.
+                self.edge_ids.set(slot, &e.id);
+                self.place_edge(Some(slot), &e, s, t)
+            }
+            None => {
+                self.edge_ids.push(&e.id);
+                self.place_edge(None, &e, s, t)
+            }
+        };
+        self.edge_index.insert(slot, &self.edge_ids);
+        slot
+    }
+
+    /// Fill edge columns of `slot` (None: append a slot) and link the edge
+    /// into its ends' lists. Its id is in place already.
+    fn place_edge(&mut self, slot: Option<u32>, e: &EdgeInput, s: u32, t: u32) -> u32 {
+        let flags = ALIVE
+            | if e.hidden { HIDDEN } else { 0 }
+            | if e.selected { SELECTED } else { 0 }
+            | (e.kind as u8) << HIGH;
+        let slot = match slot {
             Some(slot) => {
                 let k = slot as usize;
                 self.src[k] = s;
                 self.dst[k] = t;
                 self.edge_flags[k] = flags;
-                self.edge_kind[k] = e.kind as u8;
-                self.edge_ids[k] = e.id;
                 slot
             }
             None => {
-                self.src.push(s);
-                self.dst.push(t);
-                self.edge_flags.push(flags);
-                self.edge_kind.push(e.kind as u8);
-                self.edge_ids.push(e.id);
+                push_col(&mut self.src, s);
+                push_col(&mut self.dst, t);
+                push_col(&mut self.next_edge, [NONE, NONE]);
+                push_col(&mut self.edge_flags, flags);
                 (self.src.len() - 1) as u32
             }
         };
-        self.edge_index.insert(slot, &self.edge_ids);
-        self.node_edges[s as usize].push(slot);
-        if t != s {
-            self.node_edges[t as usize].push(slot);
-        }
+        self.link_edge(slot, s, t);
         self.live_edges += 1;
         slot
+    }
+
+    /// Put edge `e` at the head of its ends' incident lists.
+    fn link_edge(&mut self, e: u32, s: u32, t: u32) {
+        let mut next = [NONE, NONE];
+        let ends: &[u32] = if s == t { &[s] } else { &[s, t] };
+        for (side, &n) in ends.iter().enumerate() {
+            if let Some(first) = self.first_edge.get_mut(n as usize) {
+                next[side] = std::mem::replace(first, e);
+            }
+        }
+        if let Some(slot) = self.next_edge.get_mut(e as usize) {
+            *slot = next;
+        }
+    }
+
+    /// The next edge after `e` in node `i`'s incident list.
+    fn next_incident(&self, e: u32, i: u32) -> u32 {
+        let k = e as usize;
+        let side = usize::from(self.src.get(k) != Some(&i));
+        self.next_edge.get(k).map_or(NONE, |n| n[side])
+    }
+
+    /// Take edge `e` out of node `i`'s incident list: O(degree of `i`).
+    fn unlink_edge(&mut self, e: u32, i: u32) {
+        let after = self.next_incident(e, i);
+        let mut prev = NONE;
+        let mut cur = self.first_edge.get(i as usize).copied().unwrap_or(NONE);
+        // The bound only guards against a malformed list.
+        let mut steps = 0;
+        while cur != e {
+            if cur == NONE || steps > self.src.len() {
+                return;
+            }
+            prev = cur;
+            cur = self.next_incident(cur, i);
+            steps += 1;
+        }
+        if prev == NONE {
+            if let Some(first) = self.first_edge.get_mut(i as usize) {
+                *first = after;
+            }
+        } else {
+            let side = usize::from(self.src.get(prev as usize) != Some(&i));
+            if let Some(n) = self.next_edge.get_mut(prev as usize) {
+                n[side] = after;
+            }
+        }
+    }
+
+    /// Take child `c` out of `p`'s children.
+    fn remove_child(&mut self, p: u32, c: u32) {
+        if let Some(list) = self.children.get_mut(&p) {
+            list.retain(|&x| x != c);
+            if list.is_empty() {
+                self.children.remove(&p);
+            }
+        }
     }
 
     // ---- read access -------------------------------------------------------
 
     /// Number of slots (live and free); slot indices are below this.
     pub fn slot_count(&self) -> usize {
-        self.ids.len()
+        self.ids.slots()
     }
     /// Number of live nodes.
     pub fn node_count(&self) -> usize {
@@ -417,11 +552,7 @@ impl Workflow {
             .is_some_and(|f| f & (ALIVE | HIDDEN) == ALIVE)
     }
     pub fn id(&self, i: u32) -> Option<&str> {
-        if self.is_alive(i) {
-            self.ids.get(i as usize).map(|s| s.as_str())
-        } else {
-            None
-        }
+        self.is_alive(i).then(|| self.ids.get_str(i))
     }
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id, &self.ids)
@@ -445,24 +576,23 @@ impl Workflow {
         }
     }
     pub fn parent(&self, i: u32) -> Option<u32> {
-        self.parent.get(i as usize).copied().filter(|&p| p != NONE)
+        self.parent.get(&i).copied()
     }
     pub fn children(&self, i: u32) -> &[u32] {
-        self.children.get(i as usize).map_or(&[], |c| c.as_slice())
+        self.children.get(&i).map_or(&[], |c| c.as_slice())
     }
     pub fn type_id(&self, i: u32) -> u16 {
         self.type_id.get(i as usize).copied().unwrap_or(0)
     }
     pub fn handles(&self, i: u32) -> Handles {
         Handles::from_bits(
-            self.handles
+            self.flags
                 .get(i as usize)
-                .copied()
-                .unwrap_or(Handles::default().bits()),
+                .map_or(Handles::default().bits(), |f| f >> HIGH),
         )
     }
     pub fn edge_kind(&self, e: u32) -> EdgeKind {
-        EdgeKind::from_bits(self.edge_kind.get(e as usize).copied().unwrap_or(0))
+        EdgeKind::from_bits(self.edge_flags.get(e as usize).map_or(0, |f| f >> HIGH))
     }
     pub fn edge_selected(&self, e: u32) -> bool {
         self.edge_flags
@@ -472,10 +602,12 @@ impl Workflow {
     pub fn types(&self) -> &TypeTable {
         &self.types
     }
-    pub fn incident_edges(&self, i: u32) -> &[u32] {
-        self.node_edges
-            .get(i as usize)
-            .map_or(&[], |c| c.as_slice())
+    /// The edges with an end at node `i`, each once (a self-loop too),
+    /// latest first.
+    pub fn incident_edges(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        let some = |e: u32| (e != NONE).then_some(e);
+        let first = self.first_edge.get(i as usize).copied().unwrap_or(NONE);
+        std::iter::successors(some(first), move |&e| some(self.next_incident(e, i)))
     }
     pub fn edge_alive(&self, e: u32) -> bool {
         self.edge_flags
@@ -483,11 +615,7 @@ impl Workflow {
             .is_some_and(|f| f & ALIVE != 0)
     }
     pub fn edge_id(&self, e: u32) -> Option<&str> {
-        if self.edge_alive(e) {
-            self.edge_ids.get(e as usize).map(|s| s.as_str())
-        } else {
-            None
-        }
+        self.edge_alive(e).then(|| self.edge_ids.get_str(e))
     }
     pub fn edge_index_of(&self, id: &str) -> Option<u32> {
         self.edge_index.get(id, &self.edge_ids)
@@ -620,41 +748,37 @@ impl Workflow {
         } else {
             (0.0, 0.0)
         };
-        let flags = node.flag_bits();
+        let flags = node.flag_bits() | node.handles.bits() << HIGH;
         let t = self.types.intern(node.node_type.as_deref());
+        // Cannot fail below: the batch was checked against the room left.
         let slot = match self.free.pop() {
             Some(s) => {
                 let k = s as usize;
-                self.ids[k] = node.id;
+                self.ids.set(s, &node.id);
                 self.x[k] = px + node.x;
                 self.y[k] = py + node.y;
                 self.w[k] = w;
                 self.h[k] = h;
-                self.parent[k] = parent;
-                self.children[k].clear();
                 self.flags[k] = flags;
                 self.type_id[k] = t;
-                self.handles[k] = node.handles.bits();
-                self.node_edges[k].clear();
+                self.first_edge[k] = NONE;
                 s
             }
             None => {
-                self.ids.push(node.id);
-                self.x.push(px + node.x);
-                self.y.push(py + node.y);
-                self.w.push(w);
-                self.h.push(h);
-                self.parent.push(parent);
-                self.children.push(Vec::new());
-                self.flags.push(flags);
-                self.type_id.push(t);
-                self.handles.push(node.handles.bits());
-                self.node_edges.push(Vec::new());
-                (self.ids.len() - 1) as u32
+                self.ids.push(&node.id);
+                push_col(&mut self.x, px + node.x);
+                push_col(&mut self.y, py + node.y);
+                push_col(&mut self.w, w);
+                push_col(&mut self.h, h);
+                push_col(&mut self.flags, flags);
+                push_col(&mut self.type_id, t);
+                push_col(&mut self.first_edge, NONE);
+                (self.ids.slots() - 1) as u32
             }
         };
         if parent != NONE {
-            self.children[parent as usize].push(slot);
+            self.parent.insert(slot, parent);
+            self.children.entry(parent).or_default().push(slot);
         }
         self.index.insert(slot, &self.ids);
         self.live += 1;
@@ -670,22 +794,23 @@ impl Workflow {
             .and_then(|p| self.index_of(p))
             .unwrap_or(NONE);
         let k = i as usize;
-        let old_parent = self.parent[k];
+        let old_parent = self.parent(i).unwrap_or(NONE);
         if old_parent != new_parent {
             if old_parent != NONE {
-                self.children[old_parent as usize].retain(|&c| c != i);
+                self.remove_child(old_parent, i);
             }
             if new_parent != NONE {
-                self.children[new_parent as usize].push(i);
+                self.children.entry(new_parent).or_default().push(i);
+                self.parent.insert(i, new_parent);
+            } else {
+                self.parent.remove(&i);
             }
-            self.parent[k] = new_parent;
         }
         let (w, h) = node.size_or(self.default_width, self.default_height);
         self.set_size(i, w, h);
         let keep = self.flags[k] & DRAGGING;
-        self.flags[k] = node.flag_bits() | keep;
+        self.flags[k] = node.flag_bits() | keep | node.handles.bits() << HIGH;
         self.type_id[k] = self.types.intern(node.node_type.as_deref());
-        self.handles[k] = node.handles.bits();
         self.set_position(i, node.x, node.y, moved);
     }
 
@@ -693,22 +818,25 @@ impl Workflow {
     /// been removed or re-parented first. Removed edge slots are pushed to `edges_removed`.
     pub fn remove_node(&mut self, i: u32, edges_removed: &mut Vec<u32>) {
         let k = i as usize;
-        let incident = std::mem::take(&mut self.node_edges[k]);
+        let incident: Vec<u32> = self.incident_edges(i).collect();
         for e in incident {
             if self.edge_alive(e) {
                 self.remove_edge(e);
                 edges_removed.push(e);
             }
         }
-        let p = self.parent[k];
-        if p != NONE {
-            self.children[p as usize].retain(|&c| c != i);
+        if let Some(first) = self.first_edge.get_mut(k) {
+            *first = NONE;
         }
+        if let Some(p) = self.parent.remove(&i) {
+            self.remove_child(p, i);
+        }
+        self.children.remove(&i);
         self.index.remove(i, &self.ids);
-        self.ids[k] = String::new();
-        self.parent[k] = NONE;
-        self.children[k].clear();
-        self.flags[k] = 0;
+        // The id's bytes stay in the arena as garbage until the slot is
+        // reused or the arena compacts itself.
+        self.ids.remove(i);
+        self.flags[k] &= !STATE;
         self.free.push(i);
         self.live -= 1;
     }
@@ -723,14 +851,17 @@ impl Workflow {
     pub fn remove_edge(&mut self, e: u32) {
         let k = e as usize;
         let (s, t) = self.edge_ends_of(e);
-        for n in [s, t] {
-            if let Some(list) = self.node_edges.get_mut(n as usize) {
-                list.retain(|&x| x != e);
-            }
+        self.unlink_edge(e, s);
+        if t != s {
+            self.unlink_edge(e, t);
+        }
+        if let Some(next) = self.next_edge.get_mut(k) {
+            *next = [NONE, NONE];
         }
         self.edge_index.remove(e, &self.edge_ids);
-        self.edge_ids[k] = String::new();
-        self.edge_flags[k] = 0;
+        // As for nodes: the id's bytes are garbage until reused or compacted.
+        self.edge_ids.remove(e);
+        self.edge_flags[k] &= !STATE;
         self.edge_free.push(e);
         self.live_edges -= 1;
     }
@@ -746,16 +877,22 @@ impl Workflow {
     }
 }
 
-/// Absolute positions from parent-relative ones; rejects parent cycles.
-fn resolve_absolute(rel: &[(f64, f64)], parent: &[u32]) -> Result<Vec<(f64, f64)>> {
+/// Make parent-relative positions absolute, in place; rejects parent
+/// cycles. `starts` are the nodes with a parent, in slot order (roots are
+/// absolute already).
+fn resolve_absolute(
+    x: &mut [f64],
+    y: &mut [f64],
+    parent: &[u32],
+    starts: impl Iterator<Item = usize>,
+) -> Result<()> {
     const TODO: u8 = 0;
     const ON_CHAIN: u8 = 1;
     const DONE: u8 = 2;
-    let n = rel.len();
+    let n = parent.len().min(x.len()).min(y.len());
     let mut state = vec![TODO; n];
-    let mut abs = vec![(0.0, 0.0); n];
     let mut chain: Vec<usize> = Vec::new();
-    for start in 0..n {
+    for start in starts.filter(|&s| s < n) {
         chain.clear();
         let mut cur = start;
         loop {
@@ -773,19 +910,20 @@ fn resolve_absolute(rel: &[(f64, f64)], parent: &[u32]) -> Result<Vec<(f64, f64)
             state[cur] = ON_CHAIN;
             chain.push(cur);
             match parent[cur] {
-                NONE => break,
-                p => cur = p as usize,
+                p if (p as usize) < n => cur = p as usize,
+                _ => break,
             }
         }
+        // Top down: each parent is absolute before its child adds it.
         for &k in chain.iter().rev() {
-            abs[k] = match parent[k] {
-                NONE => rel[k],
-                p => (abs[p as usize].0 + rel[k].0, abs[p as usize].1 + rel[k].1),
-            };
+            if let Some(&p) = parent.get(k).filter(|&&p| (p as usize) < n) {
+                x[k] += x[p as usize];
+                y[k] += y[p as usize];
+            }
             state[k] = DONE;
         }
     }
-    Ok(abs)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn empty_and_self_loop_workflows_are_fine() {
     let wf = build(vec![], vec![]).unwrap();
     assert_eq!(wf.node_count(), 0);
     let wf = build(vec![n("a", 0.0, 0.0)], vec![EdgeInput::new("e", "a", "a")]).unwrap();
-    assert_eq!(wf.incident_edges(0), &[0]);
+    assert_eq!(wf.incident_edges(0).collect::<Vec<_>>(), [0]);
     assert_eq!(wf.edge_rect(0), wf.rect(0));
 }
 
@@ -155,7 +155,7 @@ fn snapshot(wf: &Workflow) -> Snapshot {
                 [r.x, r.y, r.width, r.height],
                 wf.parent(i),
                 wf.is_selected(i),
-                wf.incident_edges(i).to_vec(),
+                wf.incident_edges(i).collect(),
             )
         })
         .collect()
@@ -263,7 +263,7 @@ fn removing_parent_with_children_in_one_batch_in_any_order() {
     assert_eq!(fx.edges_removed, vec![0]);
     assert_eq!(wf.node_count(), 1);
     assert_eq!(wf.edge_count(), 0);
-    assert!(wf.incident_edges(2).is_empty());
+    assert!(wf.incident_edges(2).next().is_none());
     // Freed slots are reused; other slots keep their index.
     let fx = wf
         .apply_node_changes(
@@ -364,7 +364,7 @@ fn edge_ends_resolved_by_the_caller_build_the_same_workflow() {
         assert_eq!(by_id.edge_ends_of(e), by_slot.edge_ends_of(e));
         assert_eq!(by_id.edge_rect(e), by_slot.edge_rect(e));
     }
-    assert_eq!(by_slot.incident_edges(2), &[1]);
+    assert_eq!(by_slot.incident_edges(2).collect::<Vec<_>>(), [1]);
     // NONE, or an index past the nodes, is a dangling end named by its id.
     let mut dangling = resolved("e1", 0, NONE);
     dangling.target = "zz".into();
@@ -378,4 +378,154 @@ fn edge_ends_resolved_by_the_caller_build_the_same_workflow() {
         err(build(nodes(), vec![resolved("e1", 3, 0)])),
         (ErrorCode::DanglingEdge, "edges[0].source".into())
     );
+}
+
+/// Everything the compact structures must agree on, against brute force:
+/// ids both ways, incident lists (each incident live edge once), and the
+/// parent tree both ways.
+fn check_consistent(wf: &Workflow) {
+    let mut seen = vec![0u32; wf.edge_slot_count()];
+    for i in wf.live_slots() {
+        let id = wf.id(i).unwrap();
+        assert_eq!(wf.index_of(id), Some(i), "{id}");
+        let mut listed: Vec<u32> = wf.incident_edges(i).collect();
+        listed.sort_unstable();
+        let expect: Vec<u32> = wf
+            .live_edge_slots()
+            .filter(|&e| {
+                let (s, t) = wf.edge_ends_of(e);
+                s == i || t == i
+            })
+            .collect();
+        assert_eq!(listed, expect, "incident edges of {id}");
+        for &e in &listed {
+            seen[e as usize] += 1;
+        }
+        for &c in wf.children(i) {
+            assert_eq!(wf.parent(c), Some(i));
+        }
+        if let Some(p) = wf.parent(i) {
+            assert!(wf.children(p).contains(&i));
+        }
+    }
+    for e in wf.live_edge_slots() {
+        let id = wf.edge_id(e).unwrap();
+        assert_eq!(wf.edge_index_of(id), Some(e), "{id}");
+        let (s, t) = wf.edge_ends_of(e);
+        assert_eq!(seen[e as usize], if s == t { 1 } else { 2 });
+    }
+}
+
+#[test]
+fn compact_structures_stay_consistent_through_many_edits() {
+    // A fixed xorshift: the same edits on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let nodes: Vec<NodeInput> = (0..40)
+        .map(|k| {
+            let node = n(&format!("node-{k}"), k as f64, 0.0);
+            if k % 5 == 4 {
+                node.child_of(format!("node-{}", k - 1))
+            } else {
+                node
+            }
+        })
+        .collect();
+    let edges: Vec<EdgeInput> = (0..60)
+        .map(|k| {
+            let (s, t) = (k % 40, (k * 7) % 40);
+            EdgeInput::new(format!("e{k}"), format!("node-{s}"), format!("node-{t}"))
+        })
+        .collect();
+    let mut wf = build(nodes, edges).unwrap();
+    check_consistent(&wf);
+    let (mut next_node, mut next_edge) = (40, 60);
+    for round in 0..3000 {
+        let live: Vec<String> = wf.live_slots().map(|i| wf.id(i).unwrap().into()).collect();
+        match rng(4) {
+            0 if !live.is_empty() => {
+                // A leaf, with its edges; ids of many lengths exercise reuse in place.
+                let id = &live[rng(live.len())];
+                let i = wf.index_of(id).unwrap();
+                if wf.children(i).is_empty() {
+                    wf.apply_node_changes(vec![NodeChange::Remove { id: id.clone() }], 1000)
+                        .unwrap();
+                }
+            }
+            1 => {
+                let id = format!("n{next_node}-{}", "x".repeat(rng(40)));
+                next_node += 1;
+                let mut item = n(&id, 1.0, 2.0);
+                if !live.is_empty() && rng(3) == 0 {
+                    item = item.child_of(live[rng(live.len())].clone());
+                }
+                wf.apply_node_changes(vec![NodeChange::Add { item }], 1000)
+                    .unwrap();
+            }
+            2 if !live.is_empty() => {
+                let (s, t) = (&live[rng(live.len())], &live[rng(live.len())]);
+                let id = format!("edge-{next_edge}{}", "y".repeat(rng(30)));
+                next_edge += 1;
+                wf.apply_edge_changes(
+                    vec![EdgeChange::Add {
+                        item: EdgeInput::new(id, s.clone(), t.clone()),
+                    }],
+                    10_000,
+                )
+                .unwrap();
+            }
+            _ => {
+                let edges: Vec<u32> = wf.live_edge_slots().collect();
+                if !edges.is_empty() {
+                    let id = wf.edge_id(edges[rng(edges.len())]).unwrap().to_string();
+                    wf.apply_edge_changes(vec![EdgeChange::Remove { id }], 10_000)
+                        .unwrap();
+                }
+            }
+        }
+        if round % 7 == 0 {
+            check_consistent(&wf);
+        }
+    }
+    check_consistent(&wf);
+}
+
+#[test]
+fn handles_and_edge_kinds_share_a_byte_with_the_state_bits() {
+    let side = |source, target| Handles { source, target };
+    let mut a = n("a", 0.0, 0.0);
+    a.handles = side(Side::Left, Side::Right);
+    a.selected = true;
+    let mut e = EdgeInput::new("e", "a", "b");
+    e.kind = EdgeKind::SmoothStep;
+    e.hidden = true;
+    let mut wf = build(vec![a, n("b", 0.0, 0.0)], vec![e]).unwrap();
+    assert_eq!(wf.handles(0), side(Side::Left, Side::Right));
+    assert_eq!(wf.handles(1), Handles::default());
+    assert!(wf.is_selected(0) && !wf.is_hidden(0));
+    assert_eq!(wf.edge_kind(0), EdgeKind::SmoothStep);
+    assert!(!wf.edge_shown(0) && !wf.edge_selected(0));
+    wf.set_dragging(0, true);
+    wf.set_selected(0, false);
+    wf.set_hidden(0, true);
+    wf.set_edge_selected(0, true);
+    assert_eq!(wf.handles(0), side(Side::Left, Side::Right));
+    assert_eq!(wf.edge_kind(0), EdgeKind::SmoothStep);
+    assert!(wf.is_dragging(0) && wf.is_hidden(0) && !wf.is_selected(0));
+    assert!(wf.edge_selected(0));
+    let mut b = n("a", 1.0, 1.0);
+    b.handles = side(Side::Top, Side::Bottom);
+    wf.replace_node(0, b, &mut Vec::new());
+    assert_eq!(wf.handles(0), side(Side::Top, Side::Bottom));
+    assert!(wf.is_dragging(0) && !wf.is_hidden(0));
+    wf.remove_edge(0);
+    assert!(!wf.edge_alive(0));
+    let mut removed = Vec::new();
+    wf.remove_node(0, &mut removed);
+    assert!(!wf.is_alive(0) && !wf.is_shown(0) && !wf.is_dragging(0));
 }

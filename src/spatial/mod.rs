@@ -501,7 +501,7 @@ mod tests {
             nodes.extend(fx.removed.iter().map(|(s, _)| *s));
             let mut edges = fx.edges_removed;
             for &i in &nodes {
-                edges.extend_from_slice(wf.incident_edges(i));
+                edges.extend(wf.incident_edges(i));
             }
             (nodes, edges)
         };
