@@ -1,7 +1,8 @@
 //! Native GPU timing of the renderer (`bench/gpu.sh` runs it on a machine with
 //! a GPU; it also runs on lavapipe, slowly). For each size: a grid of nodes
 //! (150 × 60, n8n-like spacing) chained by as many edges, rendered offscreen
-//! at 1920×1080 zoomed to fit and zoomed in (zoom 1). Per frame: the CPU
+//! at 1920×1080 fitted (React Flow's fitView padding) and zoomed in (zoom 1),
+//! panned by ±1 px per frame. Per frame: the CPU
 //! `frame()` (culling, LOD), the renderer's CPU encode (lists + upload +
 //! commands), and the wall time of draw + GPU completion.
 //!
@@ -31,8 +32,8 @@ fn main() {
     };
     let (device, queue, name) = native_device().expect("a GPU adapter");
     println!("adapter: {name}");
-    println!("| nodes + edges | view | in view | nodes drawn | edges drawn | cluster glyphs | sub-pixel edges skipped | draw calls | frame() CPU | encode CPU | draw + GPU wall |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| nodes + edges | view | in view | nodes drawn | edges drawn | cluster glyphs | bundles | sub-pixel edges skipped | draw calls | frame() CPU | encode CPU | draw + GPU wall |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let (w, h) = (1920u32, 1080u32);
     let target = Offscreen::new(&device, w, h).expect("target");
     let view = target.view();
@@ -77,13 +78,14 @@ fn main() {
         );
         let world_w = side as f64 * 200.0;
         let world_h = (n.div_ceil(side)) as f64 * 120.0;
-        let fit = (w as f64 / world_w).min(h as f64 / world_h);
+        // React Flow's fitView (padding 0.1): the whole grid in view.
+        let fit = (w as f64 / world_w).min(h as f64 / world_h) / 1.2;
         let views = [
             (
                 "zoomed to fit",
                 Viewport {
-                    x: 0.0,
-                    y: 0.0,
+                    x: w as f64 / 2.0 - world_w / 2.0 * fit,
+                    y: h as f64 / 2.0 - world_h / 2.0 * fit,
                     zoom: fit,
                 },
             ),
@@ -109,9 +111,9 @@ fn main() {
             let mut encode = Vec::new();
             let mut wall = Vec::new();
             for k in 0..40 {
-                // A small pan each frame, as a user would.
+                // A 1 px pan back and forth each frame.
                 let vp = Viewport {
-                    x: vp.x - k as f64,
+                    x: vp.x + if k % 2 == 0 { 1.0 } else { -1.0 },
                     ..vp
                 };
                 let t = Instant::now();
@@ -129,12 +131,13 @@ fn main() {
             }
             let s = r.stats();
             println!(
-                "| {} | {label} | {} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
+                "| {} | {label} | {} | {} | {} | {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
                 n,
                 opt.last_frame().stats.in_view,
                 s.nodes,
                 s.edges,
                 s.clusters,
+                s.bundles,
                 s.edges_subpixel,
                 s.draw_calls,
                 median(frame_ms),
