@@ -1203,7 +1203,7 @@ fn first_dense_level(sorted: &[u64], levels: usize) -> usize {
         return 1;
     }
     // split[k]: neighbours in different cells up to level k + 1.
-    let mut split = vec![0usize; 33];
+    let mut split = [0usize; 33];
     for w in sorted.windows(2) {
         let d = w[0] ^ w[1];
         if d != 0 {
@@ -1213,7 +1213,7 @@ fn first_dense_level(sorted: &[u64], levels: usize) -> usize {
     }
     // cells(j) = 1 + neighbours split at level j or coarser.
     let mut coarser = 0usize;
-    let mut cells = vec![1usize; 34];
+    let mut cells = [1usize; 34];
     for k in (0..33).rev() {
         coarser += split[k];
         cells[k + 1] = 1 + coarser;
