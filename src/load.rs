@@ -85,29 +85,56 @@ impl LoadJob {
         Ok(())
     }
 
-    /// `push_nodes` for nodes whose types are given as indices into
-    /// `type_names` (each name interned once, not once per node); a node
-    /// whose index is out of range is of React Flow's default type.
-    pub fn push_nodes_typed(
+    /// `push_nodes` for rows whose ids are given apart (`ids[k]` for
+    /// `nodes[k]`, whose own `id` is not read) and whose types are indices
+    /// into `type_names` (each name interned once, not once per node; an
+    /// index out of range is React Flow's default type): no `String` per node.
+    pub fn push_node_rows(
         &mut self,
         nodes: Vec<NodeInput>,
+        ids: &[&str],
         type_names: &[String],
         type_idx: &[u32],
     ) -> Result<()> {
         let limit = self.nodes;
         let b = self.builder()?;
-        let ids: Vec<u16> = type_names.iter().map(|t| b.intern_type(Some(t))).collect();
+        if ids.len() != nodes.len() {
+            return Err(FlowscaleError::new(
+                ErrorCode::InvalidWorkflow,
+                "internal: ids and nodes differ in number",
+            ));
+        }
+        let types: Vec<u16> = type_names.iter().map(|t| b.intern_type(Some(t))).collect();
         let default = b.intern_type(None);
-        for (k, n) in nodes.into_iter().enumerate() {
+        for (k, (n, id)) in nodes.into_iter().zip(ids).enumerate() {
             if b.nodes() >= limit {
                 return Err(more_than("nodes", limit));
             }
             let t = type_idx
                 .get(k)
-                .and_then(|&i| ids.get(i as usize))
+                .and_then(|&i| types.get(i as usize))
                 .copied()
                 .unwrap_or(default);
-            b.push_node_typed(n, t)?;
+            b.push_node_id(n, id, t)?;
+        }
+        Ok(())
+    }
+
+    /// `push_edges` for rows whose ids are given apart (`ids[k]` for `edges[k]`).
+    pub fn push_edge_rows(&mut self, edges: Vec<EdgeInput>, ids: &[&str]) -> Result<()> {
+        let (nodes, limit) = (self.nodes, self.edges);
+        let b = self.builder()?;
+        if ids.len() != edges.len() || b.nodes() != nodes {
+            return Err(FlowscaleError::new(
+                ErrorCode::InvalidWorkflow,
+                "internal: edges arrived before every node, or without their ids",
+            ));
+        }
+        for (e, id) in edges.into_iter().zip(ids) {
+            if b.edges() >= limit {
+                return Err(more_than("edges", limit));
+            }
+            b.push_edge_id(e, id)?;
         }
         Ok(())
     }
@@ -291,11 +318,41 @@ mod tests {
         whole.set_workflow(nodes(3000), edges(3000)).unwrap();
         for budget in [1usize, 7, 1000] {
             let mut job = LoadJob::new(3000, 2999, &cfg).unwrap();
-            for chunk in nodes(3000).chunks(333) {
-                job.push_nodes(chunk.to_vec()).unwrap();
-            }
-            for chunk in edges(3000).chunks(500) {
-                job.push_edges(chunk.to_vec()).unwrap();
+            if budget == 7 {
+                // Rows with their ids given apart and types by index (the web's path).
+                let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+                for chunk in nodes(3000).chunks(333) {
+                    let ids: Vec<String> = chunk.iter().map(|n| n.id.clone()).collect();
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    let idx: Vec<u32> = chunk
+                        .iter()
+                        .map(|n| {
+                            names
+                                .iter()
+                                .position(|t| Some(t) == n.node_type.as_ref())
+                                .unwrap() as u32
+                        })
+                        .collect();
+                    let rows = chunk.iter().cloned().map(|mut n| {
+                        n.id = String::new();
+                        n.node_type = None;
+                        n
+                    });
+                    job.push_node_rows(rows.collect(), &ids, &names, &idx)
+                        .unwrap();
+                }
+                for chunk in edges(3000).chunks(500) {
+                    let ids: Vec<String> = chunk.iter().map(|e| e.id.clone()).collect();
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    job.push_edge_rows(chunk.to_vec(), &ids).unwrap();
+                }
+            } else {
+                for chunk in nodes(3000).chunks(333) {
+                    job.push_nodes(chunk.to_vec()).unwrap();
+                }
+                for chunk in edges(3000).chunks(500) {
+                    job.push_edges(chunk.to_vec()).unwrap();
+                }
             }
             let mut steps = 0;
             let mut last = 0.0;

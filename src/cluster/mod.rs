@@ -3,6 +3,7 @@
 //! community detection (`groups.rs`, Louvain with connected communities).
 
 pub mod groups;
+pub mod radix;
 pub mod zoom;
 
 use crate::error::{ErrorCode, FlowscaleError, Result};

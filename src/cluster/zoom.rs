@@ -35,6 +35,7 @@
 //! level is first drawn after a change of membership or edges (never per
 //! frame) and found from the clusters in view through an adjacency list.
 
+use crate::cluster::radix::RadixSort;
 use crate::cluster::ClusteringConfig;
 use crate::model::{Rect, Workflow, NONE};
 use crate::spatial::packed::{f32_down, f32_up};
@@ -638,23 +639,25 @@ impl ClusterIndex {
                     self.levels[j - 1].dirty_list.push(c);
                     return false;
                 }
-                budget -= 1;
-                self.refresh_one(wf, j, c);
+                // Charged by what it reads: a cluster's nodes and children.
+                let cost = self.refresh_one(wf, j, c);
+                budget = budget.saturating_sub(cost.max(1));
             }
             *level += 1;
         }
         true
     }
 
-    fn refresh_one(&mut self, wf: &Workflow, j: usize, c: u32) {
+    /// Refresh one dirty cluster; returns the items it read.
+    fn refresh_one(&mut self, wf: &Workflow, j: usize, c: u32) -> usize {
         let k = c as usize;
         self.levels[j - 1].dirty[k] = false;
         if !self.levels[j - 1].alive[k] {
-            return;
+            return 1;
         }
         let l = &self.levels[j - 1];
         let before = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
-        self.aggregate(wf, j, c);
+        let read = self.aggregate(wf, j, c);
         let (this, above) = self.levels.split_at_mut(j);
         let l = &mut this[j - 1];
         let parent = l.parent[k];
@@ -672,7 +675,7 @@ impl ClusterIndex {
                 }
             }
             l.parent[k] = NONE;
-            return;
+            return read;
         }
         let after = (l.count[k], l.bounds[k], l.sx[k], l.sy[k], l.top[k]);
         if after != before && parent != NONE {
@@ -680,11 +683,12 @@ impl ClusterIndex {
                 u.mark(parent);
             }
         }
+        read
     }
 
     /// Recompute a cluster's count, centre sums, bounds and types from its
     /// child clusters and the nodes that joined at its level.
-    fn aggregate(&mut self, wf: &Workflow, j: usize, c: u32) {
+    fn aggregate(&mut self, wf: &Workflow, j: usize, c: u32) -> usize {
         let k = c as usize;
         let (mut count, mut sx, mut sy) = (0u32, 0.0f64, 0.0f64);
         let mut b = [
@@ -721,12 +725,14 @@ impl ClusterIndex {
         }
         scratch.sort_unstable_by_key(|t| t.0);
         let top = top3_of(scratch);
+        let scratch_len = scratch.len();
         let l = &mut self.levels[j - 1];
         l.count[k] = count;
         l.sx[k] = sx;
         l.sy[k] = sy;
         l.bounds[k] = if count > 0 { outward(&b) } else { [0.0; 4] };
         l.top[k] = top;
+        1 + scratch_len
     }
 
     /// Index (within level `j`) of the cluster containing node slot `i`, if the
@@ -1139,6 +1145,11 @@ impl ClusterIndex {
     /// Bundles of level `j` from one key per edge between clusters.
     fn pack_bundles(&self, j: usize, mut keys: Vec<u64>) -> LevelBundles {
         keys.sort_unstable();
+        self.pack_sorted(j, &keys)
+    }
+
+    /// Bundles of level `j` from the sorted keys.
+    fn pack_sorted(&self, j: usize, keys: &[u64]) -> LevelBundles {
         let mut out = LevelBundles::default();
         let mut i = 0;
         while i < keys.len() {
@@ -1247,6 +1258,7 @@ pub struct ClusterBuild {
     /// Per node: its cluster index at the level whose bundles are collected.
     at: Vec<u32>,
     keys: Vec<u64>,
+    sort: Option<Box<RadixSort>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1287,12 +1299,16 @@ impl ClusterBuild {
             level: 1,
             at: Vec::new(),
             keys: Vec::new(),
+            sort: None,
         }
     }
 
     /// Work `budget` nodes, clusters or edges further; true when done.
     pub fn step(&mut self, wf: &Workflow, mut budget: usize) -> bool {
         let slots = wf.slot_count();
+        // A phase that ends leaves the rest of the budget to the next step:
+        // a unit of one phase costs far more than a unit of another.
+        let unlimited = budget == usize::MAX;
         loop {
             match self.phase {
                 BuildPhase::Done => return true,
@@ -1333,17 +1349,24 @@ impl ClusterBuild {
                     self.ix.bundles = vec![None; self.ix.levels.len()];
                     self.ix.built_nodes = self.shown;
                     self.phase = BuildPhase::Density;
+                    if unlimited {
+                        continue;
+                    }
+                    return false;
                 }
                 BuildPhase::Density => {
-                    // One sort (a step of its own), then the cells per level in one pass.
-                    budget = budget.saturating_sub(self.keys.len());
-                    let mut keys = std::mem::take(&mut self.keys);
-                    keys.sort_unstable();
+                    // A sort in steps, then the cells per level in one pass.
+                    let sort = self.sort.get_or_insert_with(|| {
+                        Box::new(RadixSort::new(std::mem::take(&mut self.keys)))
+                    });
+                    if !sort.step(budget) {
+                        return false;
+                    }
+                    let keys = self.sort.take().map(|s| s.finish()).unwrap_or_default();
                     self.ix.first = first_dense_level(&keys, self.ix.levels.len());
-                    drop(keys);
                     self.cursor = 0;
                     self.phase = BuildPhase::Attach;
-                    if budget == 0 {
+                    if !unlimited {
                         return false;
                     }
                 }
@@ -1361,6 +1384,9 @@ impl ClusterBuild {
                     }
                     self.level = 1;
                     self.phase = BuildPhase::Refresh;
+                    if !unlimited {
+                        return false;
+                    }
                 }
                 BuildPhase::Refresh => {
                     if !self.ix.refresh_step(wf, &mut self.level, budget) {
@@ -1370,6 +1396,9 @@ impl ClusterBuild {
                     self.cursor = 0;
                     self.at = Vec::new();
                     self.phase = BuildPhase::Bundles;
+                    if !unlimited {
+                        return false;
+                    }
                 }
                 BuildPhase::Bundles => {
                     // Level by level: each node's cluster at the level (its
@@ -1420,18 +1449,33 @@ impl ClusterBuild {
                                 push_key(&mut self.keys, a, b);
                             }
                         }
-                        // The sort and packing: one step, O(k log k) for k keys.
-                        budget = budget.saturating_sub(self.keys.len());
-                        let keys = std::mem::take(&mut self.keys);
-                        self.ix.bundles[j - 1] = Some(self.ix.pack_bundles(j, keys));
+                        // The sort in steps, then the bundles in one pass.
+                        let sort = self.sort.get_or_insert_with(|| {
+                            Box::new(RadixSort::new(std::mem::take(&mut self.keys)))
+                        });
+                        if !sort.step(budget) {
+                            return false;
+                        }
+                        let keys = self.sort.take().map(|s| s.finish()).unwrap_or_default();
+                        self.ix.bundles[j - 1] = Some(self.ix.pack_sorted(j, &keys));
                         self.level += 1;
                         self.cursor = 0;
+                        if !unlimited {
+                            return self.level > levels && self.finish_bundles();
+                        }
                     }
                     self.at = Vec::new();
                     self.phase = BuildPhase::Done;
                 }
             }
         }
+    }
+
+    /// The last level's bundles are in: the build is done.
+    fn finish_bundles(&mut self) -> bool {
+        self.at = Vec::new();
+        self.phase = BuildPhase::Done;
+        true
     }
 
     /// How far the build is, from 0 to 1 (for progress reports).

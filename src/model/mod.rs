@@ -250,11 +250,18 @@ impl WorkflowBuilder {
 
     /// `push_node` for a node whose type was interned already
     /// (`intern_type`); its `node_type` is not read.
-    pub fn push_node_typed(&mut self, node: NodeInput, type_id: u16) -> Result<()> {
+    pub fn push_node_typed(&mut self, mut node: NodeInput, type_id: u16) -> Result<()> {
+        let id = std::mem::take(&mut node.id);
+        self.push_node_id(node, &id, type_id)
+    }
+
+    /// `push_node_typed` with the id given apart (`node.id` is not read), so
+    /// a caller holding many ids in one string makes no `String` per node.
+    pub fn push_node_id(&mut self, node: NodeInput, id: &str, type_id: u16) -> Result<()> {
         let wf = &mut self.wf;
         let i = wf.ids.slots();
         let path = NodePath::Nodes(i);
-        if !wf.ids.push(&node.id) {
+        if !wf.ids.push(id) {
             wf.ids.pop();
             return Err(ids_full(path.field("id"), "node"));
         }
@@ -263,7 +270,7 @@ impl WorkflowBuilder {
             return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 path.field("id"),
-                format!("node id {:?} is used by an earlier node", node.id),
+                format!("node id {id:?} is used by an earlier node"),
             ));
         }
         if let Err(e) = node.validate(&path) {
@@ -325,13 +332,20 @@ impl WorkflowBuilder {
     }
 
     /// Validate and add the next edge (after `finish_nodes`).
-    pub fn push_edge(&mut self, e: EdgeInput) -> Result<()> {
+    pub fn push_edge(&mut self, mut e: EdgeInput) -> Result<()> {
+        let id = std::mem::take(&mut e.id);
+        self.push_edge_id(e, &id)
+    }
+
+    /// `push_edge` with the id given apart (`e.id` is not read), so a caller
+    /// holding many ids in one string makes no `String` per edge.
+    pub fn push_edge_id(&mut self, mut e: EdgeInput, id: &str) -> Result<()> {
         self.finish_nodes()?;
         let j = self.edges_pushed;
         let wf = &mut self.wf;
         // No slot is free during a build: the edge takes the next one.
         let slot = wf.edge_ids.slots() as u32;
-        if !wf.edge_ids.push(&e.id) {
+        if !wf.edge_ids.push(id) {
             wf.edge_ids.pop();
             return Err(ids_full(format!("edges[{j}].id"), "edge"));
         }
@@ -340,12 +354,15 @@ impl WorkflowBuilder {
             return Err(FlowscaleError::at(
                 ErrorCode::DuplicateId,
                 format!("edges[{j}].id"),
-                format!("edge id {:?} is used by an earlier edge", e.id),
+                format!("edge id {id:?} is used by an earlier edge"),
             ));
         }
         let (s, t) = match wf.edge_ends(&e, j) {
             Ok(ends) => ends,
             Err(err) => {
+                // The message names the edge: only now is its id needed as a String.
+                e.id = id.to_string();
+                let err = wf.edge_ends(&e, j).err().unwrap_or(err);
                 wf.edge_index.remove(slot, &wf.edge_ids);
                 wf.edge_ids.pop();
                 return Err(err);

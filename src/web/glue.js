@@ -419,9 +419,10 @@ export async function setWorkflowAsync(opt, workflow, options) {
   if (src.error) throw src.error;
   const token = opt._loadBegin(src.nodeCount, src.edgeCount);
   const total = src.nodeCount + src.edgeCount;
-  // Rows per slice, then items per step, adapted to take about sliceMs.
-  let rows = 2000, budget = 20000;
-  const fit = (n, ms) => Math.max(256, Math.min(n * 4, Math.round((n * sliceMs) / Math.max(ms, 0.05))));
+  // Rows per slice, adapted to take about sliceMs (the index steps time themselves).
+  let rows = 2000;
+  // Grows slowly (×2 at most): a step that ended a cheap phase early says little about the next one.
+  const fit = (n, ms) => Math.max(256, Math.min(n * 2, Math.round((n * sliceMs) / Math.max(ms, 0.05))));
   const report = (phase, fraction) => {
     if (onProgress) onProgress({ phase, fraction: Math.min(1, fraction) });
   };
@@ -444,9 +445,7 @@ export async function setWorkflowAsync(opt, workflow, options) {
       }
     }
     for (;;) {
-      const t0 = now();
-      const p = opt._loadStep(token, budget);
-      budget = fit(budget, now() - t0);
+      const p = opt._loadStep(token, sliceMs);
       if (p >= 1) break;
       report('index', p);
       await yieldTask();

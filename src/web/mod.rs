@@ -273,28 +273,50 @@ fn u32s(obj: &JsValue, key: &str) -> Vec<u32> {
 
 /// Strings packed by glue.js `pack`: empty, U+0000-prefixed and -joined, or a JSON array.
 fn packed(obj: &JsValue, key: &str, n: usize) -> Result<Vec<String>, JsValue> {
-    let text = get(obj, key).as_string().unwrap_or_default();
-    let out: Vec<String> = if text.is_empty() {
-        Vec::new()
-    } else if let Some(rest) = text.strip_prefix('\0') {
-        rest.split('\0').map(str::to_string).collect()
-    } else {
-        serde_json::from_str(&text).map_err(|e| {
-            invalid(
+    let p = Packed::read(obj, key, n)?;
+    Ok(p.strs().into_iter().map(str::to_string).collect())
+}
+
+/// Strings packed by glue.js `pack`: one U+0000-joined string (read without
+/// a `String` per item) or a JSON array (when an item contains U+0000).
+pub(crate) struct Packed {
+    text: String,
+    list: Option<Vec<String>>,
+}
+
+impl Packed {
+    fn read(obj: &JsValue, key: &str, n: usize) -> Result<Packed, JsValue> {
+        let text = get(obj, key).as_string().unwrap_or_default();
+        let list = if text.is_empty() || text.starts_with('\0') {
+            None
+        } else {
+            Some(serde_json::from_str(&text).map_err(|e| {
+                invalid(
+                    ErrorCode::InvalidWorkflow,
+                    "",
+                    format!("internal decode of {key}: {e}"),
+                )
+            })?)
+        };
+        let p = Packed { text, list };
+        let got = p.strs().len();
+        if got != n {
+            return Err(invalid(
                 ErrorCode::InvalidWorkflow,
                 "",
-                format!("internal decode of {key}: {e}"),
-            )
-        })?
-    };
-    if out.len() != n {
-        return Err(invalid(
-            ErrorCode::InvalidWorkflow,
-            "",
-            format!("internal: {key} holds {} of {n} strings", out.len()),
-        ));
+                format!("internal: {key} holds {got} of {n} strings"),
+            ));
+        }
+        Ok(p)
     }
-    Ok(out)
+
+    fn strs(&self) -> Vec<&str> {
+        match &self.list {
+            Some(list) => list.iter().map(String::as_str).collect(),
+            None if self.text.is_empty() => Vec::new(),
+            None => self.text[1..].split('\0').collect(),
+        }
+    }
 }
 
 fn json<T: DeserializeOwned>(obj: &JsValue, key: &str) -> Result<T, JsValue> {
@@ -345,9 +367,12 @@ pub(crate) fn read_workflow(workflow: &JsValue) -> Result<ReadWorkflow, JsValue>
 }
 
 fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
-    let mut nodes = decode_nodes_untyped(cols)?;
+    let (mut nodes, ids) = decode_nodes_untyped(cols)?;
     if nodes.is_empty() {
         return Ok(nodes);
+    }
+    for (n, id) in nodes.iter_mut().zip(ids.strs()) {
+        n.id = id.to_string();
     }
     let type_names: Vec<String> = json(cols, "typeNamesJson")?;
     let type_idx = u32s(cols, "typeIdx");
@@ -357,14 +382,26 @@ fn decode_nodes(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     Ok(nodes)
 }
 
-/// Node columns (from glue.js) → inputs for the core, without their types
-/// (`typeNamesJson` and `typeIdx` name them). `null`: no nodes.
-fn decode_nodes_untyped(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
+/// Node columns (from glue.js) → inputs for the core, without their ids
+/// (the `Packed` ids beside them) and types (`typeNamesJson` and `typeIdx`
+/// name them). `null`: no nodes.
+fn decode_nodes_untyped(cols: &JsValue) -> Result<(Vec<NodeInput>, Packed), JsValue> {
+    let flags = if cols.is_null() {
+        Vec::new()
+    } else {
+        u8s(cols, "flags")
+    };
+    let ids = if cols.is_null() {
+        Packed {
+            text: String::new(),
+            list: None,
+        }
+    } else {
+        Packed::read(cols, "idsPacked", flags.len())?
+    };
     if cols.is_null() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), ids));
     }
-    let flags = u8s(cols, "flags");
-    let ids = packed(cols, "idsPacked", flags.len())?;
     let parents_json = get(cols, "parentsJson").as_string().unwrap_or_default();
     let parents: Vec<Option<String>> = if parents_json.is_empty() {
         Vec::new()
@@ -380,7 +417,7 @@ fn decode_nodes_untyped(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
     let (w_src, h_src) = (u8s(cols, "wSrc"), u8s(cols, "hSrc"));
     let type_idx = u32s(cols, "typeIdx");
     let handles = u8s(cols, "handles");
-    let n = ids.len();
+    let n = flags.len();
     if [
         x.len(),
         y.len(),
@@ -401,11 +438,9 @@ fn decode_nodes_untyped(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
         ));
     }
     let mut parents = parents.into_iter();
-    Ok(ids
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| NodeInput {
-            id,
+    let nodes = (0..n)
+        .map(|i| NodeInput {
+            id: String::new(),
             x: x[i],
             y: y[i],
             width: size(w[i], w_src[i]),
@@ -416,23 +451,38 @@ fn decode_nodes_untyped(cols: &JsValue) -> Result<Vec<NodeInput>, JsValue> {
             node_type: None,
             handles: Handles::from_bits(handles.get(i).copied().unwrap_or(2)),
         })
-        .collect())
+        .collect();
+    Ok((nodes, ids))
 }
 
 fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
+    let (mut edges, ids) = decode_edges_unnamed(cols)?;
+    for (e, id) in edges.iter_mut().zip(ids.strs()) {
+        e.id = id.to_string();
+    }
+    Ok(edges)
+}
+
+/// Edge columns (from glue.js) → inputs for the core, without their ids
+/// (the `Packed` ids beside them). `null`: no edges.
+fn decode_edges_unnamed(cols: &JsValue) -> Result<(Vec<EdgeInput>, Packed), JsValue> {
     if cols.is_null() {
-        return Ok(Vec::new());
+        return Ok((
+            Vec::new(),
+            Packed {
+                text: String::new(),
+                list: None,
+            },
+        ));
     }
     let flags = u8s(cols, "flags");
     let kinds = u8s(cols, "kinds");
     let n = flags.len();
-    let ids = packed(cols, "idsPacked", n)?;
-    let mut edges: Vec<EdgeInput> = ids
+    let ids = Packed::read(cols, "idsPacked", n)?;
+    let mut edges: Vec<EdgeInput> = flags
         .into_iter()
-        .zip(flags)
         .enumerate()
-        .map(|(k, (id, f))| EdgeInput {
-            id,
+        .map(|(k, f)| EdgeInput {
             hidden: f & 1 != 0,
             selected: f & 2 != 0,
             kind: EdgeKind::from_bits(kinds.get(k).copied().unwrap_or(0)),
@@ -470,7 +520,7 @@ fn decode_edges(cols: &JsValue) -> Result<Vec<EdgeInput>, JsValue> {
             }
         }
     }
-    Ok(edges)
+    Ok((edges, ids))
 }
 
 /// A JS config object (partial, or undefined) → a validated `Config`.
@@ -693,13 +743,40 @@ impl JsWorkflowOptimizer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Workflow | WorkflowColumns")] workflow: JsValue,
     ) -> Result<(), JsValue> {
-        let read = read_workflow(&workflow)?;
-        self.core()?
-            .set_workflow(read.nodes, read.edges)
+        let cols = check_glue(
+            extract_workflow(&workflow),
+            ErrorCode::InvalidWorkflow,
+            "workflow",
+        )?;
+        let (node_cols, edge_cols) = (get(&cols, "nodes"), get(&cols, "edges"));
+        // The load's own path, at once: ids as one string each, types by index.
+        let (nodes, ids) = decode_nodes_untyped(&node_cols)?;
+        let (type_names, type_idx): (Vec<String>, Vec<u32>) = if nodes.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                json(&node_cols, "typeNamesJson")?,
+                u32s(&node_cols, "typeIdx"),
+            )
+        };
+        let (edges, edge_ids) = decode_edges_unnamed(&edge_cols)?;
+        let mut core = self.core()?;
+        let mut job = LoadJob::new(nodes.len(), edges.len(), core.config()).map_err(to_js)?;
+        job.push_node_rows(nodes, &ids.strs(), &type_names, &type_idx)
             .map_err(to_js)?;
+        job.push_edge_rows(edges, &edge_ids.strs()).map_err(to_js)?;
+        while !job.step(usize::MAX).map_err(to_js)? {}
+        core.install(job.finish().map_err(to_js)?);
         let mut names = self.names.try_borrow_mut().map_err(|_| busy())?;
-        names.nodes = read.node_ids;
-        names.edges = read.edge_ids;
+        let list = |c: &JsValue| {
+            if c.is_null() || c.is_undefined() {
+                Array::new()
+            } else {
+                get(c, "ids").unchecked_into()
+            }
+        };
+        names.nodes = list(&node_cols);
+        names.edges = list(&edge_cols);
         Ok(())
     }
 
@@ -728,29 +805,40 @@ impl JsWorkflowOptimizer {
 
     #[wasm_bindgen(js_name = _loadNodes, skip_typescript)]
     pub fn load_nodes(&mut self, token: u32, cols: JsValue) -> Result<(), JsValue> {
-        // Types by index: each name is interned once per slice, not once per node.
-        let nodes = decode_nodes_untyped(&cols)?;
+        // Types by index (each name interned once per slice), ids as one string.
+        let (nodes, ids) = decode_nodes_untyped(&cols)?;
         let names: Vec<String> = json(&cols, "typeNamesJson")?;
         let idx = u32s(&cols, "typeIdx");
         let r = self
             .job(token)?
-            .push_nodes_typed(nodes, &names, &idx)
+            .push_node_rows(nodes, &ids.strs(), &names, &idx)
             .map_err(to_js);
         self.drop_load_on_error(r)
     }
 
     #[wasm_bindgen(js_name = _loadEdges, skip_typescript)]
     pub fn load_edges(&mut self, token: u32, cols: JsValue) -> Result<(), JsValue> {
-        let edges = decode_edges(&cols)?;
-        let r = self.job(token)?.push_edges(edges).map_err(to_js);
+        let (edges, ids) = decode_edges_unnamed(&cols)?;
+        let r = self
+            .job(token)?
+            .push_edge_rows(edges, &ids.strs())
+            .map_err(to_js);
         self.drop_load_on_error(r)
     }
 
-    /// About `budget` items of indexing; returns the progress, 1 when done.
+    /// Index for about `ms` milliseconds (small steps until the clock says
+    /// so: work per item differs too much between phases to size one step
+    /// ahead); returns the progress, 1 when done.
     #[wasm_bindgen(js_name = _loadStep, skip_typescript)]
-    pub fn load_step(&mut self, token: u32, budget: u32) -> Result<f64, JsValue> {
+    pub fn load_step(&mut self, token: u32, ms: f64) -> Result<f64, JsValue> {
+        let started = now();
         let job = self.job(token)?;
-        let r = job.step(budget as usize).map_err(to_js);
+        let r = loop {
+            match job.step(4096) {
+                Ok(false) if now() - started < ms => continue,
+                other => break other.map_err(to_js),
+            }
+        };
         let p = job.progress();
         let done = self.drop_load_on_error(r)?;
         Ok(if done { 1.0 } else { p.min(0.999) })
