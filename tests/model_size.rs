@@ -161,3 +161,46 @@ fn million_node_model() {
         peak as f64 / N as f64
     );
 }
+
+/// The whole load as `setWorkflowAsync` runs it (rows in slices, the index
+/// in steps): live bytes per node of each part once built, and the peak.
+#[test]
+#[ignore]
+fn million_node_load() {
+    use flowscale::cluster::zoom::ClusterBuild;
+    use flowscale::config::Config;
+    use flowscale::spatial::SpatialBuild;
+    let m = edges().count();
+    let cfg = Config::default();
+    let per = |b: usize| b as f64 / N as f64;
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let t = Instant::now();
+    let wf = build(nodes(), edges(), m);
+    let model = LIVE.load(Ordering::Relaxed) - base;
+    let peak_model = PEAK.load(Ordering::Relaxed) - base;
+    let mut s = SpatialBuild::new(&wf);
+    while !s.step(&wf, 4096) {}
+    let index = s.finish();
+    let spatial = LIVE.load(Ordering::Relaxed) - base - model;
+    let peak_spatial = PEAK.load(Ordering::Relaxed) - base;
+    let mut c = ClusterBuild::new(&wf, &cfg.clustering);
+    while !c.step(&wf, 4096) {}
+    let clusters = c.finish();
+    let cluster_bytes = LIVE.load(Ordering::Relaxed) - base - model - spatial;
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    black_box((&wf, &index, &clusters));
+    println!(
+        "load {:.2?}: model {:.1} B/node (peak {:.1}), spatial index {:.1} (peak so far {:.1}), clusters and bundles {:.1} (levels {}..={}); all {:.1} B/node live, peak {:.1}",
+        t.elapsed(),
+        per(model),
+        per(peak_model),
+        per(spatial),
+        per(peak_spatial),
+        per(cluster_bytes),
+        clusters.first_level(),
+        clusters.levels(),
+        per(model + spatial + cluster_bytes),
+        per(peak)
+    );
+}
