@@ -696,7 +696,7 @@ impl WorkflowOptimizer {
             &self.config.clustering,
             self.config.workflow.rebuild_fraction,
         );
-        ix.query(&self.wf, vp.zoom, &view, out);
+        ix.query(vp.zoom, &view, out);
         Ok(())
     }
 

@@ -1057,12 +1057,25 @@ impl ClusterIndex {
         }
     }
 
-    /// The glyphs of the level for `zoom` that meet `view` (for `clusters()`).
-    pub fn query(&mut self, wf: &Workflow, zoom: f64, view: &Rect, out: &mut ClusterFrame) {
+    /// The glyphs of the level for `zoom` that meet `view` (for `clusters()`;
+    /// no count of the nodes in view, no nodes drawn alone, no bundles).
+    pub fn query(&mut self, zoom: f64, view: &Rect, out: &mut ClusterFrame) {
+        out.clear();
+        if self.levels.is_empty() {
+            return;
+        }
         let j = self.level_for_zoom(zoom);
-        let mut alone = Vec::new();
-        let mut work = 0;
-        self.frame(wf, j, (view, view), out, &mut alone, &mut work);
+        out.active = true;
+        out.level = j as u32;
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        self.visit_level(j, view, |c| found.push(c));
+        for &c in &found {
+            if self.levels[j - 1].count[c as usize] >= self.min_points {
+                self.push_glyph(j, c, out);
+            }
+        }
+        self.found = found;
     }
 
     /// Add to `out` the bundles between the glyphs it lists, from the level's
