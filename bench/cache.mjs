@@ -1,4 +1,4 @@
-// Cache benchmark (issue 5). Two parts, written into docs/benchmarks.md:
+// Cache benchmark. Two parts, written into docs/benchmarks.md:
 //
 // 1. Memory tier, in Node: a Zipf(1.0) trace over 100,000 keys against a
 //    capacity of 10,000 — get, and set on a miss — for WorkflowCache (LRU and
@@ -136,7 +136,7 @@ WorkflowCache checks a TTL on every hit (default 300 s), so lru-cache with a TTL
 | --- | --- | --- | --- | --- | --- |
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
-Targets (issue 5): hit rate ≥ lru-cache's — LRU ${hitRate['flowscale (LRU)'] >= hitRate[base] ? 'met' : 'missed'} (${hitRate['flowscale (LRU)'].toFixed(3)} vs ${hitRate[base].toFixed(3)}; the same policy),
+Targets: hit rate ≥ lru-cache's — LRU ${hitRate['flowscale (LRU)'] >= hitRate[base] ? 'met' : 'missed'} (${hitRate['flowscale (LRU)'].toFixed(3)} vs ${hitRate[base].toFixed(3)}; the same policy),
 TinyLFU ${hitRate['flowscale (TinyLFU)'] > hitRate[base] ? 'raises it' : 'does not raise it'} to ${hitRate['flowscale (TinyLFU)'].toFixed(3)}; memory-tier hit path within 2× of lru-cache's — ${fsLru <= 2 ? 'met' : 'missed'} (${fmtRatio(fsLru)}).
 \`await cache.get(key)\` on a memory hit (a promise per call): ${fmtTime(asyncHit)}. A miss costs more than lru-cache's: \`set\`
 crosses the boundary with the key string, estimates the value's size and updates the JS mirror from Rust, so the

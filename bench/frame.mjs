@@ -1,4 +1,4 @@
-// Per-frame culling benchmark (issue: foundation). Side by side, interleaved,
+// Per-frame culling benchmark. Side by side, interleaved,
 // in one Node process: flowscale's `frame()` called from JS (boundary, typed
 // arrays and id strings included) against React Flow's `getNodesInside`, a
 // linear Float32Array scan, flatbush and rbush, on real n8n workflows tiled

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU frame times of the native renderer (Vulkan) on a machine with a GPU.
-# Prepare here (once): the loader .debs in .gl/ (see DESIGN.md / the device
-# README) and the release binary:
+# Prepare here (once): the Vulkan/GL loader .debs in .gl/ (Debian's libvulkan1,
+# libegl1 and their dependencies, fetched with apt-get download) and the release binary:
 #   cargo build --release --example gpu_bench && cp target/release/examples/gpu_bench .gl/
 # Then run this script there with .gl carried; it prints a markdown table.
 set -euo pipefail

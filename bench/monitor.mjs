@@ -1,4 +1,4 @@
-// Monitor and profiler overhead (issue 6), in Node and in headless Chromium
+// Monitor and profiler overhead, in Node and in headless Chromium
 // (a cross-origin isolated page: tests/e2e/monitor.html), written into
 // docs/benchmarks.md:
 //

@@ -1,4 +1,4 @@
-// Workflow optimizer benchmark (issue 4), side by side in one Node process:
+// Workflow optimizer benchmark, side by side in one Node process:
 //   layout       layoutWorkflow (wasm, called from JS) vs @dagrejs/dagre and elkjs (layered)
 //                on layered DAGs of 200, 1k, 3k, 10k nodes and the 2,047 real n8n workflows:
 //                time and straight-line edge crossings
@@ -154,7 +154,7 @@ flowscale: \`layoutWorkflow\` called from JavaScript (extraction, validation, la
 included), median of ${quick ? 7 : '7 (3 at 10k)'} runs. dagre and ELK: one run each (they take seconds); an anchor whose time
 predicted from the previous size exceeds ${CAP_MS / 1000} s is skipped. Graphs: \`layeredDag(n)\` (tests/js/workflows.mjs), layers
 of 5–25 nodes, 1.5 edges per node, 30 % of them spanning 2–5 layers, node sizes 60–200 × 30–80.
-Figures measured by the issue's author on such DAGs for the skipped cells: 1k nodes dagre 38 s (3,439 crossings),
+Figures measured earlier by hand on such DAGs for the skipped cells: 1k nodes dagre 38 s (3,439 crossings),
 dagre tight-tree 0.8 s (3,466), ELK 2.5 s (5,097); 10k nodes dagre tight-tree 12 s (38,173), ELK 92 s (34,352).
 
 ${table(['graph', 'edges', 'flowscale', ...ANCHORS.map((a) => a.name)], rows)}

@@ -139,7 +139,7 @@ for (const raster of RASTERS) {
 }
 await server.close();
 
-const body = `### Panning in the browser (issues: renderer, frontend)
+const body = `### Panning in the browser
 
 Command: \`npm run bench\` (runs \`node bench/pan.mjs\` after building \`dist/\`; \`PAN_SIZES\`, \`PAN_RASTER\` pick a
 subset). Machine: ${machine()}, headless Chromium with SwiftShader (software GL) in both raster modes: \`default\` (GPU

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const env = {
   ...process.env,
-  // wasm-opt from the npm `binaryen` package (never Debian's: see DESIGN.md).
+  // wasm-opt from the npm `binaryen` package (never Debian's wasm-opt 108: it corrupts current wasm-bindgen output).
   PATH: `${join(root, 'node_modules/.bin')}:${process.env.HOME}/.cargo/bin:${process.env.PATH}`,
 };
 const profile = process.argv.includes('--dev') ? '--dev' : '--release';

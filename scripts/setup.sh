@@ -30,7 +30,7 @@ want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; 
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [[ "$have" != "$want" ]]; then
   step "installing wasm-bindgen-cli $want (about 3 minutes)"
-  # Not --locked: the registry mirror lacks one crate its lockfile pins (DESIGN.md).
+  # Not --locked: the registry mirror lacks one crate its lockfile pins.
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 

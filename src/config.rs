@@ -1,4 +1,4 @@
-//! Configuration: every key of DESIGN.md's table with its default, plus the
+//! Configuration: every documented key (README, "Configuration") with its default, plus the
 //! few knobs the per-frame core adds. Parsed from a (partial) JS/JSON object
 //! or from environment variables; unknown keys and out-of-range values are
 //! `INVALID_CONFIG` errors naming the key.
@@ -152,7 +152,7 @@ impl Default for WorkflowConfig {
     }
 }
 
-/// Environment variable → config key, as documented in DESIGN.md.
+/// Environment variable → config key, as the README's configuration table documents.
 pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "PERFORMANCE_MONITORING_INTERVAL",
@@ -207,7 +207,7 @@ impl Config {
         })
     }
 
-    /// Build a config from environment variables (DESIGN.md names). Variables
+    /// Build a config from environment variables (the names the README documents). Variables
     /// outside flowscale's prefixes are ignored; unknown ones inside them are errors.
     pub fn from_env<'a, I>(vars: I) -> Result<Config>
     where

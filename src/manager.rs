@@ -8,7 +8,7 @@ use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::monitor::stats::{percentile_sorted, sorted};
 use serde::Serialize;
 
-/// An endpoint of the brief and the method that serves it.
+/// A documented endpoint (docs/api.md) and the method that serves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
     pub http: &'static str,

@@ -50,7 +50,7 @@ pub enum AdmissionName {
     Tinylfu,
 }
 
-/// `WorkflowCache.open(options)`: DESIGN.md's keys plus a few knobs.
+/// `WorkflowCache.open(options)`: the documented keys (README, "Configuration") plus a few knobs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CacheOptions {

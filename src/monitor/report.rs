@@ -1,4 +1,4 @@
-//! `report({ windowSeconds })`: the brief's KPIs over a window, each with
+//! `report({ windowSeconds })`: the KPIs over a window, each with
 //! its target and a verdict (pass / acceptable / fail, or unavailable).
 
 use super::alerts::Alert;
@@ -23,7 +23,7 @@ pub enum Better {
     Lower,
 }
 
-/// A KPI's targets, as in the brief: pass beyond `pass`, acceptable beyond
+/// A KPI's targets (README, "Monitoring"): pass beyond `pass`, acceptable beyond
 /// `acceptable`, fail otherwise. `inclusive`: reaching the bound counts.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

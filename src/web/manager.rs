@@ -1,4 +1,4 @@
-//! `PerformanceManager`: one method per endpoint of the brief (see
+//! `PerformanceManager`: one method per documented service endpoint (see
 //! `crate::manager::ENDPOINTS` and docs/api.md). It owns a workflow cache
 //! (the Rust `Cache`), a `PerformanceMonitor` watching that cache, and the
 //! resolved config; `optimizeWorkflow` and `benchmark` run the same pipeline
@@ -97,7 +97,7 @@ fn rejected(e: JsValue) -> Promise {
     Promise::reject(&e)
 }
 
-/// The service surface of the brief, one method per endpoint.
+/// The service surface, one method per endpoint (docs/api.md).
 #[wasm_bindgen(js_name = PerformanceManager)]
 pub struct JsPerformanceManager {
     config: Config,

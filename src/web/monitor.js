@@ -397,7 +397,7 @@ export class PerformanceMonitor {
     return () => this.#listeners.delete(cb);
   }
 
-  /** KPIs against the brief's targets over the last `windowSeconds` (default 60). */
+  /** KPIs against the targets over the last `windowSeconds` (default 60). */
   report(options) {
     let w = 60;
     if (options !== undefined && options !== null) {

@@ -62,7 +62,7 @@ test('a long task and a busy rAF loop: long tasks, lower FPS, an alert', async (
   assert.equal(cpu.filter((a) => a.change === 'raised').length, 1, 'de-duplicated while it persists');
   const kpi = Object.fromEntries(r.report.kpis.map((k) => [k.id, k]));
   assert.equal(kpi.fps.verdict, kpi.fps.value < 29.5 ? 'fail' : 'acceptable', JSON.stringify(kpi.fps));
-  // Busy 50–80 % of the window is 'acceptable' for the brief's CPU target, above 80 % a fail.
+  // Busy 50–80 % of the window is 'acceptable' for the CPU target, above 80 % a fail.
   assert.ok(kpi.cpuPercent.value > 50, JSON.stringify(kpi.cpuPercent));
   assert.equal(kpi.cpuPercent.verdict, kpi.cpuPercent.value < 80 ? 'acceptable' : 'fail');
   assert.notEqual(r.report.verdict, 'pass');

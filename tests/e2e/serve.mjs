@@ -31,7 +31,7 @@ export async function serve(dir, { headers = {} } = {}) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Chromium as DESIGN.md prescribes (Debian's, SwiftShader WebGL, no network chatter). */
+/** Debian's Chromium with SwiftShader WebGL and no network chatter (this machine's network is closed). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--use-angle=swiftshader',

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { adoptUserNodes } from '@xyflow/system';
 import { fileURLToPath } from 'node:url';
 
-// ../shared/data beside the checkout (DESIGN.md); FLOWSCALE_DATA_DIR overrides it, and
+// ../shared/data beside the checkout; FLOWSCALE_DATA_DIR overrides it, and
 // /work/shared/data is tried for checkouts made elsewhere (such as a CI clone in /tmp).
 const DATA_DIRS = [
   process.env.FLOWSCALE_DATA_DIR,

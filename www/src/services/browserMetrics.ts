@@ -8,7 +8,7 @@
 // Anything the browser does not offer is reported as null, never guessed.
 //
 // This is the MetricsSource the PerformanceService reads. The package's
-// PerformanceMonitor (flowscale issue 6) measures the same things from wasm;
+// PerformanceMonitor measures the same things from wasm;
 // once it lands, a PerformanceMonitor-backed MetricsSource replaces this
 // class in one place (see performanceService.ts).
 

@@ -21,7 +21,7 @@
 //   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats().
 // The app's own rules (FPS while the view moves, long frames, slow
 // operations) and the KPI verdicts are computed here against flowscale's
-// alertThresholds (Config.defaults()) and the targets in DESIGN.md.
+// alertThresholds (Config.defaults()) and the targets the README documents.
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import { Config, WorkflowCache, type CacheStats, type CachedWorkflow, type FlowscaleConfig, type StageTimings } from 'flowscale';
 import { type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
@@ -208,7 +208,7 @@ export class PerformanceService {
 
   private readonly cacheName: string;
 
-  // ---- the brief's methods ------------------------------------------------------
+  // ---- the service's methods ------------------------------------------------------
 
   /** flowscale's optimizeWorkflow (clusters, simplified edges, analysis, recommendations), run in the engine worker. */
   async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }): Promise<OptimizationReport> {

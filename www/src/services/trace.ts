@@ -4,7 +4,7 @@
 // (loading, layout, optimize, cache, benchmark) and counters. Events are
 // kept in a ring of the most recent ones.
 //
-// flowscale's Profiler (issue 6) will export its own spans the same way
+// flowscale's Profiler exports its own spans the same way
 // (`exportChromeTrace()`); its events can then be merged into this file.
 
 export type TraceTrack = 'frames' | 'long frames' | 'react' | 'flowscale' | 'operations';
