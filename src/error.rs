@@ -33,7 +33,9 @@ pub enum ErrorCode {
     InvalidConfig,
     /// No GPU (WebGPU or WebGL2) could be used, or it was lost.
     GpuUnavailable,
-    /// A cache call got an unusable key, value or option.
+    /// A call got an unusable argument: a cache key, value or option, a
+    /// monitor, profiler or manager argument, a load option, or a value
+    /// passed to `render` that is not a frame.
     InvalidArgument,
     /// IndexedDB is missing, failed to open, or its connection was closed
     /// (private modes, storage cleared, a newer version of the page took over).
@@ -51,8 +53,8 @@ pub enum ErrorCode {
     NotCloneable,
     /// The cache was closed.
     CacheClosed,
-    /// A frame's on-demand lists were asked for after another frame or an
-    /// edit: they describe the optimizer as it was, so compute a new frame.
+    /// A frame's on-demand lists were asked for, or an older frame was passed
+    /// to `render`, after another frame or an edit: compute a new frame.
     StaleFrame,
     /// A long operation (a chunked load) was cancelled by its `AbortSignal`.
     Aborted,

@@ -271,3 +271,52 @@ fn config_errors_and_env() {
         Some(1000.0)
     );
 }
+
+/// `const NAME = { field: offset, … };` from glue.js, in order.
+fn glue_table(name: &str) -> Vec<(String, usize)> {
+    let glue = include_str!("../src/web/glue.js");
+    let start = glue
+        .find(&format!("const {name} = {{"))
+        .unwrap_or_else(|| panic!("glue.js has no table {name}"));
+    let body = &glue[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("};").unwrap()];
+    body.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (field, offset) = entry.split_once(':').expect("field: offset");
+            (
+                field.trim().to_owned(),
+                offset.trim().parse().expect("offset"),
+            )
+        })
+        .collect()
+}
+
+/// glue.js reads the headers Rust writes by byte offset: its tables name the
+/// same fields at the same offsets as the `#[repr(C)]` structs.
+#[wasm_bindgen_test]
+fn glue_reads_the_headers_rust_writes() {
+    use flowscale::web::{CLUSTER_LAYOUT, DETAIL_LAYOUT, FRAME_LAYOUT};
+    for (name, layout) in [
+        ("FRAME_HEADER", FRAME_LAYOUT),
+        ("DETAIL_HEADER", DETAIL_LAYOUT),
+        ("CLUSTER_HEADER", CLUSTER_LAYOUT),
+    ] {
+        let rust: Vec<(String, usize)> = layout.iter().map(|&(f, o)| (f.to_owned(), o)).collect();
+        assert_eq!(glue_table(name), rust, "{name} in glue.js");
+    }
+}
+
+/// Derived stats come from Rust once; the frame reports them as computed there.
+#[wasm_bindgen_test]
+fn frame_stats_are_consistent() {
+    let mut opt = optimizer();
+    let f = frame(&mut opt);
+    let stats = prop(&f, "stats");
+    let n = |k: &str| prop(&stats, k).as_f64().unwrap();
+    assert_eq!(n("total"), 3.0);
+    assert_eq!(n("inView"), 2.0);
+    assert_eq!(n("culled"), 1.0);
+    assert_eq!(n("culledPercent"), 100.0 / 3.0);
+}

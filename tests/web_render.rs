@@ -167,13 +167,36 @@ async fn bad_input_is_an_error_not_a_panic() {
     );
     let err = r.resize(64.0, 64.0, f64::NAN).unwrap_err();
     assert_eq!(prop(&err, "path").as_string().as_deref(), Some("dpr"));
-    // A canvas removed from the page.
+    // Not a frame; a frame older than the optimizer's latest.
     let frame = opt
         .frame(
             js(r#"{"x":0,"y":0,"zoom":1}"#),
             js(r#"{"width":64,"height":64}"#),
         )
         .unwrap();
+    for not_a_frame in [JsValue::from(5), js(r#"{"seq":"1"}"#)] {
+        let err = r.render(not_a_frame).unwrap_err();
+        assert_eq!(
+            prop(&err, "code").as_string().as_deref(),
+            Some("INVALID_ARGUMENT")
+        );
+        assert_eq!(prop(&err, "path").as_string().as_deref(), Some("frame"));
+    }
+    let older = frame;
+    let frame = opt
+        .frame(
+            js(r#"{"x":10,"y":0,"zoom":1}"#),
+            js(r#"{"width":64,"height":64}"#),
+        )
+        .unwrap();
+    let err = r.render(older).unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("STALE_FRAME")
+    );
+    r.render(frame.clone()).unwrap();
+    r.render(JsValue::UNDEFINED).unwrap(); // the latest frame
+                                           // A canvas removed from the page.
     c.remove();
     let err = r.render(frame.clone()).unwrap_err();
     assert_eq!(

@@ -579,12 +579,22 @@ function pick(ids, ptr, len) {
   return out;
 }
 
-// Offsets of FrameHeader's u32 fields (src/web/mod.rs; Rust asserts its size).
-const F = {
-  inView: 0, inViewLen: 1, lod: 2, visible: 3, visibleLen: 4, visibleLod: 5, entered: 6, enteredLen: 7,
-  left: 8, leftLen: 9, total: 10, inViewTotal: 11, high: 12, medium: 13, low: 14, complete: 15,
-  windowEdges: 16, windowEdgesLen: 17,
+// Byte offsets of the fields of the headers Rust writes (src/web/headers.rs;
+// tests/web.rs checks these tables against the Rust structs).
+const FRAME_HEADER = {
+  visible: 0, visibleLen: 4, visibleLod: 8, entered: 12, enteredLen: 16, left: 20, leftLen: 24,
+  windowEdges: 28, windowEdgesLen: 32, total: 36, inView: 40, culled: 44, high: 48, medium: 52, low: 56,
+  complete: 60, culledPercent: 64,
 };
+const DETAIL_HEADER = { inView: 0, inViewLen: 4, lod: 8, edges: 12, edgesLen: 16 };
+const CLUSTER_HEADER = {
+  level: 0, len: 4, ids: 8, count: 12, bounds: 16, rect: 20, center: 24, typeIds: 28, typeCounts: 32,
+  bundlesLen: 36, bundleSource: 40, bundleTarget: 44, bundleKind: 48, bundleWeight: 52, bundleSegment: 56,
+  members: 64,
+};
+
+/** The u32 field at byte offset `o` of the header at `h`. */
+const at = (h, o) => u32[(h + o) >>> 2];
 
 /**
  * Assemble the frame object from the header Rust wrote at `h`. Typed arrays
@@ -594,25 +604,24 @@ const F = {
  */
 export function makeFrame(ids, edgeIds, h, seq, started, goneJson, detail) {
   views();
-  const H = h >>> 2;
-  const total = u32[H + F.total], inView = u32[H + F.inViewTotal];
-  const left = pick(ids, u32[H + F.left], u32[H + F.leftLen]);
+  const F = FRAME_HEADER;
+  const left = pick(ids, at(h, F.left), at(h, F.leftLen));
   if (goneJson) for (const id of JSON.parse(goneJson)) left.push(id);
-  const visibleLod = u32[H + F.visibleLod];
+  const visibleLod = at(h, F.visibleLod);
   const frame = {
-    visibleIds: pick(ids, u32[H + F.visible], u32[H + F.visibleLen]),
-    visibleLod: u8.slice(visibleLod, visibleLod + u32[H + F.visibleLen]),
-    entered: pick(ids, u32[H + F.entered], u32[H + F.enteredLen]),
+    visibleIds: pick(ids, at(h, F.visible), at(h, F.visibleLen)),
+    visibleLod: u8.slice(visibleLod, visibleLod + at(h, F.visibleLen)),
+    entered: pick(ids, at(h, F.entered), at(h, F.enteredLen)),
     left,
-    mountedEdgeIds: pick(edgeIds, u32[H + F.windowEdges], u32[H + F.windowEdgesLen]),
-    complete: u32[H + F.complete] === 1,
+    mountedEdgeIds: pick(edgeIds, at(h, F.windowEdges), at(h, F.windowEdgesLen)),
+    complete: at(h, F.complete) === 1,
     seq,
     stats: {
-      total,
-      inView,
-      culled: total - inView,
-      culledPercent: total === 0 ? 0 : (100 * (total - inView)) / total,
-      lodCounts: { high: u32[H + F.high], medium: u32[H + F.medium], low: u32[H + F.low] },
+      total: at(h, F.total),
+      inView: at(h, F.inView),
+      culled: at(h, F.culled),
+      culledPercent: f64[(h + F.culledPercent) >>> 3],
+      lodCounts: { high: at(h, F.high), medium: at(h, F.medium), low: at(h, F.low) },
       timeMs: 0,
     },
   };
@@ -629,15 +638,15 @@ export function makeFrame(ids, edgeIds, h, seq, started, goneJson, detail) {
   return frame;
 }
 
-/** A frame's complete lists from the header at `h`: inView ptr/len, lod ptr, edges ptr/len. */
+/** A frame's complete lists from the header at `h`. */
 export function makeDetail(edgeIds, h) {
   views();
-  const H = h >>> 2;
-  const p = u32[H], n = u32[H + 1], lod = u32[H + 2];
+  const D = DETAIL_HEADER;
+  const p = at(h, D.inView) >>> 2, n = at(h, D.inViewLen), lod = at(h, D.lod);
   return {
-    inView: u32.slice(p >>> 2, (p >>> 2) + n),
+    inView: u32.slice(p, p + n),
     lod: u8.slice(lod, lod + n),
-    visibleEdgeIds: pick(edgeIds, u32[H + 3], u32[H + 4]),
+    visibleEdgeIds: pick(edgeIds, at(h, D.edges), at(h, D.edgesLen)),
   };
 }
 
@@ -686,35 +695,35 @@ export function readOptions(options) {
 }
 
 /**
- * Clusters from the header Rust wrote at `h` (u32s: level, count of glyphs,
- * pointers to ids, count, bounds (f64 × 4), rect (f64 × 4), center (f64 × 2),
- * typeIds (× 3), typeCounts (× 3); members as two u32 halves; count of
- * bundles and pointers to their source, target, kind (u8), weight, segment
- * (f64 × 4)). One call across the boundary; the arrays are copied out.
+ * Clusters from the header Rust wrote at `h` (CLUSTER_HEADER: the level, the
+ * number of glyphs and pointers to their arrays, members, the number of
+ * bundles and pointers to theirs). One call across the boundary; the arrays
+ * are copied out.
  */
 export function makeClusters(m, h) {
   memory = m;
   views();
-  const H = h >>> 2;
-  const n = u32[H + 1], nb = u32[H + 11];
-  const a32 = (p, len) => u32.slice(p >>> 2, (p >>> 2) + len);
-  const a64 = (p, len) => f64.slice(p >>> 3, (p >>> 3) + len);
+  const C = CLUSTER_HEADER;
+  const n = at(h, C.len), nb = at(h, C.bundlesLen);
+  const a32 = (o, len) => u32.slice(at(h, o) >>> 2, (at(h, o) >>> 2) + len);
+  const a64 = (o, len) => f64.slice(at(h, o) >>> 3, (at(h, o) >>> 3) + len);
+  const kind = at(h, C.bundleKind);
   return {
-    level: u32[H],
-    ids: a32(u32[H + 2], n),
-    count: a32(u32[H + 3], n),
-    bounds: a64(u32[H + 4], 4 * n),
-    rect: a64(u32[H + 5], 4 * n),
-    center: a64(u32[H + 6], 2 * n),
-    typeIds: a32(u32[H + 7], 3 * n),
-    typeCounts: a32(u32[H + 8], 3 * n),
-    members: u32[H + 9] + u32[H + 10] * 4294967296,
+    level: at(h, C.level),
+    ids: a32(C.ids, n),
+    count: a32(C.count, n),
+    bounds: a64(C.bounds, 4 * n),
+    rect: a64(C.rect, 4 * n),
+    center: a64(C.center, 2 * n),
+    typeIds: a32(C.typeIds, 3 * n),
+    typeCounts: a32(C.typeCounts, 3 * n),
+    members: f64[(h + C.members) >>> 3],
     bundles: {
-      source: a32(u32[H + 12], nb),
-      target: a32(u32[H + 13], nb),
-      kind: u8.slice(u32[H + 14], u32[H + 14] + nb),
-      weight: a32(u32[H + 15], nb),
-      segment: a64(u32[H + 16], 4 * nb),
+      source: a32(C.bundleSource, nb),
+      target: a32(C.bundleTarget, nb),
+      kind: u8.slice(kind, kind + nb),
+      weight: a32(C.bundleWeight, nb),
+      segment: a64(C.bundleSegment, 4 * nb),
     },
   };
 }

@@ -2,7 +2,11 @@
 //! columns `glue.js` builds), call the platform-free core, encode the answer.
 //! Every export returns `Result`; errors become `FlowscaleError` objects.
 
+mod headers;
 mod optimize;
+
+use headers::{ptr, DetailHeader, FrameHeader};
+pub use headers::{CLUSTER_LAYOUT, DETAIL_LAYOUT, FRAME_LAYOUT};
 
 use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
@@ -635,32 +639,6 @@ pub(crate) struct Names {
     pub edges: Array,
 }
 
-/// The frame header `makeFrame` in glue.js reads (u32 fields, in this
-/// order; glue.js names the same offsets in `F`).
-#[repr(C)]
-#[derive(Default)]
-pub(crate) struct FrameHeader {
-    in_view: u32,
-    in_view_len: u32,
-    lod: u32,
-    visible: u32,
-    visible_len: u32,
-    visible_lod: u32,
-    entered: u32,
-    entered_len: u32,
-    left: u32,
-    left_len: u32,
-    total: u32,
-    in_view_total: u32,
-    high: u32,
-    medium: u32,
-    low: u32,
-    complete: u32,
-    window_edges: u32,
-    window_edges_len: u32,
-}
-const _: () = assert!(std::mem::size_of::<FrameHeader>() == 18 * 4);
-
 type DetailFn = Closure<dyn FnMut(f64) -> Result<JsValue, JsValue>>;
 
 /// The per-frame core: culling, level of detail and the mounted window.
@@ -701,14 +679,14 @@ fn detail_js(
 }
 
 fn detail_to_js(d: &FrameDetail, edge_ids: &Array) -> JsValue {
-    let header: [u32; 5] = [
-        d.in_view.as_ptr() as u32,
-        d.in_view.len() as u32,
-        d.lod.as_ptr() as u32,
-        d.edges.as_ptr() as u32,
-        d.edges.len() as u32,
-    ];
-    make_detail(edge_ids, header.as_ptr() as u32)
+    let header = DetailHeader {
+        in_view: ptr(&d.in_view),
+        in_view_len: d.in_view.len() as u32,
+        lod: ptr(&d.lod),
+        edges: ptr(&d.edges),
+        edges_len: d.edges.len() as u32,
+    };
+    make_detail(edge_ids, &header as *const DetailHeader as u32)
 }
 
 #[wasm_bindgen(js_class = WorkflowOptimizer)]
@@ -1219,26 +1197,25 @@ pub(crate) fn frame_to_js(
     started: f64,
     lists: Lists,
 ) -> JsValue {
-    let ptr = |v: &[u32]| v.as_ptr() as u32;
+    let stats = &f.stats;
     *header = FrameHeader {
-        in_view: ptr(&f.in_view),
-        in_view_len: f.in_view.len() as u32,
-        lod: f.lod.as_ptr() as u32,
         visible: ptr(&f.visible),
         visible_len: f.visible.len() as u32,
-        visible_lod: f.visible_lod.as_ptr() as u32,
+        visible_lod: ptr(&f.visible_lod),
         entered: ptr(&f.entered),
         entered_len: f.entered.len() as u32,
         left: ptr(&f.left),
         left_len: f.left.len() as u32,
-        total: f.stats.total,
-        in_view_total: f.stats.in_view,
-        high: f.stats.lod_counts[0],
-        medium: f.stats.lod_counts[1],
-        low: f.stats.lod_counts[2],
-        complete: f.complete as u32,
         window_edges: ptr(&f.window_edges),
         window_edges_len: f.window_edges.len() as u32,
+        total: stats.total,
+        in_view: stats.in_view,
+        culled: stats.culled,
+        high: stats.lod_counts[0],
+        medium: stats.lod_counts[1],
+        low: stats.lod_counts[2],
+        complete: f.complete as u32,
+        culled_percent: stats.culled_percent,
     };
     let gone = if f.left_ids.is_empty() {
         String::new()

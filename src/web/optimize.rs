@@ -3,6 +3,7 @@
 //! `expandCluster`, `typeNames`, `simplifyEdges`, `groups` and `analyze`.
 //! Columns cross the boundary as typed arrays; small summaries as JSON.
 
+use super::headers::{ptr, ClusterHeader};
 use super::{
     config_from_js, frame_to_js, get, invalid, now, read_workflow, to_js, FrameHeader,
     JsWorkflowOptimizer, Lists, ReadWorkflow,
@@ -208,26 +209,28 @@ fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// Clusters as a JS object, assembled by `makeClusters` from a header of
 /// pointers into wasm memory (one call across the boundary).
 pub(super) fn clusters_to_js(c: &ClusterFrame) -> JsValue {
-    let header: [u32; 17] = [
-        c.level,
-        c.ids.len() as u32,
-        c.ids.as_ptr() as u32,
-        c.count.as_ptr() as u32,
-        c.bounds.as_ptr() as u32,
-        c.rect.as_ptr() as u32,
-        c.center.as_ptr() as u32,
-        c.type_ids.as_ptr() as u32,
-        c.type_counts.as_ptr() as u32,
-        c.members as u32,
-        (c.members >> 32) as u32,
-        c.bundle_weight.len() as u32,
-        c.bundle_source.as_ptr() as u32,
-        c.bundle_target.as_ptr() as u32,
-        c.bundle_kind.as_ptr() as u32,
-        c.bundle_weight.as_ptr() as u32,
-        c.bundle_segment.as_ptr() as u32,
-    ];
-    make_clusters(&wasm_bindgen::memory(), header.as_ptr() as u32)
+    let header = ClusterHeader {
+        level: c.level,
+        len: c.ids.len() as u32,
+        ids: ptr(&c.ids),
+        count: ptr(&c.count),
+        bounds: ptr(&c.bounds),
+        rect: ptr(&c.rect),
+        center: ptr(&c.center),
+        type_ids: ptr(&c.type_ids),
+        type_counts: ptr(&c.type_counts),
+        bundles_len: c.bundle_weight.len() as u32,
+        bundle_source: ptr(&c.bundle_source),
+        bundle_target: ptr(&c.bundle_target),
+        bundle_kind: ptr(&c.bundle_kind),
+        bundle_weight: ptr(&c.bundle_weight),
+        bundle_segment: ptr(&c.bundle_segment),
+        members: c.members as f64,
+    };
+    make_clusters(
+        &wasm_bindgen::memory(),
+        &header as *const ClusterHeader as u32,
+    )
 }
 
 fn simplified_to_js(s: &SimplifiedEdges, edge_ids: &Array) -> JsValue {

@@ -2,7 +2,7 @@
 //! when the browser offers an adapter, WebGL2 otherwise; `GPU_UNAVAILABLE`
 //! when neither works, so the page can fall back to DOM only.
 
-use super::{invalid, now, to_js, JsWorkflowOptimizer};
+use super::{get, invalid, now, to_js, JsWorkflowOptimizer};
 use crate::error::{ErrorCode, FlowscaleError};
 use crate::optimizer::WorkflowOptimizer;
 use crate::render::offscreen::Offscreen;
@@ -420,10 +420,12 @@ impl JsRenderer {
         }
     }
 
-    /// Draw the optimizer's latest frame (pass the frame `optimizer.frame()` returned).
+    /// Draw `frame`: the frame this renderer's optimizer returned last (the
+    /// GPU lists live in the optimizer, so an older frame cannot be drawn and
+    /// is STALE_FRAME). Without an argument, the latest frame.
     pub fn render(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Frame")] _frame: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Frame | undefined")] frame: JsValue,
     ) -> Result<(), JsValue> {
         self.check_ready()?;
         if !self.canvas.is_connected() {
@@ -434,6 +436,22 @@ impl JsRenderer {
             ));
         }
         let (mut core, mut slot) = self.borrow()?;
+        if !frame.is_undefined() && !frame.is_null() {
+            let Some(seq) = get(&frame, "seq").as_f64() else {
+                return Err(invalid(
+                    ErrorCode::InvalidArgument,
+                    "frame",
+                    "frame must be a frame that optimizer.frame() returned",
+                ));
+            };
+            if seq != core.last_frame().seq as f64 {
+                return Err(invalid(
+                    ErrorCode::StaleFrame,
+                    "frame",
+                    "a newer frame was computed since: render the frame optimizer.frame() returned last",
+                ));
+            }
+        }
         let gpu = slot
             .as_mut()
             .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;
