@@ -6,6 +6,7 @@
 
 use super::cache::JsCacheCore;
 use super::monitor::{to_plain, JsMonitorCore};
+use super::optimize::{optimize_with, STAGES};
 use super::{config_from_js, config_to_js, init_once, invalid, optional_number, to_js};
 use crate::cache::browser::Cache;
 use crate::cache::{content_hash, CacheOptions};
@@ -72,16 +73,6 @@ export interface ManagerStatus {
 const DEFAULT_CACHE_NAME: &str = "performance-manager";
 /// Untimed runs before a benchmark's measured ones.
 const WARMUP: u32 = 1;
-/// The stages of `optimizeWorkflow`'s `timings`, in pipeline order.
-const STAGES: [(&str, &str); 7] = [
-    ("extract", "extractMs"),
-    ("build", "buildMs"),
-    ("frame", "frameMs"),
-    ("edges", "edgesMs"),
-    ("analysis", "analysisMs"),
-    ("recommendations", "recommendationsMs"),
-    ("total", "totalMs"),
-];
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     Reflect::get(obj, &JsValue::from_str(key))
@@ -163,10 +154,8 @@ impl JsPerformanceManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "OptimizeInput")] request: JsValue,
     ) -> Promise {
-        let run =
-            || super::optimize::optimize_workflow_js(request, Some(config_to_js(&self.config)?));
-        match run() {
-            Ok(v) => Promise::resolve(&v),
+        match optimize_with(&request, self.config.clone(), super::now()) {
+            Ok((v, _)) => Promise::resolve(&v),
             Err(e) => rejected(e),
         }
     }
@@ -308,7 +297,7 @@ impl JsPerformanceManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "BenchmarkRequest")] request: JsValue,
     ) -> Promise {
-        let args = (|| -> Result<(JsValue, u32, JsValue), JsValue> {
+        let args = (|| -> Result<(JsValue, u32), JsValue> {
             if !request.is_object() {
                 return Err(invalid(
                     ErrorCode::InvalidArgument,
@@ -326,24 +315,20 @@ impl JsPerformanceManager {
             }
             let n = optional_number(&get(&request, "iterations")?, "iterations", "iterations")?;
             let n = iterations(n).map_err(to_js)?;
-            Ok((data, n, config_to_js(&self.config)?))
+            Ok((data, n))
         })();
-        let (data, n, cfg) = match args {
+        let (data, n) = match args {
             Ok(v) => v,
             Err(e) => return rejected(e),
         };
+        let cfg = self.config.clone();
         future_to_promise(async move {
             let started = super::now();
             let mut bench = Benchmark::new(&STAGES.map(|s| s.0));
-            let mut times = [0.0; STAGES.len()];
             for i in 0..WARMUP + n {
                 // Errors keep the paths of optimizeWorkflow (relative to workflowData).
-                let r = super::optimize::optimize_workflow_js(data.clone(), Some(cfg.clone()))?;
+                let (_, times) = optimize_with(&data, cfg.clone(), super::now())?;
                 if i >= WARMUP {
-                    let t = get(&r, "timings")?;
-                    for (k, (_, key)) in STAGES.iter().enumerate() {
-                        times[k] = get(&t, key)?.as_f64().unwrap_or(f64::NAN);
-                    }
                     bench.add(&times);
                 }
                 JsFuture::from(next_task()).await?;

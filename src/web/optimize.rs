@@ -459,14 +459,36 @@ pub fn optimize_workflow_js(
     super::init_once();
     let started = now();
     let cfg = config_from_js(&config.unwrap_or(JsValue::UNDEFINED))?;
+    Ok(optimize_with(&input, cfg, started)?.0)
+}
+
+/// The stages of `optimizeWorkflow`'s `timings` in pipeline order: the
+/// benchmark's stage name and the key in `timings`.
+pub(super) const STAGES: [(&str, &str); 7] = [
+    ("extract", "extractMs"),
+    ("build", "buildMs"),
+    ("frame", "frameMs"),
+    ("edges", "edgesMs"),
+    ("analysis", "analysisMs"),
+    ("recommendations", "recommendationsMs"),
+    ("total", "totalMs"),
+];
+
+/// `optimizeWorkflow` with a Rust config, timed from `started`: the result
+/// object and its stage times (ms, in `STAGES` order) for Rust callers.
+pub(super) fn optimize_with(
+    input: &JsValue,
+    cfg: Config,
+    started: f64,
+) -> Result<(JsValue, [f64; STAGES.len()]), JsValue> {
     let ReadWorkflow {
         nodes,
         edges,
         node_ids: ids,
         edge_ids,
-    } = read_workflow(&input)?;
+    } = read_workflow(input)?;
     let field = |key: &str| {
-        Reflect::get(&input, &JsValue::from_str(key))
+        Reflect::get(input, &JsValue::from_str(key))
             .map_err(|_| invalid(ErrorCode::InvalidViewport, key, "reading it threw"))
     };
     let vp = numbers(&field("viewport")?, "viewport", ["x", "y", "zoom"])?
@@ -512,21 +534,21 @@ pub fn optimize_workflow_js(
     set(&out, "analysis", &to_plain(&r.analysis)?);
     set(&out, "recommendations", &to_plain(&r.recommendations)?);
     let t = &r.timings;
+    let times = [
+        extracted - started,
+        t.build_ms,
+        t.frame_ms,
+        t.edges_ms,
+        t.analysis_ms,
+        t.recommendations_ms,
+        now() - started,
+    ];
     let timings = obj();
-    let extract_ms = extracted - started;
-    for (k, ms) in [
-        ("extractMs", extract_ms),
-        ("buildMs", t.build_ms),
-        ("frameMs", t.frame_ms),
-        ("edgesMs", t.edges_ms),
-        ("analysisMs", t.analysis_ms),
-        ("recommendationsMs", t.recommendations_ms),
-        ("totalMs", now() - started),
-    ] {
-        set(&timings, k, &ms.into());
+    for ((_, key), ms) in STAGES.iter().zip(times) {
+        set(&timings, key, &ms.into());
     }
     set(&out, "timings", &timings);
-    Ok(out)
+    Ok((out, times))
 }
 
 #[wasm_bindgen(js_class = WorkflowOptimizer)]
