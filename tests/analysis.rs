@@ -5,8 +5,8 @@
 
 use flowscale::analysis::metrics::analyze;
 use flowscale::analysis::rules::{recommend, Severity};
-use flowscale::config::{Config, WorkflowConfig};
-use flowscale::model::{EdgeInput, NodeInput, Workflow};
+use flowscale::config::Config;
+use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
 
 fn workflow(nodes: &[(f64, f64, f64, f64)], edges: &[(usize, usize)]) -> Workflow {
