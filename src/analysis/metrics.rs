@@ -3,7 +3,7 @@
 
 use crate::cluster::groups;
 use crate::config::Config;
-use crate::layout::{break_cycles, components};
+use crate::graph::{break_cycles, components};
 use crate::model::{Workflow, NONE};
 use crate::spatial::FlowParams;
 use rstar::primitives::{GeomWithData, Rectangle};
