@@ -2,22 +2,34 @@
 //! few knobs the per-frame core adds. Parsed from a (partial) JS/JSON object
 //! or from environment variables; unknown keys and out-of-range values are
 //! `INVALID_CONFIG` errors naming the key.
+//!
+//! Each section (`rendering`, `workflow`, …) is defined, defaulted and
+//! validated by the module that reads it; this file composes them into
+//! `Config` and maps environment variables onto their keys.
 
 use crate::analysis::AnalysisConfig;
+use crate::cache::CacheConfig;
 use crate::cluster::{ClusteringConfig, GroupingConfig};
 use crate::edges::EdgesConfig;
 use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::lod::RenderingConfig;
+use crate::model::WorkflowConfig;
+use crate::monitor::{check_seconds, AlertThresholds, MonitoringConfig};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Config {
     pub monitoring_interval_seconds: f64,
+    /// When the monitor raises alerts (src/monitor/mod.rs).
     pub alert_thresholds: AlertThresholds,
     /// Windows and limits of the performance monitor (src/monitor/mod.rs).
-    pub monitoring: crate::monitor::MonitoringConfig,
+    pub monitoring: MonitoringConfig,
+    /// Defaults of the workflow cache (src/cache/mod.rs).
     pub cache: CacheConfig,
+    /// Mounting window and level of detail (src/lod.rs).
     pub rendering: RenderingConfig,
+    /// Limits and defaults of the model (src/model/mod.rs).
     pub workflow: WorkflowConfig,
     /// Zoom-level clusters in `frame()` (src/cluster/mod.rs).
     pub clustering: ClusteringConfig,
@@ -29,68 +41,12 @@ pub struct Config {
     pub analysis: AnalysisConfig,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct AlertThresholds {
-    pub cpu_percent: f64,
-    pub memory_mb: f64,
-    pub operation_ms: f64,
-    pub error_rate_percent: f64,
-    pub cache_hit_rate_min_percent: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct CacheConfig {
-    pub memory_max_entries: u32,
-    /// Estimated bytes the memory tier may hold.
-    pub memory_max_mb: f64,
-    /// 0 turns the disk tier off.
-    pub disk_max_mb: f64,
-    pub default_ttl_seconds: f64,
-    pub strategy: crate::cache::CacheStrategy,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct RenderingConfig {
-    /// Mount only the nodes near the viewport (false: mount every node, as plain React Flow).
-    pub virtual_scrolling: bool,
-    /// On-screen scale below which a node is drawn by the GPU only.
-    pub lod_threshold_low: f64,
-    /// On-screen scale below which a node is mounted with its label only.
-    pub lod_threshold_medium: f64,
-    /// Most nodes handed to React at once.
-    pub max_visible_nodes: u32,
-    /// Screen pixels around the viewport in which nodes are mounted ahead of a pan.
-    pub overscan_px: f64,
-    /// Extra screen pixels a mounted node may drift past the overscan before it is unmounted.
-    pub hysteresis_px: f64,
-    /// Relative slack on the LOD thresholds for nodes already mounted (0.1 = 10 %).
-    pub lod_hysteresis: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct WorkflowConfig {
-    /// Node cap: a workflow with more nodes is rejected with LIMIT_EXCEEDED.
-    pub max_nodes: u32,
-    /// Edge cap, as above.
-    pub max_edges: u32,
-    /// Size given to nodes that have neither `measured`, `width`/`height` nor `initialWidth`/`initialHeight`.
-    pub default_node_width: f64,
-    pub default_node_height: f64,
-    /// A change batch touching more than this fraction of the nodes rebuilds the
-    /// R-tree in bulk instead of updating it entry by entry.
-    pub rebuild_fraction: f64,
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
             monitoring_interval_seconds: 1.0,
             alert_thresholds: AlertThresholds::default(),
-            monitoring: Default::default(),
+            monitoring: MonitoringConfig::default(),
             cache: CacheConfig::default(),
             rendering: RenderingConfig::default(),
             workflow: WorkflowConfig::default(),
@@ -98,56 +54,6 @@ impl Default for Config {
             grouping: GroupingConfig::default(),
             edges: EdgesConfig::default(),
             analysis: AnalysisConfig::default(),
-        }
-    }
-}
-
-impl Default for AlertThresholds {
-    fn default() -> Self {
-        AlertThresholds {
-            cpu_percent: 80.0,
-            memory_mb: 1024.0,
-            operation_ms: 1000.0,
-            error_rate_percent: 5.0,
-            cache_hit_rate_min_percent: 50.0,
-        }
-    }
-}
-
-impl Default for CacheConfig {
-    fn default() -> Self {
-        CacheConfig {
-            memory_max_entries: 1000,
-            memory_max_mb: 100.0,
-            disk_max_mb: 100.0,
-            default_ttl_seconds: 300.0,
-            strategy: crate::cache::CacheStrategy::WriteThrough,
-        }
-    }
-}
-
-impl Default for RenderingConfig {
-    fn default() -> Self {
-        RenderingConfig {
-            virtual_scrolling: true,
-            lod_threshold_low: 0.3,
-            lod_threshold_medium: 0.7,
-            max_visible_nodes: 1000,
-            overscan_px: 150.0,
-            hysteresis_px: 150.0,
-            lod_hysteresis: 0.1,
-        }
-    }
-}
-
-impl Default for WorkflowConfig {
-    fn default() -> Self {
-        WorkflowConfig {
-            max_nodes: 2_000_000,
-            max_edges: 8_000_000,
-            default_node_width: 150.0,
-            default_node_height: 40.0,
-            rebuild_fraction: 0.05,
         }
     }
 }
@@ -183,9 +89,6 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 
 /// Variables with these prefixes belong to flowscale: an unknown one is a typo, not someone else's.
 const ENV_PREFIXES: &[&str] = &["PERFORMANCE_", "CACHE_", "RENDERING_"];
-
-/// Largest coordinate or size accepted anywhere (keeps R-tree arithmetic finite and exact enough).
-pub const MAX_COORD: f64 = 1e15;
 
 impl Config {
     /// Parse a partial config from JSON text (missing keys take their defaults).
@@ -258,125 +161,16 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Check ranges; the first bad key is reported.
+    /// Check ranges, section by section; the first bad key is reported.
     pub fn validate(&self) -> Result<()> {
-        fn check(ok: bool, path: &str, what: &str) -> Result<()> {
-            if ok {
-                Ok(())
-            } else {
-                Err(FlowscaleError::at(
-                    ErrorCode::InvalidConfig,
-                    path,
-                    format!("{path} must be {what}"),
-                ))
-            }
-        }
-        let pos = |v: f64| v.is_finite() && v > 0.0;
-        let pct = |v: f64| v.is_finite() && (0.0..=100.0).contains(&v);
-        let non_neg = |v: f64| v.is_finite() && v >= 0.0;
-        let a = &self.alert_thresholds;
-        let r = &self.rendering;
-        let w = &self.workflow;
-        check(
-            pos(self.monitoring_interval_seconds) && self.monitoring_interval_seconds <= 3600.0,
+        check_seconds(
+            self.monitoring_interval_seconds,
             "monitoringIntervalSeconds",
-            "a number of seconds in (0, 3600]",
         )?;
-        check(
-            pct(a.cpu_percent),
-            "alertThresholds.cpuPercent",
-            "a percentage in [0, 100]",
-        )?;
-        check(
-            pos(a.memory_mb),
-            "alertThresholds.memoryMb",
-            "a positive number",
-        )?;
-        check(
-            pos(a.operation_ms),
-            "alertThresholds.operationMs",
-            "a positive number",
-        )?;
-        check(
-            pct(a.error_rate_percent),
-            "alertThresholds.errorRatePercent",
-            "a percentage in [0, 100]",
-        )?;
-        check(
-            pct(a.cache_hit_rate_min_percent),
-            "alertThresholds.cacheHitRateMinPercent",
-            "a percentage in [0, 100]",
-        )?;
-        check(
-            self.cache.memory_max_entries >= 1,
-            "cache.memoryMaxEntries",
-            "at least 1",
-        )?;
-        check(
-            pos(self.cache.memory_max_mb),
-            "cache.memoryMaxMb",
-            "a positive number",
-        )?;
-        check(
-            non_neg(self.cache.disk_max_mb),
-            "cache.diskMaxMb",
-            "a number ≥ 0 (0 turns the disk tier off)",
-        )?;
-        check(
-            pos(self.cache.default_ttl_seconds),
-            "cache.defaultTtlSeconds",
-            "a positive number",
-        )?;
-        check(
-            non_neg(r.lod_threshold_low),
-            "rendering.lodThresholdLow",
-            "a finite number ≥ 0",
-        )?;
-        check(
-            r.lod_threshold_medium.is_finite() && r.lod_threshold_medium >= r.lod_threshold_low,
-            "rendering.lodThresholdMedium",
-            "a finite number ≥ rendering.lodThresholdLow",
-        )?;
-        check(
-            non_neg(r.overscan_px),
-            "rendering.overscanPx",
-            "a finite number ≥ 0",
-        )?;
-        check(
-            non_neg(r.hysteresis_px),
-            "rendering.hysteresisPx",
-            "a finite number ≥ 0",
-        )?;
-        check(
-            r.lod_hysteresis.is_finite() && (0.0..1.0).contains(&r.lod_hysteresis),
-            "rendering.lodHysteresis",
-            "a number in [0, 1)",
-        )?;
-        check(
-            (1..u32::MAX).contains(&w.max_nodes),
-            "workflow.maxNodes",
-            "between 1 and 4294967294",
-        )?;
-        check(
-            w.max_edges < u32::MAX,
-            "workflow.maxEdges",
-            "at most 4294967294",
-        )?;
-        check(
-            non_neg(w.default_node_width) && w.default_node_width <= MAX_COORD,
-            "workflow.defaultNodeWidth",
-            "a finite number ≥ 0",
-        )?;
-        check(
-            non_neg(w.default_node_height) && w.default_node_height <= MAX_COORD,
-            "workflow.defaultNodeHeight",
-            "a finite number ≥ 0",
-        )?;
-        check(
-            w.rebuild_fraction.is_finite() && w.rebuild_fraction > 0.0 && w.rebuild_fraction <= 1.0,
-            "workflow.rebuildFraction",
-            "a number in (0, 1]",
-        )?;
+        self.alert_thresholds.validate()?;
+        self.cache.validate()?;
+        self.rendering.validate()?;
+        self.workflow.validate()?;
         self.monitoring.validate()?;
         self.clustering.validate()?;
         self.grouping.validate()?;

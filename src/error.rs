@@ -128,3 +128,21 @@ impl fmt::Display for FlowscaleError {
 impl std::error::Error for FlowscaleError {}
 
 pub type Result<T> = std::result::Result<T, FlowscaleError>;
+
+/// A config value out of range: `INVALID_CONFIG` at `path`, saying what it must be.
+pub(crate) fn bad_config(path: &str, what: &str) -> FlowscaleError {
+    FlowscaleError::at(
+        ErrorCode::InvalidConfig,
+        path,
+        format!("{path} must be {what}"),
+    )
+}
+
+/// One range check of a config section: `ok`, or [`bad_config`].
+pub(crate) fn check_config(ok: bool, path: &str, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_config(path, what))
+    }
+}

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod config;
 pub mod edges;
 pub mod error;
+pub mod graph;
 pub mod layout;
 pub mod load;
 pub mod lod;

@@ -99,9 +99,10 @@ pub fn optimize_workflow(
     let t2 = now();
     let simplified = opt.simplify_edges();
     let t3 = now();
-    let analysis = analyze(opt.workflow(), opt.config());
+    let cfg = opt.config();
+    let analysis = analyze(opt.workflow(), &cfg.analysis, &cfg.grouping, &cfg.rendering);
     let t4 = now();
-    let recommendations = recommend(&analysis, &opt.config().analysis);
+    let recommendations = recommend(&analysis, &cfg.analysis);
     let t5 = now();
     Ok(Optimized {
         optimizer: opt,

@@ -814,3 +814,105 @@ pub fn view_rect(vp: Viewport, screen: Screen) -> Result<Rect> {
     }
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::tests::{edges, nodes};
+
+    type Answer = (Vec<u32>, Vec<u32>, u32, Vec<u32>, Vec<u32>);
+
+    /// A frame's observable answer, for comparing two optimizers: nodes in
+    /// view, mounted, their count, glyph counts and bundle weights.
+    fn answer(opt: &mut WorkflowOptimizer, zoom: f64) -> Answer {
+        let f = opt
+            .frame(
+                Viewport {
+                    x: 10.0,
+                    y: 20.0,
+                    zoom,
+                },
+                Screen {
+                    width: 1200.0,
+                    height: 800.0,
+                },
+            )
+            .unwrap();
+        let (mut visible, glyphs, count) =
+            (f.visible.clone(), f.clusters.count.clone(), f.stats.in_view);
+        visible.sort();
+        let bundles = f.clusters.bundle_weight.clone();
+        let d = opt.frame_detail().unwrap();
+        let mut in_view = d.in_view.clone();
+        in_view.sort();
+        (in_view, visible, count, glyphs, bundles)
+    }
+
+    #[test]
+    fn steps_of_any_size_build_what_one_call_builds() {
+        let cfg = Config::default();
+        let mut whole = WorkflowOptimizer::new(cfg.clone()).unwrap();
+        whole.set_workflow(nodes(3000), edges(3000)).unwrap();
+        for budget in [1usize, 7, 1000] {
+            let mut job = LoadJob::new(3000, 2999, &cfg).unwrap();
+            if budget == 7 {
+                // Rows with their ids given apart and types by index (the web's path).
+                let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+                for chunk in nodes(3000).chunks(333) {
+                    let ids: Vec<String> = chunk.iter().map(|n| n.id.clone()).collect();
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    let idx: Vec<u32> = chunk
+                        .iter()
+                        .map(|n| {
+                            names
+                                .iter()
+                                .position(|t| Some(t) == n.node_type.as_ref())
+                                .unwrap() as u32
+                        })
+                        .collect();
+                    let rows = chunk.iter().cloned().map(|mut n| {
+                        n.id = String::new();
+                        n.node_type = None;
+                        n
+                    });
+                    job.push_node_rows(rows.collect(), &ids, &names, &idx)
+                        .unwrap();
+                }
+                for chunk in edges(3000).chunks(500) {
+                    let ids: Vec<String> = chunk.iter().map(|e| e.id.clone()).collect();
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    job.push_edge_rows(chunk.to_vec(), &ids).unwrap();
+                }
+            } else {
+                for chunk in nodes(3000).chunks(333) {
+                    job.push_nodes(chunk.to_vec()).unwrap();
+                }
+                for chunk in edges(3000).chunks(500) {
+                    job.push_edges(chunk.to_vec()).unwrap();
+                }
+            }
+            let mut steps = 0;
+            let mut last = 0.0;
+            while !job.step(budget).unwrap() {
+                steps += 1;
+                let p = job.progress();
+                assert!(p >= last && p <= 1.0, "progress goes forward");
+                last = p;
+            }
+            assert!(budget > 100 || steps > 100, "{steps} steps of {budget}");
+            let mut sliced = WorkflowOptimizer::new(cfg.clone()).unwrap();
+            sliced.install(job.finish().unwrap());
+            for zoom in [1.0, 0.2, 0.05, 0.004] {
+                assert_eq!(
+                    answer(&mut sliced, zoom),
+                    answer(&mut whole, zoom),
+                    "zoom {zoom}"
+                );
+            }
+            assert_eq!(
+                sliced.median_node_size().to_bits(),
+                whole.median_node_size().to_bits()
+            );
+        }
+    }
+}

@@ -5,8 +5,8 @@
 
 use flowscale::analysis::metrics::analyze;
 use flowscale::analysis::rules::{recommend, Severity};
-use flowscale::config::{Config, WorkflowConfig};
-use flowscale::model::{EdgeInput, NodeInput, Workflow};
+use flowscale::config::Config;
+use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
 
 fn workflow(nodes: &[(f64, f64, f64, f64)], edges: &[(usize, usize)]) -> Workflow {
@@ -61,7 +61,8 @@ proptest! {
     #[test]
     fn metrics_match_brute_force((nodes, edges) in case()) {
         let wf = workflow(&nodes, &edges);
-        let a = analyze(&wf, &Config::default());
+        let cfg = Config::default();
+        let a = analyze(&wf, &cfg.analysis, &cfg.grouping, &cfg.rendering);
         let n = nodes.len();
         let c = |i: usize| (nodes[i].0 + nodes[i].2 / 2.0, nodes[i].1 + nodes[i].3 / 2.0);
         // Crossings: every pair of non-loop edges that share no node.
@@ -121,7 +122,8 @@ proptest! {
         // Only forward edges: a DAG, so no edge is reversed.
         let edges: Vec<(usize, usize)> = raw.into_iter().filter(|&(a, b)| a < b && b < n).collect();
         let nodes: Vec<_> = (0..n).map(|i| (i as f64 * 200.0, 0.0, 100.0, 40.0)).collect();
-        let a = analyze(&workflow(&nodes, &edges), &Config::default());
+        let cfg = Config::default();
+        let a = analyze(&workflow(&nodes, &edges), &cfg.analysis, &cfg.grouping, &cfg.rendering);
         prop_assert_eq!(a.back_edges, 0);
         fn longest(v: usize, edges: &[(usize, usize)]) -> u32 {
             1 + edges.iter().filter(|e| e.0 == v).map(|e| longest(e.1, edges)).max().unwrap_or(0)
@@ -134,12 +136,19 @@ proptest! {
 #[test]
 fn edge_cases_have_results() {
     let cfg = Config::default();
-    let a = analyze(&workflow(&[], &[]), &cfg);
+    let a = analyze(
+        &workflow(&[], &[]),
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
+    );
     assert_eq!((a.nodes, a.depth, a.components, a.crossings), (0, 0, 0, 0));
     assert!(recommend(&a, &cfg.analysis).is_empty());
     let a = analyze(
         &workflow(&[(0.0, 0.0, 10.0, 10.0)], &[(0, 0), (0, 0)]),
-        &cfg,
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
     );
     assert_eq!(
         (a.nodes, a.self_loops, a.parallel_edges, a.depth),
@@ -154,7 +163,9 @@ fn edge_cases_have_results() {
             ],
             &[(0, 1), (1, 2), (2, 0)],
         ),
-        &cfg,
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
     );
     assert_eq!((cyc.back_edges, cyc.depth), (1, 3));
 }
@@ -175,13 +186,23 @@ fn rules_fire_at_their_thresholds() {
             .collect()
     };
     let ids = |n: usize| -> Vec<&'static str> {
-        let a = analyze(&workflow(&grid(n), &[]), &cfg);
+        let a = analyze(
+            &workflow(&grid(n), &[]),
+            &cfg.analysis,
+            &cfg.grouping,
+            &cfg.rendering,
+        );
         recommend(&a, &cfg.analysis).iter().map(|r| r.id).collect()
     };
     assert!(!ids(499).contains(&"level-of-detail"));
     assert!(ids(500).contains(&"level-of-detail"));
     assert!(!ids(999).contains(&"virtual-scrolling"));
-    let at = analyze(&workflow(&grid(1000), &[]), &cfg);
+    let at = analyze(
+        &workflow(&grid(1000), &[]),
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
+    );
     let recs = recommend(&at, &cfg.analysis);
     let vs = recs
         .iter()
@@ -205,7 +226,12 @@ fn rules_fire_at_their_thresholds() {
         }
     }
     edges.extend([(0, 1), (0, 1), (0, 1), (2, 3), (2, 3), (2, 3)]);
-    let a = analyze(&workflow(&nodes, &edges), &cfg);
+    let a = analyze(
+        &workflow(&nodes, &edges),
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
+    );
     let recs = recommend(&a, &cfg.analysis);
     let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
     assert!(ids.contains(&"re-layout"), "{ids:?} {a:?}");
@@ -232,7 +258,12 @@ fn rules_fire_at_their_thresholds() {
     }
     edges.push((0, 20));
     edges.push((20, 40));
-    let a = analyze(&workflow(&nodes, &edges), &cfg);
+    let a = analyze(
+        &workflow(&nodes, &edges),
+        &cfg.analysis,
+        &cfg.grouping,
+        &cfg.rendering,
+    );
     let ids: Vec<_> = recommend(&a, &cfg.analysis).iter().map(|r| r.id).collect();
     assert!(
         ids.contains(&"group-communities"),

@@ -6,8 +6,7 @@
 
 use flowscale::cluster::groups::{connected_parts, detect, louvain, WGraph};
 use flowscale::cluster::GroupingConfig;
-use flowscale::config::WorkflowConfig;
-use flowscale::model::{EdgeInput, NodeInput, Workflow};
+use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 

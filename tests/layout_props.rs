@@ -5,12 +5,11 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use flowscale::analysis::metrics::{count_crossings, Segment};
-use flowscale::config::WorkflowConfig;
 use flowscale::error::ErrorCode;
 use flowscale::layout::{
     layout_graph, layout_workflow, Direction, Layout, LayoutGraph, LayoutOptions, Ranker,
 };
-use flowscale::model::{EdgeInput, NodeInput, Workflow};
+use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
 use std::path::PathBuf;
 

@@ -6,8 +6,7 @@
 //! `cargo test --release --no-default-features --test model_size -- --ignored --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use flowscale::config::WorkflowConfig;
-use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowBuilder};
+use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowBuilder, WorkflowConfig};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};

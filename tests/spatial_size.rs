@@ -4,8 +4,7 @@
 //! `cargo test --release --no-default-features --test spatial_size -- --ignored --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use flowscale::config::WorkflowConfig;
-use flowscale::model::{NodeInput, Rect, Workflow};
+use flowscale::model::{NodeInput, Rect, Workflow, WorkflowConfig};
 use flowscale::spatial::{FlowParams, Hit, SpatialBuild, SpatialIndex};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};

@@ -4,8 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use flowscale::cache::browser::Cache;
-use flowscale::cache::{CacheOptions, SetOptions};
-use flowscale::config::CacheConfig;
+use flowscale::cache::{CacheConfig, CacheOptions, SetOptions};
 use js_sys::{Function, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;

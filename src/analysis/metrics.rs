@@ -1,9 +1,10 @@
 //! Complexity metrics of a workflow as it is laid out now (shown nodes and
 //! shown edges, as React Flow draws them).
 
-use crate::cluster::groups;
-use crate::config::Config;
-use crate::layout::{break_cycles, components};
+use super::AnalysisConfig;
+use crate::cluster::{groups, GroupingConfig};
+use crate::graph::{break_cycles, components};
+use crate::lod::RenderingConfig;
 use crate::model::{Workflow, NONE};
 use crate::spatial::FlowParams;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -135,8 +136,12 @@ pub fn count_crossings(segs: &[Segment]) -> u64 {
 }
 
 /// Measure a workflow (see the field comments).
-pub fn analyze(wf: &Workflow, cfg: &Config) -> Analysis {
-    let a_cfg = &cfg.analysis;
+pub fn analyze(
+    wf: &Workflow,
+    a_cfg: &AnalysisConfig,
+    grouping: &GroupingConfig,
+    rendering: &RenderingConfig,
+) -> Analysis {
     let shown: Vec<u32> = wf.live_slots().filter(|&i| wf.is_shown(i)).collect();
     let mut local = vec![NONE; wf.slot_count()];
     for (k, &i) in shown.iter().enumerate() {
@@ -298,7 +303,7 @@ pub fn analyze(wf: &Workflow, cfg: &Config) -> Analysis {
     }
     out.overlapping_nodes = overlapping.iter().filter(|&&o| o).count() as u32;
     // Communities.
-    let g = groups::detect(wf, &cfg.grouping);
+    let g = groups::detect(wf, grouping);
     out.communities = g.count() as u32;
     out.modularity = g.modularity;
     let share = |x: f64, of: usize| if of == 0 { 0.0 } else { x / of as f64 };
@@ -307,14 +312,14 @@ pub fn analyze(wf: &Workflow, cfg: &Config) -> Analysis {
     out.crossings_per_edge = share(out.crossings as f64, m);
     out.overlap_share = share(out.overlapping_nodes as f64, n);
     // DOM estimate: everything, or flowscale's window and the edges among it.
-    let window = (n as u64).min(cfg.rendering.max_visible_nodes as u64);
+    let window = (n as u64).min(rendering.max_visible_nodes as u64);
     out.dom_elements = n as u64 * DOM_PER_NODE + m as u64 * DOM_PER_EDGE;
     let window_edges = if n == 0 {
         0
     } else {
         (m as u64 * window).div_ceil(n as u64)
     };
-    out.dom_elements_windowed = if cfg.rendering.virtual_scrolling {
+    out.dom_elements_windowed = if rendering.virtual_scrolling {
         window * DOM_PER_NODE + window_edges * DOM_PER_EDGE
     } else {
         out.dom_elements

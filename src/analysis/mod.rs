@@ -5,8 +5,7 @@
 pub mod metrics;
 pub mod rules;
 
-use crate::cluster::bad;
-use crate::error::Result;
+use crate::error::{bad_config, Result};
 use serde::{Deserialize, Serialize};
 
 /// Config key `analysis`: the thresholds of the recommendation rules.
@@ -61,7 +60,7 @@ impl AnalysisConfig {
             if v.is_finite() && (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(bad(key, "a number in [0, 1]"))
+                Err(bad_config(key, "a number in [0, 1]"))
             }
         };
         share(self.grouping_modularity, "analysis.groupingModularity")?;
@@ -70,14 +69,17 @@ impl AnalysisConfig {
         share(self.long_edge_share, "analysis.longEdgeShare")?;
         let c = self.relayout_crossings_per_edge;
         if !(c.is_finite() && c >= 0.0) {
-            return Err(bad(
+            return Err(bad_config(
                 "analysis.relayoutCrossingsPerEdge",
                 "a finite number ≥ 0",
             ));
         }
         let f = self.long_edge_factor;
         if !(f.is_finite() && f > 0.0) {
-            return Err(bad("analysis.longEdgeFactor", "a finite number above 0"));
+            return Err(bad_config(
+                "analysis.longEdgeFactor",
+                "a finite number above 0",
+            ));
         }
         Ok(())
     }

@@ -21,9 +21,59 @@ pub mod idb;
 pub use disk::{DiskIndex, DiskMeta, DiskStats};
 pub use memory::{Admission, InsertOutcome, Lookup, MemoryStats, MemoryTier, NotHeld, Removed};
 
-use crate::config::CacheConfig;
-use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::error::{check_config, ErrorCode, FlowscaleError, Result};
 use serde::{Deserialize, Serialize};
+
+/// Config key `cache`: the documented defaults of `WorkflowCache.open`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CacheConfig {
+    pub memory_max_entries: u32,
+    /// Estimated bytes the memory tier may hold.
+    pub memory_max_mb: f64,
+    /// 0 turns the disk tier off.
+    pub disk_max_mb: f64,
+    pub default_ttl_seconds: f64,
+    pub strategy: CacheStrategy,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            memory_max_entries: 1000,
+            memory_max_mb: 100.0,
+            disk_max_mb: 100.0,
+            default_ttl_seconds: 300.0,
+            strategy: CacheStrategy::WriteThrough,
+        }
+    }
+}
+
+impl CacheConfig {
+    pub fn validate(&self) -> Result<()> {
+        let pos = |v: f64| v.is_finite() && v > 0.0;
+        check_config(
+            self.memory_max_entries >= 1,
+            "cache.memoryMaxEntries",
+            "at least 1",
+        )?;
+        check_config(
+            pos(self.memory_max_mb),
+            "cache.memoryMaxMb",
+            "a positive number",
+        )?;
+        check_config(
+            self.disk_max_mb.is_finite() && self.disk_max_mb >= 0.0,
+            "cache.diskMaxMb",
+            "a number ≥ 0 (0 turns the disk tier off)",
+        )?;
+        check_config(
+            pos(self.default_ttl_seconds),
+            "cache.defaultTtlSeconds",
+            "a positive number",
+        )
+    }
+}
 
 /// When a write reaches IndexedDB, and when `set` resolves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,49 +179,38 @@ impl CacheOptions {
     }
 
     pub fn validate(&self) -> Result<()> {
-        fn check(ok: bool, path: &str, what: &str) -> Result<()> {
-            if ok {
-                Ok(())
-            } else {
-                Err(FlowscaleError::at(
-                    ErrorCode::InvalidConfig,
-                    path,
-                    format!("{path} must be {what}"),
-                ))
-            }
-        }
-        check(
+        check_config(
             !self.name.is_empty() && self.name.len() <= 200,
             "name",
             "a non-empty string of at most 200 characters",
         )?;
-        check(
+        check_config(
             (1..=16_777_216).contains(&self.memory_max_entries),
             "memoryMaxEntries",
             "between 1 and 16777216",
         )?;
-        check(
+        check_config(
             self.memory_max_mb.is_finite() && self.memory_max_mb > 0.0,
             "memoryMaxMb",
             "a positive number",
         )?;
-        check(
+        check_config(
             self.disk_max_mb.is_finite() && self.disk_max_mb >= 0.0,
             "diskMaxMb",
             "a number ≥ 0 (0 turns the disk tier off)",
         )?;
-        check(
+        check_config(
             self.default_ttl_seconds.is_finite() && self.default_ttl_seconds > 0.0,
             "defaultTtlSeconds",
             "a positive number",
         )?;
-        check(
+        check_config(
             self.flush_interval_ms.is_finite()
                 && (0.0..=3_600_000.0).contains(&self.flush_interval_ms),
             "flushIntervalMs",
             "a number of milliseconds in [0, 3600000]",
         )?;
-        check(
+        check_config(
             self.sweep_interval_seconds.is_finite() && self.sweep_interval_seconds >= 1.0,
             "sweepIntervalSeconds",
             "a number of seconds ≥ 1",

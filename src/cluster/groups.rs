@@ -15,7 +15,7 @@
 //! twice), m the total weight. Edges are undirected here.
 
 use crate::cluster::GroupingConfig;
-use crate::layout::Rng;
+use crate::graph::Rng;
 use crate::model::{Workflow, NONE};
 
 /// An undirected weighted graph in compressed rows; self-loops kept apart.

@@ -6,7 +6,7 @@ pub mod groups;
 pub mod radix;
 pub mod zoom;
 
-use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::error::{bad_config, Result};
 use serde::{Deserialize, Serialize};
 
 /// Config key `clustering`: zoom-level clusters in `frame()`.
@@ -34,13 +34,13 @@ impl Default for ClusteringConfig {
 impl ClusteringConfig {
     pub fn validate(&self) -> Result<()> {
         if !(self.max_zoom.is_finite() && (0.0..=1e6).contains(&self.max_zoom)) {
-            return Err(bad("clustering.maxZoom", "a number in [0, 1e6]"));
+            return Err(bad_config("clustering.maxZoom", "a number in [0, 1e6]"));
         }
         if !(self.radius_px.is_finite() && self.radius_px > 0.0 && self.radius_px <= 1e6) {
-            return Err(bad("clustering.radiusPx", "a number in (0, 1e6]"));
+            return Err(bad_config("clustering.radiusPx", "a number in (0, 1e6]"));
         }
         if self.min_points < 2 {
-            return Err(bad("clustering.minPoints", "at least 2"));
+            return Err(bad_config("clustering.minPoints", "at least 2"));
         }
         Ok(())
     }
@@ -71,19 +71,11 @@ impl Default for GroupingConfig {
 impl GroupingConfig {
     pub fn validate(&self) -> Result<()> {
         if !(self.resolution.is_finite() && self.resolution > 0.0 && self.resolution <= 100.0) {
-            return Err(bad("grouping.resolution", "a number in (0, 100]"));
+            return Err(bad_config("grouping.resolution", "a number in (0, 100]"));
         }
         if !(self.padding.is_finite() && (0.0..=1e6).contains(&self.padding)) {
-            return Err(bad("grouping.padding", "a number in [0, 1e6]"));
+            return Err(bad_config("grouping.padding", "a number in [0, 1e6]"));
         }
         Ok(())
     }
-}
-
-pub(crate) fn bad(path: &str, what: &str) -> FlowscaleError {
-    FlowscaleError::at(
-        ErrorCode::InvalidConfig,
-        path,
-        format!("{path} must be {what}"),
-    )
 }

@@ -5,8 +5,7 @@
 pub mod polyline;
 pub mod simplify;
 
-use crate::cluster::bad;
-use crate::error::Result;
+use crate::error::{bad_config, Result};
 use serde::{Deserialize, Serialize};
 
 /// Config key `edges`: how a frame's edges are simplified.
@@ -34,7 +33,7 @@ impl Default for EdgesConfig {
 impl EdgesConfig {
     pub fn validate(&self) -> Result<()> {
         if !(self.min_length_px.is_finite() && (0.0..=1e6).contains(&self.min_length_px)) {
-            return Err(bad("edges.minLengthPx", "a number in [0, 1e6]"));
+            return Err(bad_config("edges.minLengthPx", "a number in [0, 1e6]"));
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! accumulator tree in O(E log V).
 
 use super::rank::DagEdge;
-use super::Rng;
+use crate::graph::Rng;
 
 pub(super) struct Layered {
     /// Nodes below this index are real; the rest are dummies.

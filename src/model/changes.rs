@@ -4,8 +4,7 @@
 //! each change, in order), and only then applied; applying cannot fail, so a
 //! rejected batch leaves the workflow exactly as it was.
 
-use super::{EdgeInput, NodeInput, NodePath, Workflow};
-use crate::config::MAX_COORD;
+use super::{EdgeInput, NodeInput, NodePath, Workflow, MAX_COORD};
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use std::collections::{HashMap, HashSet};
 

@@ -1,6 +1,6 @@
 //! Nodes and edges as they arrive from React Flow, before validation.
 
-use crate::config::MAX_COORD;
+use super::MAX_COORD;
 use crate::error::{ErrorCode, FlowscaleError, Result};
 
 /// Which React Flow field a size came from; `measured` wins over the

@@ -15,13 +15,76 @@ mod input;
 pub use changes::{EdgeChange, NodeChange};
 pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSource, SizeValue};
 
-use crate::config::WorkflowConfig;
-use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::error::{check_config, ErrorCode, FlowscaleError, Result};
 use ids::{grow_for, IdArena, IdIndex};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// "No node": the parent of a root node, the slot of nothing.
 pub const NONE: u32 = u32::MAX;
+
+/// Largest coordinate or size accepted anywhere (keeps R-tree arithmetic finite and exact enough).
+pub const MAX_COORD: f64 = 1e15;
+
+/// Config key `workflow`: limits and defaults of the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct WorkflowConfig {
+    /// Node cap: a workflow with more nodes is rejected with LIMIT_EXCEEDED.
+    pub max_nodes: u32,
+    /// Edge cap, as above.
+    pub max_edges: u32,
+    /// Size given to nodes that have neither `measured`, `width`/`height` nor `initialWidth`/`initialHeight`.
+    pub default_node_width: f64,
+    pub default_node_height: f64,
+    /// A change batch touching more than this fraction of the nodes rebuilds the
+    /// R-tree in bulk instead of updating it entry by entry.
+    pub rebuild_fraction: f64,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        WorkflowConfig {
+            max_nodes: 2_000_000,
+            max_edges: 8_000_000,
+            default_node_width: 150.0,
+            default_node_height: 40.0,
+            rebuild_fraction: 0.05,
+        }
+    }
+}
+
+impl WorkflowConfig {
+    pub fn validate(&self) -> Result<()> {
+        let size = |v: f64| (0.0..=MAX_COORD).contains(&v);
+        check_config(
+            (1..u32::MAX).contains(&self.max_nodes),
+            "workflow.maxNodes",
+            "between 1 and 4294967294",
+        )?;
+        check_config(
+            self.max_edges < u32::MAX,
+            "workflow.maxEdges",
+            "at most 4294967294",
+        )?;
+        check_config(
+            size(self.default_node_width),
+            "workflow.defaultNodeWidth",
+            "a finite number ≥ 0",
+        )?;
+        check_config(
+            size(self.default_node_height),
+            "workflow.defaultNodeHeight",
+            "a finite number ≥ 0",
+        )?;
+        let f = self.rebuild_fraction;
+        check_config(
+            f.is_finite() && f > 0.0 && f <= 1.0,
+            "workflow.rebuildFraction",
+            "a number in (0, 1]",
+        )
+    }
+}
 
 const ALIVE: u8 = 1;
 const HIDDEN: u8 = 2;

@@ -1,5 +1,4 @@
 use super::*;
-use crate::config::WorkflowConfig;
 
 fn cfg() -> WorkflowConfig {
     WorkflowConfig::default()

@@ -13,8 +13,7 @@ pub mod ops;
 pub mod report;
 pub mod stats;
 
-use crate::config::AlertThresholds;
-use crate::error::{ErrorCode, FlowscaleError, Result};
+use crate::error::{check_config, Result};
 use alerts::{Alert, Alerts, Breach, Direction};
 use ops::{OpSummary, OperationLog};
 use serde::{Deserialize, Serialize};
@@ -60,42 +59,94 @@ impl Default for MonitoringConfig {
 impl MonitoringConfig {
     pub fn validate(&self) -> Result<()> {
         let pos = |v: f64| v.is_finite() && v > 0.0;
-        let bad = |path: &str, what: &str| {
-            Err(FlowscaleError::at(
-                ErrorCode::InvalidConfig,
-                path,
-                format!("{path} must be {what}"),
-            ))
-        };
-        if !(pos(self.window_seconds) && self.window_seconds <= 3600.0) {
-            return bad(
-                "monitoring.windowSeconds",
-                "a number of seconds in (0, 3600]",
-            );
-        }
-        if !(pos(self.retain_seconds)
-            && self.retain_seconds >= self.window_seconds
-            && self.retain_seconds <= 86_400.0)
-        {
-            return bad(
-                "monitoring.retainSeconds",
-                "a number of seconds ≥ monitoring.windowSeconds and ≤ 86400",
-            );
-        }
-        if self.alert_history == 0 {
-            return bad("monitoring.alertHistory", "at least 1");
-        }
-        if !(pos(self.leak_window_seconds) && self.leak_window_seconds <= self.retain_seconds) {
-            return bad(
-                "monitoring.leakWindowSeconds",
-                "a positive number of seconds ≤ monitoring.retainSeconds",
-            );
-        }
-        if !pos(self.leak_min_growth_mb) {
-            return bad("monitoring.leakMinGrowthMb", "a positive number");
-        }
-        Ok(())
+        check_seconds(self.window_seconds, "monitoring.windowSeconds")?;
+        check_config(
+            pos(self.retain_seconds)
+                && self.retain_seconds >= self.window_seconds
+                && self.retain_seconds <= 86_400.0,
+            "monitoring.retainSeconds",
+            "a number of seconds ≥ monitoring.windowSeconds and ≤ 86400",
+        )?;
+        check_config(
+            self.alert_history != 0,
+            "monitoring.alertHistory",
+            "at least 1",
+        )?;
+        check_config(
+            pos(self.leak_window_seconds) && self.leak_window_seconds <= self.retain_seconds,
+            "monitoring.leakWindowSeconds",
+            "a positive number of seconds ≤ monitoring.retainSeconds",
+        )?;
+        check_config(
+            pos(self.leak_min_growth_mb),
+            "monitoring.leakMinGrowthMb",
+            "a positive number",
+        )
     }
+}
+
+/// Config key `alertThresholds`: when the monitor raises an alert.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct AlertThresholds {
+    pub cpu_percent: f64,
+    pub memory_mb: f64,
+    pub operation_ms: f64,
+    pub error_rate_percent: f64,
+    pub cache_hit_rate_min_percent: f64,
+}
+
+impl Default for AlertThresholds {
+    fn default() -> Self {
+        AlertThresholds {
+            cpu_percent: 80.0,
+            memory_mb: 1024.0,
+            operation_ms: 1000.0,
+            error_rate_percent: 5.0,
+            cache_hit_rate_min_percent: 50.0,
+        }
+    }
+}
+
+impl AlertThresholds {
+    pub fn validate(&self) -> Result<()> {
+        let pos = |v: f64| v.is_finite() && v > 0.0;
+        let pct = |v: f64| v.is_finite() && (0.0..=100.0).contains(&v);
+        check_config(
+            pct(self.cpu_percent),
+            "alertThresholds.cpuPercent",
+            "a percentage in [0, 100]",
+        )?;
+        check_config(
+            pos(self.memory_mb),
+            "alertThresholds.memoryMb",
+            "a positive number",
+        )?;
+        check_config(
+            pos(self.operation_ms),
+            "alertThresholds.operationMs",
+            "a positive number",
+        )?;
+        check_config(
+            pct(self.error_rate_percent),
+            "alertThresholds.errorRatePercent",
+            "a percentage in [0, 100]",
+        )?;
+        check_config(
+            pct(self.cache_hit_rate_min_percent),
+            "alertThresholds.cacheHitRateMinPercent",
+            "a percentage in [0, 100]",
+        )
+    }
+}
+
+/// A monitoring interval or window (`path` names the key): seconds in (0, 3600].
+pub(crate) fn check_seconds(seconds: f64, path: &str) -> Result<()> {
+    check_config(
+        seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0,
+        path,
+        "a number of seconds in (0, 3600]",
+    )
 }
 
 /// Which browser APIs the adapter found (it says; the core never guesses).
@@ -453,11 +504,7 @@ impl Monitor {
 
     /// Replace the thresholds (validated as the config's are).
     pub fn set_thresholds(&mut self, t: AlertThresholds) -> Result<()> {
-        let cfg = crate::config::Config {
-            alert_thresholds: t.clone(),
-            ..Default::default()
-        };
-        cfg.validate()?;
+        t.validate()?;
         self.thresholds = t;
         Ok(())
     }
@@ -472,13 +519,7 @@ impl Monitor {
 
     /// Start (or restart with another interval). Samples from before are kept.
     pub fn start(&mut self, now: f64, interval_seconds: f64) -> Result<()> {
-        if !(interval_seconds.is_finite() && interval_seconds > 0.0 && interval_seconds <= 3600.0) {
-            return Err(FlowscaleError::at(
-                ErrorCode::InvalidConfig,
-                "intervalSeconds",
-                "intervalSeconds must be a number of seconds in (0, 3600]",
-            ));
-        }
+        check_seconds(interval_seconds, "intervalSeconds")?;
         self.interval_seconds = interval_seconds;
         if !self.running {
             self.running = true;

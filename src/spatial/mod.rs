@@ -374,8 +374,7 @@ impl SpatialBuild {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::WorkflowConfig;
-    use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput};
+    use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, WorkflowConfig};
 
     struct Rng(u64);
     impl Rng {

@@ -6,8 +6,7 @@
 
 use super::{init_once, invalid, optional_number, to_js};
 use crate::cache::browser::{self, Cache, CacheStats};
-use crate::cache::{content_hash, CacheOptions};
-use crate::config::CacheConfig;
+use crate::cache::{content_hash, CacheConfig, CacheOptions};
 use crate::error::{ErrorCode, FlowscaleError};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;

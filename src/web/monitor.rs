@@ -5,10 +5,9 @@
 //! call write to. Thin: numbers in, JSON-shaped objects out.
 
 use super::{config_from_js, init_once, invalid, to_js};
-use crate::config::AlertThresholds;
 use crate::error::ErrorCode;
 use crate::monitor::ops::{OpRecord, OperationLog};
-use crate::monitor::{ActiveOps, BusyKind, MemorySample, Monitor, Supports};
+use crate::monitor::{ActiveOps, AlertThresholds, BusyKind, MemorySample, Monitor, Supports};
 use crate::profiler::{Profiler, DEFAULT_MAX_SPANS, STRIDE};
 use serde::Serialize;
 use std::cell::RefCell;

@@ -641,8 +641,14 @@ impl JsWorkflowOptimizer {
     #[wasm_bindgen(unchecked_return_type = "AnalysisReport")]
     pub fn analyze(&self) -> Result<JsValue, JsValue> {
         let core = self.core()?;
-        let a = analyze(core.workflow(), core.config());
-        let r = recommend(&a, &core.config().analysis);
+        let cfg = core.config();
+        let a = analyze(
+            core.workflow(),
+            &cfg.analysis,
+            &cfg.grouping,
+            &cfg.rendering,
+        );
+        let r = recommend(&a, &cfg.analysis);
         let o = obj();
         set(&o, "analysis", &to_plain(&a)?);
         set(&o, "recommendations", &to_plain(&r)?);
