@@ -3,9 +3,9 @@
 //! reopening, workflows keyed by id and invalidated by content hash.
 #![cfg(target_arch = "wasm32")]
 
-use flowscale::cache::browser::Cache;
 use flowscale::cache::{CacheOptions, SetOptions};
 use flowscale::config::CacheConfig;
+use flowscale::web::cache::Cache;
 use js_sys::{Function, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;

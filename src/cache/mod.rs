@@ -13,11 +13,6 @@ pub mod lru;
 pub mod memory;
 pub mod sketch;
 
-#[cfg(target_arch = "wasm32")]
-pub mod browser;
-#[cfg(target_arch = "wasm32")]
-pub mod idb;
-
 pub use disk::{DiskIndex, DiskMeta, DiskStats};
 pub use memory::{Admission, InsertOutcome, Lookup, MemoryStats, MemoryTier, NotHeld, Removed};
 

@@ -21,7 +21,7 @@
 //! a record that breaks this (or has another shape) is foreign or corrupted
 //! and gets deleted.
 
-use super::DiskMeta;
+use crate::cache::DiskMeta;
 use crate::error::{ErrorCode, FlowscaleError};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;

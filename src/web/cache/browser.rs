@@ -4,7 +4,7 @@
 //! storage fault into a coded event while memory goes on serving.
 //!
 //! `Cache` is the Rust API (the PerformanceManager uses it directly);
-//! `web/cache.rs` exports it to JS as `CacheCore`.
+//! `web/cache/mod.rs` exports it to JS as `CacheCore`.
 //!
 //! Re-entrancy: user code (option getters, the value's getters during
 //! structured clone, loaders, error listeners) may call back into the cache.
@@ -12,7 +12,7 @@
 //! glue; every call that can run user code happens with no borrow held.
 
 use super::idb::{self, Opened, Read};
-use super::{
+use crate::cache::{
     check_key, content_hash, workflow_key, workflow_tag, CacheOptions, CacheStrategy, DiskIndex,
     DiskMeta, DiskStats, Lookup, MemoryStats, MemoryTier, NotHeld, SetOptions, SetPlan,
 };
