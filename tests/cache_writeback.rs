@@ -4,7 +4,9 @@
 //! make room once on a quota error, report the outcome). Every storage fault
 //! the browser can raise is injected here: quota exceeded, an aborted
 //! transaction, a value that cannot be cloned, the database closing
-//! mid-flush, a blocked open.
+//! mid-flush, a blocked open. A property test compares the write-behind
+//! queue against a plain model: the disk plus the unload journal always hold
+//! the latest write of every key, and the disk alone does once flushed.
 #![cfg(not(target_arch = "wasm32"))]
 
 use flowscale::cache::writeback::{
@@ -13,6 +15,7 @@ use flowscale::cache::writeback::{
 };
 use flowscale::cache::{CacheStrategy, DiskMeta};
 use flowscale::{ErrorCode, FlowscaleError};
+use proptest::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Values are strings, waiters and connections are names.
@@ -262,6 +265,17 @@ fn an_access_time_joins_a_queued_put_and_never_revives_a_delete() {
         };
         assert!(wb.read_done(k, t, Ok(store.read(k)), 50.0).is_some());
     }
+    // Two sweeps before a flush: the later access time is the one written.
+    wb.loaded(store.records(), Vec::new(), 55.0, |_| false);
+    let QueuedRead::Disk(t) = wb.read("k", 58.0) else {
+        panic!("k is read from disk")
+    };
+    assert!(wb.read_done("k", t, Ok(store.read("k")), 58.0).is_some());
+    wb.loaded(store.records(), Vec::new(), 59.0, |_| false);
+    let batch = wb.begin_flush(|_| false).unwrap();
+    let k = batch.ops.iter().find(|(k, _)| &**k == "k").unwrap();
+    assert!(matches!(&k.1, Op::Meta(m) if m.accessed_at == 58.0));
+    write_batch(&mut wb, &mut store, &batch);
     put(&mut wb, "k", "new", 10, 60.0);
     wb.delete("d");
     // The next sweep writes back access times: they join the put, and the delete stands.
@@ -747,4 +761,165 @@ fn tag_invalidation_reaches_queued_in_flight_and_stored_entries() {
     assert_eq!(second, vec!["flying".into(), "stored".into()]);
     flush(&mut wb, &mut store);
     assert_eq!(store.records.keys().collect::<Vec<_>>(), ["other"]);
+}
+
+#[test]
+fn tag_invalidation_spares_a_newer_put_that_no_longer_carries_the_tag() {
+    let mut store = Store::default();
+    store
+        .records
+        .insert("k".into(), ("old".into(), meta(10, 0.0, &["t"])));
+    let mut wb = open(CacheStrategy::WriteBehind, 1 << 30, &store);
+    wb.put("k", &"new".into(), meta(10, 1.0, &["u"]), false, || "")
+        .unwrap();
+    assert!(wb.invalidate_queued(Match::Tag("t")).is_empty());
+    // The adapter reloads the index in between: the disk's `k` is tagged `t`.
+    wb.loaded(store.records(), Vec::new(), 2.0, |_| false);
+    assert!(wb.invalidate_indexed(Match::Tag("t")).is_empty());
+    flush(&mut wb, &mut store);
+    assert_eq!(store.values()["k"], "new");
+}
+
+#[test]
+fn a_sweep_during_a_flight_keeps_the_flight_in_the_index() {
+    let mut store = Store::default();
+    let mut wb = open(CacheStrategy::WriteBehind, 1 << 30, &store);
+    wb.put("k", &"v".into(), meta(10, 1.0, &["t"]), false, || "")
+        .unwrap();
+    let batch = wb.begin_flush(|_| false).unwrap();
+    // The sweep read the disk before the transaction committed.
+    wb.loaded(store.records(), Vec::new(), 2.0, |_| false);
+    assert!(wb.index().get("k").is_some());
+    write_batch(&mut wb, &mut store, &batch);
+    assert_eq!(wb.invalidate_indexed(Match::Tag("t")), vec!["k".into()]);
+    flush(&mut wb, &mut store);
+    assert!(store.records.is_empty());
+}
+
+// ---- against a model ----
+
+#[derive(Clone, Debug)]
+enum Step {
+    Put {
+        key: u8,
+        value: u8,
+    },
+    Delete {
+        key: u8,
+    },
+    Tag {
+        tag: u8,
+    },
+    Clear,
+    /// A sweep reloads the index from the disk (a transaction may be in flight).
+    Sweep,
+    /// Take the queue as a transaction (when none is in flight).
+    Begin,
+    /// The transaction in flight ends, aborted or committed.
+    End {
+        abort: bool,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0u8..8, any::<u8>()).prop_map(|(key, value)| Step::Put { key, value }),
+        2 => (0u8..8).prop_map(|key| Step::Delete { key }),
+        1 => (0u8..2).prop_map(|tag| Step::Tag { tag }),
+        1 => Just(Step::Clear),
+        1 => Just(Step::Sweep),
+        3 => Just(Step::Begin),
+        3 => any::<bool>().prop_map(|abort| Step::End { abort }),
+    ]
+}
+
+fn key(k: u8) -> String {
+    format!("k{k}")
+}
+
+fn tag(k: u8) -> String {
+    format!("t{}", k % 2)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Write-behind with transactions in flight and aborts (fewer than
+    /// MAX_ATTEMPTS, so nothing is given up): the disk plus the journal
+    /// always hold the latest write of every key (until a clear(), which the
+    /// journal does not record), and the disk alone does once flushed.
+    #[test]
+    fn write_behind_matches_a_last_write_wins_model(steps in prop::collection::vec(step(), 1..80)) {
+        let mut store = Store::default();
+        let mut wb = open(CacheStrategy::WriteBehind, 1 << 30, &store);
+        let mut model: BTreeMap<String, String> = BTreeMap::new();
+        let mut tags: BTreeMap<String, String> = BTreeMap::new();
+        let mut flight: Option<Batch<Fake>> = None;
+        let mut aborts = 0;
+        let mut cleared = false;
+        let mut t = 0.0;
+        for s in steps {
+            t += 1.0;
+            match s {
+                Step::Put { key: k, value } => {
+                    let (k, v) = (key(k), value.to_string());
+                    let tg = tag(value);
+                    wb.put(&k, &v, meta(1, t, &[&tg]), false, || "").unwrap();
+                    model.insert(k.clone(), v);
+                    tags.insert(k, tg);
+                }
+                Step::Delete { key: k } => {
+                    wb.delete(&key(k));
+                    model.remove(&key(k));
+                }
+                Step::Tag { tag: g } => {
+                    let g = format!("t{g}");
+                    wb.invalidate_queued(Match::Tag(&g));
+                    wb.invalidate_indexed(Match::Tag(&g));
+                    model.retain(|k, _| tags.get(k) != Some(&g));
+                }
+                Step::Clear => {
+                    wb.clear();
+                    model.clear();
+                    cleared = true;
+                }
+                Step::Sweep => {
+                    wb.loaded(store.records(), Vec::new(), t, |_| false);
+                }
+                Step::Begin => {
+                    if flight.is_none() {
+                        flight = wb.begin_flush(|_| false);
+                    }
+                }
+                Step::End { abort } => {
+                    if let Some(batch) = flight.take() {
+                        let fault = abort && aborts + 1 < MAX_ATTEMPTS;
+                        if fault {
+                            aborts += 1;
+                            store.faults.push_back(Fault::Abort);
+                        }
+                        prop_assert_eq!(write_batch(&mut wb, &mut store, &batch).failed, fault);
+                    }
+                }
+            }
+            wb.index().check().map_err(TestCaseError::fail)?;
+            if !cleared {
+                let mut seen = store.values();
+                for (k, v) in journal(&wb).unwrap() {
+                    match v {
+                        Some(v) => seen.insert(k, v),
+                        None => seen.remove(&k),
+                    };
+                }
+                prop_assert_eq!(&seen, &model, "disk + journal");
+            }
+        }
+        if let Some(batch) = flight.take() {
+            write_batch(&mut wb, &mut store, &batch);
+        }
+        flush(&mut wb, &mut store);
+        prop_assert_eq!(wb.pending_writes(), 0);
+        prop_assert_eq!(store.values(), model, "disk once flushed");
+        prop_assert_eq!(wb.index().len(), store.records.len());
+    }
 }

@@ -416,7 +416,7 @@ impl<P: Platform> WriteBack<P> {
         in_memory: impl Fn(&str) -> bool,
     ) -> bool {
         let touched = self.index.take_touched();
-        self.index.replace_all(records);
+        self.replace_index(records);
         // Access times read here but not yet written win over the stored ones.
         for (k, m) in touched {
             if self.index.get(&k).is_some() {
@@ -446,11 +446,17 @@ impl<P: Platform> WriteBack<P> {
         !self.queue.is_empty()
     }
 
-    /// After a failed transaction: the records as loaded, unless another
-    /// batch is in flight (its outcome would be missing from them).
+    /// After a failed transaction: the records as loaded.
     pub fn reloaded(&mut self, records: Vec<(String, DiskMeta)>) {
-        if self.flight.is_none() {
-            self.index.replace_all(records);
+        self.replace_index(records);
+    }
+
+    /// The index becomes the disk's records, plus what the transaction in
+    /// flight will leave on disk (the records were read before it commits).
+    fn replace_index(&mut self, records: Vec<(String, DiskMeta)>) {
+        self.index.replace_all(records);
+        if let Some(f) = &self.flight {
+            follow(&mut self.index, f.clear, &f.ops);
         }
     }
 
@@ -663,9 +669,13 @@ impl<P: Platform> WriteBack<P> {
     }
 
     /// Second step, once the index was reloaded (other tabs' entries
-    /// included): delete the matching entries of the index. Returns their keys.
+    /// included): delete the matching entries of the index, except where a
+    /// put is queued (it is newer: the first step turned those that matched
+    /// then into deletes). Returns the keys deleted.
     pub fn invalidate_indexed(&mut self, m: Match) -> Vec<Box<str>> {
-        let keys = self.take_matching(m);
+        let mut keys = self.take_matching(m);
+        let queue = &self.queue.ops;
+        keys.retain(|k| !queue.get(k).is_some_and(|p| matches!(p.op, Op::Put { .. })));
         for k in &keys {
             self.queue.put(k, Op::Delete);
         }
