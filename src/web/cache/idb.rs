@@ -1,13 +1,21 @@
 //! The IndexedDB adapter (wasm32 only), on raw `web-sys`.
 //!
-//! Why not `indexed_db_futures`, `rexie` or `idb`: the cache needs exactly
-//! the events those crates smooth over — `blocked` on open (to go on serving
-//! from memory while another tab holds an old version), `versionchange` and
-//! `close` on the connection, and the `DOMException` of an aborted
-//! transaction (to tell `QuotaExceededError` from an abort) — and it writes a
-//! batch as plain requests on one transaction awaited once, so per-request
-//! futures add nothing. Each request or transaction becomes a `Promise` whose
-//! `resolve`/`reject` are its event handlers (no closures to keep alive).
+//! Why not a wrapper crate: the cache needs `blocked` on open (to go on
+//! serving from memory while another tab holds an old version),
+//! `versionchange` and `close` on the connection, the `DOMException` of an
+//! aborted transaction (to tell `QuotaExceededError` from an abort), and one
+//! transaction per batch awaited once. Checked again with `idb` 0.6.5,
+//! `indexed_db_futures` 0.6.4 and `rexie` 0.6.2: `idb` now has the three
+//! events, but awaiting a transaction consumes it and yields `Aborted`
+//! without its error, and its error path looks for the error on the event's
+//! target (the failed request, not the transaction), so quota cannot be told
+//! from an abort without a second raw handle; `indexed_db_futures` (the
+//! connection's events behind its `version-change` feature) reports how a
+//! transaction finished, not its `DOMException`; `rexie` has none of the
+//! events. Each would carry the plumbing while the error still came from
+//! `web-sys`, with closures and channels per request on top. Here each
+//! request or transaction becomes a `Promise` whose `resolve`/`reject` are
+//! its event handlers (no closures to keep alive).
 //! IndexedDB commits a transaction when control returns to the event loop
 //! with no request pending; every function here issues all its requests
 //! before its first `await`, so that rule never bites.
