@@ -3,8 +3,8 @@
 //! reopening, workflows keyed by id and invalidated by content hash.
 #![cfg(target_arch = "wasm32")]
 
-use flowscale::cache::browser::Cache;
 use flowscale::cache::{CacheConfig, CacheOptions, SetOptions};
+use flowscale::web::cache::Cache;
 use js_sys::{Function, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;

@@ -2,9 +2,9 @@
 //! bytes, expiry, last access, tags), kept in memory so that the size limit,
 //! expiry sweeps and tag or prefix invalidation never read values back.
 //!
-//! The browser half (`cache/browser.rs`) loads it from the `meta` store when
+//! The write-back (`writeback.rs`) keeps it: loaded from the `meta` store when
 //! the database opens and again at every sweep (other tabs write too), and
-//! applies what it decides in IndexedDB transactions.
+//! following every transaction it hands the browser half to run.
 
 use super::lru::LruList;
 use foldhash::fast::FixedState;

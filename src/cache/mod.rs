@@ -4,22 +4,22 @@
 //! The policy is platform-free and tested natively with a fake clock:
 //! `memory.rs` (LRU by entries and bytes, TTL, tags, TinyLFU admission),
 //! `disk.rs` (the index of what IndexedDB holds: size limit, expiry, tags),
-//! and the options, key and content-hash rules below. The browser half
-//! (`browser.rs`, `idb.rs`, wasm32 only) holds the values and talks to
-//! IndexedDB and BroadcastChannel; `web/cache.rs` exports it.
+//! `writeback.rs` (the write queue and its batches, retries, quota, waiters,
+//! stale reads and the unload journal; tested with a fake store too), and
+//! the options, key and content-hash rules below. The browser half lives in
+//! `web/cache/`: `browser.rs` holds the values, drives the write-back and
+//! talks to other tabs over a BroadcastChannel, `idb.rs` to IndexedDB, and
+//! `mod.rs` exports it as `CacheCore`.
 
 pub mod disk;
 pub mod lru;
 pub mod memory;
 pub mod sketch;
-
-#[cfg(target_arch = "wasm32")]
-pub mod browser;
-#[cfg(target_arch = "wasm32")]
-pub mod idb;
+pub mod writeback;
 
 pub use disk::{DiskIndex, DiskMeta, DiskStats};
 pub use memory::{Admission, InsertOutcome, Lookup, MemoryStats, MemoryTier, NotHeld, Removed};
+pub use writeback::WriteBack;
 
 use crate::error::{check_config, ErrorCode, FlowscaleError, Result};
 use serde::{Deserialize, Serialize};

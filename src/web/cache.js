@@ -1,6 +1,6 @@
 // The JavaScript half of WorkflowCache.
 //
-// Rust (src/cache/browser.rs) owns every decision. This file holds what is
+// Rust (src/web/cache/browser.rs) owns every decision. This file holds what is
 // cheaper on this side of the boundary:
 // - the mirror: key → slot (a Map) and the values by slot, which Rust keeps
 //   in step. A memory hit is `index.get(key)` + one wasm call with the slot
@@ -153,7 +153,7 @@ export function callUser(fn, arg) {
 // ---- platform ----
 
 const NO_TAGS = [];
-/** The two records of a put (see src/cache/idb.rs for the layout). */
+/** The two records of a put (see src/web/cache/idb.rs for the layout). */
 export function putRecord(values, meta, key, value, s, e, a, tags) {
   values.put({ v: value }, key);
   meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);

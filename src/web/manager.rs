@@ -4,11 +4,10 @@
 //! resolved config; `optimizeWorkflow` and `benchmark` run the same pipeline
 //! as the free function `optimizeWorkflow`.
 
-use super::cache::JsCacheCore;
+use super::cache::{Cache, JsCacheCore};
 use super::monitor::{to_plain, JsMonitorCore};
 use super::optimize::{optimize_with, STAGES};
 use super::{config_from_js, config_to_js, init_once, invalid, optional_number, to_js};
-use crate::cache::browser::Cache;
 use crate::cache::{content_hash, CacheOptions};
 use crate::config::Config;
 use crate::error::ErrorCode;
@@ -271,7 +270,7 @@ impl JsPerformanceManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Promise {
-        let id = match crate::cache::browser::checked_key(&id, "id") {
+        let id = match super::cache::browser::checked_key(&id, "id") {
             Ok(id) => id,
             Err(e) => return rejected(to_js(e)),
         };

@@ -1,13 +1,18 @@
 //! `CacheCore`: the Rust half of `WorkflowCache` (`web/cache.js` is the
 //! public class; it keeps the hit path on the JS side and forwards the rest
 //! here), and `workflowContentHash`. Thin: read JS input, call
-//! `cache::browser::Cache`, turn results into promises and errors into
+//! `browser::Cache`, turn results into promises and errors into
 //! `FlowscaleError`s.
 
+pub mod browser;
+pub mod idb;
+
+pub use browser::Cache;
+
 use super::{init_once, invalid, optional_number, to_js};
-use crate::cache::browser::{self, Cache, CacheStats};
 use crate::cache::{content_hash, CacheConfig, CacheOptions};
 use crate::error::{ErrorCode, FlowscaleError};
+use browser::CacheStats;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,13 +1,21 @@
 //! The IndexedDB adapter (wasm32 only), on raw `web-sys`.
 //!
-//! Why not `indexed_db_futures`, `rexie` or `idb`: the cache needs exactly
-//! the events those crates smooth over — `blocked` on open (to go on serving
-//! from memory while another tab holds an old version), `versionchange` and
-//! `close` on the connection, and the `DOMException` of an aborted
-//! transaction (to tell `QuotaExceededError` from an abort) — and it writes a
-//! batch as plain requests on one transaction awaited once, so per-request
-//! futures add nothing. Each request or transaction becomes a `Promise` whose
-//! `resolve`/`reject` are its event handlers (no closures to keep alive).
+//! Why not a wrapper crate: the cache needs `blocked` on open (to go on
+//! serving from memory while another tab holds an old version),
+//! `versionchange` and `close` on the connection, the `DOMException` of an
+//! aborted transaction (to tell `QuotaExceededError` from an abort), and one
+//! transaction per batch awaited once. Checked again with `idb` 0.6.5,
+//! `indexed_db_futures` 0.6.4 and `rexie` 0.6.2: `idb` now has the three
+//! events, but awaiting a transaction consumes it and yields `Aborted`
+//! without its error, and its error path looks for the error on the event's
+//! target (the failed request, not the transaction), so quota cannot be told
+//! from an abort without a second raw handle; `indexed_db_futures` (the
+//! connection's events behind its `version-change` feature) reports how a
+//! transaction finished, not its `DOMException`; `rexie` has none of the
+//! events. Each would carry the plumbing while the error still came from
+//! `web-sys`, with closures and channels per request on top. Here each
+//! request or transaction becomes a `Promise` whose `resolve`/`reject` are
+//! its event handlers (no closures to keep alive).
 //! IndexedDB commits a transaction when control returns to the event loop
 //! with no request pending; every function here issues all its requests
 //! before its first `await`, so that rule never bites.
@@ -21,7 +29,8 @@
 //! a record that breaks this (or has another shape) is foreign or corrupted
 //! and gets deleted.
 
-use super::DiskMeta;
+use crate::cache::writeback::{Op, Read};
+use crate::cache::DiskMeta;
 use crate::error::{ErrorCode, FlowscaleError};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -326,7 +335,7 @@ fn parse_value(rec: &JsValue) -> Option<JsValue> {
 pub struct Loaded {
     pub records: Vec<(String, DiskMeta)>,
     /// Keys of records to delete: foreign shapes, a value without meta or the reverse.
-    pub bad: Vec<JsValue>,
+    pub foreign: Vec<JsValue>,
 }
 
 pub async fn load(db: &IdbDatabase) -> Result<Loaded, FlowscaleError> {
@@ -339,13 +348,13 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, FlowscaleError> {
     let keys: Array = request(&r_keys, during).await?.unchecked_into();
     let vkeys: Array = request(&r_vkeys, during).await?.unchecked_into();
     let mut with_value: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut bad = Vec::new();
+    let mut foreign = Vec::new();
     for k in vkeys.iter() {
         match k.as_string() {
             Some(s) => {
                 with_value.insert(s);
             }
-            None => bad.push(k),
+            None => foreign.push(k),
         }
     }
     let mut records = Vec::with_capacity(keys.length() as usize);
@@ -356,32 +365,25 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, FlowscaleError> {
                 with_meta.insert(key.clone());
                 records.push((key, meta));
             }
-            _ => bad.push(k),
+            _ => foreign.push(k),
         }
     }
     for k in with_value.difference(&with_meta) {
-        if !bad
+        if !foreign
             .iter()
             .any(|b| b.as_string().as_deref() == Some(k.as_str()))
         {
-            bad.push(JsValue::from_str(k));
+            foreign.push(JsValue::from_str(k));
         }
     }
-    Ok(Loaded { records, bad })
-}
-
-pub enum Read {
-    Missing,
-    Found {
-        value: JsValue,
-        meta: DiskMeta,
-    },
-    /// A record exists but is not one of ours (or only half of it).
-    Corrupt,
+    Ok(Loaded { records, foreign })
 }
 
 /// Read several keys in one transaction (all requests issued before the first await).
-pub async fn read_many(db: &IdbDatabase, keys: &[Box<str>]) -> Result<Vec<Read>, FlowscaleError> {
+pub async fn read_many(
+    db: &IdbDatabase,
+    keys: &[Box<str>],
+) -> Result<Vec<Read<JsValue>>, FlowscaleError> {
     let during = "read";
     let (_tx, values, meta) = stores(db, IdbTransactionMode::Readonly, during)?;
     let mut reqs = Vec::with_capacity(keys.len());
@@ -407,23 +409,15 @@ pub async fn read_many(db: &IdbDatabase, keys: &[Box<str>]) -> Result<Vec<Read>,
     Ok(out)
 }
 
-pub enum Op {
-    Put {
-        value: JsValue,
-        meta: DiskMeta,
-    },
-    /// Rewrite the meta record only (a new access time).
-    Meta(DiskMeta),
-    Delete,
-}
-
 /// Write a batch in one transaction: optionally clear both stores first,
-/// then every op in order. Returns the keys whose value could not be cloned
-/// (those were skipped; the rest committed), or the transaction's error.
+/// then every op in order (`Op::Meta` rewrites the meta record only), then
+/// delete the `foreign` records. Returns the ops whose value could not be
+/// cloned (those were skipped; the rest committed), or the transaction's error.
 pub async fn write(
     db: &IdbDatabase,
     clear: bool,
-    ops: &[(JsValue, Op)],
+    ops: &[(Box<str>, Op<JsValue>)],
+    foreign: &[JsValue],
 ) -> Result<Vec<(usize, FlowscaleError)>, FlowscaleError> {
     let during = "write";
     let (tx, values, meta) = stores(db, IdbTransactionMode::Readwrite, during)?;
@@ -434,6 +428,7 @@ pub async fn write(
         issue(meta.clear()).map_err(|e| map_error(&e, during))?;
     }
     for (i, (key, op)) in ops.iter().enumerate() {
+        let key = &JsValue::from_str(key);
         let r = match op {
             Op::Put { value, meta: m } => put_record(
                 &values,
@@ -465,6 +460,12 @@ pub async fn write(
                 let _ = tx.abort();
                 return Err(mapped);
             }
+        }
+    }
+    for key in foreign {
+        if let Err(e) = issue(values.delete(key)).and_then(|_| issue(meta.delete(key))) {
+            let _ = tx.abort();
+            return Err(map_error(&e, during));
         }
     }
     done(&tx, during).await?;

@@ -1,20 +1,25 @@
 //! The browser half of the cache (wasm32 only): holds the values (through
-//! the JS mirror), runs the write strategies against IndexedDB (`idb.rs`),
-//! keeps other tabs coherent over a BroadcastChannel, and turns every
-//! storage fault into a coded event while memory goes on serving.
+//! the JS mirror), carries out the write-back policy (`cache::writeback`
+//! decides what to write and when, retries, who waits, what the journal
+//! keeps) in IndexedDB transactions (`idb.rs`), keeps other tabs coherent
+//! over a BroadcastChannel, and turns every storage fault into a coded event
+//! while memory goes on serving.
 //!
 //! `Cache` is the Rust API (the PerformanceManager uses it directly);
-//! `web/cache.rs` exports it to JS as `CacheCore`.
+//! `web/cache/mod.rs` exports it to JS as `CacheCore`.
 //!
 //! Re-entrancy: user code (option getters, the value's getters during
 //! structured clone, loaders, error listeners) may call back into the cache.
 //! So the state is borrowed only for plain Rust work and calls into our own
 //! glue; every call that can run user code happens with no borrow held.
 
-use super::idb::{self, Opened, Read};
-use super::{
-    check_key, content_hash, workflow_key, workflow_tag, CacheOptions, CacheStrategy, DiskIndex,
-    DiskMeta, DiskStats, Lookup, MemoryStats, MemoryTier, NotHeld, SetOptions, SetPlan,
+use super::idb::{self, Opened};
+use crate::cache::writeback::{
+    Disk, FlushAt, Match, Op, Platform, QueuedRead, Read, WriteBack, Written,
+};
+use crate::cache::{
+    check_key, content_hash, workflow_key, workflow_tag, CacheOptions, CacheStrategy, DiskMeta,
+    DiskStats, Lookup, MemoryStats, MemoryTier, NotHeld, SetOptions, SetPlan,
 };
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::web::to_js;
@@ -60,12 +65,6 @@ extern "C" {
     #[wasm_bindgen(js_name = newChannel)]
     fn new_channel(name: &str) -> JsValue;
 }
-
-/// Write-behind batches are flushed early past this many entries or bytes.
-const BATCH_MAX_OPS: usize = 512;
-const BATCH_MAX_BYTES: u64 = 16 << 20;
-/// A failed write-behind entry is retried this many times, then dropped (with an event).
-const MAX_ATTEMPTS: u8 = 3;
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -146,92 +145,34 @@ fn estimate(value: &JsValue) -> Result<u64> {
     Ok(b.max(0.0) as u64)
 }
 
-/// Where the disk tier stands.
-enum Disk {
-    /// `diskMaxMb: 0`: memory only, by configuration.
-    Off,
-    /// Waiting for another tab to close an older version.
-    Blocked,
-    Open(IdbDatabase),
-    /// Failed to open (or IndexedDB missing).
-    Unavailable,
-    /// Was open; closed by a newer version elsewhere, the browser, or `close()`.
-    Closed,
+/// The browser's handles in the write-back policy.
+struct Browser;
+
+impl Platform for Browser {
+    type Value = JsValue;
+    type ForeignKey = JsValue;
+    type Waiter = Waiter;
+    type Db = IdbDatabase;
 }
 
-impl Disk {
-    fn name(&self) -> &'static str {
-        match self {
-            Disk::Off => "off",
-            Disk::Blocked => "blocked",
-            Disk::Open(_) => "ok",
-            Disk::Unavailable => "unavailable",
-            Disk::Closed => "closed",
-        }
-    }
-}
-
-#[derive(Clone)]
-enum PendingOp {
-    Put {
-        value: JsValue,
-        meta: DiskMeta,
-    },
-    /// A new access time only.
-    Meta(DiskMeta),
-    Delete,
-}
-
-struct Pending {
-    op: PendingOp,
-    attempts: u8,
-}
-
+/// A promise's resolve and reject, settled when its writes commit.
 struct Waiter {
-    /// Set for a write-through `set`: rejected alone if its value cannot be cloned.
-    key: Option<Box<str>>,
     resolve: Function,
     reject: Function,
 }
 
-/// What the next transaction will do.
-#[derive(Default)]
-struct Queue {
-    clear: bool,
-    ops: HashMap<Box<str>, Pending>,
-    /// Keys that are not strings (foreign records) to delete.
-    raw_deletes: Vec<JsValue>,
-    waiters: Vec<Waiter>,
-    bytes: u64,
-    /// Someone waits: flush now rather than on the write-behind timer.
-    urgent: bool,
-}
-
-impl Queue {
-    fn is_empty(&self) -> bool {
-        !self.clear && self.ops.is_empty() && self.raw_deletes.is_empty() && self.waiters.is_empty()
-    }
-
-    fn put(&mut self, key: &str, op: PendingOp) {
-        if let PendingOp::Put { meta, .. } = &op {
-            self.bytes += meta.bytes;
-        }
-        if let PendingOp::Meta(m) = &op {
-            // A meta update never replaces a queued put or delete.
-            if let Some(p) = self.ops.get_mut(key) {
-                if let PendingOp::Put { meta, .. } = &mut p.op {
-                    meta.accessed_at = m.accessed_at;
-                }
-                return;
-            }
-        }
-        self.ops.insert(key.into(), Pending { op, attempts: 0 });
+/// Makes a waiter when the write-back asks for one, leaving its promise in `promise`.
+fn waiter(promise: &mut Option<Promise>) -> impl FnOnce() -> Waiter + '_ {
+    move || {
+        let (p, resolve, reject) = deferred();
+        *promise = Some(p);
+        Waiter { resolve, reject }
     }
 }
 
 struct ReadReq {
     key: Box<str>,
-    out: Rc<RefCell<Option<Result<Read>>>>,
+    out: Rc<RefCell<Option<Result<Read<JsValue>>>>>,
     resolve: Function,
 }
 
@@ -254,21 +195,12 @@ struct Hooks {
 
 struct State {
     mem: MemoryTier,
-    index: DiskIndex,
-    disk: Disk,
-    queue: Queue,
-    flushing: bool,
-    /// The ops of the transaction in flight, for the unload journal (cache.js):
-    /// a page unloaded mid-transaction loses them with it.
-    in_flight: Vec<(Box<str>, PendingOp)>,
+    /// The disk tier: its index, the queue, the transaction in flight.
+    wb: WriteBack<Browser>,
     flush_scheduled: bool,
     loads: HashMap<Box<str>, Load>,
     reads: Vec<ReadReq>,
     reads_scheduled: bool,
-    /// Bumped by every write and invalidation: a disk read that started
-    /// before one is not promoted into memory (it may be stale).
-    gen: u64,
-    last_error: Option<FlowscaleError>,
     estimate: Option<(f64, f64)>,
     /// When the last estimate was asked for (ms), to ask at most once a second.
     estimate_at: f64,
@@ -312,28 +244,6 @@ impl CacheStats {
     }
 }
 
-enum Step {
-    Write(
-        IdbDatabase,
-        bool,
-        Vec<(Box<str>, Pending)>,
-        Vec<JsValue>,
-        Vec<Waiter>,
-    ),
-    Answer(Vec<Waiter>, Option<FlowscaleError>),
-}
-
-/// What to do once the borrow is released.
-#[derive(Default)]
-struct After {
-    events: Vec<FlowscaleError>,
-    resolve: Vec<(Function, JsValue)>,
-    reject: Vec<(Function, JsValue)>,
-    broadcast: Vec<JsValue>,
-    flush_now: bool,
-    flush_later: bool,
-}
-
 impl Cache {
     /// Open the cache: the memory tier at once, the disk tier (unless
     /// `diskMaxMb` is 0) once IndexedDB opened and its index loaded and
@@ -346,7 +256,7 @@ impl Cache {
             opts.memory_max_bytes(),
             opts.admission(),
         );
-        let index = DiskIndex::new(opts.disk_max_bytes());
+        let wb = WriteBack::new(opts.strategy, opts.disk_max_bytes());
         let disk_on = opts.disk_max_mb > 0.0;
         let cache = Cache {
             inner: Rc::new(Inner {
@@ -354,17 +264,11 @@ impl Cache {
                 emit,
                 st: RefCell::new(State {
                     mem,
-                    index,
-                    disk: Disk::Off,
-                    queue: Queue::default(),
-                    flushing: false,
-                    in_flight: Vec::new(),
+                    wb,
                     flush_scheduled: false,
                     loads: HashMap::new(),
                     reads: Vec::new(),
                     reads_scheduled: false,
-                    gen: 0,
-                    last_error: None,
                     estimate: None,
                     estimate_at: f64::NEG_INFINITY,
                     closed: false,
@@ -389,17 +293,20 @@ impl Cache {
         self.inner.mirror.clone()
     }
 
-    fn emit_all(&self, after: After) {
-        for (f, v) in after.resolve {
-            let _ = f.call1(&JsValue::UNDEFINED, &v);
+    /// Carry out what the write-back asked for (waiters, events, a flush)
+    /// and post `broadcast` to other tabs, with no borrow held.
+    fn emit_all(&self, broadcast: Vec<JsValue>) {
+        let fx = self.inner.st.borrow_mut().wb.take_effects();
+        for (w, r) in fx.settled {
+            let _ = match r {
+                Ok(()) => w.resolve.call0(&JsValue::UNDEFINED),
+                Err(e) => w.reject.call1(&JsValue::UNDEFINED, &to_js(e)),
+            };
         }
-        for (f, v) in after.reject {
-            let _ = f.call1(&JsValue::UNDEFINED, &v);
-        }
-        if !after.broadcast.is_empty() {
+        if !broadcast.is_empty() {
             let ch = self.inner.st.borrow().hooks.channel.clone();
             if let Some(ch) = ch {
-                for msg in after.broadcast {
+                for msg in broadcast {
                     if ch.post_message(&msg).is_err() {
                         // The value cannot be cloned: other tabs drop their copy instead.
                         let m = Object::new();
@@ -410,19 +317,14 @@ impl Cache {
                 }
             }
         }
-        for e in after.events {
+        for e in fx.events {
             call_user(&self.inner.emit, &to_js(e));
         }
-        if after.flush_now {
-            self.schedule_flush(true);
-        } else if after.flush_later {
-            self.schedule_flush(false);
+        match fx.flush {
+            Some(FlushAt::Now) => self.schedule_flush(true),
+            Some(FlushAt::Later) => self.schedule_flush(false),
+            None => {}
         }
-    }
-
-    fn report(st: &mut State, after: &mut After, e: FlowscaleError) {
-        st.last_error = Some(e.clone());
-        after.events.push(e);
     }
 
     // ---- opening and maintenance ----
@@ -432,21 +334,12 @@ impl Cache {
         match idb::open(&name).await {
             Ok(Opened::Ready(db)) => self.attach(db).await,
             Ok(Opened::Blocked { request }) => {
-                let mut after = After::default();
-                {
-                    let mut st = self.inner.st.borrow_mut();
-                    st.disk = Disk::Blocked;
-                    Self::report(
-                        &mut st,
-                        &mut after,
-                        FlowscaleError::new(
-                            ErrorCode::StorageBlocked,
-                            "another tab holds an older version of the cache database open; \
-                             serving from memory until it closes",
-                        ),
-                    );
-                }
-                self.emit_all(after);
+                self.inner.st.borrow_mut().wb.blocked(FlowscaleError::new(
+                    ErrorCode::StorageBlocked,
+                    "another tab holds an older version of the cache database open; \
+                     serving from memory until it closes",
+                ));
+                self.emit_all(Vec::new());
                 let this = self.clone();
                 spawn_local(async move {
                     match idb::wait_unblocked(&request).await {
@@ -466,17 +359,12 @@ impl Cache {
         }
     }
 
-    fn fail_disk(&self, to: Disk, e: FlowscaleError) {
-        let mut after = After::default();
-        {
-            let mut st = self.inner.st.borrow_mut();
-            if let Disk::Open(db) = &st.disk {
-                db.close();
-            }
-            st.disk = to;
-            Self::report(&mut st, &mut after, e);
+    fn fail_disk(&self, to: Disk<IdbDatabase>, e: FlowscaleError) {
+        let db = self.inner.st.borrow_mut().wb.fail(to, e);
+        if let Some(db) = db {
+            db.close();
         }
-        self.emit_all(after);
+        self.emit_all(Vec::new());
     }
 
     /// A freshly opened database: watch the connection, load the index,
@@ -499,7 +387,7 @@ impl Cache {
         {
             let mut st = self.inner.st.borrow_mut();
             st.hooks.closures.push(on_lost);
-            st.disk = Disk::Open(db);
+            st.wb.attach(db);
         }
         self.maintain().await;
         self.refresh_estimate();
@@ -509,58 +397,28 @@ impl Cache {
     /// expired, what is corrupted or foreign and what exceeds `diskMaxMb`,
     /// and write back access times. Run on open and every sweep.
     async fn maintain(&self) {
-        let db = match &self.inner.st.borrow().disk {
-            Disk::Open(db) => db.clone(),
-            _ => return,
+        let Some(db) = self.inner.st.borrow().wb.db() else {
+            return;
         };
         let loaded = idb::load(&db).await;
-        let mut after = After::default();
-        {
+        let flush = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             match loaded {
                 Ok(l) => {
-                    let touched = st.index.take_touched();
-                    st.index.replace_all(l.records);
-                    // Access times read here but not yet written win over the stored ones.
-                    for (k, m) in touched {
-                        if st.index.get(&k).is_some() {
-                            st.index.touch(&k, m.accessed_at);
-                        }
-                    }
-                    let t = now();
-                    for k in st.index.take_expired(t) {
-                        st.queue.put(&k, PendingOp::Delete);
-                    }
-                    if !l.bad.is_empty() {
-                        st.index.stats.corrupt += l.bad.len() as u64;
-                        let e = FlowscaleError::new(
-                            ErrorCode::CorruptRecord,
-                            format!(
-                                "{} record(s) in the cache database were not written by flowscale or are incomplete; deleted",
-                                l.bad.len()
-                            ),
-                        );
-                        Self::report(st, &mut after, e);
-                        st.queue.raw_deletes.extend(l.bad);
-                    }
                     let mem = &st.mem;
-                    for k in st.index.evict_over_limit(|k| mem.contains(k)) {
-                        st.queue.put(&k, PendingOp::Delete);
-                    }
-                    for (k, m) in st.index.take_touched() {
-                        st.queue.put(&k, PendingOp::Meta(m));
-                    }
-                    after.flush_now = !st.queue.is_empty();
+                    st.wb
+                        .loaded(l.records, l.foreign, now(), |k| mem.contains(k))
                 }
-                Err(e) => Self::report(st, &mut after, e),
+                Err(e) => {
+                    st.wb.report(e);
+                    false
+                }
             }
-        }
-        let flush = after.flush_now;
-        after.flush_now = false;
-        self.emit_all(after);
+        };
+        self.emit_all(Vec::new());
         if flush {
-            let _ = self.flush_inner().await;
+            self.flush_inner().await;
         }
     }
 
@@ -713,132 +571,52 @@ impl Cache {
     /// The disk half of `get` (after a memory miss): queued writes first,
     /// then IndexedDB. A hit is promoted into memory.
     pub async fn get_from_disk(&self, key: &str, key_js: &JsValue) -> Result<JsValue> {
-        let gen0 = {
+        let ticket = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
                 return Err(closed());
             }
-            if let Disk::Off = st.disk {
-                return Ok(JsValue::UNDEFINED);
-            }
-            let t = now();
-            match st.queue.ops.get(key).map(|p| &p.op) {
-                Some(PendingOp::Put { value, meta }) => {
-                    if meta.expires_at > t {
-                        st.index.stats.hits += 1;
-                        let (value, meta) = (value.clone(), meta.clone());
-                        let plan = SetPlan {
-                            expires_at: meta.expires_at,
-                            tags: meta.tags,
-                        };
-                        Self::hold(
-                            st,
-                            &self.inner.mirror,
-                            key,
-                            key_js,
-                            &value,
-                            meta.bytes,
-                            &plan,
-                        );
-                        return Ok(value);
-                    }
-                    st.index.stats.misses += 1;
-                    return Ok(JsValue::UNDEFINED);
+            match st.wb.read(key, now()) {
+                QueuedRead::Off | QueuedRead::Miss => return Ok(JsValue::UNDEFINED),
+                QueuedRead::Hit(value, meta) => {
+                    let plan = SetPlan {
+                        expires_at: meta.expires_at,
+                        tags: meta.tags,
+                    };
+                    let mirror = &self.inner.mirror;
+                    Self::hold(st, mirror, key, key_js, &value, meta.bytes, &plan);
+                    return Ok(value);
                 }
-                Some(PendingOp::Delete) => {
-                    st.index.stats.misses += 1;
-                    return Ok(JsValue::UNDEFINED);
-                }
-                _ if st.queue.clear => {
-                    st.index.stats.misses += 1;
-                    return Ok(JsValue::UNDEFINED);
-                }
-                _ => {}
-            }
-            match &st.disk {
-                Disk::Open(_) => st.gen,
-                _ => {
-                    st.index.stats.misses += 1;
-                    return Ok(JsValue::UNDEFINED);
-                }
+                QueuedRead::Disk(ticket) => ticket,
             }
         };
         let read = self.read_batched(key).await;
-        let mut after = After::default();
         let out = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
-            let t = now();
-            match read {
-                Err(e) => {
-                    st.index.stats.misses += 1;
-                    // One failed batch fails every read in it: report it once.
-                    if st.last_error.as_ref() != Some(&e) {
-                        Self::report(st, &mut after, e);
+            match st.wb.read_done(key, ticket, read, now()) {
+                None => JsValue::UNDEFINED,
+                Some(found) => {
+                    if found.fresh && !st.mem.contains(key) && !st.closed {
+                        let plan = SetPlan {
+                            expires_at: found.meta.expires_at,
+                            tags: found.meta.tags,
+                        };
+                        let mirror = &self.inner.mirror;
+                        let bytes = found.meta.bytes;
+                        Self::hold(st, mirror, key, key_js, &found.value, bytes, &plan);
                     }
-                    JsValue::UNDEFINED
-                }
-                Ok(Read::Missing) => {
-                    st.index.stats.misses += 1;
-                    st.index.remove(key);
-                    JsValue::UNDEFINED
-                }
-                Ok(Read::Corrupt) => {
-                    st.index.stats.misses += 1;
-                    st.index.stats.corrupt += 1;
-                    st.index.remove(key);
-                    st.queue.put(key, PendingOp::Delete);
-                    after.flush_now = true;
-                    let e = FlowscaleError::at(
-                        ErrorCode::CorruptRecord,
-                        key,
-                        "the stored record was not written by flowscale (or is incomplete); deleted",
-                    );
-                    Self::report(st, &mut after, e);
-                    JsValue::UNDEFINED
-                }
-                Ok(Read::Found { value, meta }) => {
-                    if meta.expires_at <= t {
-                        st.index.stats.misses += 1;
-                        if st.index.remove(key).is_some() {
-                            st.index.stats.expirations += 1;
-                        }
-                        st.queue.put(key, PendingOp::Delete);
-                        after.flush_now = true;
-                        JsValue::UNDEFINED
-                    } else {
-                        st.index.stats.hits += 1;
-                        if st.index.get(key).is_none() {
-                            st.index.put(key, meta.clone());
-                        }
-                        st.index.touch(key, t);
-                        if st.gen == gen0 && !st.mem.contains(key) && !st.closed {
-                            let plan = SetPlan {
-                                expires_at: meta.expires_at,
-                                tags: meta.tags,
-                            };
-                            Self::hold(
-                                st,
-                                &self.inner.mirror,
-                                key,
-                                key_js,
-                                &value,
-                                meta.bytes,
-                                &plan,
-                            );
-                        }
-                        value
-                    }
+                    found.value
                 }
             }
         };
-        self.emit_all(after);
+        self.emit_all(Vec::new());
         Ok(out)
     }
 
     /// Reads asked for in the same turn share one readonly transaction.
-    async fn read_batched(&self, key: &str) -> Result<Read> {
+    async fn read_batched(&self, key: &str) -> Result<Read<JsValue>> {
         let out = Rc::new(RefCell::new(None));
         let (p, resolve, _) = deferred();
         let schedule = {
@@ -869,13 +647,10 @@ impl Cache {
             let mut st = self.inner.st.borrow_mut();
             st.reads_scheduled = false;
             let reqs = std::mem::take(&mut st.reads);
-            let db = match &st.disk {
-                Disk::Open(db) => Some(db.clone()),
-                _ => None,
-            };
+            let db = st.wb.db();
             (db, reqs)
         };
-        let results: Vec<Result<Read>> = match db {
+        let results: Vec<Result<Read<JsValue>>> = match db {
             None => reqs.iter().map(|_| Ok(Read::Missing)).collect(),
             Some(db) => {
                 let keys: Vec<Box<str>> = reqs.iter().map(|r| r.key.clone()).collect();
@@ -954,14 +729,14 @@ impl Cache {
             Some(b) => b.max(0.0) as u64,
             None => estimate(value)?,
         };
-        let mut after = After::default();
+        let mut broadcast = Vec::new();
+        let mut promise = None;
         let result = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
                 return Err(closed());
             }
-            st.gen += 1;
             Self::mark_stale(st, |k, _| k == key);
             Self::hold(st, &self.inner.mirror, key, key_js, value, bytes, &plan);
             let meta = DiskMeta {
@@ -976,95 +751,12 @@ impl Cache {
                 set(&m, "k", key_js);
                 set(&m, "v", value);
                 set(&m, "m", &idb::meta_record(&meta));
-                after.broadcast.push(m.into());
+                broadcast.push(m.into());
             }
-            let too_big = bytes > st.index.max_bytes();
-            match &st.disk {
-                Disk::Off => Ok(None),
-                _ if too_big => {
-                    let e = FlowscaleError::at(
-                        ErrorCode::LimitExceeded,
-                        key,
-                        format!(
-                            "the value (about {bytes} bytes) is larger than diskMaxMb; it is held in memory only"
-                        ),
-                    );
-                    if matches!(st.disk, Disk::Open(_) | Disk::Blocked) {
-                        // An older copy on disk must not outlive this value.
-                        st.queue.put(key, PendingOp::Delete);
-                        after.flush_now = true;
-                    }
-                    if wait {
-                        Err(e)
-                    } else {
-                        Self::report(st, &mut after, e);
-                        Ok(None)
-                    }
-                }
-                Disk::Open(_) => {
-                    st.queue.put(
-                        key,
-                        PendingOp::Put {
-                            value: value.clone(),
-                            meta,
-                        },
-                    );
-                    if wait {
-                        let (p, resolve, reject) = deferred();
-                        st.queue.waiters.push(Waiter {
-                            key: Some(key.into()),
-                            resolve,
-                            reject,
-                        });
-                        st.queue.urgent = true;
-                        after.flush_now = true;
-                        Ok(Some(p))
-                    } else {
-                        after.flush_now = st.queue.ops.len() >= BATCH_MAX_OPS
-                            || st.queue.bytes >= BATCH_MAX_BYTES;
-                        after.flush_later = true;
-                        Ok(None)
-                    }
-                }
-                Disk::Blocked => {
-                    // Written once the database opens.
-                    st.queue.put(
-                        key,
-                        PendingOp::Put {
-                            value: value.clone(),
-                            meta,
-                        },
-                    );
-                    if wait {
-                        Err(FlowscaleError::at(
-                            ErrorCode::StorageBlocked,
-                            key,
-                            "held in memory; the disk write waits for another tab to close an older version of the cache database",
-                        ))
-                    } else {
-                        Ok(None)
-                    }
-                }
-                Disk::Unavailable | Disk::Closed => {
-                    if wait {
-                        let why = st
-                            .last_error
-                            .as_ref()
-                            .map(|e| e.message.clone())
-                            .unwrap_or_else(|| "the disk tier is unavailable".into());
-                        Err(FlowscaleError::at(
-                            ErrorCode::StorageUnavailable,
-                            key,
-                            format!("held in memory only, not on disk: {why}"),
-                        ))
-                    } else {
-                        Ok(None)
-                    }
-                }
-            }
+            st.wb.put(key, value, meta, wait, waiter(&mut promise))
         };
-        self.emit_all(after);
-        result
+        self.emit_all(broadcast);
+        result.map(|()| promise)
     }
 
     /// Rust API: `set` with a Rust key and options; resolves per the strategy.
@@ -1168,22 +860,12 @@ impl Cache {
 
     // ---- invalidation ----
 
-    /// Queue a delete and, when the disk tier is open, a waiter for it.
-    fn delete_waiter(st: &mut State, after: &mut After) -> Option<Promise> {
-        match st.disk {
-            Disk::Open(_) => {
-                let (p, resolve, reject) = deferred();
-                st.queue.waiters.push(Waiter {
-                    key: None,
-                    resolve,
-                    reject,
-                });
-                st.queue.urgent = true;
-                after.flush_now = true;
-                Some(p)
-            }
-            _ => None,
-        }
+    /// A promise that resolves once everything queued so far is committed;
+    /// `None` when the disk tier is not open.
+    fn wait_flushed(st: &mut State) -> Option<Promise> {
+        let mut p = None;
+        st.wb.wait_flushed(waiter(&mut p));
+        p
     }
 
     fn remote_msg(op: &str, k: &JsValue) -> JsValue {
@@ -1197,28 +879,24 @@ impl Cache {
     /// deleted it (at once when the disk tier is off or unavailable).
     pub fn invalidate(&self, key_js: &JsValue) -> Result<Option<Promise>> {
         let key = checked_key(key_js, "key")?;
-        let mut after = After::default();
+        let mut broadcast = Vec::new();
         let p = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
                 return Err(closed());
             }
-            st.gen += 1;
             if let Some(r) = st.mem.remove(&key) {
                 mirror_drop(&self.inner.mirror, r.slot);
             }
             Self::mark_stale(st, |k, _| k == key);
-            st.index.remove(&key);
-            if matches!(st.disk, Disk::Open(_) | Disk::Blocked) {
-                st.queue.put(&key, PendingOp::Delete);
-            }
+            st.wb.delete(&key);
             if self.inner.opts.broadcast {
-                after.broadcast.push(Self::remote_msg("delete", key_js));
+                broadcast.push(Self::remote_msg("delete", key_js));
             }
-            Self::delete_waiter(st, &mut after)
+            Self::wait_flushed(st)
         };
-        self.emit_all(after);
+        self.emit_all(broadcast);
         Ok(p)
     }
 
@@ -1226,22 +904,19 @@ impl Cache {
     /// starts with `tag` (`prefix == true`) from both tiers, including
     /// entries other tabs wrote. Resolves to the number of keys removed.
     pub async fn invalidate_matching(&self, what: &str, prefix: bool) -> Result<u32> {
-        let matches = |k: &str, tags: &[Box<str>]| {
-            if prefix {
-                k.starts_with(what)
-            } else {
-                tags.iter().any(|t| &**t == what)
-            }
+        let m = if prefix {
+            Match::Prefix(what)
+        } else {
+            Match::Tag(what)
         };
         let mut removed: HashSet<Box<str>> = HashSet::new();
-        let mut after = After::default();
+        let mut broadcast = Vec::new();
         let open = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
                 return Err(closed());
             }
-            st.gen += 1;
             let gone = if prefix {
                 st.mem.invalidate_prefix(what)
             } else {
@@ -1251,51 +926,28 @@ impl Cache {
                 mirror_drop(&self.inner.mirror, r.slot);
                 removed.insert(r.key);
             }
-            Self::mark_stale(st, |k, l| matches(k, &l.tags));
-            let queued: Vec<Box<str>> = st
-                .queue
-                .ops
-                .iter()
-                .filter(
-                    |(k, p)| matches!(&p.op, PendingOp::Put { meta, .. } if matches(k, &meta.tags)),
-                )
-                .map(|(k, _)| k.clone())
-                .collect();
-            for k in queued {
-                st.queue.put(&k, PendingOp::Delete);
-                removed.insert(k);
-            }
+            Self::mark_stale(st, |k, l| m.hits(k, &l.tags));
+            removed.extend(st.wb.invalidate_queued(m));
             if self.inner.opts.broadcast {
                 let op = if prefix { "prefix" } else { "tag" };
-                after
-                    .broadcast
-                    .push(Self::remote_msg(op, &JsValue::from_str(what)));
+                broadcast.push(Self::remote_msg(op, &JsValue::from_str(what)));
             }
-            matches!(st.disk, Disk::Open(_))
+            matches!(st.wb.disk(), Disk::Open(_))
         };
-        self.emit_all(after);
+        self.emit_all(broadcast);
         if open {
             // Entries other tabs wrote since our last sweep are on disk, not
             // in our index yet: reload it first.
             self.maintain().await;
-            let mut after = After::default();
             let done = {
                 let mut st = self.inner.st.borrow_mut();
                 let st = &mut *st;
-                let keys = if prefix {
-                    st.index.take_prefix(what)
-                } else {
-                    st.index.take_tag(what)
-                };
-                for k in keys {
-                    st.queue.put(&k, PendingOp::Delete);
-                    removed.insert(k);
-                }
+                removed.extend(st.wb.invalidate_indexed(m));
                 // A waiter, not a direct flush: a batch may be in flight, and
                 // this resolves only once our deletes are committed.
-                Self::delete_waiter(st, &mut after)
+                Self::wait_flushed(st)
             };
-            self.emit_all(after);
+            self.emit_all(Vec::new());
             if let Some(p) = done {
                 JsFuture::from(p).await.map_err(|e| from_js(&e))?;
             }
@@ -1305,29 +957,23 @@ impl Cache {
 
     /// Empty both tiers.
     pub fn clear(&self) -> Result<Option<Promise>> {
-        let mut after = After::default();
+        let mut broadcast = Vec::new();
         let p = {
             let mut st = self.inner.st.borrow_mut();
             let st = &mut *st;
             if st.closed {
                 return Err(closed());
             }
-            st.gen += 1;
             st.mem.clear();
             mirror_clear(&self.inner.mirror);
-            st.index.clear();
+            st.wb.clear();
             Self::mark_stale(st, |_, _| true);
-            st.queue.ops.clear();
-            st.queue.bytes = 0;
-            st.queue.clear = matches!(st.disk, Disk::Open(_) | Disk::Blocked);
             if self.inner.opts.broadcast {
-                after
-                    .broadcast
-                    .push(Self::remote_msg("clear", &JsValue::UNDEFINED));
+                broadcast.push(Self::remote_msg("clear", &JsValue::UNDEFINED));
             }
-            Self::delete_waiter(st, &mut after)
+            Self::wait_flushed(st)
         };
-        self.emit_all(after);
+        self.emit_all(broadcast);
         Ok(p)
     }
 
@@ -1340,7 +986,6 @@ impl Cache {
         if st.closed {
             return;
         }
-        st.gen += 1;
         let mirror = &self.inner.mirror;
         match (op.as_str(), k.as_string()) {
             ("set", Some(key)) => {
@@ -1355,44 +1000,31 @@ impl Cache {
                     };
                     Self::hold(st, mirror, &key, &k, &get(data, "v"), meta.bytes, &plan);
                 }
-                if !matches!(st.disk, Disk::Off) {
-                    st.index.put(&key, meta);
-                }
+                st.wb.remote_put(&key, meta);
             }
             ("delete", Some(key)) => {
                 if let Some(r) = st.mem.remove(&key) {
                     mirror_drop(mirror, r.slot);
                 }
                 Self::mark_stale(st, |l, _| l == key);
-                st.index.remove(&key);
+                st.wb.remote_delete(&key);
             }
             ("tag", Some(tag)) | ("prefix", Some(tag)) => {
-                let prefix = op == "prefix";
-                let gone = if prefix {
-                    st.mem.invalidate_prefix(&tag)
+                let (m, gone) = if op == "prefix" {
+                    (Match::Prefix(&tag), st.mem.invalidate_prefix(&tag))
                 } else {
-                    st.mem.invalidate_tag(&tag)
+                    (Match::Tag(&tag), st.mem.invalidate_tag(&tag))
                 };
                 for r in gone {
                     mirror_drop(mirror, r.slot);
                 }
-                Self::mark_stale(st, |l, load| {
-                    if prefix {
-                        l.starts_with(tag.as_str())
-                    } else {
-                        load.tags.iter().any(|t| **t == *tag)
-                    }
-                });
-                if prefix {
-                    st.index.take_prefix(&tag);
-                } else {
-                    st.index.take_tag(&tag);
-                }
+                Self::mark_stale(st, |l, load| m.hits(l, &load.tags));
+                st.wb.remote_match(m);
             }
             ("clear", _) => {
                 st.mem.clear();
                 mirror_clear(mirror);
-                st.index.clear();
+                st.wb.remote_clear();
                 Self::mark_stale(st, |_, _| true);
             }
             _ => {}
@@ -1433,50 +1065,24 @@ impl Cache {
 
     // ---- the unload journal (cache.js keeps it in localStorage) ----
 
-    /// The writes an unload would lose: those queued and those in flight, as
+    /// The writes an unload would lose (`WriteBack::journal`), as
     /// `[key, value, expiresAt, tags, setAt]` for a put and `[key]` for a delete.
-    /// None for write-through (it acknowledges only what is on disk) and
-    /// without a disk tier.
     pub fn journal(&self) -> Option<Array> {
-        if self.inner.opts.strategy == CacheStrategy::WriteThrough {
-            return None;
-        }
         let st = self.inner.st.borrow();
-        if matches!(st.disk, Disk::Off | Disk::Closed) {
-            return None;
-        }
         let out = Array::new();
-        let queued = st.queue.ops.iter().map(|(k, p)| (k, &p.op));
-        // An in-flight op stands unless a newer put or delete of its key is
-        // queued, or a clear() is (which the in-flight puts predate).
-        let in_flight = st
-            .in_flight
-            .iter()
-            .filter(|(k, _)| {
-                !st.queue.clear
-                    && !matches!(
-                        st.queue.ops.get(k).map(|p| &p.op),
-                        Some(PendingOp::Put { .. } | PendingOp::Delete)
-                    )
-            })
-            .map(|(k, op)| (k, op));
-        for (k, op) in in_flight.chain(queued) {
+        for (k, put) in st.wb.journal()? {
             let entry = Array::of1(&JsValue::from_str(k));
-            match op {
-                PendingOp::Put { value, meta } => {
-                    entry.push(value);
-                    entry.push(&meta.expires_at.into());
-                    entry.push(
-                        &meta
-                            .tags
-                            .iter()
-                            .map(|t| JsValue::from_str(t))
-                            .collect::<Array>(),
-                    );
-                    entry.push(&meta.accessed_at.into());
-                }
-                PendingOp::Delete => {}
-                PendingOp::Meta(_) => continue,
+            if let Some((value, meta)) = put {
+                entry.push(value);
+                entry.push(&meta.expires_at.into());
+                entry.push(
+                    &meta
+                        .tags
+                        .iter()
+                        .map(|t| JsValue::from_str(t))
+                        .collect::<Array>(),
+                );
+                entry.push(&meta.accessed_at.into());
             }
             out.push(&entry);
         }
@@ -1495,7 +1101,7 @@ impl Cache {
         if !at.is_finite() {
             return Err(arg("at", "expected a time in ms"));
         }
-        if !matches!(self.inner.st.borrow().disk, Disk::Open(_)) {
+        if !matches!(self.inner.st.borrow().wb.disk(), Disk::Open(_)) {
             return Err(FlowscaleError::new(
                 ErrorCode::StorageUnavailable,
                 "the disk tier is not open; the journal stays for a later open",
@@ -1503,7 +1109,6 @@ impl Cache {
         }
         let t = now();
         let waits = Array::new();
-        let mut after = After::default();
         for (i, e) in entries.iter().enumerate() {
             // One bad entry is reported and skipped; the others still count.
             match self.replay_one(&e, at, t) {
@@ -1513,11 +1118,11 @@ impl Cache {
                 Ok(None) => {}
                 Err(mut err) => {
                     err.path = Some(format!("journal[{i}]"));
-                    Self::report(&mut self.inner.st.borrow_mut(), &mut after, err);
+                    self.inner.st.borrow_mut().wb.report(err);
                 }
             }
         }
-        self.emit_all(after);
+        self.emit_all(Vec::new());
         Ok(Promise::all(&waits))
     }
 
@@ -1535,14 +1140,7 @@ impl Cache {
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| bad("expected setAt"))?
         };
-        let newer = self
-            .inner
-            .st
-            .borrow()
-            .index
-            .get(&key)
-            .is_some_and(|m| m.accessed_at > made);
-        if newer {
+        if self.inner.st.borrow().wb.seen_since(&key, made) {
             return Ok(None);
         }
         let p = if e.length() == 1 {
@@ -1572,313 +1170,75 @@ impl Cache {
 
     /// `flush()`: resolves once every write queued so far is in IndexedDB.
     pub fn flush(&self) -> Result<Option<Promise>> {
-        let mut after = After::default();
-        let p = {
-            let mut st = self.inner.st.borrow_mut();
-            let st = &mut *st;
-            match &st.disk {
-                Disk::Off => None,
-                Disk::Open(_) => Self::delete_waiter(st, &mut after),
-                Disk::Blocked => {
-                    if st.queue.is_empty() {
-                        None
-                    } else {
-                        return Err(FlowscaleError::new(
-                            ErrorCode::StorageBlocked,
-                            "queued writes wait for another tab to close an older version of the cache database",
-                        ));
-                    }
-                }
-                Disk::Unavailable | Disk::Closed => {
-                    let why = st
-                        .last_error
-                        .as_ref()
-                        .map(|e| e.message.clone())
-                        .unwrap_or_else(|| "the disk tier is unavailable".into());
-                    return Err(FlowscaleError::new(ErrorCode::StorageUnavailable, why));
-                }
-            }
-        };
-        self.emit_all(after);
+        let mut p = None;
+        self.inner
+            .st
+            .borrow_mut()
+            .wb
+            .request_flush(waiter(&mut p))?;
+        self.emit_all(Vec::new());
         Ok(p)
     }
 
-    /// Run transactions until the queue holds nothing urgent. Errors are
-    /// reported to waiters and as events; the last one is returned.
-    async fn flush_inner(&self) -> Result<()> {
-        let mut last = Ok(());
+    /// Run transactions until the queue holds nothing urgent. Errors reach
+    /// waiters and listeners.
+    async fn flush_inner(&self) {
         loop {
-            let step = {
+            let batch = {
                 let mut st = self.inner.st.borrow_mut();
                 let st = &mut *st;
-                if st.flushing || st.queue.is_empty() {
-                    return last;
-                }
-                match &st.disk {
-                    Disk::Open(db) => {
-                        let db = db.clone();
-                        st.flushing = true;
-                        let q = std::mem::take(&mut st.queue);
-                        // The index follows what the transaction will leave on disk.
-                        if q.clear {
-                            st.index.clear();
-                        }
-                        let mut ops: Vec<(Box<str>, Pending)> = q.ops.into_iter().collect();
-                        for (k, p) in &ops {
-                            match &p.op {
-                                PendingOp::Put { meta, .. } => st.index.put(k, meta.clone()),
-                                PendingOp::Delete => {
-                                    st.index.remove(k);
-                                }
-                                PendingOp::Meta(_) => {}
-                            }
-                        }
-                        let mem = &st.mem;
-                        for v in st.index.evict_over_limit(|k| mem.contains(k)) {
-                            match ops.iter_mut().find(|(k, _)| *k == v) {
-                                Some((_, p)) => p.op = PendingOp::Delete,
-                                None => ops.push((
-                                    v,
-                                    Pending {
-                                        op: PendingOp::Delete,
-                                        attempts: 0,
-                                    },
-                                )),
-                            }
-                        }
-                        st.in_flight = ops.iter().map(|(k, p)| (k.clone(), p.op.clone())).collect();
-                        Step::Write(db, q.clear, ops, q.raw_deletes, q.waiters)
-                    }
-                    Disk::Off => {
-                        let q = std::mem::take(&mut st.queue);
-                        Step::Answer(q.waiters, None)
-                    }
-                    other => {
-                        // Blocked: the writes wait for the database; otherwise they
-                        // can never be written. Either way the waiters hear now.
-                        let code = if matches!(other, Disk::Blocked) {
-                            ErrorCode::StorageBlocked
-                        } else {
-                            ErrorCode::StorageUnavailable
-                        };
-                        let e =
-                            FlowscaleError::new(code, format!("the disk tier is {}", other.name()));
-                        if !matches!(other, Disk::Blocked) {
-                            st.queue = Queue::default();
-                        }
-                        let waiters = std::mem::take(&mut st.queue.waiters);
-                        st.queue.urgent = false;
-                        Step::Answer(waiters, Some(e))
-                    }
-                }
+                let mem = &st.mem;
+                st.wb.begin_flush(|k| mem.contains(k))
             };
-            let (db, clear, ops, raw, waiters) = match step {
-                Step::Write(db, clear, ops, raw, waiters) => (db, clear, ops, raw, waiters),
-                Step::Answer(waiters, e) => {
-                    let e = e.map(to_js);
-                    for w in waiters {
-                        let _ = match &e {
-                            Some(e) => w.reject.call1(&JsValue::UNDEFINED, e),
-                            None => w.resolve.call0(&JsValue::UNDEFINED),
+            let Some(batch) = batch else {
+                // Waiters may have been answered (the disk tier is not open).
+                self.emit_all(Vec::new());
+                return;
+            };
+            let write = || idb::write(&batch.db, batch.clear, &batch.ops, &batch.foreign);
+            let mut outcome = write().await;
+            let settled = loop {
+                let next = self.inner.st.borrow_mut().wb.written(outcome);
+                match next {
+                    Written::MakeRoom { victims, error } => {
+                        let room: Vec<(Box<str>, Op<JsValue>)> =
+                            victims.into_iter().map(|k| (k, Op::Delete)).collect();
+                        outcome = match idb::write(&batch.db, false, &room, &[]).await {
+                            Ok(_) => write().await,
+                            Err(_) => Err(error),
                         };
                     }
-                    return last;
+                    Written::Done(s) => break s,
                 }
             };
-            let mut batch: Vec<(JsValue, idb::Op)> = Vec::with_capacity(ops.len() + raw.len());
-            for (k, p) in &ops {
-                let op = match &p.op {
-                    PendingOp::Put { value, meta } => idb::Op::Put {
-                        value: value.clone(),
-                        meta: meta.clone(),
-                    },
-                    PendingOp::Meta(m) => idb::Op::Meta(m.clone()),
-                    PendingOp::Delete => idb::Op::Delete,
-                };
-                batch.push((JsValue::from_str(k), op));
-            }
-            for k in &raw {
-                batch.push((k.clone(), idb::Op::Delete));
-            }
-            let mut result = idb::write(&db, clear, &batch).await;
-            if matches!(&result, Err(e) if e.code == ErrorCode::QuotaExceeded) {
-                // The browser's quota is below diskMaxMb: make room by
-                // dropping the least recently used quarter, then retry once.
-                if self.free_quarter(&db, &ops).await {
-                    result = idb::write(&db, clear, &batch).await;
-                }
-            }
-            let mut after = After::default();
-            {
-                let mut st = self.inner.st.borrow_mut();
-                let st = &mut *st;
-                st.flushing = false;
-                st.in_flight.clear();
-                let puts = ops
-                    .iter()
-                    .filter(|(_, p)| matches!(p.op, PendingOp::Put { .. }))
-                    .count() as u64;
-                match result {
-                    Ok(skipped) => {
-                        st.index.stats.writes += puts - skipped.len() as u64;
-                        let mut failed_keys: Vec<(Box<str>, FlowscaleError)> = Vec::new();
-                        for (i, e) in skipped {
-                            if let Some((k, _)) = ops.get(i) {
-                                st.index.remove(k);
-                                st.index.stats.failed_writes += 1;
-                                failed_keys
-                                    .push((k.clone(), FlowscaleError::at(e.code, &**k, e.message)));
-                            }
-                        }
-                        for w in waiters {
-                            match failed_keys.iter().find(|(k, _)| Some(k) == w.key.as_ref()) {
-                                Some((_, e)) => after.reject.push((w.reject, to_js(e.clone()))),
-                                None => after.resolve.push((w.resolve, JsValue::UNDEFINED)),
-                            }
-                        }
-                        for (k, e) in failed_keys {
-                            // The put was skipped: an older value of the key must
-                            // not outlive it on disk.
-                            if !st.queue.ops.contains_key(&k) {
-                                st.queue.put(&k, PendingOp::Delete);
-                                after.flush_later = true;
-                            }
-                            // Write-behind has no waiter: the event is how the app hears of it.
-                            Self::report(st, &mut after, e);
-                        }
-                    }
-                    Err(e) => {
-                        st.index.stats.failed_writes += puts;
-                        let write_behind = self.inner.opts.strategy != CacheStrategy::WriteThrough;
-                        let waited: HashSet<Box<str>> =
-                            waiters.iter().filter_map(|w| w.key.clone()).collect();
-                        let mut dropped = Vec::new();
-                        for (k, p) in ops {
-                            if st.queue.ops.contains_key(&k) || st.queue.clear {
-                                continue; // superseded by a newer write
-                            }
-                            let retry = p.attempts + 1 < MAX_ATTEMPTS
-                                && match p.op {
-                                    PendingOp::Put { .. } => write_behind && !waited.contains(&k),
-                                    PendingOp::Delete | PendingOp::Meta(_) => true,
-                                };
-                            if retry {
-                                if let PendingOp::Put { meta, .. } = &p.op {
-                                    st.queue.bytes += meta.bytes;
-                                }
-                                st.queue.ops.insert(
-                                    k,
-                                    Pending {
-                                        op: p.op,
-                                        attempts: p.attempts + 1,
-                                    },
-                                );
-                            } else if !waited.contains(&k)
-                                && matches!(p.op, PendingOp::Put { .. } | PendingOp::Delete)
-                            {
-                                dropped.push(k);
-                            }
-                        }
-                        if clear && !st.queue.clear {
-                            st.queue.clear = true;
-                        }
-                        let js = to_js(e.clone());
-                        for w in waiters {
-                            after.reject.push((w.reject, js.clone()));
-                        }
-                        let mut e = e;
-                        if !dropped.is_empty() {
-                            let list: Vec<&str> = dropped.iter().take(10).map(|k| &**k).collect();
-                            e.message = format!(
-                                "{}; gave up writing {} key(s) after {MAX_ATTEMPTS} attempts: {}",
-                                e.message,
-                                dropped.len(),
-                                list.join(", ")
-                            );
-                        }
-                        Self::report(st, &mut after, e.clone());
-                        if !st.queue.is_empty() {
-                            after.flush_later = true;
-                        }
-                        last = Err(e);
-                    }
-                }
-            }
-            let failed = last.is_err();
-            let retry_later = after.flush_later;
-            after.flush_later = false;
-            self.emit_all(after);
-            if failed {
+            self.emit_all(Vec::new());
+            if settled.failed {
                 // Our index may now disagree with the disk: reload it.
                 let this = self.clone();
                 spawn_local(async move { this.maintain_index_only().await });
-                if retry_later {
+                if settled.next.is_some() {
                     self.schedule_flush(false);
                 }
-                return last;
+                return;
             }
             self.refresh_estimate();
-            let again = {
-                let st = self.inner.st.borrow();
-                st.queue.urgent || (!st.queue.is_empty() && st.queue.ops.len() >= BATCH_MAX_OPS)
-            };
-            if !again {
-                let pending = !self.inner.st.borrow().queue.is_empty();
-                if pending {
-                    self.schedule_flush(false);
-                }
-                return last;
+            match settled.next {
+                Some(FlushAt::Now) => continue,
+                Some(FlushAt::Later) => self.schedule_flush(false),
+                None => {}
             }
+            return;
         }
     }
 
     /// After a failed write: reload the index without queueing anything.
     async fn maintain_index_only(&self) {
-        let db = match &self.inner.st.borrow().disk {
-            Disk::Open(db) => db.clone(),
-            _ => return,
+        let Some(db) = self.inner.st.borrow().wb.db() else {
+            return;
         };
         if let Ok(l) = idb::load(&db).await {
-            let mut st = self.inner.st.borrow_mut();
-            if !st.flushing {
-                st.index.replace_all(l.records);
-            }
+            self.inner.st.borrow_mut().wb.reloaded(l.records);
         }
-    }
-
-    /// Delete the least recently used quarter of the disk tier (not the keys
-    /// of `batch`). True when something was deleted.
-    async fn free_quarter(&self, db: &IdbDatabase, batch: &[(Box<str>, Pending)]) -> bool {
-        let victims = {
-            let mut st = self.inner.st.borrow_mut();
-            let target = st.index.bytes() - st.index.bytes() / 4;
-            let in_batch = |k: &str| batch.iter().any(|(b, _)| &**b == k);
-            let keys: Vec<Box<str>> = st
-                .index
-                .keys_lru()
-                .into_iter()
-                .filter(|k| !in_batch(k))
-                .map(Box::from)
-                .collect();
-            let mut out = Vec::new();
-            for k in keys {
-                if st.index.bytes() <= target {
-                    break;
-                }
-                st.index.remove(&k);
-                st.index.stats.evictions += 1;
-                out.push(k);
-            }
-            out
-        };
-        if victims.is_empty() {
-            return false;
-        }
-        let ops: Vec<(JsValue, idb::Op)> = victims
-            .iter()
-            .map(|k| (JsValue::from_str(k), idb::Op::Delete))
-            .collect();
-        idb::write(db, false, &ops).await.is_ok()
     }
 
     // ---- lifecycle and stats ----
@@ -1889,7 +1249,7 @@ impl Cache {
         if self.inner.st.borrow().closed {
             return Ok(());
         }
-        let flushed = if matches!(self.inner.st.borrow().disk, Disk::Open(_)) {
+        let flushed = if matches!(self.inner.st.borrow().wb.disk(), Disk::Open(_)) {
             let p = self.flush().ok().flatten();
             match p {
                 Some(p) => JsFuture::from(p).await.map(|_| ()).map_err(|e| from_js(&e)),
@@ -1901,13 +1261,10 @@ impl Cache {
         let hooks = {
             let mut st = self.inner.st.borrow_mut();
             st.closed = true;
-            if let Disk::Open(db) = &st.disk {
+            if let Some(db) = st.wb.shut() {
                 db.set_onversionchange(None);
                 db.set_onclose(None);
                 db.close();
-            }
-            if !matches!(st.disk, Disk::Off) {
-                st.disk = Disk::Closed;
             }
             st.mem.clear();
             st.loads.clear();
@@ -1933,10 +1290,10 @@ impl Cache {
         let st = self.inner.st.borrow();
         CacheStats {
             memory: st.mem.stats(),
-            disk: st.index.stats(),
-            disk_status: st.disk.name(),
-            pending_writes: st.queue.ops.len(),
-            last_error: st.last_error.clone(),
+            disk: st.wb.index().stats(),
+            disk_status: st.wb.disk().name(),
+            pending_writes: st.wb.pending_writes(),
+            last_error: st.wb.last_error().cloned(),
             estimate: st.estimate,
             options: self.inner.opts.clone(),
         }
