@@ -8,9 +8,6 @@
 //    src/ form a graph without cycles (test code included, so a test cannot
 //    quietly pull a module upwards).
 //
-// `--cycles-only` checks rule 2 alone, counting a file that breaks rule 1 as
-// part of web (for CI while src/cache/ still holds browser code).
-//
 // Exits 1 with every violation listed.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -18,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src');
 const BROWSER = /\b(web_sys|js_sys|wasm_bindgen)\b/;
-const cyclesOnly = process.argv.includes('--cycles-only');
 
 function* rustFiles(dir) {
   for (const name of readdirSync(dir)) {
@@ -45,17 +41,13 @@ for (const path of rustFiles(root)) {
   const rel = relative(root, path);
   const text = code(readFileSync(path, 'utf8'));
   const lines = text.split('\n');
-  const misplaced = [];
   if (!rel.startsWith(`web${sep}`)) {
     lines.forEach((line, i) => {
       const hit = BROWSER.exec(line);
-      if (hit) misplaced.push(`src/${rel}:${i + 1}: names ${hit[1]} outside src/web/`);
+      if (hit) problems.push(`src/${rel}:${i + 1}: names ${hit[1]} outside src/web/`);
     });
   }
-  if (!cyclesOnly) problems.push(...misplaced);
-  // With --cycles-only, a file that breaks rule 1 counts as part of web, where
-  // rule 1 puts it, so browser code not yet moved does not show as a cycle.
-  const from = cyclesOnly && misplaced.length ? 'web' : topModule(rel);
+  const from = topModule(rel);
   if (!deps.has(from)) continue; // lib.rs
   const named = new Set();
   for (const m of text.matchAll(/crate::(\w+)/g)) named.add(m[1]);
@@ -113,5 +105,4 @@ if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-const browser = cyclesOnly ? '' : 'browser APIs only in src/web/; ';
-console.log(`structure: ${browser}${modules.size} modules, no cycles`);
+console.log(`structure: browser APIs only in src/web/; ${modules.size} modules, no cycles`);

@@ -6,8 +6,8 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 step() { printf '\n\033[1m[test]\033[0m %s\n' "$*"; }
 
-step "format and lints (module cycles, cargo fmt, clippy -D warnings for native and wasm32)"
-node scripts/check-structure.mjs --cycles-only
+step "structure and lints (browser APIs only in src/web/, no module cycles; cargo fmt; clippy -D warnings for native and wasm32)"
+node scripts/check-structure.mjs
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
