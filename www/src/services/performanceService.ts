@@ -28,7 +28,6 @@ import { type Capabilities, type LongFrame, type MetricsSource } from '@/service
 import { MonitorMetrics } from '@/services/monitorMetrics';
 import { TraceRecorder, type TraceTrack } from '@/services/trace';
 import { engineClient } from '@/workers/engineClient';
-import { packWorkflow } from '@/workers/packed';
 import type { BenchmarkIteration, OptimizeSummary } from '@/workers/protocol';
 
 export interface WorkflowData {
@@ -213,7 +212,7 @@ export class PerformanceService {
   /** flowscale's optimizeWorkflow (clusters, simplified edges, analysis, recommendations), run in the engine worker. */
   async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }): Promise<OptimizationReport> {
     const summary = await this.operation('optimize workflow', { nodes: workflowData.nodes.length }, () =>
-      engineClient.optimize(packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null), size),
+      engineClient.optimize(workflowData, workflowData.viewport ?? null, size),
     );
     const report: OptimizationReport = {
       ...summary,
@@ -282,7 +281,8 @@ export class PerformanceService {
     const iterations = Math.max(1, Math.min(1000, Math.floor(options.iterations ?? 10)));
     const r = await this.operation('benchmark', { iterations, nodes: workflowData.nodes.length }, () =>
       engineClient.benchmark(
-        packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null),
+        workflowData,
+        workflowData.viewport ?? null,
         { width: 1920, height: 1080 },
         iterations,
         undefined,

@@ -34,7 +34,6 @@ import performanceService, {
   type WorkflowData,
 } from '@/services/performanceService';
 import { CancelledError, engineClient } from '@/workers/engineClient';
-import { packWorkflow } from '@/workers/packed';
 
 export const SCENARIOS = [100, 1_000, 10_000, 100_000, 1_000_000] as const;
 
@@ -635,15 +634,14 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       set({ layout: { running: true, label: 'Starting the layout worker', fraction: 0, stats: null } });
       const t0 = performance.now();
       try {
-        const packed = packWorkflow(nodes, edges);
         const r = await performanceService.operation('layout', { nodes: nodes.length }, () =>
-          engineClient.layout(packed, { direction }, (stage, fraction) => set({ layout: { running: true, label: `Layout: ${stage}`, fraction, stats: null } })),
+          engineClient.layout({ nodes, edges }, { direction }, (stage, fraction) => set({ layout: { running: true, label: `Layout: ${stage}`, fraction, stats: null } })),
         );
         // New positions, in chunks so a big workflow does not block input.
         const next = new Array<Node>(nodes.length);
         for (let i = 0; i < nodes.length; i++) {
           const n = nodes[i]!;
-          const x = r.xy[2 * i]!, y = r.xy[2 * i + 1]!;
+          const x = r.x[i]!, y = r.y[i]!;
           next[i] = x === n.position.x && y === n.position.y ? n : { ...n, position: { x, y } };
           if (i % 100_000 === 99_999) await yieldToBrowser();
         }
