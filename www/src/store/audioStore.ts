@@ -220,30 +220,30 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       set({ engine });
       current?.destroy();
     }
-    const t0 = performance.now();
     // Lookups go to the engine's optimizer (its slots are the document's positions).
     const docIndex = index;
     docIndex.useSource(slotSource(engine));
     // The first stage's nodes (and about as many edges), to pick the first stage's edges.
     docIndex.indexUpTo(STAGE, STAGE * 1.25);
-    await engine.build(
-      nodes,
-      edges,
-      columnsOf.get(nodes) ?? null,
-      (id) => (index.peekNode(id) ?? Infinity) < STAGE,
-      reuse,
-      (fraction) =>
-        set({
-          loading:
-            fraction < 1
-              ? { label: `Indexing ${nodes.length.toLocaleString('en')} nodes (${Math.floor(fraction * 100)} %)`, fraction: from + span * fraction }
-              : { label: `Indexed ${nodes.length.toLocaleString('en')} nodes`, fraction: from + span },
-        }),
-      signal,
+    await performanceService.profile('index workflow', () =>
+      engine.build(
+        nodes,
+        edges,
+        columnsOf.get(nodes) ?? null,
+        (id) => (index.peekNode(id) ?? Infinity) < STAGE,
+        reuse,
+        (fraction) =>
+          set({
+            loading:
+              fraction < 1
+                ? { label: `Indexing ${nodes.length.toLocaleString('en')} nodes (${Math.floor(fraction * 100)} %)`, fraction: from + span * fraction }
+                : { label: `Indexed ${nodes.length.toLocaleString('en')} nodes`, fraction: from + span },
+          }),
+        signal,
+      ),
     );
     // The optimizer now holds exactly this document.
     if (!signal.aborted && docIndex === index) docIndex.trustSource();
-    performanceService.trace.span('operations', 'index workflow', t0, performance.now() - t0, { nodes: nodes.length });
   }
 
   /** Write committed node changes into the document (adds/removes rebuild the index; others replace objects). */
@@ -296,27 +296,28 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       const controller = (loadController = new AbortController());
       loadStartedAt = performance.now();
       firstRenderPending = true;
+      performanceService.startLoad();
       const label = `Generating ${size.toLocaleString('en')} nodes`;
       const source: Source = { kind: 'scenario', size };
       set({ loading: { label, fraction: 0 }, notice: null, firstRenderMs: null });
       setUrl({ n: String(size) });
       let previewed = false;
       try {
-        const t0 = performance.now();
-        const wf = await generateAudioWorkflowInChunks(
-          size,
-          async (f, sofar) => {
-            set({ loading: { label, fraction: 0.3 * f } });
-            // Big workflows: the first part is indexed and shown while the rest is generated.
-            if (!previewed && f < 1 && sofar.nodes.length >= STAGE && get().mode === 'flowscale') {
-              previewed = true;
-              await get().loadWorkflow({ ...closedPart(sofar), viewport: INITIAL_VIEWPORT }, source, { preview: true });
+        const wf = await performanceService.profile('generate workflow', () =>
+          generateAudioWorkflowInChunks(
+            size,
+            async (f, sofar) => {
               set({ loading: { label, fraction: 0.3 * f } });
-            }
-          },
-          controller.signal,
+              // Big workflows: the first part is indexed and shown while the rest is generated.
+              if (!previewed && f < 1 && sofar.nodes.length >= STAGE && get().mode === 'flowscale') {
+                previewed = true;
+                await get().loadWorkflow({ ...closedPart(sofar), viewport: INITIAL_VIEWPORT }, source, { preview: true });
+                set({ loading: { label, fraction: 0.3 * f } });
+              }
+            },
+            controller.signal,
+          ),
         );
-        performanceService.trace.span('operations', 'generate workflow', t0, performance.now() - t0, { nodes: size });
         if (controller.signal.aborted) return;
         // The same workflow as columns: flowscale indexes them without walking a million objects.
         if (size > STAGE && get().mode === 'flowscale') {
@@ -345,7 +346,10 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       index = new DocIndex(workflow.nodes, workflow.edges);
       dragging.clear();
       const reuse = options.reuseEngine === true && get().engine !== null && get().mode === 'flowscale';
-      if (!reuse && !options.preview && source.kind !== 'scenario') firstRenderPending = true;
+      if (!reuse && !options.preview && source.kind !== 'scenario') {
+        firstRenderPending = true;
+        performanceService.startLoad();
+      }
       set((s) => ({
         nodes: workflow.nodes,
         edges: workflow.edges,
@@ -413,6 +417,7 @@ export const useAudioStore = create<AudioState>()((set, get) => {
         const c = (loadController = new AbortController());
         loadStartedAt = performance.now();
         firstRenderPending = true;
+        performanceService.startLoad();
         set({ loading: { label: 'Indexing', fraction: 0 }, firstRenderMs: null });
         void buildEngine(c.signal, 0, 1)
           .then(() => set({ loading: null }))
@@ -425,6 +430,7 @@ export const useAudioStore = create<AudioState>()((set, get) => {
         get().engine?.destroy();
         loadStartedAt = performance.now();
         firstRenderPending = true;
+        performanceService.startLoad();
         set({ engine: null, firstRenderMs: null });
       }
     },
@@ -632,24 +638,24 @@ export const useAudioStore = create<AudioState>()((set, get) => {
       if (get().layout?.running) return;
       const { nodes, edges } = get();
       set({ layout: { running: true, label: 'Starting the layout worker', fraction: 0, stats: null } });
-      const t0 = performance.now();
       try {
-        const r = await performanceService.operation('layout', { nodes: nodes.length }, () =>
+        const r = await performanceService.operation('layout', () =>
           engineClient.layout({ nodes, edges }, { direction }, (stage, fraction) => set({ layout: { running: true, label: `Layout: ${stage}`, fraction, stats: null } })),
         );
-        // New positions, in chunks so a big workflow does not block input.
-        const next = new Array<Node>(nodes.length);
-        for (let i = 0; i < nodes.length; i++) {
-          const n = nodes[i]!;
-          const x = r.x[i]!, y = r.y[i]!;
-          next[i] = x === n.position.x && y === n.position.y ? n : { ...n, position: { x, y } };
-          if (i % 100_000 === 99_999) await yieldToBrowser();
-        }
-        const stats = `${r.stats.layers} layers, ${r.stats.crossings.toLocaleString('en')} crossings, ${(r.wallMs / 1000).toFixed(2)} s`;
-        set({ layout: { running: false, label: 'Layout done', fraction: 1, stats } });
-        fitRequested = true;
-        await get().loadWorkflow({ nodes: next, edges }, { kind: 'layout' }, { keepViewport: true });
-        performanceService.trace.span('operations', 'apply layout', t0, performance.now() - t0);
+        await performanceService.profile('apply layout', async () => {
+          // New positions, in chunks so a big workflow does not block input.
+          const next = new Array<Node>(nodes.length);
+          for (let i = 0; i < nodes.length; i++) {
+            const n = nodes[i]!;
+            const x = r.x[i]!, y = r.y[i]!;
+            next[i] = x === n.position.x && y === n.position.y ? n : { ...n, position: { x, y } };
+            if (i % 100_000 === 99_999) await yieldToBrowser();
+          }
+          const stats = `${r.stats.layers} layers, ${r.stats.crossings.toLocaleString('en')} crossings, ${(r.wallMs / 1000).toFixed(2)} s`;
+          set({ layout: { running: false, label: 'Layout done', fraction: 1, stats } });
+          fitRequested = true;
+          await get().loadWorkflow({ nodes: next, edges }, { kind: 'layout' }, { keepViewport: true });
+        });
       } catch (e) {
         if (e instanceof CancelledError) set({ layout: { running: false, label: 'Layout cancelled', fraction: 0, stats: null } });
         else set({ layout: { running: false, label: `Layout failed: ${message(e)}`, fraction: 0, stats: null } });
