@@ -2,7 +2,7 @@
 //   pkg/      --target bundler (webpack & co.), entry index.js
 //   pkg/web/  --target web (browsers without a bundler, Node, Web Workers), entry web/index.js
 // Both entries add what wasm-bindgen cannot export itself: the FlowscaleError
-// class (defined in src/web/glue.js) and a default `init`.
+// class and toColumns (defined in src/web/glue.js) and a default `init`.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ function gluePath(dir, file = 'glue.js') {
   throw new Error(`${file} not found under ${snippets}`);
 }
 
-const errorTypes = `/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
+const glueTypes = `/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
 export declare class FlowscaleError extends Error {
   readonly name: 'FlowscaleError';
   readonly code: FlowscaleErrorCode;
@@ -43,6 +43,13 @@ export type FlowscaleErrorCode =
   | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE' | 'INVALID_ARGUMENT' | 'STORAGE_UNAVAILABLE' | 'STORAGE_BLOCKED'
   | 'QUOTA_EXCEEDED' | 'TRANSACTION_ABORTED' | 'CORRUPT_RECORD' | 'NOT_CLONEABLE' | 'CACHE_CLOSED'
   | 'STALE_FRAME' | 'ABORTED';
+import type { Workflow, WorkflowColumns } from './flowscale';
+/**
+ * React Flow objects as WorkflowColumns, which setWorkflow, setWorkflowAsync, layoutWorkflow and optimizeWorkflow
+ * take as they are (e.g. to post a workflow to a Web Worker, its typed arrays transferred). Throws the
+ * FlowscaleError setWorkflow would for a bad shape or an end that names no node. Edge \`type\` is not carried.
+ */
+export declare function toColumns(workflow: Workflow): WorkflowColumns;
 `;
 
 // WorkflowCache is a JS class (src/web/cache.js) over the wasm class CacheCore.
@@ -72,12 +79,12 @@ const asyncEntry = (dir) =>
 function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
   const js = realInit
-    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
-    : `export * from './flowscale.js';\nexport { FlowscaleError } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
+    : `export * from './flowscale.js';\nexport { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dts = realInit
-    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${errorTypes}${cacheTypes}${monitorTypes}`
-    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${errorTypes}${cacheTypes}${monitorTypes}`;
+    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${glueTypes}${cacheTypes}${monitorTypes}`
+    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${glueTypes}${cacheTypes}${monitorTypes}`;
   writeFileSync(join(dir, 'index.d.ts'), dts);
 }
 

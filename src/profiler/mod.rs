@@ -11,6 +11,7 @@ mod trace;
 
 use serde::Serialize;
 use std::collections::HashMap;
+pub use trace::AppTraceEvent;
 
 /// Floats per record: code, argument (name id or async token), time (ms),
 /// wasm memory (bytes), JS heap (bytes, NaN when not measured).
@@ -424,7 +425,12 @@ impl Profiler {
 
     /// Chrome Trace Event JSON (loads in Perfetto and DevTools).
     pub fn chrome_trace(&self) -> String {
-        trace::chrome_trace(self)
+        trace::chrome_trace(self, &[])
+    }
+
+    /// The trace with the app's own events merged in.
+    pub fn chrome_trace_with(&self, events: &[AppTraceEvent]) -> String {
+        trace::chrome_trace(self, events)
     }
 }
 

@@ -2,6 +2,7 @@
 //! spans, hotspots, memory at span edges, and the trace as Chrome reads it.
 
 use super::*;
+use crate::error::ErrorCode;
 use serde_json::Value;
 
 /// Records as the JS side writes them.
@@ -265,5 +266,90 @@ fn chrome_trace_is_valid_trace_event_json_with_nesting() {
     assert_eq!(
         e[0]["ts"].as_f64().unwrap() - b[0]["ts"].as_f64().unwrap(),
         50_500.0
+    );
+}
+
+#[test]
+fn app_events_join_the_trace_a_row_per_track() {
+    let p = sample();
+    let events = AppTraceEvent::parse_list(
+        r#"[
+            {"track":"react","name":"flow update","start":10,"duration":2.5,"args":{"phase":"update"}},
+            {"track":"counters","name":"fps","start":20,"values":{"fps":59.5}},
+            {"track":"react","name":"flow mount","start":30,"duration":1},
+            {"track":"marks","name":"first render","start":40}
+        ]"#,
+        "options.events",
+    )
+    .unwrap();
+    let v: Value = serde_json::from_str(&p.chrome_trace_with(&events)).unwrap();
+    let all = v["traceEvents"].as_array().unwrap();
+    // The profiler's own spans are all there.
+    let own = all.iter().filter(|e| e["cat"] == "flowscale").count();
+    let plain: Value = serde_json::from_str(&p.chrome_trace()).unwrap();
+    assert_eq!(
+        own,
+        plain["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["cat"] == "flowscale")
+            .count()
+    );
+    let by_cat = |cat: &str| -> Vec<&Value> { all.iter().filter(|e| e["cat"] == cat).collect() };
+    let react = by_cat("react");
+    assert_eq!(react.len(), 2);
+    assert_eq!(react[0]["ph"], "X");
+    assert_eq!(
+        (react[0]["ts"].as_f64(), react[0]["dur"].as_f64()),
+        (Some(10_000.0), Some(2_500.0))
+    );
+    assert_eq!(react[0]["args"]["phase"], "update");
+    assert_eq!(react[0]["tid"], react[1]["tid"], "one row per track");
+    let fps = by_cat("counters");
+    assert_eq!(
+        (fps[0]["ph"].as_str(), fps[0]["args"]["fps"].as_f64()),
+        (Some("C"), Some(59.5))
+    );
+    let mark = by_cat("marks");
+    assert_eq!(
+        (mark[0]["ph"].as_str(), mark[0]["s"].as_str()),
+        (Some("i"), Some("t"))
+    );
+    assert!(mark[0].get("args").is_none());
+    // Rows after the profiler's own thread, each named by its track.
+    let names: Vec<(u64, &str)> = all
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .map(|e| {
+            (
+                e["tid"].as_u64().unwrap(),
+                e["args"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![(1, "main"), (2, "react"), (3, "counters"), (4, "marks")]
+    );
+
+    // Bad events name their field.
+    let err = |json: &str| AppTraceEvent::parse_list(json, "options.events").unwrap_err();
+    let e = err(r#"[{"track":"a","name":"b","start":null}]"#);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::InvalidArgument, Some("options.events[0].start"))
+    );
+    let e = err(
+        r#"[{"track":"a","name":"b","start":1},{"track":"a","name":"b","start":1,"duration":-1}]"#,
+    );
+    assert_eq!(e.path.as_deref(), Some("options.events[1].duration"));
+    let e = err(r#"[{"track":"a","name":"b","start":1,"duration":1,"values":{"x":1}}]"#);
+    assert_eq!(e.path.as_deref(), Some("options.events[0].values"));
+    let e = err(r#"[{"track":"a","name":"b","start":1,"colour":"red"}]"#);
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        err(r#"{"track":"a"}"#).path.as_deref(),
+        Some("options.events")
     );
 }

@@ -1,9 +1,13 @@
 //! Chrome Trace Event JSON ("JSON Object Format"): complete events (`ph: "X"`)
 //! for synchronous spans on one thread, nestable async events (`ph: "b"` /
-//! `"e"`, one id per span) for async ones, and metadata naming both.
+//! `"e"`, one id per span) for async ones, and metadata naming both. The
+//! app's own events (`AppTraceEvent`) follow, one thread per track.
 //! Timestamps are microseconds on the profiler's clock (performance.now()).
 
 use super::Profiler;
+use crate::error::{ErrorCode, FlowscaleError, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 const PID: u32 = 1;
@@ -42,7 +46,114 @@ fn mem_args(out: &mut String, s: &super::Span) {
     out.push('}');
 }
 
-pub(super) fn chrome_trace(p: &Profiler) -> String {
+/// One of the app's own events, merged into the trace beside the profiler's
+/// spans: a span (with `duration`), a counter sample (with `values`) or an
+/// instant (neither). Times are milliseconds on the profiler's clock; each
+/// `track` is a row of its own (a thread named so) and the events' category.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppTraceEvent {
+    pub track: String,
+    pub name: String,
+    pub start: f64,
+    #[serde(default)]
+    pub duration: Option<f64>,
+    #[serde(default)]
+    pub values: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub args: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl AppTraceEvent {
+    /// A JSON array of events (what `exportChromeTrace({ events })` passes);
+    /// errors name the field under `path`.
+    pub fn parse_list(json: &str, path: &str) -> Result<Vec<AppTraceEvent>> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let events: Vec<AppTraceEvent> =
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let at = e.path().to_string();
+                let at = if at == "." { String::new() } else { at };
+                FlowscaleError::at(
+                    ErrorCode::InvalidArgument,
+                    format!("{path}{at}"),
+                    e.inner().to_string(),
+                )
+            })?;
+        for (k, e) in events.iter().enumerate() {
+            let bad = |field: &str, why: &str| {
+                Err(FlowscaleError::at(
+                    ErrorCode::InvalidArgument,
+                    format!("{path}[{k}].{field}"),
+                    why,
+                ))
+            };
+            if let Some(d) = e.duration {
+                if !(d.is_finite() && d >= 0.0) {
+                    return bad(
+                        "duration",
+                        "a span's duration must be a finite number ≥ 0 (ms)",
+                    );
+                }
+                if e.values.is_some() {
+                    return bad(
+                        "values",
+                        "an event is a span (duration) or a counter sample (values), not both",
+                    );
+                }
+            }
+            if e.values.is_some() && e.args.is_some() {
+                return bad("args", "a counter sample's values are its args");
+            }
+        }
+        Ok(events)
+    }
+}
+
+/// The app's events, each track on a thread of its own after the profiler's.
+fn app_events(out: &mut String, events: &[AppTraceEvent]) {
+    let mut tracks: Vec<&str> = Vec::new();
+    for e in events {
+        let k = match tracks.iter().position(|t| *t == e.track) {
+            Some(k) => k,
+            None => {
+                tracks.push(&e.track);
+                tracks.len() - 1
+            }
+        };
+        let tid = TID + 1 + k as u32;
+        let (ph, extra) = match (e.duration, &e.values) {
+            (Some(d), _) => ("X", format!(",\"dur\":{}", num(d * 1000.0))),
+            (None, Some(_)) => ("C", String::new()),
+            (None, None) => ("i", ",\"s\":\"t\"".to_string()),
+        };
+        let _ = write!(
+            out,
+            ",{{\"name\":{},\"cat\":{},\"ph\":\"{ph}\",\"ts\":{}{extra},\"pid\":{PID},\"tid\":{tid}",
+            name_json(&e.name),
+            name_json(&e.track),
+            num(e.start * 1000.0)
+        );
+        let args = match (&e.values, &e.args) {
+            (Some(v), _) => serde_json::to_string(v).ok(),
+            (None, Some(a)) => serde_json::to_string(a).ok(),
+            (None, None) => None,
+        };
+        if let Some(a) = args {
+            let _ = write!(out, ",\"args\":{a}");
+        }
+        out.push('}');
+    }
+    for (k, t) in tracks.iter().enumerate() {
+        let _ = write!(
+            out,
+            ",{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{PID},\"tid\":{},\"args\":{{\"name\":{}}}}}",
+            TID + 1 + k as u32,
+            name_json(t)
+        );
+    }
+}
+
+pub(super) fn chrome_trace(p: &Profiler, events: &[AppTraceEvent]) -> String {
     let mut spans: Vec<&super::Span> = p.spans().iter().collect();
     // Parents before children: by start, then the longer first, then the shallower.
     spans.sort_by(|a, b| {
@@ -91,6 +202,7 @@ pub(super) fn chrome_trace(p: &Profiler) -> String {
             }
         }
     }
+    app_events(&mut out, events);
     let _ = write!(
         out,
         "],\"displayTimeUnit\":\"ms\",\"otherData\":{{\"producer\":\"flowscale\",\"droppedSpans\":{},\"openSpans\":{}}}}}",

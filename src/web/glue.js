@@ -229,6 +229,78 @@ export function extractWorkflow(workflow) {
 const isTyped = (v, ...types) => types.some((T) => v instanceof T);
 
 /**
+ * React Flow `{ nodes, edges }` → WorkflowColumns, which `setWorkflow`,
+ * `setWorkflowAsync`, `layoutWorkflow` and `optimizeWorkflow` take as they
+ * are: a workflow for a Web Worker without cloning an object per node (every
+ * typed array has a buffer of its own, to list in postMessage's transfer).
+ * Throws the FlowscaleError `setWorkflow` would (same code and path) for a
+ * bad shape or an end that names no node; values (finite numbers, unique ids)
+ * are checked where the columns are loaded. An edge's `type` (how the GPU
+ * layer draws it) is not carried.
+ */
+export function toColumns(workflow) {
+  try {
+    return objectColumns(workflow);
+  } catch (e) {
+    if (e instanceof FlowscaleError) throw e;
+    // A getter that throws, a proxy: what setWorkflow reports for them.
+    const why = typeof e?.message === 'string' ? e.message : 'an exception';
+    throw new FlowscaleError('INVALID_WORKFLOW', `reading workflow threw: ${why}`, 'workflow');
+  }
+}
+
+function objectColumns(workflow) {
+  if (isObj(workflow) && !Array.isArray(workflow.nodes)) throw new FlowscaleError('INVALID_WORKFLOW', `expected an array of nodes, got ${describe(workflow.nodes)}`, 'nodes');
+  const src = workflowSource(workflow);
+  if (src.error) throw src.error;
+  const nc = src.nodes(0, src.nodeCount);
+  if (nc.error) throw nc.error;
+  const ec = src.edges(0, src.edgeCount);
+  if (ec.error) throw ec.error;
+  const n = nc.ids.length;
+  const hidden = new Uint8Array(n), selected = new Uint8Array(n);
+  const sourcePosition = new Uint8Array(n), targetPosition = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    hidden[i] = nc.flags[i] & 1;
+    selected[i] = (nc.flags[i] >> 1) & 1;
+    sourcePosition[i] = nc.handles[i] & 3;
+    targetPosition[i] = nc.handles[i] >> 2;
+  }
+  const nodes = {
+    ids: nc.ids, x: nc.x, y: nc.y,
+    width: nc.w, height: nc.h, widthSource: nc.wSrc, heightSource: nc.hSrc,
+    types: JSON.parse(nc.typeNamesJson), type: nc.typeIdx,
+    hidden, selected, sourcePosition, targetPosition,
+  };
+  if (nc.parentsJson) {
+    const parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = workflow.nodes[i].parentId;
+      const k = absent(p) ? -1 : src.nodeIndex.get(p);
+      if (k === undefined) throw new FlowscaleError('DANGLING_PARENT', `parent node ${JSON.stringify(p)} does not exist`, `nodes[${i}].parentId`);
+      parent[i] = k;
+    }
+    nodes.parent = parent;
+  }
+  const m = ec.ids.length;
+  const [dangling] = JSON.parse(ec.danglingJson);
+  if (dangling) {
+    const [i, s, t] = dangling;
+    const end = src.nodeIndex.has(s) ? 'target' : 'source';
+    throw new FlowscaleError('DANGLING_EDGE', `edge ${JSON.stringify(ec.ids[i])} points to node ${JSON.stringify(end === 'source' ? s : t)}, which does not exist`, `edges[${i}].${end}`);
+  }
+  const source = new Uint32Array(m), target = new Uint32Array(m);
+  const edgeHidden = new Uint8Array(m), edgeSelected = new Uint8Array(m);
+  for (let k = 0; k < m; k++) {
+    source[k] = ec.ends[2 * k];
+    target[k] = ec.ends[2 * k + 1];
+    edgeHidden[k] = ec.flags[k] & 1;
+    edgeSelected[k] = (ec.flags[k] >> 1) & 1;
+  }
+  return { nodes, edges: { ids: ec.ids, source, target, hidden: edgeHidden, selected: edgeSelected } };
+}
+
+/**
  * Where a workflow's columns come from, a range at a time: `nodes(from, to)`
  * and `edges(from, to)` (edges after every node, whose ids resolve their
  * ends). React Flow objects are walked here; columns are checked and sliced.
@@ -241,6 +313,7 @@ function workflowSource(workflow) {
     // id → index, the first node with an id winning (Rust rejects the duplicate).
     const nodeIndex = new Map();
     return {
+      nodeIndex,
       nodeCount: nodes.length,
       edgeCount: edges.length,
       ids: [],
@@ -263,7 +336,7 @@ function workflowSource(workflow) {
   return columnSource(nodes, edges);
 }
 
-/** Columns: `{ nodes: { ids, x, y, width?, height?, types?, type?, hidden?, selected?, sourcePosition?, targetPosition?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
+/** Columns: `{ nodes: { ids, x, y, width?, height?, widthSource?, heightSource?, types?, type?, hidden?, selected?, sourcePosition?, targetPosition?, parent? }, edges?: { ids, source, target, hidden?, selected? } }`. */
 function columnSource(nc, ec) {
   if (!isObj(nc) || nc.ids === undefined) return invalid('nodes', `expected an array of nodes (or node columns { ids, x, y, … }), got ${describe(nc)}`);
   if (!Array.isArray(nc.ids)) return invalid('nodes.ids', `expected an array of id strings, got ${describe(nc.ids)}`);
@@ -274,11 +347,16 @@ function columnSource(nc, ec) {
     return v.length === n ? '' : invalid(path, `expected ${n} numbers, got ${v.length}`);
   };
   const bytes = (v, path, len) => (absent(v) || (isTyped(v, Uint8Array) && v.length === len) ? '' : invalid(path, `expected a Uint8Array of ${len} flags`));
-  const sides = (v, path) => (absent(v) || (isTyped(v, Uint8Array) && v.length === n && v.every((k) => k < 4)) ? '' : invalid(path, `expected a Uint8Array of ${n} sides (0 top, 1 right, 2 bottom, 3 left)`));
+  // Codes 0 to 3 per node: handle sides, size sources.
+  const codes = (v, path, what) => (absent(v) || (isTyped(v, Uint8Array) && v.length === n && v.every((k) => k < 4)) ? '' : invalid(path, `expected a Uint8Array of ${n} ${what}`));
+  const SIDE_CODES = 'sides (0 top, 1 right, 2 bottom, 3 left)';
+  const SIZE_CODES = 'size sources (0 none, 1 measured, 2 width/height, 3 initialWidth/initialHeight)';
+  const sourceOf = (v, sizes, path) => (absent(v) || !absent(sizes) ? codes(v, path, SIZE_CODES) : invalid(path, `needs ${path.replace('Source', '')}`));
   const bad =
     numbers(nc.x, 'nodes.x') || numbers(nc.y, 'nodes.y') || numbers(nc.width, 'nodes.width', true) || numbers(nc.height, 'nodes.height', true) ||
+    sourceOf(nc.widthSource, nc.width, 'nodes.widthSource') || sourceOf(nc.heightSource, nc.height, 'nodes.heightSource') ||
     bytes(nc.hidden, 'nodes.hidden', n) || bytes(nc.selected, 'nodes.selected', n) ||
-    sides(nc.sourcePosition, 'nodes.sourcePosition') || sides(nc.targetPosition, 'nodes.targetPosition');
+    codes(nc.sourcePosition, 'nodes.sourcePosition', SIDE_CODES) || codes(nc.targetPosition, 'nodes.targetPosition', SIDE_CODES);
   if (bad) return bad;
   if (!absent(nc.type) && !(isTyped(nc.type, Uint8Array, Uint16Array, Uint32Array) && nc.type.length === n)) return invalid('nodes.type', `expected a Uint8Array, Uint16Array or Uint32Array of ${n} indices into nodes.types`);
   const types = nc.types ?? [];
@@ -309,7 +387,8 @@ function columnSource(nc, ec) {
         if (!id.isWellFormed()) return invalid(`nodes.ids[${from + i}]`, 'node id contains a lone surrogate (not valid Unicode)');
       }
       const sized = (v) => (v ? Float64Array.from(v.subarray(from, to)) : new Float64Array(k));
-      const src = (v) => new Uint8Array(k).fill(v ? ATTRIBUTE : NO_SIZE);
+      // Without a source column, every given size is an attribute (width/height).
+      const src = (v, source) => (source ? source.slice(from, to) : new Uint8Array(k).fill(v ? ATTRIBUTE : NO_SIZE));
       const flags = new Uint8Array(k);
       for (let i = 0; i < k; i++) flags[i] = (nc.hidden?.[from + i] ? 1 : 0) | (nc.selected?.[from + i] ? 2 : 0);
       const typeIdx = new Uint32Array(k);
@@ -345,8 +424,8 @@ function columnSource(nc, ec) {
         y: Float64Array.from(nc.y.subarray(from, to)),
         w: sized(nc.width),
         h: sized(nc.height),
-        wSrc: src(nc.width),
-        hSrc: src(nc.height),
+        wSrc: src(nc.width, nc.widthSource),
+        hSrc: src(nc.height, nc.heightSource),
         flags,
         typeIdx,
         handles,
@@ -663,10 +742,18 @@ export function now() {
 /**
  * `workflow.nodes` with new positions: nodes whose `moved[i]` is set become
  * shallow copies with `position` from `xy` (x0, y0, x1, y1, …); the others
- * are returned as they are (children of groups, hidden nodes).
+ * are returned as they are (children of groups, hidden nodes). Node columns
+ * come back as columns with new `x` and `y` (the caller's stay as they were).
  */
 export function withPositions(workflow, xy, moved) {
   const nodes = workflow.nodes;
+  if (!Array.isArray(nodes)) {
+    const x = Float64Array.from(nodes.x), y = Float64Array.from(nodes.y);
+    for (let i = 0; i < x.length; i++) {
+      if (moved[i]) { x[i] = xy[2 * i]; y[i] = xy[2 * i + 1]; }
+    }
+    return { ...nodes, x, y };
+  }
   const out = new Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     out[i] = moved[i] ? { ...nodes[i], position: { x: xy[2 * i], y: xy[2 * i + 1] } } : nodes[i];

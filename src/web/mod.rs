@@ -97,6 +97,11 @@ export interface WorkflowColumns {
     ids: string[];
     x: Float64Array | Float32Array; y: Float64Array | Float32Array;
     width?: Float64Array | Float32Array; height?: Float64Array | Float32Array;
+    /**
+     * Where each size came from (React Flow's order), as error paths name it: 0 none (the configured
+     * default size applies), 1 measured, 2 width/height (all of them when absent), 3 initialWidth/initialHeight.
+     */
+    widthSource?: Uint8Array; heightSource?: Uint8Array;
     types?: string[]; type?: Uint8Array | Uint16Array | Uint32Array;
     hidden?: Uint8Array; selected?: Uint8Array;
     /** Handle sides (React Flow's sourcePosition / targetPosition): 0 top, 1 right, 2 bottom (source default), 3 left; target default top. */

@@ -13,7 +13,7 @@ export declare class PerformanceMonitor {
   alerts(): { active: Alert[]; history: Alert[] };
   /** Called on every raised, escalated and resolved alert; returns the unsubscribe function. */
   onAlert(cb: (alert: Alert) => void): () => void;
-  /** The brief's KPIs with pass / acceptable / fail over the last `windowSeconds` (60). */
+  /** The KPIs with pass / acceptable / fail over the last `windowSeconds` (60). */
   report(options?: { windowSeconds?: number }): PerformanceReport;
   /** Change some thresholds; returns all of them. */
   setThresholds(thresholds: Partial<AlertThresholds>): AlertThresholds;
@@ -45,6 +45,19 @@ export interface ProfilerOptions {
   /** Also add a performance.measure per span, so spans show in DevTools (a JS call per span). */
   marks?: boolean;
 }
+/**
+ * One of the app's own events for `Profiler.exportChromeTrace({ events })`: a span (with `duration`), a counter
+ * sample (with `values`, drawn as a chart) or an instant (neither). Times are ms on performance.now()'s clock.
+ */
+export interface AppTraceEvent {
+  /** Its row in the viewer (a thread named so) and its category. */
+  track: string;
+  name: string;
+  start: number;
+  duration?: number;
+  values?: Record<string, number>;
+  args?: Record<string, unknown>;
+}
 /** Spans into a call tree, hotspots by self time, Chrome Trace Event export. Works in pages, workers and Node. */
 export declare class Profiler {
   constructor(options?: ProfilerOptions);
@@ -54,8 +67,8 @@ export declare class Profiler {
   /** `fn()` inside a span; a returned promise ends the span when it settles. */
   profile<T>(name: string, fn: () => T): T;
   report(): ProfileReport;
-  /** Chrome Trace Event JSON text (Perfetto, DevTools → Performance → Load profile). */
-  exportChromeTrace(): string;
+  /** Chrome Trace Event JSON text (Perfetto, DevTools → Performance → Load profile), with the app's own `events` merged in. */
+  exportChromeTrace(options?: { events?: AppTraceEvent[] }): string;
   reset(): void;
   /** Spans open right now. */
   readonly depth: number;

@@ -603,10 +603,26 @@ export class Profiler {
     return this.#core.report();
   }
 
-  /** Chrome Trace Event JSON (a string): open it in Perfetto or DevTools (Performance → Load profile). */
-  exportChromeTrace() {
+  /**
+   * Chrome Trace Event JSON (a string): open it in Perfetto or DevTools
+   * (Performance → Load profile). `{ events }`: the app's own spans,
+   * instants and counter samples, merged in (a row per track).
+   */
+  exportChromeTrace(options) {
+    let events;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw new FlowscaleError('INVALID_ARGUMENT', 'expected { events }', 'options');
+      for (const k of Object.keys(options)) {
+        if (k !== 'events') throw new FlowscaleError('INVALID_ARGUMENT', `unknown option ${k} (events)`, `options.${k}`);
+      }
+      if (options.events !== undefined) {
+        if (!Array.isArray(options.events)) throw new FlowscaleError('INVALID_ARGUMENT', 'expected an array of events', 'options.events');
+        // Checked in Rust, field by field (NaN and Infinity arrive as null and are refused there).
+        events = JSON.stringify(options.events);
+      }
+    }
     this.#flush();
-    return this.#core.trace();
+    return this.#core.trace(events);
   }
 
   /** Forget every span recorded so far (open spans too). */

@@ -8,7 +8,7 @@ use super::{config_from_js, init_once, invalid, to_js};
 use crate::error::ErrorCode;
 use crate::monitor::ops::{OpRecord, OperationLog};
 use crate::monitor::{ActiveOps, AlertThresholds, BusyKind, MemorySample, Monitor, Supports};
-use crate::profiler::{Profiler, DEFAULT_MAX_SPANS, STRIDE};
+use crate::profiler::{AppTraceEvent, Profiler, DEFAULT_MAX_SPANS, STRIDE};
 use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -436,9 +436,16 @@ impl JsProfilerCore {
         to_plain(&self.p.report())
     }
 
-    /// Chrome Trace Event JSON text.
-    pub fn trace(&self) -> String {
-        self.p.chrome_trace()
+    /// Chrome Trace Event JSON text, with the app's own events (a JSON
+    /// array of `AppTraceEvent`) merged in.
+    pub fn trace(&self, events: Option<String>) -> Result<String, JsValue> {
+        match events {
+            None => Ok(self.p.chrome_trace()),
+            Some(json) => {
+                let events = AppTraceEvent::parse_list(&json, "options.events").map_err(to_js)?;
+                Ok(self.p.chrome_trace_with(&events))
+            }
+        }
     }
 
     pub fn reset(&mut self) {

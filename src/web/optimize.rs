@@ -66,15 +66,26 @@ export interface LayoutStats {
   reversedEdges: number; selfLoops: number; simplexPivots: number; sweeps: number;
   width: number; height: number;
 }
-export interface LayoutResult {
-  /** The input nodes, top-level shown ones with a new `position` (children move with their group). */
-  nodes: FlowNode[];
+export interface LayoutResult<N = FlowNode[]> {
+  /**
+   * The input nodes, top-level shown ones with a new `position` (children move with their group);
+   * from columns, the node columns with new `x` and `y`.
+   */
+  nodes: N;
   /** Per input edge: route points (x, y pairs) from `routes.offsets[e]` to `routes.offsets[e + 1]` (in points). */
   routes: { offsets: Uint32Array; points: Float64Array };
   /** Per input edge: 1 where the edge was reversed to break a cycle. */
   reversed: Uint8Array;
   stats: LayoutStats;
 }
+/**
+ * Lay out a workflow in layers: the nodes with new positions (see `LayoutResult`).
+ * Throws `FlowscaleError` on bad input or options; an exception thrown by
+ * `onProgress` stops the layout and is reported as `INVALID_CONFIG` at
+ * `options.onProgress`.
+ */
+export function layoutWorkflow(workflow: Workflow, options?: LayoutOptions): LayoutResult;
+export function layoutWorkflow(workflow: WorkflowColumns, options?: LayoutOptions): LayoutResult<WorkflowColumns['nodes']>;
 /** Zoom-level clusters, column-wise: entry k of every array is cluster k. */
 export interface Clusters {
   /** Level drawn: 1 is the finest. */
@@ -311,15 +322,13 @@ const DEFAULT_PANE: Screen = Screen {
 };
 
 /// Lay out a workflow in layers: `layoutWorkflow({ nodes, edges }, options?)`
-/// returns the nodes with new positions (see `LayoutResult`). Throws
-/// `FlowscaleError` on bad input or options; an exception thrown by
-/// `onProgress` stops the layout and is reported as `INVALID_CONFIG` at
-/// `options.onProgress`.
-#[wasm_bindgen(js_name = layoutWorkflow, unchecked_return_type = "LayoutResult")]
-pub fn layout_workflow_js(
-    #[wasm_bindgen(unchecked_param_type = "Workflow")] workflow: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "LayoutOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
+/// returns the nodes with new positions (see `LayoutResult`); columns come
+/// back as columns. Throws `FlowscaleError` on bad input or options; an
+/// exception thrown by `onProgress` stops the layout and is reported as
+/// `INVALID_CONFIG` at `options.onProgress`. (Its TypeScript overloads are
+/// in `TS_TYPES`: objects in, objects out; columns in, columns out.)
+#[wasm_bindgen(js_name = layoutWorkflow, skip_typescript)]
+pub fn layout_workflow_js(workflow: JsValue, options: Option<JsValue>) -> Result<JsValue, JsValue> {
     super::init_once();
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let read = read_options(&options).map_err(|_| {
@@ -450,10 +459,14 @@ pub fn simplify_polyline_js(
 }
 
 /// The one-shot pipeline (what `PerformanceManager.optimizeWorkflow` serves):
-/// `optimizeWorkflow({ nodes, edges, viewport?, size? }, config?)`.
+/// `optimizeWorkflow({ nodes, edges, viewport?, size? }, config?)`, the
+/// workflow as React Flow objects or as columns.
 #[wasm_bindgen(js_name = optimizeWorkflow, unchecked_return_type = "OptimizeResult")]
 pub fn optimize_workflow_js(
-    #[wasm_bindgen(unchecked_param_type = "OptimizeInput")] input: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "OptimizeInput | (WorkflowColumns & Pick<OptimizeInput, 'viewport' | 'size'>)"
+    )]
+    input: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PartialConfig")] config: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     super::init_once();

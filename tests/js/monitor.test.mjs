@@ -112,6 +112,40 @@ test('profiler: batches beyond one buffer, Chrome trace parses with ph/ts/dur an
   assert.equal(p.report().spans, 0);
 });
 
+test("profiler: the app's own spans, instants and counters join the Chrome trace, a row per track", () => {
+  const p = new Profiler();
+  p.profile('op', () => busyWait(1));
+  const t = performance.now();
+  const events = [
+    { track: 'react', name: 'flow update', start: t, duration: 2.5, args: { phase: 'update' } },
+    { track: 'counters', name: 'fps', start: t + 1, values: { fps: 60 } },
+    { track: 'react', name: 'flow mount', start: t + 2, duration: 1 },
+    { track: 'marks', name: 'first render', start: t + 3 },
+  ];
+  const trace = JSON.parse(p.exportChromeTrace({ events }));
+  const of = (cat) => trace.traceEvents.filter((e) => e.cat === cat);
+  assert.equal(of('flowscale').length, 1, "the profiler's own span");
+  const react = of('react');
+  assert.deepEqual(react.map((e) => [e.ph, e.name]), [['X', 'flow update'], ['X', 'flow mount']]);
+  assert.ok(Math.abs(react[0].ts - t * 1000) < 1e-3, 'microseconds on the same clock');
+  assert.equal(react[0].dur, 2500);
+  assert.deepEqual(react[0].args, { phase: 'update' });
+  assert.deepEqual(of('counters').map((e) => [e.ph, e.args]), [['C', { fps: 60 }]]);
+  assert.deepEqual(of('marks').map((e) => [e.ph, e.s]), [['i', 't']]);
+  const rows = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, e.args.name]);
+  assert.deepEqual(rows, [[1, 'main'], [2, 'react'], [3, 'counters'], [4, 'marks']]);
+  assert.equal(react[0].tid, 2);
+  // Bad events name their field; nothing is half exported.
+  throwsCode(() => p.exportChromeTrace({ events: [events[0], { track: 'a', name: 'b', start: NaN }] }), 'INVALID_ARGUMENT', 'options.events[1].start');
+  throwsCode(() => p.exportChromeTrace({ events: [{ track: 'a', name: 'b', start: 1, duration: -1 }] }), 'INVALID_ARGUMENT', 'options.events[0].duration');
+  throwsCode(() => p.exportChromeTrace({ events: [{ track: 'a', name: 'b', start: 1, duration: 1, values: { x: 1 } }] }), 'INVALID_ARGUMENT', 'options.events[0].values');
+  throwsCode(() => p.exportChromeTrace({ events: [{ track: 'a', start: 1 }] }), 'INVALID_ARGUMENT', 'options.events[0]');
+  throwsCode(() => p.exportChromeTrace({ events: {} }), 'INVALID_ARGUMENT', 'options.events');
+  throwsCode(() => p.exportChromeTrace({ event: [] }), 'INVALID_ARGUMENT', 'options.event');
+  throwsCode(() => p.exportChromeTrace(5), 'INVALID_ARGUMENT', 'options');
+  assert.equal(JSON.parse(p.exportChromeTrace({ events: [] })).traceEvents.length, JSON.parse(p.exportChromeTrace()).traceEvents.length);
+});
+
 test('profiler and track run in a worker thread (no window)', async () => {
   const src = `
     const { parentPort } = require('node:worker_threads');

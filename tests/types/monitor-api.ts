@@ -1,7 +1,7 @@
 // Type-checks the monitor, profiler and PerformanceManager types (src/web/monitor.d.ts and the
 // typescript_custom_section of src/web/monitor.rs and src/web/manager.rs) as a user would use them.
 import {
-  PerformanceManager, PerformanceMonitor, Profiler, track, type Alert, type MonitorSnapshot, type PerformanceReport,
+  PerformanceManager, PerformanceMonitor, Profiler, track, type Alert, type AppTraceEvent, type MonitorSnapshot, type PerformanceReport,
 } from 'flowscale';
 async function main() {
   const mon = new PerformanceMonitor({ alertThresholds: { cpuPercent: 70 }, monitoring: { windowSeconds: 5 } });
@@ -15,6 +15,11 @@ async function main() {
   const p = new Profiler({ heap: true });
   const v: Promise<number> = p.profile('load', async () => 1);
   console.log(fps, heap, r.kpis[0].verdict, n, await v, p.report().hotspots[0]?.selfMs, p.exportChromeTrace().length);
+  const events: AppTraceEvent[] = [
+    { track: 'react', name: 'commit', start: 1, duration: 2, args: { phase: 'update' } },
+    { track: 'counters', name: 'fps', start: 3, values: { fps: 60 } },
+  ];
+  console.log(p.exportChromeTrace({ events }).length);
   mon.setThresholds({ memoryMb: 2048 });
   off();
   const pm = await PerformanceManager.create({ cache: { defaultTtlSeconds: 60 } }, { cacheName: 'x' });

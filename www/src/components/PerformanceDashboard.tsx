@@ -1,10 +1,18 @@
 // PerformanceDashboard: live numbers from the PerformanceService, once a
-// second — KPI verdicts against the targets, small time-series charts (uPlot),
-// the alerts list, and a Chrome trace export of what was recorded.
+// second — the package monitor's KPIs with their targets and verdicts, small
+// time-series charts (uPlot), the alerts list, and a Chrome trace export of
+// what was recorded.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Kpi, Verdict } from 'flowscale';
 import { Chart, type ChartSeries } from '@/components/Chart';
-import performanceService, { type Kpi, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
+import performanceService, { KPI_WINDOW_SECONDS, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
 import { download } from '@/components/download';
+
+/** The page's names of the package's KPIs (`data-kpi`: tests and benchmarks select them). */
+const KPI_KEY: Record<Kpi['id'], string> = { fps: 'fps', memoryMb: 'memory', cpuPercent: 'cpu', cacheHitRatePercent: 'cacheHitRate', loadSeconds: 'load' };
+/** The package's verdicts in the page's words (`data-verdict` and the colour classes). */
+const VERDICT_WORD: Record<Verdict, string> = { pass: 'good', acceptable: 'acceptable', fail: 'poor', unavailable: 'unavailable' };
+const UNIT: Record<Kpi['id'], string> = { fps: 'FPS', memoryMb: 'MB', cpuPercent: '%', cacheHitRatePercent: '%', loadSeconds: 's' };
 
 const S = {
   fps: [
@@ -42,10 +50,15 @@ function useDashboard(intervalMs = 1000): [Dashboard, () => void] {
 
 function formatKpi(k: Kpi): string {
   if (k.value === null) return 'unavailable';
-  if (k.id === 'cacheHitRate' && k.verdict === 'unavailable') return `${k.value.toFixed(0)} % (few lookups)`;
-  if (k.id === 'load') return k.value >= 1000 ? `${(k.value / 1000).toFixed(2)} s` : `${k.value.toFixed(0)} ms`;
-  if (k.id === 'memory') return `${k.value.toFixed(0)} MB`;
-  return `${k.value.toFixed(0)}${k.unit === '%' ? ' %' : ` ${k.unit}`}`;
+  if (k.id === 'loadSeconds') return k.value >= 1 ? `${k.value.toFixed(2)} s` : `${(k.value * 1000).toFixed(0)} ms`;
+  return `${k.value.toFixed(0)} ${UNIT[k.id]}`;
+}
+
+/** The package's target in words: "≥ 60 FPS (≥ 30)", "< 2 s (< 5)". */
+function formatTarget(k: Kpi): string {
+  const { pass, acceptable, better, inclusive } = k.target;
+  const op = better === 'higher' ? (inclusive ? '≥' : '>') : inclusive ? '≤' : '<';
+  return `${op} ${pass} ${UNIT[k.id]} (${op} ${acceptable})`;
 }
 
 export function PerformanceDashboard() {
@@ -82,14 +95,21 @@ export function PerformanceDashboard() {
         </button>
       </div>
 
-      <div className="kpis" data-testid="kpis">
+      <div className="kpis" data-testid="kpis" title={`Judged by flowscale's PerformanceMonitor over the last ${KPI_WINDOW_SECONDS} s`}>
         {d.kpis.map((k) => (
-          <div key={k.id} className={`kpi verdict-${k.verdict}`} data-kpi={k.id} data-verdict={k.verdict} title={`target ${k.target}`}>
+          <div
+            key={k.id}
+            className={`kpi verdict-${VERDICT_WORD[k.verdict]}`}
+            data-kpi={KPI_KEY[k.id]}
+            data-verdict={VERDICT_WORD[k.verdict]}
+            title={`${k.label}, last ${KPI_WINDOW_SECONDS} s: ${k.source ?? k.reason ?? ''}`}
+          >
             <span className="kpi__label">{k.label}</span>
             <span className="kpi__value">{formatKpi(k)}</span>
-            <span className="kpi__target">{k.target}</span>
+            <span className="kpi__target">{formatTarget(k)}</span>
           </div>
         ))}
+        {d.kpis.length === 0 && <p className="muted">KPI verdicts come from flowscale's PerformanceMonitor (not the source measuring here).</p>}
       </div>
 
       <div className="charts">

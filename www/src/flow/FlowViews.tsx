@@ -23,7 +23,7 @@ import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
 import type { FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
-import { takeFitRequest, useAudioStore } from '@/store/audioStore';
+import { useAudioStore } from '@/store/audioStore';
 
 const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
@@ -152,7 +152,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       if (!entry) return;
       const { width, height } = entry.contentRect;
       engine.setPane(width, height);
-      if (takeFitRequest()) {
+      if (useAudioStore.getState().takeFitRequest()) {
         const vp = fitViewport(useAudioStore.getState().nodes, width, height);
         if (vp) void reactFlow.setViewport(vp);
       }
@@ -357,7 +357,7 @@ export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
   }, [hasNodes, markFirstRender]);
 
   useEffect(() => {
-    if (!takeFitRequest()) return;
+    if (!useAudioStore.getState().takeFitRequest()) return;
     const el = document.querySelector('.react-flow');
     const vp = el ? fitViewport(nodes, el.clientWidth, el.clientHeight) : null;
     if (vp) void reactFlow.setViewport(vp);

@@ -7,10 +7,10 @@
 //   - storage: navigator.storage.estimate().
 // Anything the browser does not offer is reported as null, never guessed.
 //
-// This is the MetricsSource the PerformanceService reads. The package's
-// PerformanceMonitor measures the same things from wasm;
-// once it lands, a PerformanceMonitor-backed MetricsSource replaces this
-// class in one place (see performanceService.ts).
+// A MetricsSource the PerformanceService takes instead of the package's
+// PerformanceMonitor (monitorMetrics.ts, the default, which uses this class
+// for long-frame detail). Without the monitor there are no KPI verdicts:
+// those are the monitor's report().
 
 export interface LongFrame {
   /** performance.now() at the frame's start. */
@@ -50,7 +50,7 @@ export interface Capabilities {
   storage: boolean;
 }
 
-/** A source of live samples: the browser's own measurements, or (later) flowscale's PerformanceMonitor. */
+/** A source of live samples: the browser's own measurements, or flowscale's PerformanceMonitor. */
 export interface MetricsSource {
   readonly name: string;
   readonly capabilities: Capabilities;

@@ -13,22 +13,35 @@
 //     PerformanceMonitor (monitorMetrics.ts: frame times, main-thread busy
 //     share from long tasks and long animation frames, JS heap + wasm memory,
 //     storage), whose alerts (CPU, memory, leaks, slow or failing operations,
-//     cache hit rate) join this service's list; browserMetrics.ts is the
-//     package-free alternative (requestIdleCallback for the busy share),
+//     cache hit rate) join this service's list and whose report() gives the
+//     KPIs, their targets and verdicts; browserMetrics.ts is the package-free
+//     alternative (requestIdleCallback for the busy share, no verdicts),
 //   - what React and flowscale do per frame: fed in by the app
 //     (recordRender from a React <Profiler>, recordFrame from the engine),
 //   - optimize and benchmark: flowscale's optimizeWorkflow, in a Web Worker,
 //   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats().
-// The app's own rules (FPS while the view moves, long frames, slow
-// operations) and the KPI verdicts are computed here against flowscale's
-// alertThresholds (Config.defaults()) and the targets the README documents.
+// The app's operations are the package's: `track` (the monitor's operation
+// statistics, slow-operation alerts and the load KPI) and a flowscale
+// Profiler, whose Chrome trace carries the app's own events too (React
+// commits, frame() calls, long frames, counters). The app's own rules are
+// FPS while the view moves and long frames.
 import type { Edge, Node, Viewport } from '@xyflow/react';
-import { Config, WorkflowCache, type CacheStats, type CachedWorkflow, type FlowscaleConfig, type StageTimings } from 'flowscale';
+import {
+  Config,
+  Profiler,
+  WorkflowCache,
+  track,
+  type AlertThresholds,
+  type AppTraceEvent,
+  type CacheStats,
+  type CachedWorkflow,
+  type Kpi,
+  type PerformanceMonitor,
+  type StageTimings,
+} from 'flowscale';
 import { type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
 import { MonitorMetrics } from '@/services/monitorMetrics';
-import { TraceRecorder, type TraceTrack } from '@/services/trace';
 import { engineClient } from '@/workers/engineClient';
-import { packWorkflow } from '@/workers/packed';
 import type { BenchmarkIteration, OptimizeSummary } from '@/workers/protocol';
 
 export interface WorkflowData {
@@ -82,22 +95,11 @@ export interface PerformanceSnapshot {
   mounted: number | null;
 }
 
-export type Verdict = 'good' | 'acceptable' | 'poor' | 'unavailable';
-
-export interface Kpi {
-  id: 'fps' | 'memory' | 'cpu' | 'cacheHitRate' | 'load';
-  label: string;
-  value: number | null;
-  unit: string;
-  /** e.g. "60 (30+ acceptable)". */
-  target: string;
-  verdict: Verdict;
-}
-
 export interface PerformanceDashboard {
   current: PerformanceSnapshot | null;
   history: PerformanceSnapshot[];
   alerts: Alert[];
+  /** The package monitor's report over the last KPI_WINDOW_SECONDS: values, targets, verdicts (none without the monitor). */
   kpis: Kpi[];
   lastOptimization: OptimizationReport | null;
   capabilities: Capabilities;
@@ -132,7 +134,7 @@ export interface ServiceStatus {
   worker: 'not started' | 'idle' | 'busy';
   lastOptimization: { at: number; totalMs: number; nodes: number } | null;
   capabilities: Capabilities;
-  thresholds: FlowscaleConfig['alertThresholds'];
+  thresholds: AlertThresholds;
 }
 
 export interface FrameFeed {
@@ -146,6 +148,10 @@ export interface FrameFeed {
 const HISTORY = 120;
 const ALERT_COOL_DOWN_MS = 10_000;
 const MIN_CACHE_LOOKUPS = 10;
+/** The app's own trace events kept (the most recent ones). */
+const TRACE_EVENTS = 50_000;
+/** The window the KPIs are judged over (the monitor's report). */
+export const KPI_WINDOW_SECONDS = 60;
 const STAGES: (keyof StageTimings)[] = ['extractMs', 'buildMs', 'frameMs', 'edgesMs', 'analysisMs', 'recommendationsMs', 'totalMs'];
 
 function median(xs: number[]): number {
@@ -159,22 +165,16 @@ function p95(xs: number[]): number {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!;
 }
 
-/** Higher is better: `good` at or above `good`, `acceptable` at or above `ok`. */
-function verdictHigh(v: number | null, good: number, ok: number): Verdict {
-  if (v === null) return 'unavailable';
-  return v >= good ? 'good' : v >= ok ? 'acceptable' : 'poor';
-}
-
-/** Lower is better. */
-function verdictLow(v: number | null, good: number, ok: number): Verdict {
-  if (v === null) return 'unavailable';
-  return v < good ? 'good' : v < ok ? 'acceptable' : 'poor';
-}
-
 export class PerformanceService {
-  readonly thresholds: FlowscaleConfig['alertThresholds'];
-  readonly trace = new TraceRecorder();
-  private source: MetricsSource;
+  private readonly source: MetricsSource;
+  /** The package's monitor behind the source, when it is one: KPIs, thresholds, operation alerts. */
+  private readonly monitor: PerformanceMonitor | null;
+  /** The app's operations as spans: the base of the exported trace. */
+  private readonly profiler = new Profiler();
+  /** The app's events measured after the fact, merged into the trace on export. */
+  private traceEvents: AppTraceEvent[] = [];
+  /** The `load` operation running until the current document's first render. */
+  private pendingLoad: ((ok: boolean) => void) | null = null;
   private history: PerformanceSnapshot[] = [];
   private alerts: Alert[] = [];
   private alertSeq = 1;
@@ -192,12 +192,12 @@ export class PerformanceService {
   private cachePromise: Promise<WorkflowCache> | null = null;
   private cache: WorkflowCache | null = null;
   private lastOptimization: OptimizationReport | null = null;
-  private firstRenderMs: number | null = null;
+  private readonly cacheName: string;
 
   constructor(options: { source?: MetricsSource; cacheName?: string } = {}) {
     this.source = options.source ?? new MonitorMetrics();
     this.cacheName = options.cacheName ?? 'flowscale-demo';
-    this.thresholds = Config.defaults().alertThresholds;
+    this.monitor = this.source instanceof MonitorMetrics ? this.source.monitor : null;
     // The package monitor's own alerts (CPU, memory, leaks, operations, cache hit rate) join the list.
     if (this.source instanceof MonitorMetrics) {
       this.source.onMonitorAlert((a) => {
@@ -206,15 +206,16 @@ export class PerformanceService {
     }
   }
 
-  private readonly cacheName: string;
+  /** The alert thresholds in force: the monitor's, else the configuration's defaults. */
+  get thresholds(): AlertThresholds {
+    return this.monitor?.thresholds() ?? Config.defaults().alertThresholds;
+  }
 
   // ---- the service's methods ------------------------------------------------------
 
   /** flowscale's optimizeWorkflow (clusters, simplified edges, analysis, recommendations), run in the engine worker. */
   async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }): Promise<OptimizationReport> {
-    const summary = await this.operation('optimize workflow', { nodes: workflowData.nodes.length }, () =>
-      engineClient.optimize(packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null), size),
-    );
+    const summary = await this.operation('optimize workflow', () => engineClient.optimize(workflowData, workflowData.viewport ?? null, size));
     const report: OptimizationReport = {
       ...summary,
       nodes: workflowData.nodes.length,
@@ -232,7 +233,7 @@ export class PerformanceService {
       current,
       history: this.history,
       alerts: this.alerts,
-      kpis: this.kpis(current),
+      kpis: this.monitor?.report({ windowSeconds: KPI_WINDOW_SECONDS }).kpis ?? [],
       lastOptimization: this.lastOptimization,
       capabilities: this.source.capabilities,
       source: this.source.name,
@@ -263,15 +264,13 @@ export class PerformanceService {
   async cacheWorkflow(id: string, workflowData: WorkflowData, options: { ttlSeconds?: number } = {}): Promise<{ contentHash: string; ms: number }> {
     const cache = await this.openCache();
     const t0 = performance.now();
-    const contentHash = await this.operation('cache workflow', { id, nodes: workflowData.nodes.length }, () =>
-      cache.cacheWorkflow(id, { workflowData, ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600 }),
-    );
+    const contentHash = await this.operation('cache workflow', () => cache.cacheWorkflow(id, { workflowData, ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600 }));
     return { contentHash, ms: performance.now() - t0 };
   }
 
   async getCachedWorkflow(id: string): Promise<CachedWorkflow<WorkflowData> | null> {
     const cache = await this.openCache();
-    return this.operation('get cached workflow', { id }, () => cache.getCachedWorkflow<WorkflowData>(id));
+    return this.operation('get cached workflow', () => cache.getCachedWorkflow<WorkflowData>(id));
   }
 
   /** optimizeWorkflow `iterations` times in the worker; per-stage timings of each run and their medians. */
@@ -280,9 +279,10 @@ export class PerformanceService {
     options: { iterations?: number; onProgress?: (fraction: number) => void } = {},
   ): Promise<BenchmarkReport> {
     const iterations = Math.max(1, Math.min(1000, Math.floor(options.iterations ?? 10)));
-    const r = await this.operation('benchmark', { iterations, nodes: workflowData.nodes.length }, () =>
+    const r = await this.operation('benchmark', () =>
       engineClient.benchmark(
-        packWorkflow(workflowData.nodes, workflowData.edges, workflowData.viewport ?? null),
+        workflowData,
+        workflowData.viewport ?? null,
         { width: 1920, height: 1080 },
         iterations,
         undefined,
@@ -324,7 +324,7 @@ export class PerformanceService {
   recordRender(id: string, phase: string, actualDuration: number, startTime: number): void {
     this.renderDurations.push(actualDuration);
     if (this.renderDurations.length > 10_000) this.renderDurations.splice(0, 5_000);
-    if (this.samplerMs !== null) this.trace.span('react', `${id} ${phase}`, startTime, actualDuration);
+    if (this.samplerMs !== null) this.traceEvent({ track: 'react', name: `${id} ${phase}`, start: startTime, duration: actualDuration });
   }
 
   /** One flowscale frame (a view update): what is on screen and what frame() cost. */
@@ -333,7 +333,9 @@ export class PerformanceService {
     this.viewUpdates++;
     this.frameTimes.push(f.timeMs);
     if (this.frameTimes.length > 10_000) this.frameTimes.splice(0, 5_000);
-    if (this.samplerMs !== null) this.trace.span('flowscale', 'frame()', performance.now() - f.timeMs, f.timeMs, { inView: f.inView, mounted: f.mounted });
+    if (this.samplerMs !== null) {
+      this.traceEvent({ track: 'flowscale', name: 'frame()', start: performance.now() - f.timeMs, duration: f.timeMs, args: { inView: f.inView, mounted: f.mounted } });
+    }
   }
 
   /** Counts for plain React Flow (no frames): total and mounted DOM nodes. */
@@ -341,23 +343,48 @@ export class PerformanceService {
     this.lastFrame = { total, inView: mounted, culled: total - mounted, mounted, timeMs: 0 };
   }
 
-  recordFirstRender(ms: number): void {
-    this.firstRenderMs = ms;
-    this.trace.instant('operations', 'first render', performance.now(), { ms });
+  /**
+   * A document started loading: the package's `load` operation (the report's
+   * load KPI) runs until its first render. A load still waiting for its first
+   * render was superseded: it ends as failed.
+   */
+  startLoad(): void {
+    this.pendingLoad?.(false);
+    let settle: (ok: boolean) => void = () => undefined;
+    const firstRender = new Promise<void>((resolve, reject) => {
+      settle = (ok) => (ok ? resolve() : reject(new Error('superseded by a newer load')));
+    });
+    this.pendingLoad = settle;
+    track('load', () => firstRender).catch(() => undefined);
   }
 
-  /** Time an async operation: a trace span, and an alert past alertThresholds.operationMs. */
-  async operation<T>(name: string, args: Record<string, unknown>, fn: () => Promise<T>, track: TraceTrack = 'operations'): Promise<T> {
+  /** The loading document's first render, `ms` after its load started. */
+  recordFirstRender(ms: number): void {
+    this.pendingLoad?.(true);
+    this.pendingLoad = null;
+    this.traceEvent({ track: 'marks', name: 'first render', start: performance.now(), args: { ms } });
+  }
+
+  /** `fn` as a span of the trace (no operation statistics: steps of a load, of a layout). */
+  profile<T>(name: string, fn: () => T): T {
+    return this.profiler.profile(name, fn);
+  }
+
+  /**
+   * An operation of the app: the package's `track` (duration and outcome in the
+   * monitor's operation statistics, an alert past alertThresholds.operationMs)
+   * and a span of the trace.
+   */
+  operation<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
+    const done = track(name, () => this.profiler.profile(name, fn));
+    // Without the package's monitor nothing else judges the operation's time.
+    if (this.monitor) return done;
+    return done.finally(() => {
       const ms = performance.now() - t0;
-      this.trace.span(track, name, t0, ms, args);
-      if (ms > this.thresholds.operationMs) {
-        this.raise(`operation:${name}`, 'info', `${name} took ${(ms / 1000).toFixed(1)} s (over ${this.thresholds.operationMs} ms)`, ms, this.thresholds.operationMs);
-      }
-    }
+      const limit = this.thresholds.operationMs;
+      if (ms > limit) this.raise(`operation:${name}`, 'info', `${name} took ${(ms / 1000).toFixed(1)} s (over ${limit} ms)`, ms, limit);
+    });
   }
 
   onAlert(cb: (a: Alert) => void): () => void {
@@ -370,12 +397,23 @@ export class PerformanceService {
     this.lastFired.clear();
   }
 
-  /** The recorded profile as Chrome trace JSON (see trace.ts). */
+  /** The profiler's trace (the app's operations) with the app's own events, as Chrome trace JSON. */
   exportChromeTrace(): string {
-    return this.trace.export({ source: this.source.name, userAgent: navigator.userAgent, thresholds: this.thresholds });
+    const about: AppTraceEvent = {
+      track: 'marks',
+      name: 'exported',
+      start: performance.now(),
+      args: { source: this.source.name, userAgent: navigator.userAgent, timeOrigin: performance.timeOrigin, thresholds: this.thresholds },
+    };
+    return this.profiler.exportChromeTrace({ events: [...this.traceEvents, about] });
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  private traceEvent(e: AppTraceEvent): void {
+    this.traceEvents.push(e);
+    if (this.traceEvents.length > TRACE_EVENTS) this.traceEvents.splice(0, this.traceEvents.length - TRACE_EVENTS);
+  }
 
   private openCache(): Promise<WorkflowCache> {
     this.cachePromise ??= WorkflowCache.open({
@@ -410,7 +448,7 @@ export class PerformanceService {
   }
 
   private onLongFrame(f: LongFrame): void {
-    this.trace.span('long frames', f.topScript ?? f.kind, f.startTime, f.duration, { blockingMs: f.blockingMs, scriptMs: f.scriptMs });
+    this.traceEvent({ track: 'long frames', name: f.topScript ?? f.kind, start: f.startTime, duration: f.duration, args: { blockingMs: f.blockingMs, scriptMs: f.scriptMs } });
     const critical = this.thresholds.operationMs;
     if (f.duration >= 200) {
       const severity: Severity = f.duration >= critical ? 'critical' : 'warning';
@@ -454,10 +492,11 @@ export class PerformanceService {
     };
     this.history.push(snap);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-    this.trace.counter('fps', snap.time, { fps: snap.fps ?? 0 });
-    if (snap.mainThreadBusyPercent !== null) this.trace.counter('main thread busy %', snap.time, { busy: snap.mainThreadBusyPercent });
-    if (snap.memoryMb !== null) this.trace.counter('memory MB', snap.time, { memory: snap.memoryMb });
-    if (snap.mounted !== null) this.trace.counter('nodes', snap.time, { inView: snap.inView ?? 0, mounted: snap.mounted });
+    const counter = (name: string, values: Record<string, number>) => this.traceEvent({ track: 'counters', name, start: snap.time, values });
+    counter('fps', { fps: snap.fps ?? 0 });
+    if (snap.mainThreadBusyPercent !== null) counter('main thread busy %', { busy: snap.mainThreadBusyPercent });
+    if (snap.memoryMb !== null) counter('memory MB', { memory: snap.memoryMb });
+    if (snap.mounted !== null) counter('nodes', { inView: snap.inView ?? 0, mounted: snap.mounted });
     this.checkThresholds(snap);
   }
 
@@ -467,7 +506,7 @@ export class PerformanceService {
       this.raise('fps', s.fps < 10 ? 'critical' : 'warning', `${s.fps.toFixed(0)} FPS while the view moves (target 60, 30 acceptable)`, s.fps, 30);
     }
     // The package's monitor judges CPU, memory and the cache hit rate itself (onMonitorAlert).
-    if (this.source instanceof MonitorMetrics) return;
+    if (this.monitor) return;
     if (s.mainThreadBusyPercent !== null && s.mainThreadBusyPercent > t.cpuPercent) {
       this.raise('cpu', s.mainThreadBusyPercent > 95 ? 'critical' : 'warning', `Main thread ${s.mainThreadBusyPercent.toFixed(0)} % busy (threshold ${t.cpuPercent} %)`, s.mainThreadBusyPercent, t.cpuPercent);
     }
@@ -490,25 +529,8 @@ export class PerformanceService {
     this.lastFired.set(rule, now);
     const alert: Alert = { id: this.alertSeq++, rule, severity, message, value, threshold, at: now };
     this.alerts = [alert, ...this.alerts].slice(0, 50);
-    this.trace.instant('operations', `alert: ${message}`, performance.now(), { severity });
+    this.traceEvent({ track: 'marks', name: `alert: ${message}`, start: performance.now(), args: { severity } });
     for (const l of this.alertListeners) l(alert);
-  }
-
-  private kpis(s: PerformanceSnapshot | null): Kpi[] {
-    const fps = s?.fps ?? null;
-    const mem = s?.memoryMb ?? null;
-    const cpu = s?.mainThreadBusyPercent ?? null;
-    const hit = s?.cacheHitRatePercent ?? null;
-    // The page's own start-up lookup is one miss: judge the rate only over MIN_CACHE_LOOKUPS or more.
-    const judged = (s?.cacheLookups ?? 0) >= MIN_CACHE_LOOKUPS ? hit : null;
-    const load = this.firstRenderMs;
-    return [
-      { id: 'fps', label: 'Frame rate', value: fps, unit: 'FPS', target: '60 (30+ acceptable)', verdict: verdictHigh(fps === null ? null : Math.round(fps), 58, 30) },
-      { id: 'memory', label: 'Memory', value: mem, unit: 'MB', target: '< 2 GB (< 4 GB)', verdict: verdictLow(mem, 2048, 4096) },
-      { id: 'cpu', label: 'Main thread busy', value: cpu, unit: '%', target: '< 50 % (< 80 %)', verdict: verdictLow(cpu, 50, 80) },
-      { id: 'cacheHitRate', label: 'Cache hit rate', value: hit, unit: '%', target: '> 80 % (> 60 %)', verdict: judged === null ? 'unavailable' : judged > 80 ? 'good' : judged > 60 ? 'acceptable' : 'poor' },
-      { id: 'load', label: 'First render', value: load, unit: 'ms', target: '< 2 s (< 5 s)', verdict: verdictLow(load, 2000, 5000) },
-    ];
   }
 }
 

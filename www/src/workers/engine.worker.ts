@@ -1,10 +1,10 @@
 // The engine worker: layout, analysis and benchmarks off the main thread, on
 // flowscale's own wasm (a second instance of the module, in this worker).
-// Requests arrive as packed workflows (see packed.ts); progress is posted
-// while work runs; results go back with their typed arrays transferred.
+// Requests arrive as flowscale's WorkflowColumns, which layoutWorkflow and
+// optimizeWorkflow take as they are (no node objects here); progress is
+// posted while work runs; results go back with their typed arrays transferred.
 /// <reference lib="webworker" />
 import { layoutWorkflow, optimizeWorkflow, type StageTimings } from 'flowscale';
-import { unpackWorkflow } from '@/workers/packed';
 import type { BenchmarkIteration, OptimizeSummary, WorkerRequest, WorkerResponse } from '@/workers/protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -30,12 +30,11 @@ function summarize(result: ReturnType<typeof optimizeWorkflow>, wallMs: number):
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
   try {
-    const { nodes, edges } = unpackWorkflow(req.workflow);
     if (req.op === 'layout') {
       const t0 = performance.now();
       let lastPost = 0;
       const laid = layoutWorkflow(
-        { nodes, edges },
+        req.workflow,
         {
           ...req.options,
           onProgress: (stage, fraction) => {
@@ -48,24 +47,20 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
           },
         },
       );
-      const xy = new Float64Array(2 * laid.nodes.length);
-      for (let i = 0; i < laid.nodes.length; i++) {
-        const p = laid.nodes[i]!.position;
-        xy[2 * i] = p.x;
-        xy[2 * i + 1] = p.y;
-      }
-      post({ id: req.id, type: 'layout', xy, stats: laid.stats, wallMs: performance.now() - t0 }, [xy.buffer]);
+      // New columns, not the request's: they can go back transferred.
+      const { x, y } = laid.nodes;
+      post({ id: req.id, type: 'layout', x, y, stats: laid.stats, wallMs: performance.now() - t0 }, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
     } else if (req.op === 'optimize') {
       post({ id: req.id, type: 'progress', stage: 'optimize', fraction: 0 });
       const t0 = performance.now();
-      const r = optimizeWorkflow({ nodes, edges, viewport: req.workflow.viewport ?? undefined, size: req.size }, req.config);
+      const r = optimizeWorkflow({ ...req.workflow, viewport: req.viewport ?? undefined, size: req.size }, req.config);
       post({ id: req.id, type: 'optimize', summary: summarize(r, performance.now() - t0) });
     } else {
       const iterations: BenchmarkIteration[] = [];
       let last: OptimizeSummary | null = null;
       for (let i = 0; i < req.iterations; i++) {
         const t0 = performance.now();
-        const r = optimizeWorkflow({ nodes, edges, viewport: req.workflow.viewport ?? undefined, size: req.size }, req.config);
+        const r = optimizeWorkflow({ ...req.workflow, viewport: req.viewport ?? undefined, size: req.size }, req.config);
         const wallMs = performance.now() - t0;
         const timings: StageTimings = r.timings;
         iterations.push({ timings, wallMs });

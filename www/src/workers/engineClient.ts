@@ -1,9 +1,24 @@
 // The page's side of the engine worker: one worker, started on first use,
 // one request at a time per call, progress through a callback, cancellation
-// by terminating the worker (a fresh one starts on the next call).
-import type { LayoutOptions, LayoutStats, PaneSize, PartialConfig } from 'flowscale';
-import { transferables, type PackedWorkflow } from '@/workers/packed';
-import type { BenchmarkIteration, OptimizeSummary, WorkerRequest, WorkerResponse } from '@/workers/protocol';
+// by terminating the worker (a fresh one starts on the next call). A
+// workflow crosses as flowscale's columns (toColumns): structured clone of a
+// million node objects costs seconds on this thread, transferring a few
+// typed arrays costs milliseconds.
+import type { Edge, Node, Viewport } from '@xyflow/react';
+import { toColumns, type LayoutOptions, type PaneSize, type PartialConfig, type WorkflowColumns } from 'flowscale';
+import type { BenchmarkIteration, LaidOut, OptimizeSummary, WorkerRequest, WorkerResponse } from '@/workers/protocol';
+
+/** A document's nodes and edges (React Flow objects). */
+export interface Doc {
+  nodes: Node[];
+  edges: Edge[];
+}
+
+/** Every typed array's buffer in the columns (toColumns gives each its own): transferred, not copied. */
+function buffersOf(w: WorkflowColumns): ArrayBuffer[] {
+  const columns: unknown[] = [...Object.values(w.nodes), ...Object.values(w.edges ?? {})];
+  return columns.filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((a) => a.buffer as ArrayBuffer);
+}
 
 type Progress = (stage: string, fraction: number) => void;
 /** Omit over each member of a union (plain Omit merges the members). */
@@ -106,7 +121,7 @@ class EngineClient {
           // Cancelled while the worker started: nothing to send.
           if (!this.pending.has(id)) return;
           const full = { ...req, id } as WorkerRequest;
-          worker.postMessage(full, transferables(full.workflow));
+          worker.postMessage(full, buffersOf(full.workflow));
         },
         (e: unknown) => {
           this.pending.delete(id);
@@ -116,24 +131,26 @@ class EngineClient {
     });
   }
 
-  async layout(workflow: PackedWorkflow, options: Omit<LayoutOptions, 'onProgress'>, onProgress?: Progress): Promise<{ xy: Float64Array; stats: LayoutStats; wallMs: number }> {
-    const r = await this.request({ op: 'layout', workflow, options }, 'layout', onProgress);
-    return { xy: r.xy, stats: r.stats, wallMs: r.wallMs };
+  /** flowscale's layoutWorkflow: new positions per node, in the document's order. */
+  async layout(doc: Doc, options: Omit<LayoutOptions, 'onProgress'>, onProgress?: Progress): Promise<LaidOut> {
+    const r = await this.request({ op: 'layout', workflow: toColumns(doc), options }, 'layout', onProgress);
+    return { x: r.x, y: r.y, stats: r.stats, wallMs: r.wallMs };
   }
 
-  async optimize(workflow: PackedWorkflow, size: PaneSize, config?: PartialConfig, onProgress?: Progress): Promise<OptimizeSummary> {
-    const r = await this.request({ op: 'optimize', workflow, size, config }, 'optimize', onProgress);
+  async optimize(doc: Doc, viewport: Viewport | null, size: PaneSize, config?: PartialConfig, onProgress?: Progress): Promise<OptimizeSummary> {
+    const r = await this.request({ op: 'optimize', workflow: toColumns(doc), viewport, size, config }, 'optimize', onProgress);
     return r.summary;
   }
 
   async benchmark(
-    workflow: PackedWorkflow,
+    doc: Doc,
+    viewport: Viewport | null,
     size: PaneSize,
     iterations: number,
     config?: PartialConfig,
     onProgress?: Progress,
   ): Promise<{ iterations: BenchmarkIteration[]; last: OptimizeSummary | null }> {
-    const r = await this.request({ op: 'benchmark', workflow, size, config, iterations }, 'benchmark', onProgress);
+    const r = await this.request({ op: 'benchmark', workflow: toColumns(doc), viewport, size, config, iterations }, 'benchmark', onProgress);
     return { iterations: r.iterations, last: r.last };
   }
 

@@ -1,4 +1,5 @@
-// Messages between the page and the engine worker.
+// Messages between the page and the engine worker. Workflows cross as
+// flowscale's WorkflowColumns (toColumns), their typed arrays transferred.
 import type {
   Analysis,
   EdgeCounts,
@@ -10,13 +11,13 @@ import type {
   Recommendation,
   StageTimings,
   Viewport,
+  WorkflowColumns,
 } from 'flowscale';
-import type { PackedWorkflow } from '@/workers/packed';
 
 export type WorkerRequest =
-  | { id: number; op: 'layout'; workflow: PackedWorkflow; options: Omit<LayoutOptions, 'onProgress'> }
-  | { id: number; op: 'optimize'; workflow: PackedWorkflow; size: PaneSize; config?: PartialConfig }
-  | { id: number; op: 'benchmark'; workflow: PackedWorkflow; size: PaneSize; config?: PartialConfig; iterations: number };
+  | { id: number; op: 'layout'; workflow: WorkflowColumns; options: Omit<LayoutOptions, 'onProgress'> }
+  | { id: number; op: 'optimize'; workflow: WorkflowColumns; viewport: Viewport | null; size: PaneSize; config?: PartialConfig }
+  | { id: number; op: 'benchmark'; workflow: WorkflowColumns; viewport: Viewport | null; size: PaneSize; config?: PartialConfig; iterations: number };
 
 /** What `optimizeWorkflow` found, without the per-node arrays (those stay in the worker). */
 export interface OptimizeSummary {
@@ -37,11 +38,19 @@ export interface BenchmarkIteration {
   wallMs: number;
 }
 
+/** Node positions from layoutWorkflow (React Flow `position`: parent-relative), per node in document order. */
+export interface LaidOut {
+  x: Float64Array | Float32Array;
+  y: Float64Array | Float32Array;
+  stats: LayoutStats;
+  wallMs: number;
+}
+
 export type WorkerResponse =
   /** Posted once, when flowscale's wasm is instantiated and requests can be taken (id 0). */
   | { id: number; type: 'ready' }
   | { id: number; type: 'progress'; stage: string; fraction: number }
-  | { id: number; type: 'layout'; xy: Float64Array; stats: LayoutStats; wallMs: number }
+  | ({ id: number; type: 'layout' } & LaidOut)
   | { id: number; type: 'optimize'; summary: OptimizeSummary }
   | { id: number; type: 'benchmark'; iterations: BenchmarkIteration[]; last: OptimizeSummary | null }
   | { id: number; type: 'error'; message: string; code: string | null };

@@ -1,0 +1,164 @@
+// The editing slice: the audio-graph actions. Edits are React Flow
+// NodeChange/EdgeChange lists, applied in the same order to the document
+// here and to the FlowEngine (flowscale's index, the GPU layer and the
+// mounted nodes), so every layer sees one workflow. A drag moves the engine
+// on every pointer move and the document once, when it ends.
+import {
+  applyEdgeChanges as rfApplyEdgeChanges,
+  applyNodeChanges as rfApplyNodeChanges,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+} from '@xyflow/react';
+import { handleSignal, isAudioKind, makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNodeData } from '@/audio/model';
+import type { SliceCreator } from '@/store/session';
+
+export interface EditingSlice {
+  applyNodeChanges(changes: NodeChange[]): void;
+  applyEdgeChanges(changes: EdgeChange[]): void;
+  isValidConnection(c: Connection | Edge): boolean;
+  connect(c: Connection): boolean;
+  addNode(kind: AudioKind, position?: { x: number; y: number }): string;
+  updateParam(id: string, key: string, value: number): void;
+  removeNodes(ids: string[]): void;
+}
+
+export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set, get) => {
+  /** Write committed node changes into the document (adds/removes rebuild the index; others replace objects). */
+  function commitNodes(changes: NodeChange[]): void {
+    if (changes.length === 0) return;
+    if (changes.some((c) => c.type === 'add' || c.type === 'remove')) {
+      const next = rfApplyNodeChanges(changes, get().nodes);
+      session.reindex(next, get().edges);
+      set({ nodes: next });
+      return;
+    }
+    const nodes = get().nodes.slice();
+    const engine = get().engine;
+    for (const c of changes) {
+      if (c.type !== 'position' && c.type !== 'replace') continue;
+      const i = session.index.node(c.id);
+      if (i === undefined) continue;
+      if (c.type === 'replace') nodes[i] = c.item;
+      else {
+        // The end of a drag: the node as React Flow has it now.
+        const live = engine?.mountedNode(c.id);
+        const base = nodes[i]!;
+        const position = live?.position ?? c.position ?? base.position;
+        nodes[i] = { ...base, position };
+      }
+    }
+    set({ nodes });
+  }
+
+  return {
+    applyNodeChanges(changes) {
+      if (changes.length === 0) return;
+      const { mode, engine, edges } = get();
+      // Removing a node removes its edges, including those React Flow never saw (their other end was not mounted).
+      const removed = new Set(changes.filter((c) => c.type === 'remove').map((c) => c.id));
+      if (removed.size) {
+        const attached = edges.filter((e) => removed.has(e.source) || removed.has(e.target)).map((e): EdgeChange => ({ type: 'remove', id: e.id }));
+        if (attached.length) get().applyEdgeChanges(attached);
+      }
+      if (mode !== 'flowscale' || !engine) {
+        // Plain React Flow: the document is what React Flow renders; every change applies at once.
+        const next = rfApplyNodeChanges(changes, get().nodes);
+        if (removed.size || changes.some((c) => c.type === 'add')) session.reindex(next, get().edges);
+        set({ nodes: next });
+        return;
+      }
+      // The document first for adds, removes and replacements (the engine mounts new nodes from it) …
+      commitNodes(changes.filter((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace'));
+      engine.applyNodeChanges(changes);
+      // … and moves once the drag ends (during it, only the engine and the GPU layer follow the pointer).
+      const ended: NodeChange[] = [];
+      for (const c of changes) {
+        if (c.type !== 'position') continue;
+        if (c.dragging) session.dragging.add(c.id);
+        else {
+          session.dragging.delete(c.id);
+          ended.push(c);
+        }
+      }
+      commitNodes(ended);
+    },
+
+    applyEdgeChanges(changes) {
+      if (changes.length === 0) return;
+      const { mode, engine } = get();
+      // Selection lives in React Flow (and the engine); the document keeps adds, removes and replacements.
+      const keep = mode === 'flowscale' ? changes.filter((c) => c.type !== 'select') : changes;
+      if (keep.length) {
+        const edges = rfApplyEdgeChanges(keep, get().edges);
+        const adds = keep.filter((c) => c.type === 'add');
+        const only = adds[0];
+        const removes = keep.some((c) => c.type === 'remove');
+        if (adds.length || removes) {
+          if (!(adds.length === 1 && only && !removes && session.index.appendEdge(only.item.id, edges.length - 1))) session.reindex(get().nodes, edges);
+        }
+        set({ edges });
+      }
+      if (mode === 'flowscale' && engine) engine.applyEdgeChanges(changes);
+    },
+
+    isValidConnection(c) {
+      if (!c.source || !c.target || c.source === c.target) return false;
+      const nodes = get().nodes;
+      const s = nodes[session.index.node(c.source) ?? -1];
+      const t = nodes[session.index.node(c.target) ?? -1];
+      if (!s || !t) return false;
+      // Typed handles: audio to audio, control to control. Other node types accept anything.
+      if (!isAudioKind(s.type) || !isAudioKind(t.type)) return true;
+      const from = handleSignal(s.type, c.sourceHandle, 'source');
+      const to = handleSignal(t.type, c.targetHandle, 'target');
+      return from !== null && from === to;
+    },
+
+    connect(c) {
+      if (!get().isValidConnection(c)) return false;
+      const id = `${c.source}:${c.sourceHandle ?? ''}->${c.target}:${c.targetHandle ?? ''}`;
+      if (get().edges.some((e) => e.id === id)) return false;
+      const s = get().nodes[session.index.node(c.source) ?? -1];
+      const signal = s && isAudioKind(s.type) ? handleSignal(s.type, c.sourceHandle, 'source') : null;
+      const edge: Edge = {
+        id,
+        source: c.source,
+        target: c.target,
+        sourceHandle: c.sourceHandle,
+        targetHandle: c.targetHandle,
+        ...(signal === 'control' ? { className: 'signal-control' } : {}),
+      };
+      get().applyEdgeChanges([{ type: 'add', item: edge }]);
+      return true;
+    },
+
+    addNode(kind, position) {
+      const engine = get().engine;
+      const vp = engine?.getViewport() ?? get().viewport;
+      const at = position ?? { x: (-vp.x + 320) / vp.zoom, y: (-vp.y + 200) / vp.zoom };
+      let id = `${kind}-${session.nodeSeq++}`;
+      while (session.index.has(id)) id = `${kind}-${session.nodeSeq++}`;
+      const node = makeAudioNode(id, kind, at.x - NODE_WIDTH / 2, at.y - NODE_HEIGHT / 2, `${kind} ${session.nodeSeq - 1}`);
+      get().applyNodeChanges([{ type: 'add', item: node }]);
+      return id;
+    },
+
+    updateParam(id, key, value) {
+      const engine = get().engine;
+      const current = engine?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
+      if (!current) return;
+      // An imported node's params may be anything: start from an empty object unless it is one.
+      const data: Partial<AudioNodeData> = current.data;
+      const params = typeof data.params === 'object' && data.params !== null && !Array.isArray(data.params) ? data.params : {};
+      const item: Node = { ...current, data: { ...data, params: { ...params, [key]: value } } };
+      get().applyNodeChanges([{ type: 'replace', id, item }]);
+    },
+
+    removeNodes(ids) {
+      get().applyNodeChanges(ids.map((id): NodeChange => ({ type: 'remove', id })));
+    },
+  };
+};

@@ -1,0 +1,85 @@
+// What the store keeps outside React state, in one object each store owns
+// (components never select it): the document index, the load in progress
+// and its first-render timing, drags in progress, the column form of
+// generated documents, a pending fit and the next new node's number.
+import type { Edge, Node } from '@xyflow/react';
+import type { StateCreator, StoreApi } from 'zustand';
+import type { WorkflowColumns } from 'flowscale';
+import type { FlowEngine, WorkflowLookup } from '@/flow/engine';
+import performanceService from '@/services/performanceService';
+import type { AudioState } from '@/store/audioStore';
+import { DocIndex, type SlotSource } from '@/store/docIndex';
+
+export type SetState = StoreApi<AudioState>['setState'];
+export type GetState = StoreApi<AudioState>['getState'];
+/** A slice of the store, with the session its store owns. */
+export type SliceCreator<T> = (session: StoreSession) => StateCreator<AudioState, [], [], T>;
+
+/** The engine's optimizer as the document index's source of slots. */
+function slotSource(engine: FlowEngine): SlotSource {
+  const opt = engine.optimizer;
+  return { nodeSlot: (id) => opt.indexOf(id), edgeSlot: (id) => opt.edgeIndexOf(id) };
+}
+
+export class StoreSession {
+  /**
+   * Where each node and edge sits in `nodes` / `edges`. In flowscale mode it
+   * asks the engine's optimizer (no second id table of the document);
+   * otherwise it holds Maps built in chunks (see DocIndex).
+   */
+  index = new DocIndex([], []);
+  /** A document's columns for flowscale, when known (generated scenarios): loaded without walking the node objects. */
+  readonly columnsOf = new WeakMap<Node[], WorkflowColumns>();
+  /** Drags in progress (flowscale mode): committed to the document when they end. */
+  readonly dragging = new Set<string>();
+  /** The load in progress; a newer load aborts it. */
+  loadController: AbortController | null = null;
+  loadStartedAt = 0;
+  firstRenderPending = false;
+  nodeSeq = 1;
+  /** A new document should be fitted to the pane once the view has it (imports without a viewport, layouts). */
+  fitRequested = false;
+
+  /** A new index of the document, keeping the current one's source of slots (and its trust). */
+  reindex(nodes: Node[], edges: Edge[]): void {
+    const { source, trusted } = this.index.sourceState;
+    this.index = new DocIndex(nodes, edges);
+    if (!source) {
+      this.index.indexUpTo(Infinity, Infinity);
+      return;
+    }
+    this.index.useSource(source);
+    if (trusted) this.index.trustSource();
+  }
+
+  /** Lookups of the current index go to `engine`'s optimizer (its slots are the document's positions). */
+  useEngine(engine: FlowEngine): DocIndex {
+    this.index.useSource(slotSource(engine));
+    return this.index;
+  }
+
+  /** The document's objects by id (the store's arrays, through the index), for an engine. */
+  lookup(get: GetState): WorkflowLookup {
+    return {
+      node: (id) => {
+        const i = this.index.node(id);
+        return i === undefined ? undefined : get().nodes[i];
+      },
+      edge: (id) => {
+        const i = this.index.edge(id);
+        return i === undefined ? undefined : get().edges[i];
+      },
+    };
+  }
+
+  /** The load that started at `loadStartedAt` ends at its first render: time it (the toolbar, the monitor's load KPI). */
+  awaitFirstRender(): void {
+    this.firstRenderPending = true;
+    performanceService.startLoad();
+  }
+}
+
+export function message(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
