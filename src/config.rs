@@ -1,4 +1,4 @@
-//! Configuration: every documented key (README, "Configuration") with its default, plus the
+//! Configuration: every documented key (docs/reference.md, "Configuration") with its default, plus the
 //! few knobs the per-frame core adds. Parsed from a (partial) JS/JSON object
 //! or from environment variables; unknown keys and out-of-range values are
 //! `INVALID_CONFIG` errors naming the key.
@@ -58,7 +58,7 @@ impl Default for Config {
     }
 }
 
-/// Environment variable → config key, as the README's configuration table documents.
+/// Environment variable → config key, as the configuration table of docs/reference.md documents.
 pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "PERFORMANCE_MONITORING_INTERVAL",
@@ -110,7 +110,7 @@ impl Config {
         })
     }
 
-    /// Build a config from environment variables (the names the README documents). Variables
+    /// Build a config from environment variables (the names docs/reference.md documents). Variables
     /// outside flowscale's prefixes are ignored; unknown ones inside them are errors.
     pub fn from_env<'a, I>(vars: I) -> Result<Config>
     where

@@ -100,7 +100,7 @@ pub enum AdmissionName {
     Tinylfu,
 }
 
-/// `WorkflowCache.open(options)`: the documented keys (README, "Configuration") plus a few knobs.
+/// `WorkflowCache.open(options)`: the documented keys (docs/reference.md, "Configuration") plus a few knobs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CacheOptions {

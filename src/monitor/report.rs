@@ -23,7 +23,7 @@ pub enum Better {
     Lower,
 }
 
-/// A KPI's targets (README, "Monitoring"): pass beyond `pass`, acceptable beyond
+/// A KPI's targets (docs/monitoring.md, **Reports**): pass beyond `pass`, acceptable beyond
 /// `acceptable`, fail otherwise. `inclusive`: reaching the bound counts.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,5 @@
 import type { CacheCore } from './flowscale';
-/** When `set` reaches IndexedDB: see the README, "The cache". */
+/** When `set` reaches IndexedDB: see docs/cache.md, "Strategies". */
 export type CacheStrategy = 'write-through' | 'write-behind' | 'cache-aside';
 /** `WorkflowCache.open(options)`; every key is optional. */
 export interface CacheOptions {

@@ -407,7 +407,7 @@ function badKey(key) {
 
 /**
  * The two-tier workflow cache. `await WorkflowCache.open(options)`; every
- * other method is documented in the README ("The cache").
+ * other method is documented in docs/cache.md.
  * Fires `error` events (`event.error` is a FlowscaleError) when the disk tier
  * fails; the cache goes on serving from memory.
  */

@@ -601,7 +601,7 @@ impl JsConfig {
     }
 
     /// A configuration from environment variables (`process.env` or a plain
-    /// object of strings), by the names in the README's configuration table.
+    /// object of strings), by the names in the configuration table of docs/reference.md.
     #[wasm_bindgen(js_name = fromEnv, unchecked_return_type = "FlowscaleConfig")]
     pub fn from_env(
         #[wasm_bindgen(unchecked_param_type = "Record<string, string | undefined>")] env: JsValue,

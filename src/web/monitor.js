@@ -214,7 +214,7 @@ const TOKEN = Symbol('PerformanceMonitor');
 /**
  * The performance monitor: `new PerformanceMonitor(config?)` with a partial
  * flowscale config (`monitoringIntervalSeconds`, `alertThresholds`,
- * `monitoring`). See the README, "Monitoring and profiling".
+ * `monitoring`). See docs/monitoring.md.
  */
 export class PerformanceMonitor {
   #core;
