@@ -1,8 +1,9 @@
 //! `PerformanceManager`: the service surface. One method per endpoint of the
-//! brief (the table below; request and response shapes in docs/api.md). The
-//! web export (`web/manager.rs`) wires the pieces — `optimize_workflow`, the
-//! cache, the monitor — and this module holds what is platform-free: the
-//! endpoint table, argument checks and the benchmark's statistics.
+//! performance service (the table below; request and response shapes in
+//! docs/api.md). The web export (`web/manager.rs`) wires the pieces —
+//! `optimize_workflow`, the cache, the monitor — and this module holds what
+//! is platform-free: the endpoint table, argument checks and the benchmark's
+//! statistics.
 
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::monitor::stats::{percentile_sorted, sorted};
@@ -210,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn every_endpoint_of_the_brief_has_a_method() {
+    fn every_service_endpoint_has_a_method() {
         let paths: Vec<&str> = ENDPOINTS.iter().map(|e| e.path).collect();
         for p in [
             "/api/performance/optimize-workflow",

@@ -284,7 +284,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_against_the_brief() {
+    fn verdicts_against_the_kpi_targets() {
         assert_eq!(FPS.verdict(60.0), Verdict::Pass);
         assert_eq!(FPS.verdict(59.0), Verdict::Acceptable);
         assert_eq!(FPS.verdict(30.0), Verdict::Acceptable);
