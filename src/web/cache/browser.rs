@@ -24,7 +24,7 @@ use crate::cache::{
 use crate::error::{ErrorCode, FlowscaleError, Result};
 use crate::web::to_js;
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -245,6 +245,16 @@ impl CacheStats {
 }
 
 impl Cache {
+    /// The state, or CACHE_CLOSED once `close()` ran: every public call
+    /// starts here, so none acts on a closed cache.
+    fn open_state(&self) -> Result<RefMut<'_, State>> {
+        let st = self.inner.st.borrow_mut();
+        if st.closed {
+            return Err(closed());
+        }
+        Ok(st)
+    }
+
     /// Open the cache: the memory tier at once, the disk tier (unless
     /// `diskMaxMb` is 0) once IndexedDB opened and its index loaded and
     /// swept. Storage faults do not fail the open: they are reported through
@@ -572,11 +582,8 @@ impl Cache {
     /// then IndexedDB. A hit is promoted into memory.
     pub async fn get_from_disk(&self, key: &str, key_js: &JsValue) -> Result<JsValue> {
         let ticket = {
-            let mut st = self.inner.st.borrow_mut();
+            let mut st = self.open_state()?;
             let st = &mut *st;
-            if st.closed {
-                return Err(closed());
-            }
             match st.wb.read(key, now()) {
                 QueuedRead::Off | QueuedRead::Miss => return Ok(JsValue::UNDEFINED),
                 QueuedRead::Hit(value, meta) => {
@@ -732,11 +739,8 @@ impl Cache {
         let mut broadcast = Vec::new();
         let mut promise = None;
         let result = {
-            let mut st = self.inner.st.borrow_mut();
+            let mut st = self.open_state()?;
             let st = &mut *st;
-            if st.closed {
-                return Err(closed());
-            }
             Self::mark_stale(st, |k, _| k == key);
             Self::hold(st, &self.inner.mirror, key, key_js, value, bytes, &plan);
             let meta = DiskMeta {
@@ -794,10 +798,7 @@ impl Cache {
             }
         }
         let (promise, resolve, reject) = {
-            let mut st = self.inner.st.borrow_mut();
-            if st.closed {
-                return Err(closed());
-            }
+            let mut st = self.open_state()?;
             if let Some(l) = st.loads.get(key.as_str()) {
                 return Ok(l.promise.clone());
             }
@@ -881,11 +882,8 @@ impl Cache {
         let key = checked_key(key_js, "key")?;
         let mut broadcast = Vec::new();
         let p = {
-            let mut st = self.inner.st.borrow_mut();
+            let mut st = self.open_state()?;
             let st = &mut *st;
-            if st.closed {
-                return Err(closed());
-            }
             if let Some(r) = st.mem.remove(&key) {
                 mirror_drop(&self.inner.mirror, r.slot);
             }
@@ -912,11 +910,8 @@ impl Cache {
         let mut removed: HashSet<Box<str>> = HashSet::new();
         let mut broadcast = Vec::new();
         let open = {
-            let mut st = self.inner.st.borrow_mut();
+            let mut st = self.open_state()?;
             let st = &mut *st;
-            if st.closed {
-                return Err(closed());
-            }
             let gone = if prefix {
                 st.mem.invalidate_prefix(what)
             } else {
@@ -959,11 +954,8 @@ impl Cache {
     pub fn clear(&self) -> Result<Option<Promise>> {
         let mut broadcast = Vec::new();
         let p = {
-            let mut st = self.inner.st.borrow_mut();
+            let mut st = self.open_state()?;
             let st = &mut *st;
-            if st.closed {
-                return Err(closed());
-            }
             st.mem.clear();
             mirror_clear(&self.inner.mirror);
             st.wb.clear();
