@@ -2,7 +2,16 @@
 //   pkg/      --target bundler (webpack & co.), entry index.js
 //   pkg/web/  --target web (browsers without a bundler, Node, Web Workers), entry web/index.js
 // Both entries add what wasm-bindgen cannot export itself: the FlowscaleError
-// class and toColumns (defined in src/web/glue.js) and a default `init`.
+// class and toColumns (defined in src/web/glue.js) and a default `init`, and
+// export only the public names (the wasm classes the JS classes wrap stay
+// inside). Beside them:
+//   pkg/auto.js     the `webpack` condition: the web build instantiated at
+//                   import (top-level await), so webpack 5 needs no `experiments`
+//   pkg/node.js     the `node` condition: the web build instantiated from the
+//                   file (Node has no ESM integration for .wasm)
+//   pkg/cache.js, pkg/monitor.js   the `flowscale/cache` and `flowscale/monitor`
+//                   subpaths; they re-export through the package's own name,
+//                   so an app gets one wasm instance whichever it imports
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,16 +85,64 @@ const asyncEntry = (dir) =>
   `import { WorkflowOptimizer as Optimizer } from './flowscale.js';\nimport { setWorkflowAsync } from '${gluePath(dir)}';\n` +
   `Optimizer.prototype.setWorkflowAsync = function (workflow, options) { return setWorkflowAsync(this, workflow, options); };\n`;
 
+/** The names a .d.ts exports: values (classes, functions, consts, enums) and types (interfaces, type aliases). */
+function declaredNames(dts) {
+  const values = new Set();
+  const types = new Set();
+  for (const m of dts.matchAll(/^export (?:declare )?(class|function|const|enum|interface|type) (\w+)/gm)) {
+    (m[1] === 'interface' || m[1] === 'type' ? types : values).add(m[2]);
+  }
+  // An interface that merges into a class of the same name is exported with the class.
+  return { values: [...values], types: [...types].filter((n) => !values.has(n)) };
+}
+
+// The wasm classes that WorkflowCache, PerformanceMonitor and Profiler wrap: not part of the API.
+const INTERNAL = new Set(['CacheCore', 'MonitorCore', 'ProfilerCore']);
+
 function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
+  const generated = declaredNames(readFileSync(join(dir, 'flowscale.d.ts'), 'utf8'));
+  // wasm-bindgen's own names, less the internals and the calls the monitor entry exports instrumented.
+  const values = generated.values.filter((n) => !INTERNAL.has(n) && !TRACKED_FUNCTIONS.includes(n) && n !== 'default');
+  const types = generated.types.filter((n) => !INTERNAL.has(n));
+  const reexport = `export { ${values.join(', ')} } from './flowscale.js';\n`;
   const js = realInit
-    ? `import init from './flowscale.js';\nexport * from './flowscale.js';\nexport { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
-    : `export * from './flowscale.js';\nexport { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\n${reexport}export { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
+    : `${reexport}export { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
+  const dtsNames = `export { ${[...values, ...TRACKED_FUNCTIONS].join(', ')} } from './flowscale';\nexport type { ${types.join(', ')} } from './flowscale';\n`;
   const dts = realInit
-    ? `export * from './flowscale';\nexport { default } from './flowscale';\n${glueTypes}${cacheTypes}${monitorTypes}`
-    : `export * from './flowscale';\nexport default function init(_?: unknown): Promise<void>;\n${glueTypes}${cacheTypes}${monitorTypes}`;
+    ? `${dtsNames}export { default } from './flowscale';\n${glueTypes}${cacheTypes}${monitorTypes}`
+    : `${dtsNames}export default function init(_?: unknown): Promise<void>;\n${glueTypes}${cacheTypes}${monitorTypes}`;
   writeFileSync(join(dir, 'index.d.ts'), dts);
+}
+
+/** The `webpack` and `node` conditions, and the subpaths (see the top of this file). */
+function writeConditionsAndSubpaths(pkg) {
+  writeFileSync(
+    join(pkg, 'auto.js'),
+    `// webpack's entry: the web build, its .wasm found by \`new URL(…, import.meta.url)\` and\n` +
+      `// instantiated here with top-level await, so no \`experiments\` setting is needed.\n` +
+      `import init from './web/index.js';\nawait init();\nexport * from './web/index.js';\nexport { default } from './web/index.js';\n`,
+  );
+  writeFileSync(
+    join(pkg, 'node.js'),
+    `// Node's entry: the web build instantiated from the .wasm file beside it.\n` +
+      `import { readFileSync } from 'node:fs';\nimport init from './web/index.js';\n` +
+      `await init({ module_or_path: readFileSync(new URL('./web/flowscale_bg.wasm', import.meta.url)) });\n` +
+      `export * from './web/index.js';\nexport { default } from './web/index.js';\n`,
+  );
+  const sameTypes = `export * from './web/index.js';\nexport { default } from './web/index.js';\n`;
+  writeFileSync(join(pkg, 'auto.d.ts'), sameTypes);
+  writeFileSync(join(pkg, 'node.d.ts'), sameTypes);
+  for (const [name, dts] of [
+    ['cache', cacheTypes],
+    ['monitor', monitorTypes],
+  ]) {
+    const { values, types } = declaredNames(dts);
+    writeFileSync(join(pkg, `${name}.js`), `export { ${values.join(', ')} } from 'flowscale';\n`);
+    writeFileSync(join(pkg, `${name}.d.ts`), `export { ${values.join(', ')} } from 'flowscale';\nexport type { ${types.join(', ')} } from 'flowscale';\n`);
+  }
 }
 
 const pkg = join(root, 'pkg');
@@ -99,14 +156,25 @@ for (const f of ['package.json', '.gitignore', 'README.md', 'LICENSE']) rmSync(j
 writeEntry(pkg, false);
 writeEntry(join(pkg, 'web'), true);
 
+writeConditionsAndSubpaths(pkg);
+
 const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+meta.main = 'index.js';
 meta.module = 'index.js';
 meta.types = 'index.d.ts';
-meta.files = [...new Set([...(meta.files ?? []), 'index.js', 'index.d.ts', 'snippets', 'web'])];
-meta.sideEffects = ['./flowscale.js', './index.js', './snippets/*', './web/*'];
+const shipped = ['index.js', 'index.d.ts', 'auto.js', 'auto.d.ts', 'node.js', 'node.d.ts', 'cache.js', 'cache.d.ts', 'monitor.js', 'monitor.d.ts'];
+meta.files = [...new Set([...(meta.files ?? []), ...shipped, 'snippets', 'web'])];
+// Modules that run code at import: the wasm instantiation, the entries that patch and bind
+// classes, the JS halves (snippets). The subpaths only re-export.
+meta.sideEffects = ['./flowscale.js', './flowscale_bg.js', './index.js', './auto.js', './node.js', './snippets/*', './web/*'];
+const entry = (base) => ({ types: `./${base}.d.ts`, import: `./${base}.js`, default: `./${base}.js` });
 meta.exports = {
-  '.': { types: './index.d.ts', import: './index.js' },
-  './web': { types: './web/index.d.ts', import: './web/index.js' },
+  '.': { types: './index.d.ts', webpack: './auto.js', node: './node.js', import: './index.js', default: './index.js' },
+  './web': entry('web/index'),
+  './cache': entry('cache'),
+  './monitor': entry('monitor'),
+  './flowscale_bg.wasm': './flowscale_bg.wasm',
+  './web/flowscale_bg.wasm': './web/flowscale_bg.wasm',
   './package.json': './package.json',
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');
