@@ -1,0 +1,181 @@
+// The package as a React Flow developer installs it: `npm pack` of pkg/,
+// the tarball installed into a fresh app, built by webpack 5 and by Vite 8
+// with their default configuration (Vite's dev server with the one line the
+// README states), each page loaded in Chromium. Each page indexes a
+// generated workflow, runs frames, opens a cache through `flowscale/cache`
+// and a monitor through `flowscale/monitor`, and reports whether those
+// subpaths gave the root entry's own classes (one wasm instance).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, serve } from './serve.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const bin = (name) => join(root, 'node_modules/.bin', name);
+
+// The app's code, the same for every bundler: what a new user writes first.
+const APP = `import init, * as flowscale from 'flowscale';
+import { WorkflowOptimizer, toColumns } from 'flowscale';
+import { WorkflowCache } from 'flowscale/cache';
+import { PerformanceMonitor } from 'flowscale/monitor';
+
+async function main() {
+  await init();
+  const nodes = [];
+  for (let i = 0; i < 10000; i++) nodes.push({ id: 'n' + i, position: { x: (i % 100) * 200, y: Math.floor(i / 100) * 100 }, data: {}, width: 150, height: 40 });
+  const edges = nodes.slice(1).map((n, i) => ({ id: 'e' + i, source: 'n' + i, target: n.id }));
+  const optimizer = new WorkflowOptimizer();
+  optimizer.setWorkflow(toColumns({ nodes, edges }));
+  const frame = optimizer.frame({ x: 0, y: 0, zoom: 1 }, { width: 1190, height: 790 });
+  const fitted = optimizer.frame({ x: 0, y: 0, zoom: 0.05 }, { width: 1200, height: 800 });
+  const cache = await WorkflowCache.open({ name: 'smoke', strategy: 'write-through' });
+  await cache.set('w', { nodes: 1 });
+  const cached = await cache.get('w');
+  cache.close();
+  const monitor = new PerformanceMonitor();
+  const snapshot = monitor.snapshot();
+  let error = null;
+  try { optimizer.setWorkflow({ nodes: [{ id: 'a', position: { x: NaN, y: 0 }, data: {} }], edges: [] }); } catch (e) { error = { name: e.name, code: e.code, path: e.path, isFlowscaleError: e instanceof flowscale.FlowscaleError }; }
+  window.result = {
+    nodeCount: optimizer.nodeCount,
+    inView: frame.stats.inView,
+    mounted: frame.visibleIds.length,
+    inViewFitted: fitted.stats.inView,
+    cached,
+    snapshot: typeof snapshot === 'object' && snapshot !== null,
+    sameCache: WorkflowCache === flowscale.WorkflowCache,
+    sameMonitor: PerformanceMonitor === flowscale.PerformanceMonitor,
+    internals: ['CacheCore', 'MonitorCore', 'ProfilerCore'].filter((n) => n in flowscale),
+    error,
+  };
+}
+main().catch((e) => { window.result = { failed: String(e && e.stack || e) }; });
+`;
+
+const HTML = (src) => `<!doctype html><meta charset="utf-8"><title>flowscale smoke</title><script type="module" src="${src}"></script>\n`;
+
+let work;
+let tarball;
+let browser;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'flowscale-pack-'));
+  const out = execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', work, '--json'], { encoding: 'utf8' });
+  tarball = join(work, JSON.parse(out)[0].filename);
+});
+
+after(async () => {
+  await browser?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh app folder with the tarball installed (the package has no dependencies; its peers are optional). */
+function freshApp(name) {
+  const dir = join(work, name);
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `smoke-${name}`, private: true, type: 'module' }));
+  execFileSync('npm', ['install', tarball, '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--offline'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+/** Load a page; return the app's result, what the console said, and which requests failed. */
+async function run(url) {
+  browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const problems = [];
+    const wasm = [];
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.url().endsWith('.wasm')) wasm.push(r.url());
+      // The browser asks for a favicon on its own; the apps have none.
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`response: ${r.status()} ${r.url()}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 60_000 });
+    return { result: await page.evaluate(() => window.result), problems, wasm };
+  } finally {
+    await context.close();
+  }
+}
+
+function check({ result, problems, wasm }) {
+  assert.equal(result.failed, undefined, result.failed);
+  assert.deepEqual(problems, []);
+  assert.equal(wasm.length, 1, `one .wasm download: ${wasm.join(', ')}`);
+  assert.equal(result.nodeCount, 10000);
+  // 1190×790 at zoom 1 over a 200×100 grid of 150×40 nodes: columns 0–5, rows 0–7 meet the view.
+  assert.equal(result.inView, 6 * 8);
+  assert.ok(result.mounted >= result.inView && result.mounted <= 1000, `mounted ${result.mounted}`);
+  assert.equal(result.inViewFitted, 10000);
+  assert.deepEqual(result.cached, { nodes: 1 });
+  assert.equal(result.snapshot, true);
+  assert.equal(result.sameCache, true, 'flowscale/cache gives the root entry\'s WorkflowCache');
+  assert.equal(result.sameMonitor, true, 'flowscale/monitor gives the root entry\'s PerformanceMonitor');
+  assert.deepEqual(result.internals, [], 'internal wasm classes are not exported');
+  assert.deepEqual(result.error, { name: 'FlowscaleError', code: 'NON_FINITE', path: 'nodes[0].position.x', isFlowscaleError: true });
+}
+
+test('webpack 5, default configuration: builds and runs', async () => {
+  const dir = freshApp('webpack');
+  writeFileSync(join(dir, 'src/index.js'), APP);
+  // No webpack.config.js: entry ./src/index.js, output ./dist/main.js.
+  execFileSync(bin('webpack'), ['--mode', 'production', '--no-stats'], { cwd: dir, stdio: 'pipe' });
+  writeFileSync(join(dir, 'dist/index.html'), HTML('./main.js'));
+  const server = await serve(join(dir, 'dist'));
+  try {
+    check(await run(server.url));
+  } finally {
+    await server.close();
+  }
+  // The .wasm is emitted once (one asset, not a copy per entry).
+  assert.equal(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.wasm')).length, 1);
+});
+
+test('Vite 8, default configuration: the production build runs', async () => {
+  const dir = freshApp('vite-build');
+  writeFileSync(join(dir, 'src/main.js'), APP);
+  writeFileSync(join(dir, 'index.html'), HTML('/src/main.js'));
+  execFileSync(bin('vite'), ['build', '--logLevel', 'error'], { cwd: dir, stdio: 'pipe' });
+  const server = await serve(join(dir, 'dist'));
+  try {
+    check(await run(server.url));
+  } finally {
+    await server.close();
+  }
+});
+
+test("Vite 8's dev server, with optimizeDeps.exclude: ['flowscale']", async () => {
+  const dir = freshApp('vite-dev');
+  writeFileSync(join(dir, 'src/main.js'), APP);
+  writeFileSync(join(dir, 'index.html'), HTML('/src/main.js'));
+  writeFileSync(join(dir, 'vite.config.js'), `export default { optimizeDeps: { exclude: ['flowscale'] } };\n`);
+  const dev = spawn(bin('vite'), ['--host', '127.0.0.1', '--port', '0', '--strictPort', 'false'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`vite dev server did not start: ${out}`)), 60_000);
+      const onData = (d) => {
+        out += d;
+        const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:\d+\//);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        }
+      };
+      dev.stdout.on('data', onData);
+      dev.stderr.on('data', onData);
+      dev.on('exit', (code) => reject(new Error(`vite exited ${code}: ${out}`)));
+    });
+    check(await run(url));
+  } finally {
+    dev.kill();
+  }
+});
