@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Size of the wasm module, gzipped, with and without the GPU layer (and
-# without the WebGPU backend), optimised as the package is (wasm-opt -O2).
-# Prints a markdown table; `npm run bench` writes it into docs/benchmarks.md.
+# without the WebGPU backend), optimised as the package is (wasm-opt -O2);
+# then what pkg/ actually ships (run `npm run build:pkg` first), by part.
+# Prints markdown tables; `npm run bench` writes them into docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -19,3 +20,28 @@ for spec in "per-frame core only|--no-default-features" "+ renderer, WebGL2 only
   printf '| %s | `%s` | %d KiB | %d KiB |\n' "$label" "${flags:-default}" $((raw / 1024)) $((gz / 1024))
 done
 rm -rf "$tmp"
+
+[[ -d pkg ]] || exit 0
+echo
+echo "What pkg/ ships (the files a bundler or a page fetches; gzip -9):"
+echo
+echo "| part | files | bytes | gzipped |"
+echo "| --- | --- | --- | --- |"
+part() {
+  local label=$1; shift
+  local files=() raw=0 gz=0 f
+  for f in "$@"; do [[ -f $f ]] && files+=("$f"); done
+  ((${#files[@]})) || return 0
+  for f in "${files[@]}"; do raw=$((raw + $(stat -c %s "$f"))); gz=$((gz + $(gzip -9 -c "$f" | wc -c))); done
+  printf '| %s | %d | %d KiB | %d KiB |\n' "$label" "${#files[@]}" $((raw / 1024)) $((gz / 1024))
+}
+part "wasm, bundler build (\`flowscale\`)" pkg/flowscale_bg.wasm
+part "wasm, web build (\`flowscale/web\`, webpack's condition)" pkg/web/flowscale_bg.wasm
+mapfile -t bundler_js < <(find pkg -maxdepth 1 -name '*.js'; find pkg/snippets -name '*.js')
+part "JavaScript, bundler build (entries + JS halves)" "${bundler_js[@]}"
+mapfile -t web_js < <(find pkg/web -name '*.js')
+part "JavaScript, web build" "${web_js[@]}"
+if [[ -d pkg/react ]]; then
+  mapfile -t react_js < <(find pkg/react -name '*.js')
+  part "\`flowscale/react\`" "${react_js[@]}"
+fi
