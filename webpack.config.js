@@ -24,6 +24,9 @@ export default (env, argv) => ({
     extensions: ['.tsx', '.ts', '.js'],
     alias: {
       '@': path.join(root, 'www/src'),
+      // The package's `webpack` entry, as an app that installed it gets it: the web
+      // build, instantiated at import, one .wasm asset for the page and the worker.
+      flowscale$: path.join(root, 'pkg/auto.js'),
       flowscale: path.join(root, 'pkg'),
     },
   },
@@ -33,7 +36,6 @@ export default (env, argv) => ({
       { test: /\.css$/, use: ['style-loader', 'css-loader'] },
     ],
   },
-  experiments: { asyncWebAssembly: true },
   plugins: [
     new HtmlWebpackPlugin({ template: path.join(root, 'www/index.html') }),
     new webpack.DefinePlugin({
