@@ -19,7 +19,7 @@ use crate::load::{LoadJob, Loaded};
 use crate::lod::{LodPolicy, LOW, MEDIUM};
 use crate::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect, Workflow};
 use crate::spatial::window::{Window, ALONE, ENTERED, SEEN};
-use crate::spatial::{edge_overlaps, overlaps, Hit, SpatialIndex};
+use crate::spatial::{edge_overlaps, overlaps, rf_inside, zero_area, Hit, SpatialIndex};
 
 /// React Flow's viewport: screen = world × zoom + (x, y).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -128,6 +128,8 @@ pub struct WorkflowOptimizer {
     generation: u64,
     frame_generation: u64,
     detail: FrameDetail,
+    /// The answer of `nodes_in_rect`, reused from call to call.
+    rect_nodes: Vec<u32>,
 }
 
 impl WorkflowOptimizer {
@@ -156,6 +158,7 @@ impl WorkflowOptimizer {
             generation: 0,
             frame_generation: 0,
             detail: FrameDetail::default(),
+            rect_nodes: Vec::new(),
         })
     }
 
@@ -336,6 +339,38 @@ impl WorkflowOptimizer {
 
     pub fn id_of(&self, i: u32) -> Option<&str> {
         self.wf.id(i)
+    }
+
+    /// The bounding box, in absolute flow coordinates, of every shown node
+    /// (children at their absolute positions): React Flow's
+    /// `getNodesBounds` over the nodes that are not hidden. `None` when no
+    /// node is shown. Read from the spatial index: a few root-to-leaf paths,
+    /// whatever the size of the workflow.
+    pub fn bounds(&self) -> Option<Rect> {
+        self.index.node_bounds(&self.wf)
+    }
+
+    /// The shown nodes inside `rect` (absolute flow coordinates), in slot
+    /// order, as React Flow's `getNodesInside(nodes, rect, [0, 0, 1],
+    /// partially)` selects them: their overlap with `rect`, rounded up, must
+    /// reach their area (`partially`: be positive). Touching edges never
+    /// count; a node of zero area counts in every rectangle. One R-tree
+    /// query: the cost follows the nodes near `rect` (and the zero-area ones).
+    pub fn nodes_in_rect(&mut self, rect: Rect, partially: bool) -> Result<&[u32]> {
+        check_rect(&rect)?;
+        self.hits.clear();
+        self.rect_nodes.clear();
+        self.index.query_nodes(&self.wf, &rect, &mut self.hits);
+        for h in &self.hits {
+            let r = self.wf.rect(h.slot);
+            // Zero-area nodes come from their own list, once.
+            if !zero_area(&r) && rf_inside(&rect, &r, partially) {
+                self.rect_nodes.push(h.slot);
+            }
+        }
+        self.rect_nodes.extend(self.index.zero_area_nodes());
+        self.rect_nodes.sort_unstable();
+        Ok(&self.rect_nodes)
     }
 
     /// Cull, pick levels of detail and update the mounted window. Below
@@ -758,6 +793,33 @@ fn grow(r: &Rect, m: f64) -> Rect {
     } else {
         *r
     }
+}
+
+/// A query rectangle's numbers: finite, and a size that is not negative.
+fn check_rect(r: &Rect) -> Result<()> {
+    for (v, field, size) in [
+        (r.x, "rect.x", false),
+        (r.y, "rect.y", false),
+        (r.width, "rect.width", true),
+        (r.height, "rect.height", true),
+    ] {
+        if !v.is_finite() {
+            let what = if size { "size" } else { "coordinate" };
+            return Err(FlowscaleError::at(
+                ErrorCode::NonFinite,
+                field,
+                format!("{what} must be a finite number, got {v}"),
+            ));
+        }
+        if size && v < 0.0 {
+            return Err(FlowscaleError::at(
+                ErrorCode::NegativeSize,
+                field,
+                format!("size must not be negative, got {v}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The world rectangle on screen, computed as React Flow's `getNodesInside` does.

@@ -1,12 +1,16 @@
 //! Property tests of the per-frame core against a brute-force oracle: a plain
 //! list of React Flow nodes, positions resolved by walking parents, every
 //! node tested against the viewport. Random workflows, viewports and edit
-//! sequences (drags, resizes, removals, additions, hiding).
+//! sequences (drags, resizes, removals, additions, hiding, reloads). The
+//! whole-workflow queries (`bounds`, `nodes_in_rect`) are checked the same
+//! way, and against a scan of the model's own rectangles.
 #![cfg(not(target_arch = "wasm32"))]
 
 use flowscale::config::Config;
+use flowscale::load::LoadJob;
 use flowscale::model::{EdgeChange, EdgeInput, NodeChange, NodeInput, Rect};
 use flowscale::optimizer::{view_rect, Screen, Viewport, WorkflowOptimizer};
+use flowscale::ErrorCode;
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +37,39 @@ fn overlaps(view: &Rect, r: &Rect) -> bool {
         }
     };
     inside(r.x, r.width, view.x, view.width) && inside(r.y, r.height, view.y, view.height)
+}
+
+/// `getNodesInside(nodes, rect, [0, 0, 1], partially)` for one node: the
+/// rounded-up overlap is positive (`partially`) or reaches the node's area,
+/// so a zero-area node is always inside.
+fn rf_inside(rect: &Rect, r: &Rect, partially: bool) -> bool {
+    let overlap = rf_overlap_area(rect, r);
+    (partially && overlap > 0.0) || overlap >= r.width * r.height
+}
+
+/// `getNodesBounds`: the union of the nodes' boxes, as x, y, width, height.
+fn rf_bounds(rects: impl Iterator<Item = Rect>) -> Option<Rect> {
+    let mut b: Option<[f64; 4]> = None;
+    for r in rects {
+        let [x, y, x2, y2] = b.unwrap_or([
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ]);
+        b = Some([
+            x.min(r.x),
+            y.min(r.y),
+            x2.max(r.x + r.width),
+            y2.max(r.y + r.height),
+        ]);
+    }
+    b.map(|[x, y, x2, y2]| Rect {
+        x,
+        y,
+        width: x2 - x,
+        height: y2 - y,
+    })
 }
 
 /// React Flow's `isEdgeVisible`: the union box, grown by 1 where degenerate.
@@ -86,6 +123,23 @@ impl Oracle {
         self.nodes
             .iter()
             .filter(|(id, n)| !n.hidden && overlaps(view, &self.abs(id)))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    fn bounds(&self) -> Option<Rect> {
+        rf_bounds(
+            self.nodes
+                .iter()
+                .filter(|(_, n)| !n.hidden)
+                .map(|(id, _)| self.abs(id)),
+        )
+    }
+
+    fn inside(&self, rect: &Rect, partially: bool) -> BTreeSet<String> {
+        self.nodes
+            .iter()
+            .filter(|(id, n)| !n.hidden && rf_inside(rect, &self.abs(id), partially))
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -149,6 +203,10 @@ enum Op {
     BulkMove(Vec<(usize, f32, f32)>),
     AddEdge(usize, usize),
     RemoveEdge(usize),
+    /// Load the oracle's workflow again: at once (0), or stepped with this budget.
+    Reload(usize),
+    /// Move every node (past `workflow.rebuildFraction`: the index is rebuilt).
+    ShiftAll(f32, f32),
 }
 
 fn coord() -> impl Strategy<Value = f64> {
@@ -254,6 +312,13 @@ fn small_config(cap: u32) -> Config {
 
 fn load(o: &Oracle, cfg: Config) -> WorkflowOptimizer {
     let mut opt = WorkflowOptimizer::new(cfg).unwrap();
+    let (nodes, edges) = inputs(o);
+    opt.set_workflow(nodes, edges).unwrap();
+    opt
+}
+
+/// The oracle's workflow as input rows.
+fn inputs(o: &Oracle) -> (Vec<NodeInput>, Vec<EdgeInput>) {
     // Hand the nodes over in a scrambled order: children may precede parents.
     let mut ids: Vec<&String> = o.nodes.keys().collect();
     ids.reverse();
@@ -263,8 +328,7 @@ fn load(o: &Oracle, cfg: Config) -> WorkflowOptimizer {
         .iter()
         .map(|(id, (s, t))| EdgeInput::new(id.clone(), s.clone(), t.clone()))
         .collect();
-    opt.set_workflow(nodes, edges).unwrap();
-    opt
+    (nodes, edges)
 }
 
 fn pick(o: &Oracle, i: usize) -> Option<String> {
@@ -447,6 +511,288 @@ fn check(
     visible
 }
 
+/// Apply one edit to the optimizer and the oracle alike; a `Frame` op only
+/// names the view to check next.
+fn apply(
+    opt: &mut WorkflowOptimizer,
+    o: &mut Oracle,
+    op: Op,
+    next_id: &mut usize,
+) -> Option<(Viewport, Screen)> {
+    match op {
+        Op::Frame(v, s) => return Some((v, s)),
+        Op::Move(i, x, y) => {
+            if let Some(id) = pick(o, i) {
+                opt.apply_node_changes(vec![NodeChange::Position {
+                    id: id.clone(),
+                    position: Some((x, y)),
+                    dragging: None,
+                }])
+                .unwrap();
+                let n = o.nodes.get_mut(&id).unwrap();
+                n.x = x;
+                n.y = y;
+            }
+        }
+        Op::Resize(i, w, h) => {
+            if let Some(id) = pick(o, i) {
+                opt.apply_node_changes(vec![NodeChange::Dimensions {
+                    id: id.clone(),
+                    dimensions: Some((w, h)),
+                }])
+                .unwrap();
+                let n = o.nodes.get_mut(&id).unwrap();
+                n.w = w;
+                n.h = h;
+            }
+        }
+        Op::Remove(i) => {
+            if let Some(id) = pick(o, i) {
+                // React Flow removes a parent together with its descendants.
+                let gone = o.descendants_and_self(&id);
+                let changes = gone
+                    .iter()
+                    .map(|g| NodeChange::Remove { id: g.clone() })
+                    .collect();
+                opt.apply_node_changes(changes).unwrap();
+                for g in &gone {
+                    o.nodes.remove(g);
+                }
+                o.edges
+                    .retain(|_, (s, t)| !gone.contains(s) && !gone.contains(t));
+            }
+        }
+        Op::Add(x, y, w, h, p) => {
+            let id = format!("new{next_id}");
+            *next_id += 1;
+            let parent = p.and_then(|p| pick(o, p));
+            o.nodes.insert(
+                id.clone(),
+                RefNode {
+                    x,
+                    y,
+                    w,
+                    h,
+                    parent,
+                    hidden: false,
+                },
+            );
+            opt.apply_node_changes(vec![NodeChange::Add { item: o.input(&id) }])
+                .unwrap();
+        }
+        Op::ToggleHidden(i) => {
+            if let Some(id) = pick(o, i) {
+                let n = o.nodes.get_mut(&id).unwrap();
+                n.hidden = !n.hidden;
+                opt.apply_node_changes(vec![NodeChange::Replace {
+                    id: id.clone(),
+                    item: o.input(&id),
+                }])
+                .unwrap();
+            }
+        }
+        Op::BulkMove(moves) => {
+            if !o.nodes.is_empty() {
+                let mut seen = BTreeSet::new();
+                let mut idx = vec![];
+                let mut xy = vec![];
+                for (i, x, y) in moves {
+                    let id = pick(o, i).unwrap();
+                    if !seen.insert(id.clone()) {
+                        continue;
+                    }
+                    idx.push(opt.index_of(&id).unwrap());
+                    xy.push(x);
+                    xy.push(y);
+                    let n = o.nodes.get_mut(&id).unwrap();
+                    n.x = x as f64;
+                    n.y = y as f64;
+                }
+                opt.update_positions(&idx, &xy).unwrap();
+            }
+        }
+        Op::AddEdge(a, b) => {
+            if let (Some(s), Some(t)) = (pick(o, a), pick(o, b)) {
+                let id = format!("ne{next_id}");
+                *next_id += 1;
+                opt.apply_edge_changes(vec![EdgeChange::Add {
+                    item: EdgeInput::new(id.clone(), s.clone(), t.clone()),
+                }])
+                .unwrap();
+                o.edges.insert(id, (s, t));
+            }
+        }
+        Op::RemoveEdge(i) => {
+            if !o.edges.is_empty() {
+                let id = o.edges.keys().nth(i % o.edges.len()).unwrap().clone();
+                opt.apply_edge_changes(vec![EdgeChange::Remove { id: id.clone() }])
+                    .unwrap();
+                o.edges.remove(&id);
+            }
+        }
+        Op::Reload(budget) => reload(opt, o, budget),
+        Op::ShiftAll(dx, dy) => {
+            let ids: Vec<String> = o.nodes.keys().cloned().collect();
+            let mut idx = vec![];
+            let mut xy = vec![];
+            for id in ids {
+                let n = o.nodes.get_mut(&id).unwrap();
+                // Through f32, as updatePositions takes them.
+                let (x, y) = ((n.x as f32 + dx), (n.y as f32 + dy));
+                n.x = x as f64;
+                n.y = y as f64;
+                idx.push(opt.index_of(&id).unwrap());
+                xy.push(x);
+                xy.push(y);
+            }
+            opt.update_positions(&idx, &xy).unwrap();
+        }
+    }
+
+    None
+}
+
+/// `setWorkflow` (budget 0) or `setWorkflowAsync`'s stepped load of the oracle's workflow.
+fn reload(opt: &mut WorkflowOptimizer, o: &Oracle, budget: usize) {
+    let (nodes, edges) = inputs(o);
+    if budget == 0 {
+        opt.set_workflow(nodes, edges).unwrap();
+        return;
+    }
+    let mut job = LoadJob::new(nodes.len(), edges.len(), opt.config()).unwrap();
+    for chunk in nodes.chunks(7) {
+        job.push_nodes(chunk.to_vec()).unwrap();
+    }
+    job.push_edges(edges).unwrap();
+    while !job.step(budget).unwrap() {}
+    opt.install(job.finish().unwrap());
+}
+
+/// A query rectangle, resolved against the workflow when it is checked: free,
+/// or placed on a node's edges (the boundary cases of `getNodesInside`).
+#[derive(Clone, Debug)]
+struct RectSpec {
+    kind: u8,
+    pick: usize,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+fn rect_spec() -> impl Strategy<Value = RectSpec> {
+    (
+        0u8..6,
+        any::<usize>(),
+        coord(),
+        coord(),
+        0.0..3000.0f64,
+        0.0..3000.0f64,
+    )
+        .prop_map(|(kind, pick, x, y, w, h)| RectSpec {
+            kind,
+            pick,
+            x,
+            y,
+            w,
+            h,
+        })
+}
+
+fn resolve(spec: &RectSpec, o: &Oracle) -> Rect {
+    let free = Rect {
+        x: spec.x,
+        y: spec.y,
+        width: spec.w,
+        height: spec.h,
+    };
+    let Some(r) = pick(o, spec.pick).map(|id| o.abs(&id)) else {
+        return free;
+    };
+    // A fraction below 1: less overlap than area, by less than a unit.
+    let f = spec.w / 3000.0;
+    match spec.kind {
+        // Exactly the node: every edge touching.
+        1 => r,
+        // Cut by a fraction on the left: the rounded-up overlap may still reach the area.
+        2 => Rect {
+            x: r.x + f,
+            width: (r.width - f).max(0.0),
+            ..r
+        },
+        // Beside it, sharing its right edge.
+        3 => Rect {
+            x: r.x2(),
+            width: spec.w,
+            ..r
+        },
+        // The whole workflow.
+        4 => o.bounds().unwrap_or(free),
+        // A line on its left edge: zero area.
+        5 => Rect { width: 0.0, ..r },
+        _ => free,
+    }
+}
+
+/// `bounds` and `nodes_in_rect` (both modes) against a scan of the model's
+/// absolute rectangles, and against the oracle (React Flow's own view).
+fn check_rects(opt: &mut WorkflowOptimizer, o: &Oracle, specs: &[RectSpec]) {
+    let wf = opt.workflow();
+    let model: Vec<(String, Rect)> = wf
+        .live_slots()
+        .filter(|&i| wf.is_shown(i))
+        .map(|i| (wf.id(i).unwrap().to_string(), wf.rect(i)))
+        .collect();
+    let want = rf_bounds(model.iter().map(|(_, r)| *r));
+    assert_eq!(opt.bounds(), want, "bounds differ from a scan of the model");
+    // The model moves a node's descendants by the node's offset, which can
+    // be an ulp away from React Flow's parent + position: compare with the
+    // oracle only while every rectangle is React Flow's to the bit.
+    let exact = model.iter().all(|(id, r)| *r == o.abs(id));
+    if exact {
+        assert_eq!(opt.bounds(), o.bounds(), "bounds differ from React Flow's");
+    }
+    for spec in specs {
+        let rect = resolve(spec, o);
+        for partially in [false, true] {
+            let slots = opt.nodes_in_rect(rect, partially).unwrap().to_vec();
+            assert!(
+                slots.windows(2).all(|w| w[0] < w[1]),
+                "slots not in order, or twice"
+            );
+            let wf = opt.workflow();
+            let got: BTreeSet<String> = slots
+                .iter()
+                .map(|&i| wf.id(i).unwrap().to_string())
+                .collect();
+            let want: BTreeSet<String> = model
+                .iter()
+                .filter(|(_, r)| rf_inside(&rect, r, partially))
+                .map(|(id, _)| id.clone())
+                .collect();
+            assert_eq!(
+                got, want,
+                "nodes in {rect:?} (partially {partially}) differ from a scan of the model"
+            );
+            if exact {
+                assert_eq!(
+                    got,
+                    o.inside(&rect, partially),
+                    "nodes in {rect:?} (partially {partially}) differ from React Flow's"
+                );
+            }
+        }
+    }
+}
+
+fn rect_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        10 => op(),
+        1 => prop_oneof![Just(0usize), 1usize..60].prop_map(Op::Reload),
+        1 => (-500.0..500.0f32, -500.0..500.0f32).prop_map(|(x, y)| Op::ShiftAll(x, y)),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -461,69 +807,29 @@ proptest! {
         let mut last = (Viewport { x: 0.0, y: 0.0, zoom: 1.0 }, Screen { width: 800.0, height: 600.0 });
         let mut next_id = 0;
         for op in ops {
-            match op {
-                Op::Frame(v, s) => last = (v, s),
-                Op::Move(i, x, y) => if let Some(id) = pick(&o, i) {
-                    opt.apply_node_changes(vec![NodeChange::Position { id: id.clone(), position: Some((x, y)), dragging: None }]).unwrap();
-                    let n = o.nodes.get_mut(&id).unwrap();
-                    n.x = x; n.y = y;
-                },
-                Op::Resize(i, w, h) => if let Some(id) = pick(&o, i) {
-                    opt.apply_node_changes(vec![NodeChange::Dimensions { id: id.clone(), dimensions: Some((w, h)) }]).unwrap();
-                    let n = o.nodes.get_mut(&id).unwrap();
-                    n.w = w; n.h = h;
-                },
-                Op::Remove(i) => if let Some(id) = pick(&o, i) {
-                    // React Flow removes a parent together with its descendants.
-                    let gone = o.descendants_and_self(&id);
-                    let changes = gone.iter().map(|g| NodeChange::Remove { id: g.clone() }).collect();
-                    opt.apply_node_changes(changes).unwrap();
-                    for g in &gone { o.nodes.remove(g); }
-                    o.edges.retain(|_, (s, t)| !gone.contains(s) && !gone.contains(t));
-                },
-                Op::Add(x, y, w, h, p) => {
-                    let id = format!("new{next_id}");
-                    next_id += 1;
-                    let parent = p.and_then(|p| pick(&o, p));
-                    o.nodes.insert(id.clone(), RefNode { x, y, w, h, parent, hidden: false });
-                    opt.apply_node_changes(vec![NodeChange::Add { item: o.input(&id) }]).unwrap();
-                },
-                Op::ToggleHidden(i) => if let Some(id) = pick(&o, i) {
-                    let n = o.nodes.get_mut(&id).unwrap();
-                    n.hidden = !n.hidden;
-                    opt.apply_node_changes(vec![NodeChange::Replace { id: id.clone(), item: o.input(&id) }]).unwrap();
-                },
-                Op::BulkMove(moves) => if !o.nodes.is_empty() {
-                    let mut seen = BTreeSet::new();
-                    let mut idx = vec![];
-                    let mut xy = vec![];
-                    for (i, x, y) in moves {
-                        let id = pick(&o, i).unwrap();
-                        if !seen.insert(id.clone()) { continue; }
-                        idx.push(opt.index_of(&id).unwrap());
-                        xy.push(x); xy.push(y);
-                        let n = o.nodes.get_mut(&id).unwrap();
-                        n.x = x as f64; n.y = y as f64;
-                    }
-                    opt.update_positions(&idx, &xy).unwrap();
-                },
-                Op::AddEdge(a, b) => if let (Some(s), Some(t)) = (pick(&o, a), pick(&o, b)) {
-                    let id = format!("ne{next_id}");
-                    next_id += 1;
-                    opt.apply_edge_changes(vec![EdgeChange::Add { item: EdgeInput::new(id.clone(), s.clone(), t.clone()) }]).unwrap();
-                    o.edges.insert(id, (s, t));
-                },
-                Op::RemoveEdge(i) => if !o.edges.is_empty() {
-                    let id = o.edges.keys().nth(i % o.edges.len()).unwrap().clone();
-                    opt.apply_edge_changes(vec![EdgeChange::Remove { id: id.clone() }]).unwrap();
-                    o.edges.remove(&id);
-                },
+            if let Some(view) = apply(&mut opt, &mut o, op, &mut next_id) {
+                last = view;
             }
             mounted = check(&mut opt, &o, last.0, last.1, &mounted);
         }
         // A rebuilt optimizer agrees with the incrementally edited one.
         let mut fresh = load(&o, small_config(cap));
         check(&mut fresh, &o, last.0, last.1, &BTreeSet::new());
+    }
+
+    #[test]
+    fn rect_queries_match_brute_force_through_edits(
+        mut o in workflow(),
+        ops in proptest::collection::vec(rect_op(), 1..40),
+        specs in proptest::collection::vec(rect_spec(), 4),
+    ) {
+        let mut opt = load(&o, Config::default());
+        let mut next_id = 0;
+        check_rects(&mut opt, &o, &specs);
+        for op in ops {
+            apply(&mut opt, &mut o, op, &mut next_id);
+            check_rects(&mut opt, &o, &specs);
+        }
     }
 
     #[test]
@@ -620,6 +926,109 @@ fn bad_viewports_are_rejected_and_change_nothing() {
         assert_eq!(e.code, flowscale::ErrorCode::InvalidViewport);
         assert_eq!(e.path.as_deref(), Some(path));
     }
+}
+
+#[test]
+fn rect_queries_of_empty_and_hidden_workflows() {
+    let mut opt = load(&Oracle::default(), Config::default());
+    let all = Rect {
+        x: -1e300,
+        y: -1e300,
+        width: f64::MAX,
+        height: f64::MAX,
+    };
+    assert_eq!(opt.bounds(), None);
+    assert!(opt.nodes_in_rect(all, true).unwrap().is_empty());
+    let hidden = |id: &str, x: f64| NodeInput {
+        hidden: true,
+        ..NodeInput::new(id, x, 0.0).sized(10.0, 10.0)
+    };
+    opt.set_workflow(vec![hidden("a", 0.0), hidden("b", 50.0)], vec![])
+        .unwrap();
+    assert_eq!(opt.bounds(), None);
+    assert!(opt.nodes_in_rect(all, true).unwrap().is_empty());
+    // Shown again: the bounds follow.
+    let b = NodeInput::new("b", 50.0, 0.0).sized(10.0, 10.0);
+    opt.apply_node_changes(vec![NodeChange::Replace {
+        id: "b".into(),
+        item: b,
+    }])
+    .unwrap();
+    let want = Rect {
+        x: 50.0,
+        y: 0.0,
+        width: 10.0,
+        height: 10.0,
+    };
+    assert_eq!(opt.bounds(), Some(want));
+    assert_eq!(opt.nodes_in_rect(all, false).unwrap(), &[1]);
+    assert_eq!(opt.nodes_in_rect(want, false).unwrap(), &[1]);
+}
+
+#[test]
+fn bad_rects_are_rejected_and_change_nothing() {
+    let mut opt = load(&Oracle::default(), Config::default());
+    opt.set_workflow(
+        vec![NodeInput::new("a", 0.0, 0.0).sized(10.0, 10.0)],
+        vec![],
+    )
+    .unwrap();
+    let r = Rect {
+        x: 0.0,
+        y: 0.0,
+        width: 100.0,
+        height: 100.0,
+    };
+    let cases = [
+        (Rect { x: f64::NAN, ..r }, ErrorCode::NonFinite, "rect.x"),
+        (
+            Rect {
+                y: f64::NEG_INFINITY,
+                ..r
+            },
+            ErrorCode::NonFinite,
+            "rect.y",
+        ),
+        (
+            Rect {
+                width: f64::INFINITY,
+                ..r
+            },
+            ErrorCode::NonFinite,
+            "rect.width",
+        ),
+        (
+            Rect {
+                height: -f64::INFINITY,
+                ..r
+            },
+            ErrorCode::NonFinite,
+            "rect.height",
+        ),
+        (
+            Rect { width: -1.0, ..r },
+            ErrorCode::NegativeSize,
+            "rect.width",
+        ),
+        (
+            Rect {
+                height: -1e-300,
+                ..r
+            },
+            ErrorCode::NegativeSize,
+            "rect.height",
+        ),
+    ];
+    for (rect, code, path) in cases {
+        for partially in [false, true] {
+            let e = opt.nodes_in_rect(rect, partially).unwrap_err();
+            assert_eq!((e.code, e.path.as_deref()), (code, Some(path)), "{rect:?}");
+        }
+    }
+    assert_eq!(opt.nodes_in_rect(r, false).unwrap(), &[0]);
+    // -0 is a size of zero: nothing overlaps it.
+    let line = Rect { width: -0.0, ..r };
+    assert!(opt.nodes_in_rect(line, true).unwrap().is_empty());
 }
 
 #[test]

@@ -73,6 +73,25 @@ pub fn overlaps(view: &Rect, x1: f64, y1: f64, x2: f64, y2: f64) -> bool {
     okx && oky
 }
 
+/// React Flow's `getNodesInside` test of one node (its absolute rectangle)
+/// against `rect`, at transform [0, 0, 1]: the overlap area, rounded up as
+/// `getOverlappingArea` rounds it, must be positive (`partially`) or reach
+/// the node's area. So touching edges never count, and a node of zero area
+/// (width × height = 0) is inside every rectangle.
+#[inline]
+pub fn rf_inside(rect: &Rect, node: &Rect, partially: bool) -> bool {
+    let ox = 0f64.max(rect.x2().min(node.x2()) - rect.x.max(node.x));
+    let oy = 0f64.max(rect.y2().min(node.y2()) - rect.y.max(node.y));
+    let overlap = (ox * oy).ceil();
+    (partially && overlap > 0.0) || overlap >= node.width * node.height
+}
+
+/// Does `getNodesInside` count this node whatever the rectangle (its area is 0)?
+#[inline]
+pub fn zero_area(r: &Rect) -> bool {
+    r.width * r.height == 0.0
+}
+
 /// React Flow's `isEdgeVisible` on an edge's bounds: a degenerate box grows by 1 unit.
 #[inline]
 pub fn edge_overlaps(view: &Rect, x1: f64, y1: f64, x2: f64, y2: f64) -> bool {
@@ -181,12 +200,55 @@ impl Layer {
     fn entries(&self) -> usize {
         self.fresh_count + self.overlay.size()
     }
+
+    /// Exact bounds `[x1, y1, x2, y2]` of the entries' current rectangles
+    /// (`rect_of`, from the model): four branch-and-bound searches of the
+    /// static tree over its fresh entries, and the overlay's root envelope
+    /// (its entries hold the exact rectangles).
+    fn bounds(&self, rect_of: impl Fn(u32) -> Rect) -> Option<[f64; 4]> {
+        let fresh = |slot: u32| self.is_fresh(slot).then(|| corners(&rect_of(slot)));
+        let mut b = if self.fresh_count == 0 {
+            None
+        } else {
+            let t = &self.tree;
+            // Maxima as least negated keys: negation is exact.
+            match (
+                t.least(|b| b[0] as f64, |s| fresh(s).map(|c| c[0])),
+                t.least(|b| b[1] as f64, |s| fresh(s).map(|c| c[1])),
+                t.least(|b| -(b[2] as f64), |s| fresh(s).map(|c| -c[2])),
+                t.least(|b| -(b[3] as f64), |s| fresh(s).map(|c| -c[3])),
+            ) {
+                (Some(x1), Some(y1), Some(x2), Some(y2)) => Some([x1, y1, -x2, -y2]),
+                _ => None,
+            }
+        };
+        if self.overlay.size() > 0 {
+            let env = self.overlay.root().envelope();
+            let (lo, hi) = (env.lower(), env.upper());
+            let o = [lo[0], lo[1], hi[0], hi[1]];
+            b = Some(match b {
+                None => o,
+                Some(s) => [
+                    s[0].min(o[0]),
+                    s[1].min(o[1]),
+                    s[2].max(o[2]),
+                    s[3].max(o[3]),
+                ],
+            });
+        }
+        b
+    }
 }
+
+type Set<K> = hashbrown::HashSet<K, foldhash::fast::FixedState>;
 
 #[derive(Default)]
 pub struct SpatialIndex {
     nodes: Layer,
     edges: Layer,
+    /// Indexed nodes of zero area: `getNodesInside` counts them inside every
+    /// rectangle, so rectangle queries list them apart (usually none).
+    zero_area: Set<u32>,
 }
 
 impl SpatialIndex {
@@ -204,6 +266,11 @@ impl SpatialIndex {
         for &i in nodes {
             let want = wf.is_shown(i).then(|| wf.rect(i));
             self.nodes.sync(i, want);
+            if want.is_some_and(|r| zero_area(&r)) {
+                self.zero_area.insert(i);
+            } else {
+                self.zero_area.remove(&i);
+            }
         }
         for &e in edges {
             let want = wf.edge_alive(e).then(|| wf.edge_rect(e));
@@ -223,6 +290,25 @@ impl SpatialIndex {
         let [x1, y1, x2, y2] = corners(r);
         self.edges
             .query([x1 - 1.0, y1 - 1.0, x2, y2], |e| wf.edge_rect(e), out);
+    }
+
+    /// Exact bounding box of the indexed (shown) nodes' rectangles, as
+    /// React Flow's `getNodesBounds` computes it (min x, min y, max x + width,
+    /// max y + height); `None` when there are none. `wf` must be the model
+    /// the index is in step with.
+    pub fn node_bounds(&self, wf: &Workflow) -> Option<Rect> {
+        let [x1, y1, x2, y2] = self.nodes.bounds(|i| wf.rect(i))?;
+        Some(Rect {
+            x: x1,
+            y: y1,
+            width: x2 - x1,
+            height: y2 - y1,
+        })
+    }
+
+    /// Indexed nodes of zero area, in no particular order.
+    pub fn zero_area_nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.zero_area.iter().copied()
     }
 
     pub fn node_entries(&self) -> usize {
@@ -267,6 +353,8 @@ pub struct SpatialBuild {
     fresh: Vec<u64>,
     nodes: Option<Layer>,
     edges: Option<Layer>,
+    /// Shown nodes of zero area seen by the scan.
+    zero_area: Vec<u32>,
 }
 
 impl SpatialBuild {
@@ -278,6 +366,7 @@ impl SpatialBuild {
             fresh: Vec::new(),
             nodes: None,
             edges: None,
+            zero_area: Vec::new(),
         }
     }
 
@@ -333,7 +422,11 @@ impl SpatialBuild {
         let mut b = self;
         let nodes = b.nodes.take().unwrap_or_else(|| b.layer());
         let edges = b.edges.take().unwrap_or_else(|| b.layer());
-        SpatialIndex { nodes, edges }
+        SpatialIndex {
+            nodes,
+            edges,
+            zero_area: b.zero_area.drain(..).collect(),
+        }
     }
 
     /// Push slots `cursor..n` that `rect_of` indexes, within the budget;
@@ -345,8 +438,12 @@ impl SpatialBuild {
         if self.fresh.len() < (n as usize).div_ceil(64) {
             self.fresh.resize((n as usize).div_ceil(64), 0);
         }
+        let nodes = self.phase == BuildPhase::NodeSlots;
         for i in self.cursor..end {
             if let Some(r) = rect_of(i) {
+                if nodes && zero_area(&r) {
+                    self.zero_area.push(i);
+                }
                 let [x1, y1, x2, y2] = corners(&r);
                 let before = self.builder.len();
                 self.builder.push(i, x1, y1, x2, y2);
@@ -535,6 +632,26 @@ mod tests {
         let shown: Vec<u32> = wf.live_slots().filter(|&i| wf.is_shown(i)).collect();
         assert_eq!(ix.node_entries(), shown.len());
         assert_eq!(ix.edge_entries(), wf.edge_count());
+        // Bounds, exactly as a scan of the shown nodes gives them.
+        let want = shown.iter().map(|&i| wf.rect(i)).fold(None, |b, r| {
+            let [x1, y1, x2, y2] = b.unwrap_or([r.x, r.y, r.x2(), r.y2()]);
+            Some([x1.min(r.x), y1.min(r.y), x2.max(r.x2()), y2.max(r.y2())])
+        });
+        let want = want.map(|[x1, y1, x2, y2]| Rect {
+            x: x1,
+            y: y1,
+            width: x2 - x1,
+            height: y2 - y1,
+        });
+        assert_eq!(ix.node_bounds(wf), want, "node bounds");
+        let mut zero: Vec<u32> = ix.zero_area_nodes().collect();
+        zero.sort_unstable();
+        let want: Vec<u32> = shown
+            .iter()
+            .copied()
+            .filter(|&i| zero_area(&wf.rect(i)))
+            .collect();
+        assert_eq!(zero, want, "zero-area nodes");
         for k in 0..40 {
             let view = if k % 4 == 0 && !shown.is_empty() {
                 // Exactly a node's rectangle: touching edges count.
@@ -620,6 +737,7 @@ mod tests {
             }
             assert!(budget > 1 || steps > 2 * (wf.slot_count() + wf.edge_slot_count()));
             let ix = b.finish();
+            assert_eq!(ix.zero_area, one.zero_area, "budget {budget}");
             for (a, b) in [(&ix.nodes, &one.nodes), (&ix.edges, &one.edges)] {
                 assert_eq!(a.tree, b.tree, "budget {budget}");
                 assert_eq!(a.fresh, b.fresh, "budget {budget}");

@@ -230,6 +230,84 @@ impl PackedTree {
             group = g as usize;
         }
     }
+
+    /// The least `key(payload)` over the items (`None` from `key`: skip the
+    /// item), or `None` when every item is skipped. `bound(box)` must be at
+    /// most the key of every item under a stored box (so a stored box that
+    /// cannot beat the best key so far is not opened). Children are opened
+    /// most promising first, so when the extreme item is not skipped this
+    /// costs about one root-to-leaf path. No allocation.
+    pub fn least(
+        &self,
+        bound: impl Fn(&[f32; 4]) -> f64,
+        mut key: impl FnMut(u32) -> Option<f64>,
+    ) -> Option<f64> {
+        let &total = self.level_bounds.last()?;
+        let leaves = self.len;
+        // Keys are finite (model coordinates), so +inf stands for "none yet".
+        let mut best = f64::INFINITY;
+        let mut found = false;
+        // (bound of the group's parent box, position of the group)
+        let mut stack = [(0f64, 0u32); STACK];
+        stack[0] = (f64::NEG_INFINITY, total.saturating_sub(1));
+        let mut sp = 1usize;
+        while sp > 0 {
+            sp -= 1;
+            let Some(&(b, group)) = stack.get(sp) else {
+                break;
+            };
+            if found && b >= best {
+                continue;
+            }
+            let group = group as usize;
+            let level_end = self
+                .level_bounds
+                .iter()
+                .map(|&b| b as usize)
+                .find(|&b| b > group)
+                .unwrap_or(0);
+            let end = (group + NODE_SIZE).min(level_end);
+            let (Some(boxes), Some(index)) =
+                (self.boxes.get(group..end), self.index.get(group..end))
+            else {
+                continue;
+            };
+            if group < leaves {
+                for (bx, &idx) in boxes.iter().zip(index) {
+                    if bound(bx) < best || !found {
+                        if let Some(k) = key(idx) {
+                            if k < best || !found {
+                                best = k;
+                                found = true;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let mut kids = [(0f64, 0u32); NODE_SIZE];
+            let mut n = 0;
+            for (bx, &idx) in boxes.iter().zip(index) {
+                let b = bound(bx);
+                if b < best || !found {
+                    if let Some(k) = kids.get_mut(n) {
+                        *k = (b, idx);
+                        n += 1;
+                    }
+                }
+            }
+            // Pushed worst first, so the lowest bound is opened next.
+            let kids = kids.get_mut(..n).unwrap_or(&mut []);
+            kids.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+            for &k in kids.iter() {
+                if let Some(s) = stack.get_mut(sp) {
+                    *s = k;
+                    sp += 1;
+                }
+            }
+        }
+        found.then_some(best)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -752,6 +830,58 @@ mod tests {
     #[test]
     fn matches_brute_force_at_100k() {
         check_against_brute_force(100_000, 100, 9);
+    }
+
+    #[test]
+    fn least_matches_brute_force_and_reads_few_items() {
+        for (n, seed) in [(1, 21), (16, 22), (17, 23), (300, 24), (20_000, 25)] {
+            let mut rng = Rng(seed);
+            let mut made = Vec::with_capacity(n);
+            for _ in 0..n {
+                let b = random_box(&mut rng, &made);
+                made.push(b);
+            }
+            let t = PackedTree::build(made.iter().enumerate().map(|(i, b)| (i as u32, *b)));
+            // Skipped items (stale ones in the index), none, some or all.
+            for skip_every in [0u32, 2, 7, 1] {
+                let skip = |i: u32| skip_every != 0 && i % skip_every == 0;
+                let keep = |i: u32| !skip(i);
+                for corner in 0..4 {
+                    let key = |i: u32| {
+                        let b = made[i as usize];
+                        if corner < 2 {
+                            b[corner]
+                        } else {
+                            -b[corner]
+                        }
+                    };
+                    let bound = |b: &[f32; 4]| {
+                        if corner < 2 {
+                            b[corner] as f64
+                        } else {
+                            -(b[corner] as f64)
+                        }
+                    };
+                    let mut reads = 0;
+                    let got = t.least(bound, |i| {
+                        reads += 1;
+                        keep(i).then(|| key(i))
+                    });
+                    let want = (0..n as u32)
+                        .filter(|&i| keep(i))
+                        .map(key)
+                        .min_by(f64::total_cmp);
+                    assert_eq!(got, want, "{n} items, corner {corner}, skip {skip_every}");
+                    if n == 20_000 && skip_every == 0 {
+                        assert!(reads < 200, "{reads} items read for one extreme");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            PackedTree::default().least(|b| b[0] as f64, |_| Some(0.0)),
+            None
+        );
     }
 
     #[test]

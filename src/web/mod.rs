@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{ErrorCode, FlowscaleError};
 use crate::load::LoadJob;
 use crate::model::{
-    EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, SizeSource, SizeValue,
+    EdgeChange, EdgeInput, EdgeKind, Handles, NodeChange, NodeInput, Rect, SizeSource, SizeValue,
 };
 use crate::optimizer::{Frame, FrameDetail, Screen, Viewport, WorkflowOptimizer};
 use js_sys::{Array, Float64Array, Uint32Array};
@@ -66,6 +66,8 @@ extern "C" {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
+/** A rectangle in flow coordinates, as React Flow's `Rect`. */
+export interface Rect { x: number; y: number; width: number; height: number; }
 /** React Flow's viewport: screen = world × zoom + (x, y). */
 export interface Viewport { x: number; y: number; zoom: number; }
 /** The pane size in CSS pixels. */
@@ -1183,6 +1185,83 @@ impl JsWorkflowOptimizer {
     pub fn config(&self) -> Result<JsValue, JsValue> {
         config_to_js(self.core()?.config())
     }
+
+    /// The bounding box of every node that is not hidden, children at their
+    /// absolute positions (React Flow's `getNodesBounds` over them), or null
+    /// when there is none. For `fitView` when React Flow mounts only a window.
+    #[wasm_bindgen(unchecked_return_type = "Rect | null")]
+    pub fn bounds(&self) -> Result<JsValue, JsValue> {
+        let Some(r) = self.core()?.bounds() else {
+            return Ok(JsValue::NULL);
+        };
+        let o: JsValue = js_sys::Object::new().into();
+        for (key, v) in [
+            ("x", r.x),
+            ("y", r.y),
+            ("width", r.width),
+            ("height", r.height),
+        ] {
+            optimize::set(&o, key, &JsValue::from_f64(v));
+        }
+        Ok(o)
+    }
+
+    /// Ids of the nodes that are not hidden inside `rect` (flow coordinates),
+    /// as React Flow's `getNodesInside(nodes, rect, [0, 0, 1], partially)`
+    /// selects them: fully inside (`partially` false, the default: React
+    /// Flow's `SelectionMode.Full`) or overlapping with positive area. For a
+    /// selection box when React Flow mounts only a window.
+    #[wasm_bindgen(js_name = nodesInRect, unchecked_return_type = "string[]")]
+    pub fn nodes_in_rect(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Rect")] rect: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean")] partially: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let rect = read_rect(&rect)?;
+        let partially = match partially {
+            None => false,
+            Some(p) if p.is_undefined() || p.is_null() => false,
+            Some(p) => p.as_bool().ok_or_else(|| {
+                invalid(
+                    ErrorCode::InvalidArgument,
+                    "partially",
+                    "expected a boolean",
+                )
+            })?,
+        };
+        let mut core = self.core()?;
+        let slots = core.nodes_in_rect(rect, partially).map_err(to_js)?;
+        let names = self.names.try_borrow().map_err(|_| busy())?;
+        Ok(optimize::ids_of(&names.nodes, &Uint32Array::from(slots)))
+    }
+}
+
+/// `{ x, y, width, height }` as numbers (finite and not negative is the
+/// core's check); INVALID_ARGUMENT at the field that is missing or not a number.
+fn read_rect(v: &JsValue) -> Result<Rect, JsValue> {
+    if !v.is_object() {
+        return Err(invalid(
+            ErrorCode::InvalidArgument,
+            "rect",
+            "expected an object { x, y, width, height }",
+        ));
+    }
+    let mut out = [0.0; 4];
+    for (slot, key) in out.iter_mut().zip(["x", "y", "width", "height"]) {
+        let path = format!("rect.{key}");
+        let value = js_sys::Reflect::get(v, &JsValue::from_str(key))
+            .map_err(|_| invalid(ErrorCode::InvalidArgument, &path, "reading it threw"))?;
+        *slot = value
+            .as_f64()
+            .ok_or_else(|| invalid(ErrorCode::InvalidArgument, &path, "expected a number"))?;
+    }
+    let [x, y, width, height] = out;
+    Ok(Rect {
+        x,
+        y,
+        width,
+        height,
+    })
 }
 
 /// How a frame object gets its complete lists: on first read through the

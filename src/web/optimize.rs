@@ -34,7 +34,7 @@ extern "C" {
         moved: &Uint8Array,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = idsOf)]
-    fn ids_of(ids: &Array, indices: &Uint32Array) -> JsValue;
+    pub(super) fn ids_of(ids: &Array, indices: &Uint32Array) -> JsValue;
     #[wasm_bindgen(js_name = readOptions, catch)]
     fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = makeClusters)]

@@ -13,6 +13,8 @@ const set = (w) => (api, opt) => opt.setWorkflow(w);
 const changes = (c) => (api, opt) => opt.applyNodeChanges(c);
 const edgeChanges = (c) => (api, opt) => opt.applyEdgeChanges(c);
 const frame = (vp, size = { width: 800, height: 600 }) => (api, opt) => opt.frame(vp, size);
+const inRect = (rect, partially) => (api, opt) => opt.nodesInRect(rect, partially);
+const R = { x: 0, y: 0, width: 100, height: 100 };
 const ids = (opt) => opt.frame({ x: 0, y: 0, zoom: 1 }, { width: 4000, height: 4000 }).visibleIds.slice().sort();
 
 /** A workflow built from JSON text, as a user's import would arrive (keys like __proto__ stay own keys). */
@@ -92,6 +94,21 @@ export const MATRIX = [
   { group: 'viewport', input: 'height "600" (string)', call: frame({ x: 0, y: 0, zoom: 1 }, { width: 800, height: '600' }), code: 'INVALID_VIEWPORT', path: 'size.height' },
   { group: 'viewport', input: 'viewport null', call: frame(null), code: 'INVALID_VIEWPORT' },
   { group: 'viewport', input: 'zoom 1e-12, pan 1e15', call: frame({ x: 1e15, y: -1e15, zoom: 1e-12 }), accepts: (opt) => opt.nodeCount === 3, outcome: 'accepted: a valid, far view' },
+  // ---- rectangles (bounds, nodesInRect) ---------------------------------------
+  { group: 'rect', input: 'nodesInRect() without a rect', call: (api, opt) => opt.nodesInRect(), code: 'INVALID_ARGUMENT', path: 'rect' },
+  { group: 'rect', input: 'rect null', call: inRect(null), code: 'INVALID_ARGUMENT', path: 'rect' },
+  { group: 'rect', input: 'rect.width missing', call: inRect({ x: 0, y: 0, height: 10 }), code: 'INVALID_ARGUMENT', path: 'rect.width' },
+  { group: 'rect', input: 'rect.x "0" (string)', call: inRect({ ...R, x: '0' }), code: 'INVALID_ARGUMENT', path: 'rect.x' },
+  { group: 'rect', input: 'rect.y a getter that throws', call: inRect(Object.defineProperty({ ...R }, 'y', { get() { throw new Error('boom'); } })), code: 'INVALID_ARGUMENT', path: 'rect.y' },
+  { group: 'rect', input: 'rect.y NaN', call: inRect({ ...R, y: NaN }), code: 'NON_FINITE', path: 'rect.y' },
+  { group: 'rect', input: 'rect.x -Infinity', call: inRect({ ...R, x: -Infinity }), code: 'NON_FINITE', path: 'rect.x' },
+  { group: 'rect', input: 'rect.width Infinity', call: inRect({ ...R, width: Infinity }), code: 'NON_FINITE', path: 'rect.width' },
+  { group: 'rect', input: 'rect.height -1', call: inRect({ ...R, height: -1 }), code: 'NEGATIVE_SIZE', path: 'rect.height' },
+  { group: 'rect', input: 'rect.width -0.5 (partially)', call: inRect({ ...R, width: -0.5 }, true), code: 'NEGATIVE_SIZE', path: 'rect.width' },
+  { group: 'rect', input: 'partially "yes" (string)', call: inRect(R, 'yes'), code: 'INVALID_ARGUMENT', path: 'partially' },
+  { group: 'rect', input: 'rect touching two nodes\' edges', call: inRect({ x: 100, y: 0, width: 100, height: 40 }, true), accepts: (opt, r) => Array.isArray(r) && r.length === 0, outcome: 'accepted: [] (touching edges do not count, as in getNodesInside)' },
+  { group: 'rect', input: 'rect exactly a node', call: inRect({ x: 200, y: 0, width: 100, height: 40 }), accepts: (opt, r) => JSON.stringify(r) === '["b"]', outcome: 'accepted: ["b"] (fully inside)' },
+  { group: 'rect', input: 'bounds()', call: (api, opt) => opt.bounds(), accepts: (opt, r) => JSON.stringify(r) === '{"x":0,"y":0,"width":500,"height":40}', outcome: 'accepted: { x: 0, y: 0, width: 500, height: 40 }' },
   // ---- configuration ----------------------------------------------------------
   { group: 'config', input: 'maxVisibleNodes -1', call: (api) => new api.WorkflowOptimizer({ rendering: { maxVisibleNodes: -1 } }), code: 'INVALID_CONFIG', path: 'rendering.maxVisibleNodes' },
   { group: 'config', input: 'unknown key', call: (api) => new api.WorkflowOptimizer({ rendering: { maxVisible: 5 } }), code: 'INVALID_CONFIG', path: 'rendering.maxVisible' },
