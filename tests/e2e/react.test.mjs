@@ -280,7 +280,7 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
   await page.close();
 });
 
-test('flowscale/react: a small workflow loads at once; the minimap draws every node', async () => {
+test('flowscale/react: a small workflow loads at once, the minimap draws every node, unmounting frees once', async () => {
   const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
@@ -313,6 +313,25 @@ test('flowscale/react: a small workflow loads at once; the minimap draws every n
   assert.deepEqual(r.bounds, r.brute);
   assert.deepEqual(r.missing, [], 'nodes not drawn on the minimap');
   assert.ok(r.inked < r.size * 0.9, 'the minimap is not simply filled');
+
+  // StrictMode's rehearsal unmount did not free the optimizer (it would have been replaced: generation 2);
+  // a real unmount frees it exactly once.
+  assert.equal(await page.evaluate(() => window.__app.flow.controller.optimizerGeneration), 1);
+  await page.evaluate(() => {
+    const { controller } = window.__app.flow;
+    const opt = controller.optimizer;
+    const free = opt.free.bind(opt);
+    window.__frees = 0;
+    opt.free = () => {
+      window.__frees++;
+      free();
+    };
+    window.__app.unmount();
+  });
+  await page.waitForFunction(() => window.__app.flow.controller.isDestroyed);
+  await page.waitForTimeout(200);
+  const gone = await page.evaluate(() => ({ frees: window.__frees, dom: document.querySelectorAll('.react-flow').length }));
+  assert.deepEqual(gone, { frees: 1, dom: 0 });
   assert.deepEqual(pageErrors.map(String), []);
   await page.close();
 });

@@ -5,7 +5,7 @@
 // The test drives it through window.__app.
 import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { StrictMode, useEffect } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { FlowscaleError } from 'flowscale';
 import { FlowscaleLayer, FlowscaleMiniMap, useFlowscale, useFlowscaleDetail, type UseFlowscaleResult } from 'flowscale/react';
@@ -69,8 +69,10 @@ interface TestHooks {
   errors: { code: string; path: string | undefined; message: string }[];
   progress: number[];
   maxVisible: number;
+  /** Unmounts the editor for real (not StrictMode's rehearsal). */
+  unmount: () => void;
 }
-const app: TestHooks = { flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders };
+const app: TestHooks = { flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined };
 (window as unknown as { __app: TestHooks }).__app = app;
 
 function Editor() {
@@ -109,12 +111,22 @@ function Editor() {
   );
 }
 
+function Root() {
+  const [shown, setShown] = useState(true);
+  useEffect(() => {
+    app.unmount = () => setShown(false);
+  }, []);
+  return shown ? (
+    <ReactFlowProvider>
+      <Editor />
+    </ReactFlowProvider>
+  ) : null;
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing');
 createRoot(root).render(
   <StrictMode>
-    <ReactFlowProvider>
-      <Editor />
-    </ReactFlowProvider>
+    <Root />
   </StrictMode>,
 );
