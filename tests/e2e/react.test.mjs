@@ -199,6 +199,21 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     await page.waitForFunction((id) => !window.__t.domIds().includes(id), id, { timeout: 10_000 });
   });
 
+  await t.test('a node being dragged stays mounted however far the view goes', async () => {
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000, y: -500, zoom: 1 }));
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 5);
+    const id = await page.evaluate(() => window.__t.domIds()[1]);
+    const setDragging = (dragging) =>
+      page.evaluate(({ id, dragging }) => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === id ? { ...n, dragging } : n))), { id, dragging });
+    await setDragging(true);
+    await settle(page);
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000 - 40_000, y: -500, zoom: 1 }));
+    await page.waitForTimeout(300);
+    assert.ok((await page.evaluate(() => window.__t.domIds())).includes(id), `${id} was unmounted mid-drag`);
+    await setDragging(false);
+    await page.waitForFunction((id) => !window.__t.domIds().includes(id), id, { timeout: 10_000 });
+  });
+
   await t.test('useFlowscaleDetail: nodes show full detail zoomed in, the label at medium zoom; only changes re-render', async () => {
     const details = () => page.evaluate(() => [...document.querySelectorAll('[data-detail]')].map((e) => e.dataset.detail));
     await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -2000, y: -1000, zoom: 1 }));

@@ -152,6 +152,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private detail = new Map<string, Detail>();
   private detailZoom = NaN;
   private pinned = new Set<string>();
+  /** Nodes being dragged (`dragging: true`): kept mounted like pins, so a drag never loses its node. */
+  private dragging = new Set<string>();
   private gpu: GpuState = { status: 'off', reason: 'no FlowscaleLayer is mounted' };
   private workflowVersion = 0;
   private mountedListeners = new Set<Listener>();
@@ -234,8 +236,15 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
     const { nodeById, edgeById } = this.good;
     for (const n of nd.added) nodeById.set(n.id, n);
-    for (const n of nd.replaced) nodeById.set(n.id, n);
-    for (const id of nd.removed) nodeById.delete(id);
+    for (const n of nd.replaced) {
+      nodeById.set(n.id, n);
+      if (n.dragging) this.dragging.add(n.id);
+      else this.dragging.delete(n.id);
+    }
+    for (const id of nd.removed) {
+      nodeById.delete(id);
+      this.dragging.delete(id);
+    }
     this.good = { ...this.good, nodes };
     const edgeChanges: FlowscaleEdgeChange[] = [];
     for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
@@ -272,6 +281,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.good = indexed(nodes, edges);
       this.loaded = true;
       this.rejected = null;
+      this.dragging.clear();
       this.changed();
       this.progress(1);
       return;
@@ -437,11 +447,16 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       const n = nodeById.get(id);
       if (n) nodes.push(n);
     }
-    if (this.pinned.size > 0) {
-      const inWindow = new Set(visibleIds);
-      for (const id of this.pinned) {
-        const n = inWindow.has(id) ? undefined : nodeById.get(id);
-        if (n) nodes.push(n);
+    if (this.pinned.size > 0 || this.dragging.size > 0) {
+      const kept = new Set(visibleIds);
+      for (const ids of [this.pinned, this.dragging]) {
+        for (const id of ids) {
+          const n = kept.has(id) ? undefined : nodeById.get(id);
+          if (n) {
+            nodes.push(n);
+            kept.add(id);
+          }
+        }
       }
     }
     const edges: E[] = [];
