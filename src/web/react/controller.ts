@@ -234,6 +234,18 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       else this.reject(nodes, edges, e);
       return;
     }
+    const edgeChanges: FlowscaleEdgeChange[] = [];
+    for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
+    for (const e of ed.replaced) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
+    try {
+      if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
+    } catch (e) {
+      // All or nothing: the nodes go back to the last good state too.
+      this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
+      this.reject(nodes, edges, e);
+      return;
+    }
     const { nodeById, edgeById } = this.good;
     for (const n of nd.added) nodeById.set(n.id, n);
     for (const n of nd.replaced) {
@@ -245,24 +257,39 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       nodeById.delete(id);
       this.dragging.delete(id);
     }
-    this.good = { ...this.good, nodes };
-    const edgeChanges: FlowscaleEdgeChange[] = [];
-    for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
-    for (const e of ed.replaced) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
-    for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
-    let edgeError: unknown = null;
-    try {
-      if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
-      for (const id of ed.removed) edgeById.delete(id);
-      for (const e of ed.replaced) edgeById.set(e.id, e);
-      for (const e of ed.added) edgeById.set(e.id, e);
-      this.good = { ...this.good, edges };
-    } catch (e) {
-      edgeError = e;
-    }
+    for (const id of ed.removed) edgeById.delete(id);
+    for (const e of ed.replaced) edgeById.set(e.id, e);
+    for (const e of ed.added) edgeById.set(e.id, e);
+    this.good = { ...this.good, nodes, edges };
     this.rejected = null;
     this.changed();
-    if (edgeError !== null) this.reject(nodes, edges, edgeError);
+  }
+
+  /** Take back an applied node batch (its edge batch was refused): the optimizer returns to `good`. */
+  private undoNodeChanges(added: readonly N[], replaced: readonly N[], removed: readonly string[]): void {
+    const opt = this.optimizer;
+    const { nodeById, edges } = this.good;
+    const back: FlowscaleNodeChange[] = [];
+    const removedNodes = removed.map((id) => nodeById.get(id)).filter((n): n is N => n !== undefined);
+    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: flowNode(n) });
+    for (const n of replaced) {
+      const old = nodeById.get(n.id);
+      if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
+    }
+    for (const n of added) back.push({ type: 'remove', id: n.id });
+    // Removing a node removed its edges: they come back with it.
+    const gone = new Set(removed);
+    const edgesBack: FlowscaleEdgeChange[] = [];
+    if (gone.size > 0) for (const e of edges) if (gone.has(e.source) || gone.has(e.target)) edgesBack.push({ type: 'add', item: flowEdge(e) });
+    try {
+      if (back.length > 0) opt.applyNodeChanges(back);
+      if (edgesBack.length > 0) opt.applyEdgeChanges(edgesBack);
+    } catch {
+      // The order of the way back can matter (parents): index the last good state afresh.
+      const { nodes: n, edges: e } = this.good;
+      this.loaded = false;
+      this.load(n as N[], e as E[]);
+    }
   }
 
   /** A fresh index of the arrays: at once up to ASYNC_ABOVE nodes, else the first STAGE at once and the rest in slices. */
@@ -317,7 +344,6 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (this.destroyed) return;
       if (error === null) {
         this.good = indexed(nodes, edges);
-        this.rejected = null;
         this.changed();
         this.progress(1);
       } else {
