@@ -156,9 +156,11 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
     await settle(page);
     const r = await page.evaluate((rect) => {
+      // React Flow's getNodesInside, Full mode: the overlap's area, rounded up, covers the node's.
+      const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
       const inside = (n) => {
         const b = window.__t.rect(n);
-        return !n.hidden && b.x >= rect.x && b.y >= rect.y && b.x + b.width <= rect.x + rect.width && b.y + b.height <= rect.y + rect.height;
+        return !n.hidden && overlap(b) >= b.width * b.height;
       };
       const want = window.__app.nodes.filter(inside).map((n) => n.id).sort();
       const got = window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort();
