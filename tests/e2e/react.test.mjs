@@ -133,9 +133,44 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     assert.equal(drawn.h, drawn.pane.height);
   });
 
+  await t.test('clusterAt names the cluster drawn at a point; zoomToCluster zooms into it', async () => {
+    const r = await page.evaluate(async () => {
+      const { flow } = window.__app;
+      const b = flow.getBounds();
+      const point = { x: b.x + b.width * 0.3, y: b.y + b.height * 0.6 };
+      const c = flow.clusterAt(point);
+      if (!c) return { c };
+      const q = c.bounds;
+      const within = window.__app.nodes.filter((n) => {
+        const r = window.__t.rect(n);
+        return r.x >= q.x && r.y >= q.y && r.x + r.width <= q.x + q.width && r.y + r.height <= q.y + q.height;
+      }).length;
+      const zoomBefore = window.__t.view().zoom;
+      const zoomed = await flow.zoomToCluster(point, { duration: 0 });
+      return { c, point, within, zoomBefore, zoomed, view: window.__t.view() };
+    });
+    assert.ok(r.c, 'a cluster is drawn there when the whole workflow is in view');
+    const { bounds } = r.c;
+    assert.ok(r.point.x >= bounds.x && r.point.x <= bounds.x + bounds.width && r.point.y >= bounds.y && r.point.y <= bounds.y + bounds.height);
+    assert.ok(r.c.count > 1 && r.c.count <= r.within, `count ${r.c.count}, nodes within its bounds ${r.within}`);
+    assert.equal(r.zoomed, true);
+    assert.ok(r.view.zoom > r.zoomBefore);
+    const centre = { x: r.view.x + r.view.width / 2, y: r.view.y + r.view.height / 2 };
+    assert.ok(Math.abs(centre.x - (bounds.x + bounds.width / 2)) < 1e-6 * bounds.width + 1e-3 && Math.abs(centre.y - (bounds.y + bounds.height / 2)) < 1e-6 * bounds.height + 1e-3, JSON.stringify({ centre, bounds }));
+  });
+
   await t.test('a click on the minimap centres the view on that point', async () => {
     const canvas = page.locator('.flowscale-minimap canvas');
     const box = await canvas.boundingBox();
+    // Above 5,000 nodes the minimap draws the clusters: the workflow's band is inked, the margins are not.
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector('.flowscale-minimap canvas');
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] < 250) inked++;
+      return inked / (c.width * c.height);
+    });
+    assert.ok(ink > 0.1 && ink < 0.95, `${(ink * 100).toFixed(1)}% of the minimap inked`);
     // Off-centre, in whole CSS pixels of the minimap's content box (inside its 1 px border).
     for (const [mx, my] of [[100, 75], [40, 30], [170, 120]]) {
       await page.mouse.click(box.x + 1 + mx, box.y + 1 + my);
