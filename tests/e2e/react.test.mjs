@@ -307,7 +307,17 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
 
   await t.test('selectAll() then deleteSelected() empties the arrays, the optimizer and the DOM', async () => {
     await page.evaluate(() => window.__app.flow.fitView());
-    await page.evaluate(() => window.__app.flow.selectAll());
+    // Every object changes: a fresh index in slices, with the indexed workflow on screen meanwhile (never a part of it).
+    const counts = await page.evaluate(async () => {
+      const { flow, nodes } = window.__app;
+      const counts = [];
+      const off = flow.controller.subscribeWorkflow(() => counts.push(flow.optimizer.nodeCount));
+      flow.selectAll();
+      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) await new Promise((r) => setTimeout(r, 10));
+      off();
+      return counts;
+    });
+    assert.ok(counts.length > 0 && counts.every((c) => c === N), `node counts while reindexing: ${counts}`);
     await settle(page, 'window.__app.nodes.every((n) => n.selected)');
     const selected = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).length, all: window.__app.edges.length }));
     assert.equal(selected.nodes, N);

@@ -28,7 +28,7 @@ import { diffById, diffSize, parentsFirst } from './sync.js';
 
 /** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
 export const ASYNC_ABOVE = 20_000;
-/** Nodes indexed at once before the rest of a big workflow: enough to cover the first view of most workflows. */
+/** Nodes indexed at once before the rest of a big workflow's first load: enough to cover the first view of most workflows. */
 export const STAGE = 10_000;
 
 /** A node component's level of detail: 'full' (controls) or 'label' (label only). Low detail is not mounted: the GPU draws it. */
@@ -113,6 +113,12 @@ const flowEdges = (a: readonly Edge[]): FlowEdge[] => a as unknown as FlowEdge[]
 const ORDER_CODES = new Set(['PARENT_CYCLE', 'DANGLING_PARENT', 'UNKNOWN_ID']);
 
 const EMPTY_STATS: FrameStats = { total: 0, inView: 0, culled: 0, culledPercent: 0, lodCounts: { high: 0, medium: 0, low: 0 }, timeMs: 0 };
+
+function draggingIds(nodes: readonly Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of nodes) if (n.dragging) out.add(n.id);
+  return out;
+}
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
@@ -308,32 +314,36 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.good = indexed(nodes, edges);
       this.loaded = true;
       this.rejected = null;
-      this.dragging.clear();
+      this.dragging = draggingIds(nodes);
       this.changed();
       this.progress(1);
       return;
     }
-    // The first stage: nodes whose parents are in it too, and the edges between them.
-    const first: N[] = [];
-    const inFirst = new Set<string>();
-    for (let i = 0; i < nodes.length && first.length < STAGE; i++) {
-      const n = nodes[i]!;
-      if (n.parentId == null || inFirst.has(n.parentId)) {
-        first.push(n);
-        inFirst.add(n.id);
+    // Little on screen yet (a first load): the first stage at once, so nodes show while the rest loads. Otherwise
+    // the workflow already indexed stays on screen (setWorkflowAsync swaps at the end), rather than a tenth of it.
+    if (this.good.nodes.length < STAGE) {
+      // The first stage: nodes whose parents are in it too, and the edges between them.
+      const first: N[] = [];
+      const inFirst = new Set<string>();
+      for (let i = 0; i < nodes.length && first.length < STAGE; i++) {
+        const n = nodes[i]!;
+        if (n.parentId == null || inFirst.has(n.parentId)) {
+          first.push(n);
+          inFirst.add(n.id);
+        }
       }
+      const firstEdges = edges.filter((e) => inFirst.has(e.source) && inFirst.has(e.target));
+      try {
+        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+      } catch (e) {
+        this.reject(nodes, edges, e);
+        return;
+      }
+      this.good = indexed(first, firstEdges);
+      this.loaded = true;
+      this.rejected = null;
+      this.changed();
     }
-    const firstEdges = edges.filter((e) => inFirst.has(e.source) && inFirst.has(e.target));
-    try {
-      opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
-    } catch (e) {
-      this.reject(nodes, edges, e);
-      return;
-    }
-    this.good = indexed(first, firstEdges);
-    this.loaded = true;
-    this.rejected = null;
-    this.changed();
     this.progress(0);
     const abort = new AbortController();
     this.loadAbort = abort;
@@ -344,10 +354,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (this.destroyed) return;
       if (error === null) {
         this.good = indexed(nodes, edges);
+        this.dragging = draggingIds(nodes);
         this.changed();
         this.progress(1);
       } else {
-        // The optimizer still holds the first stage: the next sync diffs from it.
+        // The optimizer still holds what it held (the first stage, or the previous workflow): the next sync diffs from it.
         this.reject(nodes, edges, error);
       }
       const { nodes: n, edges: e } = this.latest;
