@@ -4,7 +4,8 @@
 // app's own arrays searched by brute force in the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveAndLaunch } from './serve.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, serveAndLaunch } from './serve.mjs';
 
 const dist = new URL('../../dist-react/', import.meta.url).pathname;
 const env = serveAndLaunch(dist);
@@ -396,4 +397,24 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   assert.deepEqual(gone, { frees: 1, dom: 0 });
   assert.deepEqual(pageErrors.map(String), []);
   await page.close();
+});
+
+test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e));
+    await page.goto(`${env.server.url}/?n=3000&cols=60`);
+    await page.waitForFunction(() => window.__app?.flow && window.__app.flow.gpu.status === 'off' && document.querySelector('.react-flow__node'), null, { timeout: 60_000 });
+    const r = await page.evaluate(() => ({ gpu: window.__app.flow.gpu, dom: document.querySelectorAll('.react-flow__node').length, count: window.__app.flow.optimizer.nodeCount }));
+    assert.equal(r.gpu.status, 'off');
+    assert.ok(r.gpu.reason.length > 0, 'a reason is given');
+    assert.notEqual(r.gpu.reason, 'no FlowscaleLayer is mounted');
+    assert.ok(r.dom > 0);
+    assert.equal(r.count, 3000);
+    assert.deepEqual(pageErrors.map(String), []);
+  } finally {
+    await browser.close();
+  }
 });
