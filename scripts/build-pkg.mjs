@@ -179,3 +179,21 @@ meta.exports = {
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');
 console.log('built pkg/ (bundler) and pkg/web/ (web)');
+
+// ---- flowscale/react: the React Flow adapter ----------------------------------
+// src/web/react/ (TypeScript) compiled by tsc into pkg/react/, checked against
+// the pkg/index.d.ts written above. Its JS imports the package by its own name
+// ('flowscale'), so a bundler resolves it to the same install: one wasm instance.
+function buildReact() {
+  const out = join(pkg, 'react');
+  rmSync(out, { recursive: true, force: true });
+  execFileSync('tsc', ['-p', join(root, 'src/web/react/tsconfig.json')], { cwd: root, env, stdio: 'inherit' });
+  const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  meta.files = [...new Set([...(meta.files ?? []), 'react'])];
+  meta.exports = { ...meta.exports, './react': { types: './react/index.d.ts', import: './react/index.js' } };
+  meta.peerDependencies = { ...meta.peerDependencies, react: '>=18', '@xyflow/react': '^12' };
+  meta.peerDependenciesMeta = { ...meta.peerDependenciesMeta, react: { optional: true }, '@xyflow/react': { optional: true } };
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');
+  console.log('built pkg/react/ (flowscale/react)');
+}
+buildReact();

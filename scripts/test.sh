@@ -28,6 +28,7 @@ step "TypeScript (strict): the demo, the cache and monitor types; the demo build
 tsc --noEmit -p www/tsconfig.json
 tsc -p tests/types
 webpack --config webpack.config.js --mode production --no-stats
+webpack --config tests/e2e/react-app/webpack.config.mjs --no-stats
 
 step "end to end: the demo, the cache with real IndexedDB, the monitor on a real page (long tasks, FPS, alerts), in headless Chromium (Playwright)"
 node --test --test-timeout=180000 tests/e2e/

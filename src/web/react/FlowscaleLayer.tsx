@@ -1,0 +1,103 @@
+// The GPU layer: a canvas under React Flow's nodes (where <Background> sits)
+// on which flowscale's Renderer draws everything React does not mount. The
+// Renderer is created once something is in view (creating one costs hundreds
+// of milliseconds on a software rasterizer, and at the start React covers the
+// view); without a GPU the flow stays DOM-only and `gpu` says why.
+import { useEffect, useRef, useSyncExternalStore, type CSSProperties } from 'react';
+import { Renderer, type RendererOptions } from 'flowscale';
+import { useFlowscaleController } from './hooks.js';
+
+export interface FlowscaleLayerProps {
+  /** Renderer options (palette, backend, draw), read when the renderer is created. */
+  options?: RendererOptions;
+  className?: string;
+  style?: CSSProperties;
+}
+
+const layerStyle: CSSProperties = {
+  position: 'absolute',
+  top: 0,
+  left: 0,
+  width: '100%',
+  height: '100%',
+  // Under the viewport and the nodes, like React Flow's <Background>; the renderer shows it once it draws.
+  zIndex: -1,
+  pointerEvents: 'none',
+  visibility: 'hidden',
+};
+
+const never = () => () => undefined;
+
+/** Put inside <ReactFlow>, after <Background> if there is one. */
+export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProps) {
+  const controller = useFlowscaleController();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+  // These re-render the layer only when they flip, not per frame.
+  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => controller?.hasContent ?? false);
+  const generation = useSyncExternalStore(controller ? controller.subscribeWorkflow : never, () => controller?.optimizerGeneration ?? 0);
+
+  useEffect(() => {
+    if (!controller) {
+      console.warn('flowscale: <FlowscaleLayer> found no useFlowscale() under this React Flow provider');
+      return;
+    }
+    controller.setGpu({ status: 'starting' });
+    return () => controller.setGpu({ status: 'off', reason: 'the FlowscaleLayer was unmounted' });
+  }, [controller]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!controller || !canvas || !hasContent || generation === 0) return;
+    let alive = true;
+    let created: Renderer | null = null;
+    // Later than the first paint of the nodes, and not twice under StrictMode (its cleanup runs first).
+    const start = () => {
+      if (!alive || controller.isDestroyed) return;
+      const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+      const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
+      const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
+      // Setting a canvas's size reallocates its buffers even when it does not change.
+      if (canvas.width !== w) canvas.width = w;
+      if (canvas.height !== h) canvas.height = h;
+      let pending: Promise<Renderer>;
+      try {
+        pending = Renderer.create(canvas, controller.optimizer, optionsRef.current);
+      } catch (e) {
+        controller.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      pending.then(
+        (r) => {
+          if (!alive || controller.isDestroyed) {
+            r.destroy();
+            r.free();
+            return;
+          }
+          created = r;
+          controller.attachRenderer(r);
+        },
+        (e: unknown) => {
+          if (alive) controller.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
+        },
+      );
+    };
+    const idle = typeof requestIdleCallback === 'function';
+    const handle = idle ? requestIdleCallback(start, { timeout: 300 }) : setTimeout(start, 50);
+    return () => {
+      alive = false;
+      if (idle) cancelIdleCallback(handle as number);
+      else clearTimeout(handle);
+      if (created) {
+        if (controller.currentRenderer === created) controller.attachRenderer(null);
+        created.destroy();
+        created.free();
+        // The canvas still shows the last frame: hide it until a renderer draws again.
+        canvas.style.visibility = 'hidden';
+      }
+    };
+  }, [controller, hasContent, generation]);
+
+  return <canvas ref={canvasRef} className={className ? `flowscale-layer ${className}` : 'flowscale-layer'} style={style ? { ...layerStyle, ...style } : layerStyle} />;
+}

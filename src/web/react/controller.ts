@@ -1,0 +1,790 @@
+// FlowscaleController: the user's React Flow arrays inside flowscale, without
+// React. It owns a WorkflowOptimizer (created on first use, freed by
+// destroy(); a later use creates a fresh one) and follows the user's arrays by
+// object identity: each sync() costs a pointer comparison per node plus one
+// optimizer change per changed node, or a fresh index when most of the
+// workflow changed. Viewport and pane changes run one frame() each; the
+// controller publishes what React mounts (the user's own objects for the
+// frame's ids), each mounted node's level of detail, the frame statistics and
+// the GPU layer's state, and hands each frame to the Renderer when one is
+// attached. Bad input is reported through onError, never thrown: the
+// optimizer keeps the last good state and the next sync diffs from it.
+import type { Edge, EdgeChange, Node, NodeChange, Viewport } from '@xyflow/react';
+import {
+  FlowscaleError,
+  WorkflowOptimizer,
+  type ClusterExpansion,
+  type Clusters,
+  type EdgeChange as FlowscaleEdgeChange,
+  type FlowEdge,
+  type FlowNode,
+  type Frame,
+  type FrameStats,
+  type NodeChange as FlowscaleNodeChange,
+  type PartialConfig,
+  type Renderer,
+} from 'flowscale';
+import { diffById, diffSize, parentsFirst } from './sync.js';
+
+/** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
+export const ASYNC_ABOVE = 20_000;
+/** Nodes indexed at once before the rest of a big workflow's first load: enough to cover the first view of most workflows. */
+export const STAGE = 10_000;
+
+/** A node component's level of detail: 'full' (controls) or 'label' (label only). Low detail is not mounted: the GPU draws it. */
+export type Detail = 'full' | 'label';
+
+/** The GPU layer: starting, drawing (with its backend), or off (DOM only) with the reason. */
+export type GpuState = { status: 'starting' } | { status: 'on'; backend: string } | { status: 'off'; reason: string };
+
+/** A rectangle in flow coordinates. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface XYPoint {
+  x: number;
+  y: number;
+}
+
+/** What React mounts: the user's own node and edge objects. */
+export interface MountedWindow<N extends Node = Node, E extends Edge = Edge> {
+  nodes: N[];
+  edges: E[];
+}
+
+/** A zoom-level cluster drawn at a point (`clusterAt`). */
+export interface ClusterInfo {
+  id: number;
+  /** Nodes it stands for. */
+  count: number;
+  /** Its most common node types, most common first. */
+  types: string[];
+  /** The union of its members' rectangles. */
+  bounds: Rect;
+}
+
+export interface ControllerOptions<N extends Node = Node, E extends Edge = Edge> {
+  /** Where the controller's own changes go (whole-workflow selection and deletion): the user's handlers. */
+  onNodesChange?: (changes: NodeChange<N>[]) => void;
+  onEdgesChange?: (changes: EdgeChange<E>[]) => void;
+  /** The optimizer's configuration (read when the optimizer is created). */
+  config?: PartialConfig;
+  /** Bad input (a FlowscaleError from the optimizer): reported once per rejected version of the arrays. */
+  onError?: (error: FlowscaleError) => void;
+  /** Share of a big workflow indexed, 0–1, while it loads in slices. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface SelectionChanges<N extends Node, E extends Edge> {
+  nodes: NodeChange<N>[];
+  edges: EdgeChange<E>[];
+}
+
+type Listener = () => void;
+
+/** What the optimizer holds: the arrays and their objects by id. */
+interface Indexed<N extends Node, E extends Edge> {
+  nodes: readonly N[];
+  edges: readonly E[];
+  nodeById: Map<string, N>;
+  edgeById: Map<string, E>;
+}
+
+function indexed<N extends Node, E extends Edge>(nodes: readonly N[], edges: readonly E[]): Indexed<N, E> {
+  const nodeById = new Map<string, N>();
+  for (const n of nodes) nodeById.set(n.id, n);
+  const edgeById = new Map<string, E>();
+  for (const e of edges) edgeById.set(e.id, e);
+  return { nodes, edges, nodeById, edgeById };
+}
+
+// React Flow's Node and Edge are the shapes flowscale reads (FlowNode and
+// FlowEdge name only the fields it uses): one conversion point each.
+const flowNode = (n: Node): FlowNode => n as unknown as FlowNode;
+const flowEdge = (e: Edge): FlowEdge => e as unknown as FlowEdge;
+const flowNodes = (a: readonly Node[]): FlowNode[] => a as unknown as FlowNode[];
+const flowEdges = (a: readonly Edge[]): FlowEdge[] => a as unknown as FlowEdge[];
+
+/** Errors whose cause may be only the order of a change batch (checked change by change): a fresh index checks the whole. */
+const ORDER_CODES = new Set(['PARENT_CYCLE', 'DANGLING_PARENT', 'UNKNOWN_ID']);
+
+const EMPTY_STATS: FrameStats = { total: 0, inView: 0, culled: 0, culledPercent: 0, lodCounts: { high: 0, medium: 0, low: 0 }, timeMs: 0 };
+
+function draggingIds(nodes: readonly Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of nodes) if (n.dragging) out.add(n.id);
+  return out;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A node's size as React Flow takes it: measured, then width/height, then initialWidth/initialHeight, else the default. */
+export function nodeSize(n: Node, defaultWidth: number, defaultHeight: number): { width: number; height: number } {
+  return {
+    width: n.measured?.width ?? n.width ?? n.initialWidth ?? defaultWidth,
+    height: n.measured?.height ?? n.height ?? n.initialHeight ?? defaultHeight,
+  };
+}
+
+export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
+  private options: ControllerOptions<N, E>;
+  private opt: WorkflowOptimizer | null = null;
+  private generation = 0;
+  private good: Indexed<N, E> = indexed<N, E>([], []);
+  /** Whether `good` was ever indexed (the first sync is always a fresh index). */
+  private loaded = false;
+  private latest: { nodes: N[]; edges: E[] } = { nodes: [], edges: [] };
+  /** The arrays of the last rejected sync: not retried (nor reported) until they change. */
+  private rejected: { nodes: readonly N[]; edges: readonly E[] } | null = null;
+  private loadToken = 0;
+  private loadAbort: AbortController | null = null;
+  private loadPromise: Promise<void> | null = null;
+  private renderer: Renderer | null = null;
+  private viewport: Viewport = { x: 0, y: 0, zoom: 1 };
+  private pane = { width: 0, height: 0 };
+  private mounted: MountedWindow<N, E> = { nodes: [], edges: [] };
+  private lastVisible: string[] = [];
+  private lastEdgeIds: string[] = [];
+  private lastStats: FrameStats = EMPTY_STATS;
+  private lastClusters: Clusters | null = null;
+  private detail = new Map<string, Detail>();
+  private detailZoom = NaN;
+  private pinned = new Set<string>();
+  /** Nodes being dragged (`dragging: true`): kept mounted like pins, so a drag never loses its node. */
+  private dragging = new Set<string>();
+  private gpu: GpuState = { status: 'off', reason: 'no FlowscaleLayer is mounted' };
+  private workflowVersion = 0;
+  private mountedListeners = new Set<Listener>();
+  private frameListeners = new Set<Listener>();
+  private detailListeners = new Map<string, Set<Listener>>();
+  private gpuListeners = new Set<Listener>();
+  private workflowListeners = new Set<Listener>();
+  /** Listeners to call at the end of the current task (set while a sync runs inside a React render). */
+  private deferred: Set<Listener> | null = null;
+  private refs = 0;
+  private destroyed = false;
+  private typeNamesCache: string[] | null = null;
+
+  constructor(options: ControllerOptions<N, E> = {}) {
+    // Nothing of wasm here: React may construct a controller it then discards.
+    this.options = options;
+  }
+
+  /** New callbacks (the config is read once, when the optimizer is created). */
+  setOptions(options: ControllerOptions<N, E>): void {
+    this.options = options;
+  }
+
+  /** Hand changes to the user's onNodesChange. */
+  emitNodeChanges(changes: NodeChange<N>[]): void {
+    this.options.onNodesChange?.(changes);
+  }
+
+  emitEdgeChanges(changes: EdgeChange<E>[]): void {
+    this.options.onEdgesChange?.(changes);
+  }
+
+  /** The optimizer holding the workflow (a fresh one after destroy()). */
+  get optimizer(): WorkflowOptimizer {
+    if (!this.opt) {
+      this.opt = new WorkflowOptimizer(this.options.config);
+      this.generation++;
+      this.typeNamesCache = null;
+    }
+    return this.opt;
+  }
+
+  /** Bumped each time a new optimizer is created (a renderer must be made for the new one). */
+  get optimizerGeneration(): number {
+    return this.generation;
+  }
+
+  // ---- the user's arrays ----------------------------------------------------------
+
+  /**
+   * Follow the user's arrays: the changed nodes and edges go to the optimizer
+   * (or a fresh index when more than half changed, or on the first call), then
+   * the window is recomputed. The same arrays again cost nothing. Safe to call
+   * during a React render: listeners are called after it.
+   */
+  sync(nodes: N[], edges: E[]): void {
+    this.latest = { nodes, edges };
+    if (this.destroyed || this.loadPromise) return; // a load in flight takes the latest arrays when it ends
+    if (this.loaded && nodes === this.good.nodes && edges === this.good.edges) return;
+    if (this.rejected && this.rejected.nodes === nodes && this.rejected.edges === edges) return;
+    const nd = diffById(this.good.nodes, nodes);
+    const ed = diffById(this.good.edges, edges);
+    const before = this.good.nodes.length + this.good.edges.length;
+    const after = nodes.length + edges.length;
+    if (!this.loaded || 2 * (diffSize(nd) + diffSize(ed)) > Math.max(before, after)) {
+      this.load(nodes, edges);
+      return;
+    }
+    const opt = this.optimizer;
+    const nodeChanges: FlowscaleNodeChange[] = [];
+    for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
+    for (const n of nd.replaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
+    for (const id of nd.removed) nodeChanges.push({ type: 'remove', id });
+    try {
+      if (nodeChanges.length > 0) opt.applyNodeChanges(nodeChanges);
+    } catch (e) {
+      if (e instanceof FlowscaleError && ORDER_CODES.has(e.code)) this.load(nodes, edges);
+      else this.reject(nodes, edges, e);
+      return;
+    }
+    const edgeChanges: FlowscaleEdgeChange[] = [];
+    for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
+    for (const e of ed.replaced) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
+    try {
+      if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
+    } catch (e) {
+      // All or nothing: the nodes go back to the last good state too.
+      this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
+      this.reject(nodes, edges, e);
+      return;
+    }
+    const { nodeById, edgeById } = this.good;
+    for (const n of nd.added) nodeById.set(n.id, n);
+    for (const n of nd.replaced) {
+      nodeById.set(n.id, n);
+      if (n.dragging) this.dragging.add(n.id);
+      else this.dragging.delete(n.id);
+    }
+    for (const id of nd.removed) {
+      nodeById.delete(id);
+      this.dragging.delete(id);
+    }
+    for (const id of ed.removed) edgeById.delete(id);
+    for (const e of ed.replaced) edgeById.set(e.id, e);
+    for (const e of ed.added) edgeById.set(e.id, e);
+    this.good = { ...this.good, nodes, edges };
+    this.rejected = null;
+    this.changed();
+  }
+
+  /** Take back an applied node batch (its edge batch was refused): the optimizer returns to `good`. */
+  private undoNodeChanges(added: readonly N[], replaced: readonly N[], removed: readonly string[]): void {
+    const opt = this.optimizer;
+    const { nodeById, edges } = this.good;
+    const back: FlowscaleNodeChange[] = [];
+    const removedNodes = removed.map((id) => nodeById.get(id)).filter((n): n is N => n !== undefined);
+    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: flowNode(n) });
+    for (const n of replaced) {
+      const old = nodeById.get(n.id);
+      if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
+    }
+    for (const n of added) back.push({ type: 'remove', id: n.id });
+    // Removing a node removed its edges: they come back with it.
+    const gone = new Set(removed);
+    const edgesBack: FlowscaleEdgeChange[] = [];
+    if (gone.size > 0) for (const e of edges) if (gone.has(e.source) || gone.has(e.target)) edgesBack.push({ type: 'add', item: flowEdge(e) });
+    try {
+      if (back.length > 0) opt.applyNodeChanges(back);
+      if (edgesBack.length > 0) opt.applyEdgeChanges(edgesBack);
+    } catch {
+      // The order of the way back can matter (parents): index the last good state afresh.
+      const { nodes: n, edges: e } = this.good;
+      this.loaded = false;
+      this.load(n as N[], e as E[]);
+    }
+  }
+
+  /** A fresh index of the arrays: at once up to ASYNC_ABOVE nodes, else the first STAGE at once and the rest in slices. */
+  private load(nodes: N[], edges: E[]): void {
+    const token = ++this.loadToken;
+    this.loadAbort?.abort();
+    this.loadAbort = null;
+    const opt = this.optimizer;
+    if (nodes.length <= ASYNC_ABOVE) {
+      try {
+        opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+      } catch (e) {
+        this.reject(nodes, edges, e);
+        return;
+      }
+      this.good = indexed(nodes, edges);
+      this.loaded = true;
+      this.rejected = null;
+      this.dragging = draggingIds(nodes);
+      this.changed();
+      this.progress(1);
+      return;
+    }
+    // Little on screen yet (a first load): the first stage at once, so nodes show while the rest loads. Otherwise
+    // the workflow already indexed stays on screen (setWorkflowAsync swaps at the end), rather than a tenth of it.
+    if (this.good.nodes.length < STAGE) {
+      // The first stage: nodes whose parents are in it too, and the edges between them.
+      const first: N[] = [];
+      const inFirst = new Set<string>();
+      for (let i = 0; i < nodes.length && first.length < STAGE; i++) {
+        const n = nodes[i]!;
+        if (n.parentId == null || inFirst.has(n.parentId)) {
+          first.push(n);
+          inFirst.add(n.id);
+        }
+      }
+      const firstEdges = edges.filter((e) => inFirst.has(e.source) && inFirst.has(e.target));
+      try {
+        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+      } catch (e) {
+        this.reject(nodes, edges, e);
+        return;
+      }
+      this.good = indexed(first, firstEdges);
+      this.loaded = true;
+      this.rejected = null;
+      this.changed();
+    }
+    this.progress(0);
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const done = (error: unknown) => {
+      if (token !== this.loadToken) return; // superseded
+      this.loadPromise = null;
+      this.loadAbort = null;
+      if (this.destroyed) return;
+      if (error === null) {
+        this.good = indexed(nodes, edges);
+        this.dragging = draggingIds(nodes);
+        this.changed();
+        this.progress(1);
+      } else {
+        // The optimizer still holds what it held (the first stage, or the previous workflow): the next sync diffs from it.
+        this.reject(nodes, edges, error);
+      }
+      const { nodes: n, edges: e } = this.latest;
+      if (n !== nodes || e !== edges) this.sync(n, e);
+    };
+    this.loadPromise = opt
+      .setWorkflowAsync({ nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (token === this.loadToken) this.progress(p.fraction);
+        },
+      })
+      .then(
+        () => done(null),
+        (e: unknown) => done(e),
+      );
+  }
+
+  private reject(nodes: readonly N[], edges: readonly E[], error: unknown): void {
+    this.rejected = { nodes, edges };
+    const { onError } = this.options;
+    // Never from inside a render: the user's handler may set state.
+    queueMicrotask(() => {
+      if (error instanceof FlowscaleError && onError) onError(error);
+      else if (error instanceof FlowscaleError) console.error('flowscale:', error);
+      else throw error;
+    });
+  }
+
+  private progress(fraction: number): void {
+    const { onProgress } = this.options;
+    if (onProgress) queueMicrotask(() => onProgress(fraction));
+  }
+
+  /** The workflow changed: a new version for its listeners, and a frame. */
+  private changed(): void {
+    this.workflowVersion++;
+    this.typeNamesCache = null;
+    this.emit(this.workflowListeners);
+    this.refresh(true);
+  }
+
+  /** Resolves when no load is in flight (a big workflow is indexed in slices). */
+  async whenLoaded(): Promise<void> {
+    while (this.loadPromise) await this.loadPromise;
+  }
+
+  get loading(): boolean {
+    return this.loadPromise !== null;
+  }
+
+  /** Whether the optimizer holds exactly the arrays last given to sync() (no load in flight, nothing rejected). */
+  get upToDate(): boolean {
+    return !this.loadPromise && this.loaded && this.good.nodes === this.latest.nodes && this.good.edges === this.latest.edges;
+  }
+
+  /** The arrays last given to sync(): the user's whole workflow. */
+  getNodes(): N[] {
+    return this.latest.nodes;
+  }
+
+  getEdges(): E[] {
+    return this.latest.edges;
+  }
+
+  /** Bumped whenever the indexed workflow changes. */
+  get version(): number {
+    return this.workflowVersion;
+  }
+
+  // ---- view ---------------------------------------------------------------------
+
+  /** React Flow's viewport and the pane's size in CSS pixels. */
+  setView(viewport: Viewport, width: number, height: number): void {
+    const paneChanged = width !== this.pane.width || height !== this.pane.height;
+    this.viewport = viewport;
+    this.pane = { width, height };
+    if (paneChanged && width > 0 && height > 0) this.resizeRenderer();
+    this.refresh(paneChanged);
+  }
+
+  getViewport(): Viewport {
+    return this.viewport;
+  }
+
+  getPane(): { width: number; height: number } {
+    return this.pane;
+  }
+
+  /** One frame: culling, level of detail and the window; the GPU draw; React's share when it changed. */
+  refresh(force = false): void {
+    const { width, height } = this.pane;
+    if (this.destroyed || !this.opt || width <= 0 || height <= 0) return;
+    let f: Frame;
+    try {
+      f = this.opt.frame(this.viewport, this.pane);
+    } catch (e) {
+      this.reject(this.good.nodes, this.good.edges, e);
+      return;
+    }
+    if (this.renderer) {
+      try {
+        this.renderer.render(f);
+      } catch (e) {
+        this.renderer = null;
+        this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    this.lastClusters = f.clusters ?? null;
+    this.lastStats = f.stats;
+    const windowChanged = force || f.entered.length > 0 || f.left.length > 0;
+    if (windowChanged) this.remount(f.visibleIds, f.mountedEdgeIds);
+    if (windowChanged || this.viewport.zoom !== this.detailZoom) this.updateDetail(f);
+    this.emit(this.frameListeners);
+  }
+
+  private remount(visibleIds: string[], edgeIds: string[]): void {
+    this.lastVisible = visibleIds;
+    this.lastEdgeIds = edgeIds;
+    const { nodeById, edgeById } = this.good;
+    const nodes: N[] = [];
+    for (const id of visibleIds) {
+      const n = nodeById.get(id);
+      if (n) nodes.push(n);
+    }
+    if (this.pinned.size > 0 || this.dragging.size > 0) {
+      const kept = new Set(visibleIds);
+      for (const ids of [this.pinned, this.dragging]) {
+        for (const id of ids) {
+          const n = kept.has(id) ? undefined : nodeById.get(id);
+          if (n) {
+            nodes.push(n);
+            kept.add(id);
+          }
+        }
+      }
+    }
+    const edges: E[] = [];
+    for (const id of edgeIds) {
+      const e = edgeById.get(id);
+      if (e) edges.push(e);
+    }
+    // React re-renders only when what it mounts changed.
+    const prev = this.mounted;
+    const same = sameItems(prev.nodes, nodes) && sameItems(prev.edges, edges);
+    if (same) return;
+    this.mounted = { nodes: sameItems(prev.nodes, nodes) ? prev.nodes : nodes, edges: sameItems(prev.edges, edges) ? prev.edges : edges };
+    this.emit(this.mountedListeners);
+  }
+
+  /** Level of detail of mounted nodes from the frame; notifies only nodes whose detail changed. */
+  private updateDetail(f: Frame): void {
+    this.detailZoom = this.viewport.zoom;
+    const next = new Map<string, Detail>();
+    const { visibleIds, visibleLod } = f;
+    for (let k = 0; k < visibleIds.length; k++) next.set(visibleIds[k]!, visibleLod[k] === 0 ? 'full' : 'label');
+    const previous = this.detail;
+    this.detail = next;
+    for (const [id, listeners] of this.detailListeners) {
+      if ((previous.get(id) ?? 'full') !== (next.get(id) ?? 'full')) for (const l of listeners) this.call(l);
+    }
+  }
+
+  // ---- subscriptions (for useSyncExternalStore) ------------------------------------
+
+  /** Run `fn` with listener calls held until it returns (React must not be notified from inside its render). */
+  batch<T>(fn: () => T): T {
+    if (this.deferred) return fn();
+    const held = new Set<Listener>();
+    this.deferred = held;
+    try {
+      return fn();
+    } finally {
+      this.deferred = null;
+      if (held.size > 0) queueMicrotask(() => held.forEach((l) => l()));
+    }
+  }
+
+  private call(l: Listener): void {
+    if (this.deferred) this.deferred.add(l);
+    else l();
+  }
+
+  private emit(listeners: Set<Listener>): void {
+    for (const l of listeners) this.call(l);
+  }
+
+  private static add(set: Set<Listener>, l: Listener): () => void {
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  subscribeMounted = (l: Listener): (() => void) => FlowscaleController.add(this.mountedListeners, l);
+  getMounted = (): MountedWindow<N, E> => this.mounted;
+  /** Called after every frame. */
+  subscribeFrames = (l: Listener): (() => void) => FlowscaleController.add(this.frameListeners, l);
+  subscribeGpu = (l: Listener): (() => void) => FlowscaleController.add(this.gpuListeners, l);
+  getGpu = (): GpuState => this.gpu;
+  /** Called whenever the indexed workflow changes. */
+  subscribeWorkflow = (l: Listener): (() => void) => FlowscaleController.add(this.workflowListeners, l);
+
+  /** The last frame's statistics. */
+  get stats(): FrameStats {
+    return this.lastStats;
+  }
+
+  /** Whether anything is on screen (mounted, or in view for the GPU to draw). */
+  get hasContent(): boolean {
+    return this.mounted.nodes.length > 0 || this.lastStats.inView > 0;
+  }
+
+  subscribeDetail(id: string, l: Listener): () => void {
+    let set = this.detailListeners.get(id);
+    if (!set) this.detailListeners.set(id, (set = new Set()));
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (set.size === 0) this.detailListeners.delete(id);
+    };
+  }
+
+  detailOf(id: string): Detail {
+    return this.detail.get(id) ?? 'full';
+  }
+
+  // ---- the GPU layer --------------------------------------------------------------
+
+  setGpu(state: GpuState): void {
+    this.gpu = state;
+    this.emit(this.gpuListeners);
+  }
+
+  /** The renderer drawing each frame (null: none). */
+  attachRenderer(r: Renderer | null): void {
+    this.renderer = r;
+    if (r) {
+      this.resizeRenderer();
+      this.setGpu({ status: 'on', backend: r.backend });
+      this.refresh(true);
+    }
+  }
+
+  get currentRenderer(): Renderer | null {
+    return this.renderer;
+  }
+
+  private resizeRenderer(): void {
+    const { width, height } = this.pane;
+    if (!this.renderer || width <= 0 || height <= 0) return;
+    try {
+      this.renderer.resize(width, height, typeof devicePixelRatio === 'number' ? devicePixelRatio : 1);
+    } catch (e) {
+      this.renderer = null;
+      this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  // ---- pins -------------------------------------------------------------------------
+
+  /** Keep these nodes mounted wherever the view goes (until unpinned). */
+  pin(ids: Iterable<string>): void {
+    for (const id of ids) this.pinned.add(id);
+    this.remount(this.lastVisible, this.lastEdgeIds);
+  }
+
+  unpin(ids: Iterable<string>): void {
+    for (const id of ids) this.pinned.delete(id);
+    this.remount(this.lastVisible, this.lastEdgeIds);
+  }
+
+  get pinnedIds(): ReadonlySet<string> {
+    return this.pinned;
+  }
+
+  // ---- whole-workflow queries and actions -----------------------------------------------
+
+  /** Bounds of every shown node (absolute, as React Flow's getNodesBounds), mounted or not; null when there is none. */
+  getBounds(): Rect | null {
+    if (!this.opt) return null;
+    return this.opt.bounds();
+  }
+
+  /** Ids of the nodes inside `rect` (flow coordinates): wholly, or overlapping it when `partially`. */
+  nodesInRect(rect: Rect, partially = false): string[] {
+    if (!this.opt) return [];
+    return this.opt.nodesInRect(rect, partially);
+  }
+
+  /** Select every selectable node and edge of the workflow. */
+  selectAllChanges(): SelectionChanges<N, E> {
+    const nodes: NodeChange<N>[] = [];
+    for (const n of this.latest.nodes) if (!n.selected && n.selectable !== false) nodes.push({ type: 'select', id: n.id, selected: true });
+    const edges: EdgeChange<E>[] = [];
+    for (const e of this.latest.edges) if (!e.selected && e.selectable !== false) edges.push({ type: 'select', id: e.id, selected: true });
+    return { nodes, edges };
+  }
+
+  /** Select the selectable nodes in `rect` (flow coordinates); unless `additive`, deselect every other node and edge. */
+  selectInRectChanges(rect: Rect, options: { partially?: boolean; additive?: boolean } = {}): SelectionChanges<N, E> {
+    const inside = new Set(this.nodesInRect(rect, options.partially ?? false));
+    const nodes: NodeChange<N>[] = [];
+    for (const n of this.latest.nodes) {
+      const want = inside.has(n.id) && n.selectable !== false;
+      if (want && !n.selected) nodes.push({ type: 'select', id: n.id, selected: true });
+      else if (!want && n.selected && !options.additive) nodes.push({ type: 'select', id: n.id, selected: false });
+    }
+    const edges: EdgeChange<E>[] = [];
+    if (!options.additive) for (const e of this.latest.edges) if (e.selected) edges.push({ type: 'select', id: e.id, selected: false });
+    return { nodes, edges };
+  }
+
+  /**
+   * Remove the selected nodes and edges as React Flow's Delete key does, over
+   * the whole workflow: `deletable: false` nodes and edges stay (and so do the
+   * parents of such nodes, which cannot be removed from under them), children
+   * of a removed parent go with it, and so do the edges of every removed node.
+   */
+  deleteSelectedChanges(): SelectionChanges<N, E> {
+    const { nodes: all, edges: allEdges } = this.latest;
+    const gone = new Set<string>();
+    const children = new Map<string, N[]>();
+    const byId = new Map<string, N>();
+    for (const n of all) {
+      if (n.selected && n.deletable !== false) gone.add(n.id);
+      if (n.parentId != null) {
+        byId.set(n.id, n);
+        let list = children.get(n.parentId);
+        if (!list) children.set(n.parentId, (list = []));
+        list.push(n);
+      }
+    }
+    if (children.size > 0) {
+      const kept: N[] = [];
+      const stack = [...gone];
+      for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+        for (const c of children.get(id) ?? []) {
+          if (c.deletable === false) kept.push(c);
+          else if (!gone.has(c.id)) {
+            gone.add(c.id);
+            stack.push(c.id);
+          }
+        }
+      }
+      // A node that stays keeps its ancestors.
+      for (const c of kept) {
+        for (let p = c.parentId, steps = 0; p != null && steps <= all.length; p = byId.get(p)?.parentId, steps++) gone.delete(p);
+      }
+    }
+    const nodes: NodeChange<N>[] = [];
+    for (const n of all) if (gone.has(n.id)) nodes.push({ type: 'remove', id: n.id });
+    const edges: EdgeChange<E>[] = [];
+    for (const e of allEdges) {
+      // An edge cannot outlive either end, deletable or not.
+      if ((e.selected && e.deletable !== false) || gone.has(e.source) || gone.has(e.target)) edges.push({ type: 'remove', id: e.id });
+    }
+    return { nodes, edges };
+  }
+
+  /** The zoom-level cluster drawn under a point of the flow in the last frame, if any. */
+  clusterAt(point: XYPoint): ClusterInfo | null {
+    const c = this.lastClusters;
+    if (!c || !this.opt) return null;
+    for (let j = 0; j < c.ids.length; j++) {
+      const x = c.bounds[4 * j]!, y = c.bounds[4 * j + 1]!, width = c.bounds[4 * j + 2]!, height = c.bounds[4 * j + 3]!;
+      if (point.x >= x && point.x <= x + width && point.y >= y && point.y <= y + height) {
+        this.typeNamesCache ??= this.opt.typeNames();
+        const types: string[] = [];
+        for (let t = 0; t < 3; t++) {
+          const name = this.typeNamesCache[c.typeIds[3 * j + t]!];
+          if (name !== undefined) types.push(name);
+        }
+        return { id: c.ids[j]!, count: c.count[j]!, types, bounds: { x, y, width, height } };
+      }
+    }
+    return null;
+  }
+
+  /** A cluster's members and the zoom from which it is drawn split. */
+  expandCluster(id: number): ClusterExpansion {
+    return this.optimizer.expandCluster(id);
+  }
+
+  // ---- lifetime --------------------------------------------------------------------------
+
+  /** One more owner (a mounted hook). */
+  retain(): void {
+    this.refs++;
+    if (this.destroyed) {
+      // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
+      this.destroyed = false;
+      const { nodes, edges } = this.latest;
+      this.sync(nodes, edges);
+    }
+  }
+
+  /** One owner fewer; the last one frees the optimizer unless someone retains it again right away (StrictMode remounts). */
+  release(): void {
+    this.refs--;
+    setTimeout(() => {
+      if (this.refs <= 0 && !this.destroyed) this.destroy();
+    }, 0);
+  }
+
+  /** Free the optimizer (exactly once; a later use creates a new one). */
+  destroy(): void {
+    this.destroyed = true;
+    this.loadToken++;
+    this.loadAbort?.abort();
+    this.loadAbort = null;
+    const load = this.loadPromise;
+    this.loadPromise = null;
+    this.renderer = null;
+    const opt = this.opt;
+    this.opt = null;
+    this.good = indexed<N, E>([], []);
+    this.loaded = false;
+    this.rejected = null;
+    this.lastClusters = null;
+    // A load in flight still calls the optimizer as it winds down: free it once the load has settled.
+    if (load) void load.then(() => opt?.free());
+    else opt?.free();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}

@@ -1,0 +1,181 @@
+// useFlowscale: the user's nodes and edges in, React Flow's props out (only
+// the window React should mount), plus the whole-workflow actions that
+// windowing takes from React Flow (fit, select, delete). The components
+// (FlowscaleLayer, FlowscaleMiniMap) and useFlowscaleDetail find the hook's
+// controller through React Flow's store, so they need no props.
+import {
+  getViewportForBounds,
+  useReactFlow,
+  useStoreApi,
+  type Edge,
+  type EdgeChange,
+  type FitViewOptions,
+  type Node,
+  type NodeChange,
+  type OnEdgesChange,
+  type OnNodesChange,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
+import { FlowscaleController, type ClusterInfo, type Detail, type GpuState, type Rect, type XYPoint } from './controller.js';
+
+// `useStoreApi()` returns a fresh wrapper object per component (a useMemo
+// over the store's functions), so the store's own `getState` function is the
+// key that every component under one <ReactFlowProvider> shares.
+const controllers = new WeakMap<object, FlowscaleController<Node, Edge>>();
+
+/** The controller of the useFlowscale call under this React Flow provider, if any. */
+export function useFlowscaleController(): FlowscaleController<Node, Edge> | null {
+  const store = useStoreApi();
+  return controllers.get(store.getState) ?? null;
+}
+
+export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edge> {
+  /** Every node of the workflow (the user's state: flowscale follows it by object identity). */
+  nodes: N[];
+  edges: E[];
+  /** The user's handlers: React Flow's changes (of mounted nodes) and the adapter's whole-workflow actions go here. */
+  onNodesChange?: OnNodesChange<N>;
+  onEdgesChange?: OnEdgesChange<E>;
+  /** The optimizer's configuration, read once (e.g. `{ rendering: { maxVisibleNodes: 500 } }`). */
+  config?: PartialConfig;
+  /** Bad input: called once per rejected version of the arrays; the previous state stays. */
+  onError?: (error: FlowscaleError) => void;
+  /** Share of a big workflow indexed (0–1) while it loads in slices. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface SelectInRectOptions {
+  /** Nodes that only overlap the rectangle count too (React Flow's SelectionMode.Partial). */
+  partially?: boolean;
+  /** Keep the current selection (otherwise everything else is deselected). */
+  additive?: boolean;
+}
+
+export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge> {
+  /** The nodes to mount: give these to <ReactFlow nodes>. */
+  nodes: N[];
+  /** The edges between mounted nodes: give these to <ReactFlow edges>. */
+  edges: E[];
+  /** Forward to the user's handlers (stable functions). */
+  onNodesChange: OnNodesChange<N>;
+  onEdgesChange: OnEdgesChange<E>;
+  optimizer: WorkflowOptimizer;
+  controller: FlowscaleController<N, E>;
+  /** The last frame's statistics as of this render (the hook re-renders when the window changes, not per frame). */
+  stats: FrameStats;
+  gpu: GpuState;
+  /** Fit every node, mounted or not (React Flow's fitView options: padding, minZoom, maxZoom, duration). */
+  fitView: (options?: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'>) => Promise<boolean>;
+  selectAll: () => void;
+  /** Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`). */
+  deleteSelected: () => void;
+  /** Select the nodes in a rectangle of flow coordinates, mounted or not. */
+  selectInRect: (rect: Rect, options?: SelectInRectOptions) => void;
+  /** Keep nodes mounted wherever the view goes. */
+  pin: (ids: Iterable<string>) => void;
+  unpin: (ids: Iterable<string>) => void;
+  /** The cluster drawn at a point of the flow (zoomed out), if any. */
+  clusterAt: (point: XYPoint) => ClusterInfo | null;
+  /** Zoom into the cluster at a point until it splits; false when there is none. */
+  zoomToCluster: (point: XYPoint, options?: { duration?: number }) => Promise<boolean>;
+  /** The user's whole arrays. */
+  getNodes: () => N[];
+  getEdges: () => E[];
+  /** Bounds of every shown node, absolute; null for an empty workflow. */
+  getBounds: () => Rect | null;
+}
+
+export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(options: UseFlowscaleOptions<N, E>): UseFlowscaleResult<N, E> {
+  const store = useStoreApi<N, E>();
+  const reactFlow = useReactFlow<N, E>();
+  // Constructing a controller allocates nothing in wasm: the one React may discard costs nothing.
+  const [controller] = useState(() => new FlowscaleController<N, E>(options));
+  controller.setOptions(options);
+  controllers.set(store.getState, controller as unknown as FlowscaleController<Node, Edge>);
+  // Inside render on purpose: React Flow must get the window of these very arrays (a drag shows its own
+  // position at once). Same arrays again cost nothing; listeners are called after the render.
+  controller.batch(() => controller.sync(options.nodes, options.edges));
+  const mounted = useSyncExternalStore(controller.subscribeMounted, controller.getMounted, controller.getMounted);
+  const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu, controller.getGpu);
+
+  useEffect(() => {
+    controller.retain();
+    return () => controller.release();
+  }, [controller]);
+
+  // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame.
+  useEffect(() => {
+    const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
+      controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
+    apply(store.getState());
+    return store.subscribe((s, prev) => {
+      if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
+    });
+  }, [store, controller]);
+
+  const onNodesChange = useCallback((changes: NodeChange<N>[]) => controller.emitNodeChanges(changes), [controller]);
+  const onEdgesChange = useCallback((changes: EdgeChange<E>[]) => controller.emitEdgeChanges(changes), [controller]);
+
+  const actions = useMemo(() => {
+    const emit = (c: { nodes: NodeChange<N>[]; edges: EdgeChange<E>[] }) => {
+      if (c.nodes.length > 0) controller.emitNodeChanges(c.nodes);
+      if (c.edges.length > 0) controller.emitEdgeChanges(c.edges);
+    };
+    return {
+      fitView: async (o: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'> = {}) => {
+        const bounds = controller.getBounds();
+        const { width, height, minZoom, maxZoom } = store.getState();
+        if (!bounds || width <= 0 || height <= 0) return false;
+        const vp = getViewportForBounds(bounds, width, height, o.minZoom ?? minZoom, o.maxZoom ?? maxZoom, o.padding ?? 0.1);
+        return reactFlow.setViewport(vp, { duration: o.duration, ease: o.ease, interpolate: o.interpolate });
+      },
+      selectAll: () => emit(controller.selectAllChanges()),
+      deleteSelected: () => emit(controller.deleteSelectedChanges()),
+      selectInRect: (rect: Rect, o?: SelectInRectOptions) => emit(controller.selectInRectChanges(rect, o)),
+      pin: (ids: Iterable<string>) => controller.pin(ids),
+      unpin: (ids: Iterable<string>) => controller.unpin(ids),
+      clusterAt: (p: XYPoint) => controller.clusterAt(p),
+      zoomToCluster: async (p: XYPoint, o: { duration?: number } = {}) => {
+        const c = controller.clusterAt(p);
+        if (!c) return false;
+        const { expansionZoom } = controller.expandCluster(c.id);
+        const { maxZoom, transform } = store.getState();
+        const zoom = Math.min(maxZoom, Math.max(expansionZoom * 1.05, transform[2] * 1.5));
+        return reactFlow.setCenter(c.bounds.x + c.bounds.width / 2, c.bounds.y + c.bounds.height / 2, { zoom, duration: o.duration ?? 300 });
+      },
+      getNodes: () => controller.getNodes(),
+      getEdges: () => controller.getEdges(),
+      getBounds: () => controller.getBounds(),
+    };
+  }, [controller, store, reactFlow]);
+
+  return {
+    nodes: mounted.nodes,
+    edges: mounted.edges,
+    onNodesChange,
+    onEdgesChange,
+    get optimizer() {
+      return controller.optimizer;
+    },
+    controller,
+    stats: controller.stats,
+    gpu,
+    ...actions,
+  };
+}
+
+const noSubscription = () => () => undefined;
+
+/** This node's level of detail ('full' or 'label'); the component re-renders only when it changes. */
+export function useFlowscaleDetail(id: string): Detail {
+  const controller = useFlowscaleController();
+  const subscribe = useCallback((l: () => void) => (controller ? controller.subscribeDetail(id, l) : () => undefined), [controller, id]);
+  return useSyncExternalStore(controller ? subscribe : noSubscription, () => (controller ? controller.detailOf(id) : 'full'));
+}
+
+/** The last frame's statistics, re-rendering on every frame whose statistics changed (for a stats panel). */
+export function useFlowscaleStats(): FrameStats | null {
+  const controller = useFlowscaleController();
+  return useSyncExternalStore(controller ? controller.subscribeFrames : noSubscription, () => (controller ? controller.stats : null));
+}

@@ -1,0 +1,29 @@
+// flowscale/react: React Flow (@xyflow/react v12) editors with up to a
+// million nodes. useFlowscale takes the user's nodes and edges and gives
+// React Flow only the window to mount; FlowscaleLayer draws the rest on the
+// GPU; FlowscaleMiniMap shows the whole workflow.
+export {
+  useFlowscale,
+  useFlowscaleController,
+  useFlowscaleDetail,
+  useFlowscaleStats,
+  type SelectInRectOptions,
+  type UseFlowscaleOptions,
+  type UseFlowscaleResult,
+} from './hooks.js';
+export {
+  FlowscaleController,
+  ASYNC_ABOVE,
+  STAGE,
+  type ClusterInfo,
+  type ControllerOptions,
+  type Detail,
+  type GpuState,
+  type MountedWindow,
+  type Rect,
+  type SelectionChanges,
+  type XYPoint,
+} from './controller.js';
+export { FlowscaleLayer, type FlowscaleLayerProps } from './FlowscaleLayer.js';
+export { FlowscaleMiniMap, miniMapTransform, MINIMAP_NODE_LIMIT, MINIMAP_PADDING, type FlowscaleMiniMapProps, type MiniMapTransform } from './FlowscaleMiniMap.js';
+export { diffById, type Diff } from './sync.js';

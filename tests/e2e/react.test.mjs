@@ -1,0 +1,420 @@
+// flowscale/react in a real React Flow app (tests/e2e/react-app/, built into
+// dist-react/): 100,000 generated nodes under <StrictMode>, the app's state
+// held by useNodesState/useEdgesState. Every answer is checked against the
+// app's own arrays searched by brute force in the page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, serveAndLaunch } from './serve.mjs';
+
+const dist = new URL('../../dist-react/', import.meta.url).pathname;
+const env = serveAndLaunch(dist);
+const N = 100_000;
+
+/** In-page helpers: React Flow's node geometry read from the app's arrays (no parents in the test app). */
+const HELPERS = `
+  window.__t = {
+    rect(n) {
+      return { x: n.position.x, y: n.position.y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
+    },
+    bounds(nodes) {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const n of nodes) {
+        if (n.hidden) continue;
+        const r = this.rect(n);
+        x0 = Math.min(x0, r.x); y0 = Math.min(y0, r.y); x1 = Math.max(x1, r.x + r.width); y1 = Math.max(y1, r.y + r.height);
+      }
+      return Number.isFinite(x0) ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+    },
+    pane() {
+      const el = document.querySelector('.react-flow');
+      return { width: el.clientWidth, height: el.clientHeight };
+    },
+    /** The flow rectangle the pane shows. */
+    view() {
+      const { x, y, zoom } = window.__app.reactFlow.getViewport();
+      const p = this.pane();
+      return { x: -x / zoom, y: -y / zoom, width: p.width / zoom, height: p.height / zoom, zoom };
+    },
+    settled() {
+      const a = window.__app;
+      return a.flow && a.flow.controller.upToDate && a.flow.controller.getNodes() === a.nodes;
+    },
+    domIds() {
+      return [...document.querySelectorAll('.react-flow__node')].map((e) => e.dataset.id);
+    },
+  };
+`;
+
+async function settle(page, extra = 'true') {
+  await page.waitForFunction(`window.__t.settled() && (${extra})`, null, { timeout: 120_000, polling: 100 });
+  // React mounts, React Flow measures, the measurements come back as changes: let them land.
+  await page.waitForTimeout(300);
+  await page.waitForFunction('window.__t.settled()', null, { timeout: 60_000, polling: 100 });
+}
+
+test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => {
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  // React's development build reports misuse on the console as errors (setState during render, a tearing
+  // store, a missing key…); flowscale logs its own warnings. (The browser's GPU stack warns too: not ours.)
+  const consoleProblems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || (m.type() === 'warning' && /flowscale|React/.test(m.text()))) consoleProblems.push(`${m.type()}: ${m.text()}`);
+  });
+  await page.goto(`${env.server.url}/?n=${N}`);
+  await page.waitForFunction('window.__app && window.__app.flow');
+  await page.evaluate(HELPERS);
+  await settle(page, `window.__app.flow.optimizer.nodeCount === ${N}`);
+
+  await t.test('every node is indexed; the DOM holds at most maxVisibleNodes', async () => {
+    const r = await page.evaluate(() => ({
+      count: window.__app.flow.optimizer.nodeCount,
+      edges: window.__app.flow.optimizer.edgeCount,
+      appEdges: window.__app.edges.length,
+      dom: document.querySelectorAll('.react-flow__node').length,
+      max: window.__app.maxVisible,
+      progress: window.__app.progress,
+    }));
+    assert.equal(r.count, N);
+    assert.equal(r.edges, r.appEdges);
+    assert.ok(r.dom > 0, 'some nodes are mounted at the start');
+    assert.ok(r.dom <= r.max, `${r.dom} DOM nodes > maxVisibleNodes ${r.max}`);
+    // A big workflow loads in slices: 0 after the first stage, 1 at the end.
+    assert.equal(r.progress[0], 0);
+    assert.equal(r.progress.at(-1), 1);
+  });
+
+  await t.test('fitView() shows the bounds of every node, mounted or not', async () => {
+    await page.evaluate(() => window.__app.flow.fitView());
+    await page.waitForTimeout(200);
+    const r = await page.evaluate(() => ({
+      brute: window.__t.bounds(window.__app.nodes),
+      bounds: window.__app.flow.getBounds(),
+      view: window.__t.view(),
+      pane: window.__t.pane(),
+      dom: document.querySelectorAll('.react-flow__node').length,
+    }));
+    for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(r.bounds[k] - r.brute[k]) < 1e-6, `getBounds().${k} ${r.bounds[k]} vs ${r.brute[k]}`);
+    const eps = 1e-6 * r.brute.width;
+    assert.ok(r.view.x <= r.brute.x + eps && r.view.y <= r.brute.y + eps, 'view starts before the bounds');
+    assert.ok(r.view.x + r.view.width >= r.brute.x + r.brute.width - eps, 'view ends after the bounds (x)');
+    assert.ok(r.view.y + r.view.height >= r.brute.y + r.brute.height - eps, 'view ends after the bounds (y)');
+    // React Flow's padding 0.1 (@xyflow/system parsePadding: floor((size - size / 1.1) / 2) px on each side).
+    const pad = (size) => Math.floor((size - size / 1.1) * 0.5);
+    const zoom = Math.min((r.pane.width - 2 * pad(r.pane.width)) / r.brute.width, (r.pane.height - 2 * pad(r.pane.height)) / r.brute.height);
+    assert.ok(Math.abs(r.view.zoom / zoom - 1) < 1e-9, `zoom ${r.view.zoom} vs ${zoom}`);
+    assert.ok(r.dom <= (await page.evaluate(() => window.__app.maxVisible)));
+  });
+
+  await t.test('the GPU layer is on (WebGL2) and draws what React does not mount', async () => {
+    await page.waitForFunction(() => window.__app.flow.gpu.status !== 'starting', null, { timeout: 60_000 });
+    const gpu = await page.evaluate(() => window.__app.flow.gpu);
+    assert.equal(gpu.status, 'on', JSON.stringify(gpu));
+    assert.match(gpu.backend, /^Gl/);
+    await page.waitForFunction(() => {
+      const r = window.__app.flow.controller.currentRenderer;
+      const s = r?.stats();
+      return s && s.frames > 0 && s.drawCalls > 0 && s.nodes + s.clusters > 0;
+    }, null, { timeout: 30_000 });
+    const drawn = await page.evaluate(async () => {
+      const canvas = document.querySelector('canvas.flowscale-layer');
+      const px = await window.__app.flow.controller.currentRenderer.readPixels();
+      let covered = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) covered++;
+      const box = canvas.getBoundingClientRect();
+      const pane = window.__t.pane();
+      return { covered, visibility: getComputedStyle(canvas).visibility, zIndex: getComputedStyle(canvas).zIndex, w: box.width, h: box.height, pane };
+    });
+    assert.ok(drawn.covered > 1000, `only ${drawn.covered} pixels drawn`);
+    assert.equal(drawn.visibility, 'visible');
+    assert.equal(drawn.zIndex, '-1');
+    assert.equal(drawn.w, drawn.pane.width);
+    assert.equal(drawn.h, drawn.pane.height);
+  });
+
+  await t.test('clusterAt names the cluster drawn at a point; zoomToCluster zooms into it', async () => {
+    const r = await page.evaluate(async () => {
+      const { flow } = window.__app;
+      const b = flow.getBounds();
+      const point = { x: b.x + b.width * 0.3, y: b.y + b.height * 0.6 };
+      const c = flow.clusterAt(point);
+      if (!c) return { c };
+      const q = c.bounds;
+      const within = window.__app.nodes.filter((n) => {
+        const r = window.__t.rect(n);
+        return r.x >= q.x && r.y >= q.y && r.x + r.width <= q.x + q.width && r.y + r.height <= q.y + q.height;
+      }).length;
+      const zoomBefore = window.__t.view().zoom;
+      const zoomed = await flow.zoomToCluster(point, { duration: 0 });
+      return { c, point, within, zoomBefore, zoomed, view: window.__t.view() };
+    });
+    assert.ok(r.c, 'a cluster is drawn there when the whole workflow is in view');
+    const { bounds } = r.c;
+    assert.ok(r.point.x >= bounds.x && r.point.x <= bounds.x + bounds.width && r.point.y >= bounds.y && r.point.y <= bounds.y + bounds.height);
+    assert.ok(r.c.count > 1 && r.c.count <= r.within, `count ${r.c.count}, nodes within its bounds ${r.within}`);
+    assert.equal(r.zoomed, true);
+    assert.ok(r.view.zoom > r.zoomBefore);
+    const centre = { x: r.view.x + r.view.width / 2, y: r.view.y + r.view.height / 2 };
+    assert.ok(Math.abs(centre.x - (bounds.x + bounds.width / 2)) < 1e-6 * bounds.width + 1e-3 && Math.abs(centre.y - (bounds.y + bounds.height / 2)) < 1e-6 * bounds.height + 1e-3, JSON.stringify({ centre, bounds }));
+  });
+
+  await t.test('a click on the minimap centres the view on that point', async () => {
+    const canvas = page.locator('.flowscale-minimap canvas');
+    const box = await canvas.boundingBox();
+    // Above 5,000 nodes the minimap draws the clusters: the workflow's band is inked, the margins are not.
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector('.flowscale-minimap canvas');
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] < 250) inked++;
+      return inked / (c.width * c.height);
+    });
+    assert.ok(ink > 0.1 && ink < 0.95, `${(ink * 100).toFixed(1)}% of the minimap inked`);
+    // Off-centre, in whole CSS pixels of the minimap's content box (inside its 1 px border).
+    for (const [mx, my] of [[100, 75], [40, 30], [170, 120]]) {
+      await page.mouse.click(box.x + 1 + mx, box.y + 1 + my);
+      await page.waitForTimeout(150);
+      const r = await page.evaluate(() => ({ view: window.__t.view(), brute: window.__t.bounds(window.__app.nodes) }));
+      // The minimap's fit (its documented transform), recomputed from the brute-force bounds.
+      const pad = 0.05, W = 200, H = 150;
+      const scale = Math.min(W / (r.brute.width * (1 + 2 * pad)), H / (r.brute.height * (1 + 2 * pad)));
+      const want = { x: (mx - (W / 2 - (r.brute.x + r.brute.width / 2) * scale)) / scale, y: (my - (H / 2 - (r.brute.y + r.brute.height / 2) * scale)) / scale };
+      const centre = { x: r.view.x + r.view.width / 2, y: r.view.y + r.view.height / 2 };
+      const tolerance = 1 / scale; // one minimap pixel
+      assert.ok(Math.abs(centre.x - want.x) <= tolerance && Math.abs(centre.y - want.y) <= tolerance, `click (${mx}, ${my}): centre ${JSON.stringify(centre)} vs ${JSON.stringify(want)} ± ${tolerance}`);
+    }
+  });
+
+  await t.test('selectInRect selects exactly the nodes inside, mounted or not', async () => {
+    const rect = { x: 3333.3, y: 1777.7, width: 20000.5, height: 6000.25 };
+    await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
+    await settle(page);
+    const r = await page.evaluate((rect) => {
+      // React Flow's getNodesInside, Full mode: the overlap's area, rounded up, covers the node's.
+      const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
+      const inside = (n) => {
+        const b = window.__t.rect(n);
+        return !n.hidden && overlap(b) >= b.width * b.height;
+      };
+      const want = window.__app.nodes.filter(inside).map((n) => n.id).sort();
+      const got = window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort();
+      return { want, got, mounted: document.querySelectorAll('.react-flow__node').length };
+    }, rect);
+    assert.ok(r.want.length > 1000, `the rectangle holds ${r.want.length} nodes`);
+    assert.ok(r.want.length > r.mounted, 'more nodes selected than mounted');
+    assert.deepEqual(r.got, r.want);
+    // Partially: nodes that only overlap it count too; not additive: the others are deselected.
+    const partial = { x: 1000.5, y: 1000.5, width: 3000, height: 2000 };
+    await page.evaluate((rect) => window.__app.flow.selectInRect(rect, { partially: true }), partial);
+    await settle(page);
+    const p = await page.evaluate((rect) => {
+      const overlaps = (n) => {
+        const b = window.__t.rect(n);
+        return !n.hidden && b.x < rect.x + rect.width && b.x + b.width > rect.x && b.y < rect.y + rect.height && b.y + b.height > rect.y;
+      };
+      return {
+        want: window.__app.nodes.filter(overlaps).map((n) => n.id).sort(),
+        got: window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort(),
+      };
+    }, partial);
+    assert.ok(p.want.length > 50);
+    assert.deepEqual(p.got, p.want);
+  });
+
+  await t.test('a pinned node stays mounted 40,000 px away and leaves once unpinned', async () => {
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000, y: -500, zoom: 1 }));
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 5);
+    const id = await page.evaluate(() => window.__t.domIds()[0]);
+    await page.evaluate((id) => window.__app.flow.pin([id]), id);
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000 - 40_000, y: -500, zoom: 1 }));
+    await page.waitForTimeout(300);
+    const away = await page.evaluate(() => window.__t.domIds());
+    assert.ok(away.includes(id), `${id} was unmounted`);
+    assert.ok(away.length > 5, 'the new place is mounted too');
+    await page.evaluate((id) => window.__app.flow.unpin([id]), id);
+    await page.waitForFunction((id) => !window.__t.domIds().includes(id), id, { timeout: 10_000 });
+  });
+
+  await t.test('a node being dragged stays mounted however far the view goes', async () => {
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000, y: -500, zoom: 1 }));
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 5);
+    const id = await page.evaluate(() => window.__t.domIds()[1]);
+    const setDragging = (dragging) =>
+      page.evaluate(({ id, dragging }) => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === id ? { ...n, dragging } : n))), { id, dragging });
+    await setDragging(true);
+    await settle(page);
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000 - 40_000, y: -500, zoom: 1 }));
+    await page.waitForTimeout(300);
+    assert.ok((await page.evaluate(() => window.__t.domIds())).includes(id), `${id} was unmounted mid-drag`);
+    await setDragging(false);
+    await page.waitForFunction((id) => !window.__t.domIds().includes(id), id, { timeout: 10_000 });
+  });
+
+  await t.test('useFlowscaleDetail: nodes show full detail zoomed in, the label at medium zoom; only changes re-render', async () => {
+    const details = () => page.evaluate(() => [...document.querySelectorAll('[data-detail]')].map((e) => e.dataset.detail));
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -2000, y: -1000, zoom: 1 }));
+    await page.waitForTimeout(300);
+    const full = await details();
+    assert.ok(full.length > 5 && full.every((d) => d === 'full'), JSON.stringify(full));
+    // A zoom within the same band (and a pan) leaves every node's detail as it was: no node re-renders.
+    const before = await page.evaluate(() => Object.fromEntries(window.__t.domIds().map((id) => [id, window.__app.renders.get(id)])));
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -2010, y: -1005, zoom: 1.05 }));
+    await page.waitForTimeout(300);
+    const after = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => [id, window.__app.renders.get(id)])), Object.keys(before));
+    assert.deepEqual(after, before);
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: -1000, y: -500, zoom: 0.5 }));
+    await page.waitForTimeout(300);
+    const label = await details();
+    assert.ok(label.length > 5 && label.every((d) => d === 'label'), JSON.stringify(label));
+  });
+
+  await t.test('a NaN position is reported once (NON_FINITE), the previous state stays, the fix goes in', async () => {
+    // One edit moves two nodes, one of them to NaN: the batch is refused whole. The fixing edit then
+    // touches only the NaN node; the other node's move goes in with it (diffed from the last good state).
+    const [bad, other] = ['n777', 'n778'];
+    const rects = await page.evaluate((ids) => ids.map((id) => window.__t.rect(window.__app.nodes.find((n) => n.id === id))), [bad, other]);
+    const moved = { x: 98_765, y: 43_210 };
+    const fixed = { x: 123_456, y: 65_432 };
+    const errorsBefore = await page.evaluate(() => window.__app.errors.length);
+    await page.evaluate(
+      ({ bad, other, moved }) =>
+        window.__app.setNodes((nodes) =>
+          nodes.map((n) => (n.id === bad ? { ...n, position: { x: Number.NaN, y: 5 } } : n.id === other ? { ...n, position: moved } : n)),
+        ),
+      { bad, other, moved },
+    );
+    await page.waitForFunction((k) => window.__app.errors.length > k, errorsBefore);
+    // Re-renders with the same bad arrays (the window moving) report nothing more.
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 500, y: 300, zoom: 1 }));
+    await page.waitForTimeout(300);
+    const at = (r, p = r) => ({ x: p.x - 1, y: p.y - 1, width: r.width + 2, height: r.height + 2 });
+    const where = (id, r, p) => page.evaluate(({ id, rect }) => window.__app.flow.optimizer.nodesInRect(rect).includes(id), { id, rect: at(r, p) });
+    const state = await page.evaluate(() => ({ errors: window.__app.errors.slice(), count: window.__app.flow.optimizer.nodeCount }));
+    assert.equal(state.errors.length, errorsBefore + 1, JSON.stringify(state.errors));
+    assert.equal(state.errors.at(-1).code, 'NON_FINITE');
+    assert.equal(state.count, N);
+    assert.ok(await where(bad, rects[0]), 'the NaN node is still where it was');
+    assert.ok(await where(other, rects[1]), 'the other node of the refused edit is still where it was');
+    await page.evaluate(({ bad, fixed }) => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === bad ? { ...n, position: fixed } : n))), { bad, fixed });
+    await settle(page);
+    assert.equal(await page.evaluate(() => window.__app.errors.length), errorsBefore + 1);
+    assert.ok(await where(bad, rects[0], fixed), 'the fixed node moved');
+    assert.ok(!(await where(bad, rects[0])), 'the fixed node left its old place');
+    assert.ok(await where(other, rects[1], moved), 'the other node moved with the fix');
+    assert.ok(!(await where(other, rects[1])), 'the other node left its old place');
+  });
+
+  await t.test('selectAll() then deleteSelected() empties the arrays, the optimizer and the DOM', async () => {
+    await page.evaluate(() => window.__app.flow.fitView());
+    // Every object changes: a fresh index in slices, with the indexed workflow on screen meanwhile (never a part of it).
+    const counts = await page.evaluate(async () => {
+      const { flow, nodes } = window.__app;
+      const counts = [];
+      const off = flow.controller.subscribeWorkflow(() => counts.push(flow.optimizer.nodeCount));
+      flow.selectAll();
+      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) await new Promise((r) => setTimeout(r, 10));
+      off();
+      return counts;
+    });
+    assert.ok(counts.length > 0 && counts.every((c) => c === N), `node counts while reindexing: ${counts}`);
+    await settle(page, 'window.__app.nodes.every((n) => n.selected)');
+    const selected = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).length, all: window.__app.edges.length }));
+    assert.equal(selected.nodes, N);
+    assert.equal(selected.edges, selected.all);
+    await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 0, y: 0, zoom: 1 }));
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0);
+    await page.evaluate(() => window.__app.flow.deleteSelected());
+    await settle(page, 'window.__app.nodes.length === 0');
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 0, null, { timeout: 10_000 });
+    const r = await page.evaluate(() => ({
+      nodes: window.__app.nodes.length,
+      edges: window.__app.edges.length,
+      count: window.__app.flow.optimizer.nodeCount,
+      edgeCount: window.__app.flow.optimizer.edgeCount,
+      bounds: window.__app.flow.getBounds(),
+    }));
+    assert.deepEqual(r, { nodes: 0, edges: 0, count: 0, edgeCount: 0, bounds: null });
+  });
+
+  assert.deepEqual(pageErrors.map(String), []);
+  assert.deepEqual(consoleProblems, []);
+  await page.close();
+});
+
+test('flowscale/react: a small workflow loads at once, the minimap draws every node, unmounting frees once', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(`${env.server.url}/?n=3000&cols=60`);
+  await page.waitForFunction('window.__app && window.__app.flow');
+  await page.evaluate(HELPERS);
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
+  await page.evaluate(() => window.__app.flow.fitView());
+  await page.waitForTimeout(300);
+  const r = await page.evaluate(() => {
+    const canvas = document.querySelector('.flowscale-minimap canvas');
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const brute = window.__t.bounds(window.__app.nodes);
+    // The minimap's documented fit, from the brute-force bounds; each sampled node's centre must be inked.
+    const pad = 0.05, W = 200, H = 150;
+    const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+    const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+    const dpr = canvas.width / W;
+    let missing = [], inked = 0;
+    for (let i = 3; i < 3000; i += 97) {
+      const r = window.__t.rect(window.__app.nodes[i]);
+      const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
+      if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
+    }
+    for (let i = 0; i < px.length; i += 4) if (px[i] < 250) inked++;
+    return { progress: window.__app.progress, missing, inked, size: canvas.width * canvas.height, bounds: window.__app.flow.getBounds(), brute };
+  });
+  // At once: no slices, one progress report.
+  assert.deepEqual(r.progress, [1]);
+  assert.deepEqual(r.bounds, r.brute);
+  assert.deepEqual(r.missing, [], 'nodes not drawn on the minimap');
+  assert.ok(r.inked < r.size * 0.9, 'the minimap is not simply filled');
+
+  // StrictMode's rehearsal unmount did not free the optimizer (it would have been replaced: generation 2);
+  // a real unmount frees it exactly once.
+  assert.equal(await page.evaluate(() => window.__app.flow.controller.optimizerGeneration), 1);
+  await page.evaluate(() => {
+    const { controller } = window.__app.flow;
+    const opt = controller.optimizer;
+    const free = opt.free.bind(opt);
+    window.__frees = 0;
+    opt.free = () => {
+      window.__frees++;
+      free();
+    };
+    window.__app.unmount();
+  });
+  await page.waitForFunction(() => window.__app.flow.controller.isDestroyed);
+  await page.waitForTimeout(200);
+  const gone = await page.evaluate(() => ({ frees: window.__frees, dom: document.querySelectorAll('.react-flow').length }));
+  assert.deepEqual(gone, { frees: 1, dom: 0 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e));
+    await page.goto(`${env.server.url}/?n=3000&cols=60`);
+    await page.waitForFunction(() => window.__app?.flow && window.__app.flow.gpu.status === 'off' && document.querySelector('.react-flow__node'), null, { timeout: 60_000 });
+    const r = await page.evaluate(() => ({ gpu: window.__app.flow.gpu, dom: document.querySelectorAll('.react-flow__node').length, count: window.__app.flow.optimizer.nodeCount }));
+    assert.equal(r.gpu.status, 'off');
+    assert.ok(r.gpu.reason.length > 0, 'a reason is given');
+    assert.notEqual(r.gpu.reason, 'no FlowscaleLayer is mounted');
+    assert.ok(r.dom > 0);
+    assert.equal(r.count, 3000);
+    assert.deepEqual(pageErrors.map(String), []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,254 @@
+// FlowscaleController (pkg/react/controller.js, from src/web/react/) on the
+// package's web build in Node: random edit sequences of a workflow with
+// groups (parentId), good and bad, each version checked against a
+// brute-force model of it — validity, bounds, nodes in rectangles, counts —
+// and the whole-workflow deletion against @xyflow/system's own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { register } from 'node:module';
+import { getElementsToRemove, getNodesInside } from '@xyflow/system';
+
+// The adapter imports the package by its name: here, the web build the tests initialise.
+const web = new URL('../../pkg/web/index.js', import.meta.url).href;
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`export async function resolve(s, c, next) { return next(s === 'flowscale' ? ${JSON.stringify(web)} : s, c); }`),
+);
+await import('./flowscale.mjs');
+const { FlowscaleController } = await import('../../pkg/react/controller.js');
+
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Brute force: is this version a workflow flowscale must accept? */
+function valid(nodes, edges) {
+  const byId = new Map();
+  for (const n of nodes) {
+    if (byId.has(n.id)) return false;
+    if (![n.position.x, n.position.y, n.width, n.height].every(Number.isFinite)) return false;
+    byId.set(n.id, n);
+  }
+  for (const n of nodes) {
+    const seen = new Set();
+    for (let p = n; p.parentId != null; p = byId.get(p.parentId)) {
+      if (!byId.has(p.parentId) || seen.has(p.id)) return false;
+      seen.add(p.id);
+    }
+  }
+  const edgeIds = new Set();
+  for (const e of edges) {
+    if (edgeIds.has(e.id) || !byId.has(e.source) || !byId.has(e.target)) return false;
+    edgeIds.add(e.id);
+  }
+  return true;
+}
+
+/** Absolute rectangles of the shown nodes (React Flow: a child's position is relative to its parent's). */
+function rects(nodes) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const out = new Map();
+  for (const n of nodes) {
+    if (n.hidden) continue;
+    let x = n.position.x, y = n.position.y;
+    for (let p = byId.get(n.parentId); p; p = byId.get(p.parentId)) {
+      x += p.position.x;
+      y += p.position.y;
+    }
+    out.set(n.id, { x, y, width: n.width, height: n.height });
+  }
+  return out;
+}
+
+function bounds(nodes) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const r of rects(nodes).values()) {
+    x0 = Math.min(x0, r.x); y0 = Math.min(y0, r.y); x1 = Math.max(x1, r.x + r.width); y1 = Math.max(y1, r.y + r.height);
+  }
+  return Number.isFinite(x0) ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/** React Flow's own answer: @xyflow/system getNodesInside over the nodes as React Flow holds them internally. */
+function inside(nodes, q, partially) {
+  const lookup = new Map();
+  const abs = rects(nodes);
+  for (const n of nodes) {
+    const r = abs.get(n.id);
+    lookup.set(n.id, { ...n, measured: {}, hidden: r === undefined, internals: { positionAbsolute: r ?? { x: 0, y: 0 }, handleBounds: {} } });
+  }
+  return getNodesInside(lookup, q, [0, 0, 1], partially).map((n) => n.id).sort();
+}
+
+function descendants(nodes, id) {
+  const out = new Set([id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const n of nodes) if (n.parentId != null && out.has(n.parentId) && !out.has(n.id)) (out.add(n.id), (grew = true));
+  }
+  return out;
+}
+
+/** One random edit, immutably; some make the workflow invalid. */
+function edit(nodes, edges, random, fresh) {
+  let n = nodes.slice(), e = edges.slice();
+  const pick = (a) => a[Math.floor(random() * a.length)];
+  const at = (id) => n.findIndex((x) => x.id === id);
+  const k = random();
+  if (k < 0.2 && n.length > 0) {
+    const i = Math.floor(random() * n.length);
+    n[i] = { ...n[i], position: { x: random() * 2000 - 500, y: random() * 2000 - 500 } };
+  } else if (k < 0.3 && n.length > 0) {
+    const i = Math.floor(random() * n.length);
+    n[i] = { ...n[i], width: 5 + random() * 200, height: 5 + random() * 80, hidden: random() < 0.2 };
+  } else if (k < 0.42 && n.length > 1) {
+    // Re-parent (sometimes into its own subtree: a cycle), or lift to the top level.
+    const i = Math.floor(random() * n.length);
+    const p = pick(n);
+    n[i] = { ...n[i], parentId: random() < 0.3 ? undefined : p.id === n[i].id ? undefined : p.id };
+  } else if (k < 0.55) {
+    const parent = n.length > 0 && random() < 0.3 ? pick(n).id : undefined;
+    n.splice(Math.floor(random() * (n.length + 1)), 0, { id: `n${fresh()}`, position: { x: random() * 1000, y: random() * 1000 }, width: 20 + random() * 100, height: 10 + random() * 40, parentId: parent, data: {} });
+  } else if (k < 0.65 && n.length > 0) {
+    // Remove a node with its subtree and edges (valid), or alone (its children dangle).
+    const id = pick(n).id;
+    const gone = random() < 0.85 ? descendants(n, id) : new Set([id]);
+    n = n.filter((x) => !gone.has(x.id));
+    e = e.filter((x) => !gone.has(x.source) && !gone.has(x.target));
+  } else if (k < 0.77 && n.length > 1) {
+    e.push({ id: `e${fresh()}`, source: pick(n).id, target: random() < 0.05 ? 'nowhere' : pick(n).id });
+  } else if (k < 0.82 && e.length > 0) {
+    e.splice(Math.floor(random() * e.length), 1);
+  } else if (k < 0.86 && n.length > 0) {
+    const i = Math.floor(random() * n.length);
+    n[i] = { ...n[i], position: { x: Number.NaN, y: 1 } };
+  } else if (k < 0.88 && n.some((x) => x.parentId != null)) {
+    // Swap a child and its parent: valid in the end, a cycle midway when the parent changes first.
+    const c = pick(n.filter((x) => x.parentId != null));
+    const i = at(c.id), j = at(c.parentId);
+    if (j >= 0) {
+      const p = n[j];
+      n[j] = { ...p, parentId: c.id };
+      n[i] = { ...c, parentId: p.parentId };
+    }
+  } else if (k < 0.9 && n.length > 1) {
+    n.reverse();
+  } else if (k < 0.94) {
+    n = n.map((x) => ({ ...x, position: { x: x.position.x + 10, y: x.position.y } })); // everything changes: a fresh index
+  } else if (n.length > 0) {
+    const i = at(pick(n).id);
+    n[i] = { ...n[i], selected: !n[i].selected };
+  }
+  return { nodes: n, edges: e };
+}
+
+test('the controller follows random edit sequences; bad versions are reported once and the next good one goes in', async () => {
+  let checked = 0, rejected = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const random = rng(seed * 7919);
+    let counter = 0;
+    const fresh = () => counter++;
+    const errors = [];
+    const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+    c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+    let nodes = Array.from({ length: 30 }, () => ({ id: `n${fresh()}`, position: { x: random() * 1000, y: random() * 1000 }, width: 50, height: 20, data: {} }));
+    let edges = [];
+    let good = { nodes, edges };
+    c.sync(nodes, edges);
+    for (let step = 0; step < 60; step++) {
+      const where = `seed ${seed}, step ${step}`;
+      const next = edit(nodes, edges, random, fresh);
+      const before = errors.length;
+      c.sync(next.nodes, next.edges);
+      c.sync(next.nodes, next.edges); // the same arrays again: nothing, and no second report
+      await tick();
+      if (valid(next.nodes, next.edges)) {
+        assert.equal(errors.length, before, `${where}: ${errors.at(-1)?.message}`);
+        good = next;
+      } else {
+        assert.equal(errors.length, before + 1, `${where}: a bad version is reported once`);
+        rejected++;
+      }
+      const g = good;
+      assert.equal(c.optimizer.nodeCount, g.nodes.length, where);
+      assert.equal(c.optimizer.edgeCount, g.edges.length, where);
+      assert.deepEqual(c.getBounds(), bounds(g.nodes), where);
+      const q = { x: random() * 1200 - 300, y: random() * 1200 - 300, width: random() * 900, height: random() * 900 };
+      assert.deepEqual(c.nodesInRect(q).sort(), inside(g.nodes, q, false), `${where}: full`);
+      assert.deepEqual(c.nodesInRect(q, true).sort(), inside(g.nodes, q, true), `${where}: partial`);
+      // The window holds the last good version's own objects.
+      const objects = new Set(g.nodes);
+      for (const m of c.getMounted().nodes) assert.ok(objects.has(m), `${where}: mounted ${m.id} is not the good version's object`);
+      // A bad version stays in the user's hands: the next edit starts from it (and may fix it).
+      nodes = next.nodes;
+      edges = next.edges;
+      if (!valid(nodes, edges) && random() < 0.5) ({ nodes, edges } = good);
+      checked++;
+    }
+    c.destroy();
+  }
+  assert.equal(checked, 3600);
+  assert.ok(rejected > 100, `only ${rejected} bad versions`);
+});
+
+test('deleteSelected removes what React Flow would (no deletable: false child), over the whole workflow', async () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    const random = rng(seed);
+    const nodes = [];
+    for (let i = 0; i < 40; i++) {
+      nodes.push({
+        id: `n${i}`,
+        position: { x: 0, y: 0 },
+        data: {},
+        // Parents before children, as React Flow's own removal expects.
+        parentId: i > 0 && random() < 0.4 ? `n${Math.floor(random() * i)}` : undefined,
+        selected: random() < 0.3,
+        deletable: random() < 0.1 ? false : undefined,
+      });
+    }
+    // React Flow keeps a non-deletable child of a removed parent (it would dangle); flowscale keeps the parent.
+    // Compared where both agree: no non-deletable node under a selected one.
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const underSelected = (n) => {
+      for (let p = byId.get(n.parentId); p; p = byId.get(p.parentId)) if (p.selected && p.deletable !== false) return true;
+      return false;
+    };
+    for (const n of nodes) if (n.deletable === false && underSelected(n)) n.deletable = undefined;
+    const edges = Array.from({ length: 50 }, (_, i) => ({ id: `e${i}`, source: `n${Math.floor(random() * 40)}`, target: `n${Math.floor(random() * 40)}`, selected: random() < 0.2, deletable: random() < 0.1 ? false : undefined }));
+    const c = new FlowscaleController();
+    c.sync(nodes, edges);
+    const got = c.deleteSelectedChanges();
+    const want = await getElementsToRemove({ nodesToRemove: nodes.filter((n) => n.selected), edgesToRemove: edges.filter((e) => e.selected), nodes, edges });
+    const removedNodes = new Set(want.nodes.map((n) => n.id));
+    assert.deepEqual(got.nodes.map((x) => x.id).sort(), [...removedNodes].sort(), `seed ${seed}: nodes`);
+    // Edges: React Flow's, plus the non-deletable edges of removed nodes (an edge cannot outlive its end).
+    const wantEdges = new Set(want.edges.map((e) => e.id));
+    for (const e of edges) if (removedNodes.has(e.source) || removedNodes.has(e.target)) wantEdges.add(e.id);
+    assert.deepEqual(got.edges.map((x) => x.id).sort(), [...wantEdges].sort(), `seed ${seed}: edges`);
+    assert.ok(got.nodes.every((x) => x.type === 'remove') && got.edges.every((x) => x.type === 'remove'));
+    c.destroy();
+  }
+});
+
+test('deleteSelected keeps a parent whose child is not deletable', () => {
+  const nodes = [
+    { id: 'g', position: { x: 0, y: 0 }, data: {}, selected: true },
+    { id: 'a', position: { x: 1, y: 1 }, data: {}, parentId: 'g', deletable: false },
+    { id: 'b', position: { x: 2, y: 2 }, data: {}, parentId: 'g' },
+  ];
+  const c = new FlowscaleController();
+  c.sync(nodes, [{ id: 'e', source: 'b', target: 'a' }]);
+  const got = c.deleteSelectedChanges();
+  assert.deepEqual(got.nodes.map((x) => x.id), ['b']);
+  assert.deepEqual(got.edges.map((x) => x.id), ['e']);
+  c.destroy();
+});
