@@ -190,7 +190,7 @@ function buildReact() {
   execFileSync('tsc', ['-p', join(root, 'src/web/react/tsconfig.json')], { cwd: root, env, stdio: 'inherit' });
   const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
   meta.files = [...new Set([...(meta.files ?? []), 'react'])];
-  meta.exports = { ...meta.exports, './react': { types: './react/index.d.ts', import: './react/index.js' } };
+  meta.exports = { ...meta.exports, './react': entry('react/index') };
   meta.peerDependencies = { ...meta.peerDependencies, react: '>=18', '@xyflow/react': '^12' };
   meta.peerDependenciesMeta = { ...meta.peerDependenciesMeta, react: { optional: true }, '@xyflow/react': { optional: true } };
   writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');

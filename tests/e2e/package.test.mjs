@@ -4,11 +4,13 @@
 // README states), each page loaded in Chromium. Each page indexes a
 // generated workflow, runs frames, opens a cache through `flowscale/cache`
 // and a monitor through `flowscale/monitor`, and reports whether those
-// subpaths gave the root entry's own classes (one wasm instance).
+// subpaths gave the root entry's own classes (one wasm instance). Last, the
+// React example (examples/react-vite) from its own lockfile and the tarball:
+// type-checked, built, and run at 100k nodes with flowscale/react.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -82,22 +84,28 @@ function freshApp(name) {
   return dir;
 }
 
-/** Load a page; return the app's result, what the console said, and which requests failed. */
+/** Collect what goes wrong on a page: errors, console errors, failed requests and error responses; and the .wasm fetched. */
+function watch(page) {
+  const problems = [];
+  const wasm = [];
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(r.url());
+    // The browser asks for a favicon on its own; the apps have none.
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`response: ${r.status()} ${r.url()}`);
+  });
+  return { problems, wasm };
+}
+
+/** Load a page; return the app's result, what went wrong, and the .wasm fetched. */
 async function run(url) {
   browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const problems = [];
-    const wasm = [];
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.url().endsWith('.wasm')) wasm.push(r.url());
-      // The browser asks for a favicon on its own; the apps have none.
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`response: ${r.status()} ${r.url()}`);
-    });
+    const { problems, wasm } = watch(page);
     await page.goto(url);
     await page.waitForFunction(() => window.result !== undefined, null, { timeout: 60_000 });
     return { result: await page.evaluate(() => window.result), problems, wasm };
@@ -177,5 +185,38 @@ test("Vite 8's dev server, with optimizeDeps.exclude: ['flowscale']", async () =
     check(await run(url));
   } finally {
     dev.kill();
+  }
+});
+
+test('examples/react-vite from the tarball: 100k nodes, a window in the DOM, the GPU layer and the minimap', async () => {
+  // A copy of the example as a user would start from it: its own lockfile, flowscale from the tarball.
+  const dir = join(work, 'example');
+  cpSync(join(root, 'examples/react-vite'), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  manifest.dependencies.flowscale = `file:${tarball}`;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
+  // Strict TypeScript against the installed package's types, then the production build.
+  execFileSync(join(dir, 'node_modules/.bin/tsc'), ['--noEmit'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(join(dir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: dir, stdio: 'pipe' });
+  const server = await serve(join(dir, 'dist'));
+  browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    const { problems, wasm } = watch(page);
+    await page.goto(`${server.url}/?n=100000`);
+    await page.getByTestId('stats').filter({ hasText: '100,000 nodes' }).filter({ hasText: 'GPU on' }).waitFor({ timeout: 120_000 });
+    const dom = await page.locator('.react-flow__node').count();
+    assert.ok(dom > 0 && dom <= 1000, `${dom} nodes in the DOM`);
+    assert.ok(await page.locator('.react-flow canvas').count() >= 2, 'the GPU layer and the minimap canvases');
+    // Fit every node: the button the example puts in place of React Flow's own.
+    await page.getByTitle('fit view').click();
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length < 50);
+    assert.deepEqual(problems, []);
+    assert.equal(wasm.length, 1, 'one .wasm download');
+  } finally {
+    await context.close();
+    await server.close();
   }
 });
