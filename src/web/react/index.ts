@@ -27,3 +27,4 @@ export {
 export { FlowscaleLayer, type FlowscaleLayerProps } from './FlowscaleLayer.js';
 export { FlowscaleMiniMap, miniMapTransform, MINIMAP_NODE_LIMIT, MINIMAP_PADDING, type FlowscaleMiniMapProps, type MiniMapTransform } from './FlowscaleMiniMap.js';
 export { diffById, type Diff } from './sync.js';
+export { FlowscaleRoutedEdge, withRoutes, routedPath, ROUTED_EDGE_TYPE, type RoutedEdgeData } from './RoutedEdge.js';
