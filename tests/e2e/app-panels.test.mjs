@@ -3,8 +3,9 @@
 // Shots go to test-results/. See app-lib.mjs for the set-up (strict CSP, error checks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { open, waitLoaded, digits, stat, domNodes, settle, paneBox, drag, shots, MAX_VISIBLE, setup } from './app-lib.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, waitLoaded, digits, stat, domNodes, settle, paneBox, drag, shots, MAX_VISIBLE, env, setup } from './app-lib.mjs';
 
 setup();
 
@@ -86,6 +87,33 @@ test('layout runs in a worker with progress and finishes', async (t) => {
   assert.equal(await stat(page, 'total'), 10000);
   assert.ok((await domNodes(page)) <= MAX_VISIBLE);
   await page.screenshot({ path: `${shots}app-layout.png` });
+});
+
+test('after a layout, long edges follow the lanes the layout kept for them', async (t) => {
+  const page = await open(t, '?n=100&debug=1');
+  // Two chains and two edges that skip layers: a straight line from a to d or s would cross the nodes between.
+  const ids = ['a', 'b', 'c', 'd', 'p', 'q', 'r', 's'];
+  const nodes = ids.map((id, i) => ({ id, type: 'default', position: { x: i * 40, y: i * 30 }, data: { label: id }, width: 150, height: 40 }));
+  const pairs = ['ab', 'bc', 'cd', 'ad', 'pq', 'qr', 'rs', 'as'];
+  const edges = pairs.map((p) => ({ id: p, source: p[0], target: p[1] }));
+  const file = join(env.tmp, 'skips.json');
+  writeFileSync(file, JSON.stringify({ nodes, edges }));
+  await page.setInputFiles('[data-testid="import-input"]', file);
+  await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent.includes('Imported skips.json'));
+  await waitLoaded(page);
+  await page.click('[data-testid="layout"]');
+  await page.waitForSelector('[data-testid="layout-done"]', { timeout: 60_000 });
+  await waitLoaded(page);
+  const routed = await page.evaluate(() => window.__flowscale.store.getState().edges.filter((e) => e.type === 'flowscale-routed').map((e) => e.id));
+  assert.ok(routed.length > 0, 'the edges that skip layers got their routes');
+  // Drawn through their bends (rounded corners: Q commands in the path), not as React Flow's bezier.
+  await page.evaluate(() => window.__flowscale.reactFlow().fitView());
+  await page.waitForFunction(
+    (ids) => ids.every((id) => document.querySelector(`.react-flow__edge[data-id="${CSS.escape(id)}"] path`)?.getAttribute('d')?.includes('Q')),
+    routed,
+    { timeout: 15_000 },
+  );
+  await page.screenshot({ path: `${shots}app-routes.png` });
 });
 
 test('the optimizer analyzes, applies a recommendation and benchmarks stage by stage', async (t) => {

@@ -18,6 +18,7 @@ import {
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
+import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
 import type { FlowEngine } from '@/flow/engine';
@@ -81,10 +82,14 @@ function onFlowError(code: string, message: string): void {
 
 const DELETE_KEYS = ['Delete', 'Backspace'];
 
+/** Edges a layout routed through their lanes (withRoutes after layoutWorkflow). */
+const edgeTypes = { [ROUTED_EDGE_TYPE]: FlowscaleRoutedEdge };
+
 /** What both views give React Flow: the editing actions, the node types and the zoom range. */
 function editorProps(actions: ReturnType<typeof useStoreActions>): ReactFlowProps {
   return {
     nodeTypes,
+    edgeTypes,
     onNodesChange: actions.applyNodeChanges,
     onEdgesChange: actions.applyEdgeChanges,
     onConnect: actions.connect,

@@ -3,6 +3,7 @@
 // recommendations, the engine settings they change, the layered layout,
 // the benchmark and the workflow cache — and the state the panel shows.
 import type { Node } from '@xyflow/react';
+import { withRoutes } from 'flowscale/react';
 import { yieldToBrowser } from '@/audio/generate';
 import type { EngineSettings } from '@/flow/engine';
 import performanceService, { type BenchmarkReport, type OptimizationReport, type ServiceStatus, type WorkflowData } from '@/services/performanceService';
@@ -178,7 +179,8 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
           const stats = `${r.stats.layers} layers, ${r.stats.crossings.toLocaleString('en')} crossings, ${(r.wallMs / 1000).toFixed(2)} s`;
           set({ layout: { running: false, label: 'Layout done', fraction: 1, stats } });
           session.fitRequested = true;
-          await get().loadWorkflow({ nodes: next, edges }, { kind: 'layout' }, { keepViewport: true });
+          // Long edges follow the lanes the layout kept for them (FlowscaleRoutedEdge draws them).
+          await get().loadWorkflow({ nodes: next, edges: withRoutes(edges, r.routes) }, { kind: 'layout' }, { keepViewport: true });
         });
       } catch (e) {
         if (e instanceof CancelledError) set({ layout: { running: false, label: 'Layout cancelled', fraction: 0, stats: null } });

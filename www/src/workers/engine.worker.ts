@@ -49,7 +49,13 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
       );
       // New columns, not the request's: they can go back transferred.
       const { x, y } = laid.nodes;
-      post({ id: req.id, type: 'layout', x, y, stats: laid.stats, wallMs: performance.now() - t0 }, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
+      const { routes } = laid;
+      post({ id: req.id, type: 'layout', x, y, routes, stats: laid.stats, wallMs: performance.now() - t0 }, [
+        x.buffer as ArrayBuffer,
+        y.buffer as ArrayBuffer,
+        routes.offsets.buffer as ArrayBuffer,
+        routes.points.buffer as ArrayBuffer,
+      ]);
     } else if (req.op === 'optimize') {
       post({ id: req.id, type: 'progress', stage: 'optimize', fraction: 0 });
       const t0 = performance.now();

@@ -134,7 +134,7 @@ class EngineClient {
   /** flowscale's layoutWorkflow: new positions per node, in the document's order. */
   async layout(doc: Doc, options: Omit<LayoutOptions, 'onProgress'>, onProgress?: Progress): Promise<LaidOut> {
     const r = await this.request({ op: 'layout', workflow: toColumns(doc), options }, 'layout', onProgress);
-    return { x: r.x, y: r.y, stats: r.stats, wallMs: r.wallMs };
+    return { x: r.x, y: r.y, routes: r.routes, stats: r.stats, wallMs: r.wallMs };
   }
 
   async optimize(doc: Doc, viewport: Viewport | null, size: PaneSize, config?: PartialConfig, onProgress?: Progress): Promise<OptimizeSummary> {

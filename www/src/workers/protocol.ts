@@ -5,6 +5,7 @@ import type {
   EdgeCounts,
   FrameStats,
   LayoutOptions,
+  LayoutResult,
   LayoutStats,
   PaneSize,
   PartialConfig,
@@ -42,6 +43,8 @@ export interface BenchmarkIteration {
 export interface LaidOut {
   x: Float64Array | Float32Array;
   y: Float64Array | Float32Array;
+  /** Per edge, in document order, the polyline through its bends (layoutWorkflow's `routes`). */
+  routes: LayoutResult['routes'];
   stats: LayoutStats;
   wallMs: number;
 }
