@@ -99,6 +99,27 @@ impl Config {
         Ok(cfg)
     }
 
+    /// This config with a partial one laid over it (JSON text: objects merge
+    /// key by key, anything else replaces), validated. Unknown keys are
+    /// errors, as in `from_json`.
+    pub fn merged(&self, partial_json: &str) -> Result<Config> {
+        let mut base = serde_json::to_value(self)
+            .map_err(|e| FlowscaleError::at(ErrorCode::InvalidConfig, "", e.to_string()))?;
+        let over: serde_json::Value = serde_json::from_str(partial_json)
+            .map_err(|e| FlowscaleError::at(ErrorCode::InvalidConfig, "", e.to_string()))?;
+        if !over.is_object() {
+            return Err(FlowscaleError::at(
+                ErrorCode::InvalidConfig,
+                "",
+                "a partial config must be an object",
+            ));
+        }
+        merge(&mut base, over);
+        let cfg = Self::deserialize_with_path(base)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// Deserialize through `serde_path_to_error`, so a type error names its key.
     pub fn deserialize_with_path<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Config>
     where
@@ -203,6 +224,23 @@ fn parse_env_value(name: &str, raw: &str) -> Result<serde_json::Value> {
             name,
             format!("{name} must be a number, got {raw:?}"),
         )),
+    }
+}
+
+/// Lay `over` onto `base`: objects key by key, anything else replaces.
+fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
     }
 }
 

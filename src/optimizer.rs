@@ -170,6 +170,76 @@ impl WorkflowOptimizer {
         &self.wf
     }
 
+    /// Apply a new configuration to the loaded workflow, without re-indexing
+    /// it: rendering (LOD thresholds, the window's cap and overscan) and
+    /// edges take effect on the next frame, a changed cluster radius or
+    /// minimum rebuilds the cluster index when a frame next needs it. Limits
+    /// below the loaded workflow's size are LIMIT_EXCEEDED; default node
+    /// sizes were applied when the nodes were loaded, so a change to them
+    /// while nodes are loaded is INVALID_CONFIG. On error nothing changes.
+    pub fn set_config(&mut self, config: Config) -> Result<()> {
+        config.validate()?;
+        let w = &config.workflow;
+        if self.wf.node_count() > w.max_nodes as usize {
+            return Err(FlowscaleError::at(
+                ErrorCode::LimitExceeded,
+                "workflow.maxNodes",
+                format!(
+                    "{} nodes are loaded, more than {}",
+                    self.wf.node_count(),
+                    w.max_nodes
+                ),
+            ));
+        }
+        if self.wf.edge_count() > w.max_edges as usize {
+            return Err(FlowscaleError::at(
+                ErrorCode::LimitExceeded,
+                "workflow.maxEdges",
+                format!(
+                    "{} edges are loaded, more than {}",
+                    self.wf.edge_count(),
+                    w.max_edges
+                ),
+            ));
+        }
+        let old = &self.config.workflow;
+        if self.wf.node_count() > 0 {
+            for (path, before, after) in [
+                (
+                    "workflow.defaultNodeWidth",
+                    old.default_node_width,
+                    w.default_node_width,
+                ),
+                (
+                    "workflow.defaultNodeHeight",
+                    old.default_node_height,
+                    w.default_node_height,
+                ),
+            ] {
+                if before != after {
+                    return Err(FlowscaleError::at(
+                        ErrorCode::InvalidConfig,
+                        path,
+                        "default node sizes apply when nodes are loaded: set it before setWorkflow",
+                    ));
+                }
+            }
+        }
+        let (c0, c1) = (&self.config.clustering, &config.clustering);
+        if c0.radius_px != c1.radius_px
+            || c0.min_points != c1.min_points
+            || c0.max_zoom != c1.max_zoom
+        {
+            self.clusters.reset();
+        }
+        self.lod = LodPolicy::new(&config.rendering);
+        self.config = config;
+        // The next frame is computed afresh and its on-demand lists follow it.
+        self.last_view = None;
+        self.generation += 1;
+        Ok(())
+    }
+
     /// Replace the workflow. On error the previous one stays in place.
     pub fn set_workflow(&mut self, nodes: Vec<NodeInput>, edges: Vec<EdgeInput>) -> Result<()> {
         let mut job = LoadJob::new(nodes.len(), edges.len(), &self.config)?;
@@ -196,9 +266,10 @@ impl WorkflowOptimizer {
         self.index = loaded.index;
         self.draw_dirty.all = true;
         self.draw_dirty.slots.clear();
+        // A load started before a setConfig built its clusters for the old configuration.
         match loaded.clusters {
-            Some(ix) => self.clusters.install(ix),
-            None => self.clusters.reset(),
+            Some(ix) if ix.built_for(&self.config.clustering) => self.clusters.install(ix),
+            _ => self.clusters.reset(),
         }
         self.last_view = None;
         self.generation += 1;

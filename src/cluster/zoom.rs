@@ -399,6 +399,7 @@ impl LevelBundles {
 pub struct ClusterIndex {
     max_zoom: f64,
     min_points: u32,
+    radius_px: f64,
     levels: Vec<Level>,
     /// Per node slot: the cluster it joined (at level `node_join`), its next sibling there.
     node_parent: Vec<u32>,
@@ -456,6 +457,13 @@ impl ClusterIndex {
 
     pub fn min_points(&self) -> u32 {
         self.min_points
+    }
+
+    /// Whether this index was built with `cfg` (its levels and cells follow from it).
+    pub fn built_for(&self, cfg: &ClusteringConfig) -> bool {
+        self.max_zoom == cfg.max_zoom
+            && self.min_points == cfg.min_points
+            && self.radius_px == cfg.radius_px
     }
 
     /// Zoom from which level `j` is drawn (it is drawn up to twice this).
@@ -1289,6 +1297,7 @@ impl ClusterBuild {
         let mut ix = ClusterIndex {
             max_zoom: cfg.max_zoom,
             min_points: cfg.min_points,
+            radius_px: cfg.radius_px,
             ..Default::default()
         };
         ix.ensure_nodes(wf.slot_count());

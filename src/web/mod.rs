@@ -1186,6 +1186,36 @@ impl JsWorkflowOptimizer {
         config_to_js(self.core()?.config())
     }
 
+    /// Lay a partial config over the current one and apply it to the loaded
+    /// workflow without re-indexing it (rendering, LOD, window, clusters,
+    /// edges take effect on the next frame). Returns the resolved config. On
+    /// error (INVALID_CONFIG with the key's path, LIMIT_EXCEEDED) nothing
+    /// changes.
+    #[wasm_bindgen(js_name = setConfig, unchecked_return_type = "FlowscaleConfig")]
+    pub fn set_config(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PartialConfig")] partial: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let text = if partial.is_object() && !js_sys::Array::is_array(&partial) {
+            js_sys::JSON::stringify(&partial)
+                .ok()
+                .and_then(|t| t.as_string())
+        } else {
+            None
+        };
+        let text = text.ok_or_else(|| {
+            invalid(
+                ErrorCode::InvalidConfig,
+                "",
+                "config must be a plain JSON-like object",
+            )
+        })?;
+        let mut core = self.core()?;
+        let cfg = core.config().merged(&text).map_err(to_js)?;
+        core.set_config(cfg).map_err(to_js)?;
+        config_to_js(core.config())
+    }
+
     /// The bounding box of every node that is not hidden, children at their
     /// absolute positions (React Flow's `getNodesBounds` over them), or null
     /// when there is none. For `fitView` when React Flow mounts only a window.

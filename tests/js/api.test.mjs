@@ -85,6 +85,44 @@ test('windowing: at most maxVisibleNodes, entered/left as the view pans', () => 
   assert.equal(far.stats.lodCounts.low, far.inView.length);
 });
 
+test('setConfig: a live config change without re-indexing; entered/left stay exact; refusals change nothing', () => {
+  const wf = generate(5000, { seed: 7, parents: 0, hidden: 0 });
+  const opt = new WorkflowOptimizer({ rendering: { maxVisibleNodes: 400 } });
+  opt.setWorkflow(wf);
+  const vp = { x: -2000, y: -1000, zoom: 1 };
+  const before = opt.frame(vp, size);
+  let mounted = new Set(before.visibleIds);
+  assert.ok(mounted.size > 20, `${mounted.size} mounted`);
+  // Shrinking the window: the next frame mounts at most 20, and reports the rest as left.
+  const resolved = opt.setConfig({ rendering: { maxVisibleNodes: 20 } });
+  assert.equal(resolved.rendering.maxVisibleNodes, 20);
+  assert.equal(resolved.rendering.lodThresholdLow, Config.defaults().rendering.lodThresholdLow, 'the rest kept');
+  assert.deepEqual(opt.config(), resolved);
+  const after = opt.frame(vp, size);
+  assert.ok(after.visibleIds.length <= 20);
+  for (const id of after.left) mounted.delete(id);
+  for (const id of after.entered) mounted.add(id);
+  assert.deepEqual(mounted, new Set(after.visibleIds), 'entered/left across the change');
+  // The same frames as an optimizer built with that config (after a view that mounts nothing).
+  const fresh = new WorkflowOptimizer(resolved);
+  fresh.setWorkflow(wf);
+  for (const o of [opt, fresh]) o.frame({ x: 1e9, y: 1e9, zoom: 1 }, size);
+  for (const v of [vp, { x: 0, y: 0, zoom: 0.05 }, { x: -500, y: -300, zoom: 0.4 }]) {
+    const [a, b] = [opt.frame(v, size), fresh.frame(v, size)];
+    assert.deepEqual([...a.visibleIds].sort(), [...b.visibleIds].sort());
+    assert.deepEqual(a.stats.lodCounts, b.stats.lodCounts);
+    assert.deepEqual(a.clusters?.count, b.clusters?.count);
+  }
+  // Refused: a bad value, an unknown key, a limit under the workflow, not an object.
+  const cfg = opt.config();
+  throwsCode(() => opt.setConfig({ rendering: { maxVisibleNodes: -1 } }), 'INVALID_CONFIG', 'rendering.maxVisibleNodes');
+  throwsCode(() => opt.setConfig({ rendering: { lodTresholdLow: 0.2 } }), 'INVALID_CONFIG', 'rendering.lodTresholdLow');
+  throwsCode(() => opt.setConfig({ workflow: { maxNodes: 10 } }), 'LIMIT_EXCEEDED', 'workflow.maxNodes');
+  throwsCode(() => opt.setConfig(null), 'INVALID_CONFIG');
+  throwsCode(() => opt.setConfig([1]), 'INVALID_CONFIG');
+  assert.deepEqual(opt.config(), cfg);
+});
+
 test('React Flow NodeChange objects: drag, select, dimensions, replace, add/remove', () => {
   const opt = new WorkflowOptimizer();
   opt.setWorkflow({ nodes: [node('a', 0, 0), node('b', 200, 0), node('child', 10, 10, { parentId: 'b' })] });
