@@ -11,9 +11,11 @@
 mod changes;
 mod ids;
 mod input;
+mod snapshot;
 
 pub use changes::{EdgeChange, NodeChange};
 pub use input::{EdgeInput, EdgeKind, Handles, NodeInput, NodePath, Side, SizeSource, SizeValue};
+pub use snapshot::{EdgeSnapshot, NodeSnapshot, WorkflowSnapshot};
 
 use crate::error::{check_config, ErrorCode, FlowscaleError, Result};
 use ids::{grow_for, IdArena, IdIndex};

@@ -374,6 +374,18 @@ pub struct GcEstimate {
 const GC_NOTE: &str = "An estimate: drops of the JS heap of 1 MB or more between two samples. \
      Several collections between samples count once, and Chromium rounds the heap size, so it is a lower bound.";
 
+/// What a memory total from `source` leaves out. No source counts
+/// everything: even `measureUserAgentSpecificMemory` leaves GPU memory out.
+pub fn partial_memory_note(source: &str) -> &'static str {
+    match source {
+        "userAgentSpecificMemory" => "GPU memory is not counted",
+        "jsHeap+wasm" => "DOM, canvas and GPU memory are not counted",
+        "wasm" => "only wasm linear memory is counted (no JS heap, DOM, canvas or GPU memory here)",
+        "none" => "nothing is counted",
+        _ => "not everything is counted",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryMetrics {
@@ -381,7 +393,10 @@ pub struct MemoryMetrics {
     pub total_mb: f64,
     /// `userAgentSpecificMemory`, `jsHeap+wasm` or `wasm`.
     pub source: &'static str,
-    /// True when only part of the memory is counted (wasm alone).
+    /// True when part of the page's memory is not counted — with every
+    /// source a browser offers: `userAgentSpecificMemory` misses GPU memory,
+    /// `jsHeap+wasm` DOM, canvas and GPU memory, `wasm` the JS heap too.
+    /// `totalMb` is then a lower bound.
     pub partial: bool,
     pub js_heap: Availability<JsHeap>,
     pub user_agent_specific: Availability<UaMemory>,
@@ -825,8 +840,10 @@ impl Monitor {
             None => Availability::no("no memory sample yet (start the monitor)"),
         };
         let (total_mb, source, partial) = match (self.ua_memory, heap, last) {
-            (Some((_, b)), _, _) => (b / MB, "userAgentSpecificMemory", false),
-            (None, Some(m), _) => ((m.heap_used + m.wasm) / MB, "jsHeap+wasm", false),
+            // The browser's own page measurement: JS and DOM, but not GPU memory.
+            (Some((_, b)), _, _) => (b / MB, "userAgentSpecificMemory", true),
+            // The JS heap and wasm memory, but not DOM, canvas or GPU memory.
+            (None, Some(m), _) => ((m.heap_used + m.wasm) / MB, "jsHeap+wasm", true),
             (None, None, Some(m)) => (m.wasm / MB, "wasm", true),
             (None, None, None) => (0.0, "none", true),
         };

@@ -1,5 +1,6 @@
 //! `report({ windowSeconds })`: the KPIs over a window, each with
-//! its target and a verdict (pass / acceptable / fail, or unavailable).
+//! its target and a verdict (pass / acceptable / fail, inconclusive when
+//! the value is only a lower bound, or unavailable).
 
 use super::alerts::Alert;
 use super::ops::{OpSummary, OperationLog};
@@ -12,6 +13,9 @@ use serde::Serialize;
 pub enum Verdict {
     Pass,
     Acceptable,
+    /// The value is a lower bound that beats the fail target: the true value
+    /// may be anywhere above it, so neither pass nor acceptable can be claimed.
+    Inconclusive,
     Fail,
     Unavailable,
 }
@@ -52,6 +56,22 @@ impl Target {
             Verdict::Fail
         }
     }
+
+    /// The verdict for a value that is only a lower bound of the truth (a
+    /// "lower is better" target): over the fail target it fails, as the truth
+    /// does too; anything else is inconclusive.
+    pub fn verdict_of_lower_bound(&self, v: f64) -> Verdict {
+        match self.verdict(v) {
+            Verdict::Pass | Verdict::Acceptable => Verdict::Inconclusive,
+            other => other,
+        }
+    }
+}
+
+/// A KPI's value and what it is: exact, or a lower bound (with why).
+enum Measured {
+    Exact(f64, String),
+    LowerBound(f64, String, String),
 }
 
 /// 60 FPS, 30 acceptable. Compared after rounding to a whole frame rate, as
@@ -101,10 +121,13 @@ pub struct Kpi {
     pub unit: &'static str,
     pub target: Target,
     pub verdict: Verdict,
+    /// The value counts only part of what the KPI means (the truth is at
+    /// least this): then it can fail its target but never pass it.
+    pub lower_bound: bool,
     /// Where the value comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// Why there is no value.
+    /// Why there is no value, or why the verdict is inconclusive.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -115,32 +138,36 @@ impl Kpi {
         label: &'static str,
         unit: &'static str,
         target: Target,
-        value: std::result::Result<(f64, String), String>,
+        value: std::result::Result<Measured, String>,
     ) -> Kpi {
+        let judged = |v: f64| if id == "fps" { v.round() } else { v };
+        let kpi = |value, verdict, lower_bound, source, reason| Kpi {
+            id,
+            label,
+            value,
+            unit,
+            target,
+            verdict,
+            lower_bound,
+            source,
+            reason,
+        };
         match value {
-            Ok((v, source)) => {
-                let judged = if id == "fps" { v.round() } else { v };
-                Kpi {
-                    id,
-                    label,
-                    value: Some(v),
-                    unit,
-                    target,
-                    verdict: target.verdict(judged),
-                    source: Some(source),
-                    reason: None,
-                }
+            Ok(Measured::Exact(v, source)) => kpi(
+                Some(v),
+                target.verdict(judged(v)),
+                false,
+                Some(source),
+                None,
+            ),
+            Ok(Measured::LowerBound(v, source, why)) => {
+                let verdict = target.verdict_of_lower_bound(judged(v));
+                let reason = (verdict == Verdict::Inconclusive).then(|| {
+                    format!("{why}: the value is a lower bound under the fail target, so the true value may be on either side of the targets")
+                });
+                kpi(Some(v), verdict, true, Some(source), reason)
             }
-            Err(reason) => Kpi {
-                id,
-                label,
-                value: None,
-                unit,
-                target,
-                verdict: Verdict::Unavailable,
-                source: None,
-                reason: Some(reason),
-            },
+            Err(reason) => kpi(None, Verdict::Unavailable, false, None, Some(reason)),
         }
     }
 }
@@ -160,7 +187,8 @@ pub struct Report {
     pub window_seconds: f64,
     pub from: f64,
     pub to: f64,
-    /// The worst verdict among the KPIs that have a value (`unavailable` if none has).
+    /// The worst verdict among the KPIs that have a value (`unavailable` if
+    /// none has): fail, else inconclusive, else acceptable, else pass.
     pub verdict: Verdict,
     pub kpis: Vec<Kpi>,
     pub frames: FrameMetrics,
@@ -184,26 +212,31 @@ impl Monitor {
         let from = now - window_seconds * 1000.0;
         let f = &s.frames;
         let fps = match (f.available, f.fps) {
-            (true, Some(v)) => Ok((v, format!("requestAnimationFrame, {} frames", f.frames))),
+            (true, Some(v)) => Ok(Measured::Exact(
+                v,
+                format!("requestAnimationFrame, {} frames", f.frames),
+            )),
             _ => Err(f.reason.clone().unwrap_or_else(|| "no frames".into())),
         };
         let m = &s.memory;
         let memory = if m.source == "none" {
             Err("no memory sample in the window (start the monitor)".to_string())
         } else if m.partial {
-            Ok((
+            Ok(Measured::LowerBound(
                 m.total_mb,
-                "wasm linear memory only (the JS heap is not observable here): a lower bound"
-                    .to_string(),
+                format!("{}: a lower bound", m.source),
+                super::partial_memory_note(m.source).to_string(),
             ))
         } else {
-            Ok((m.total_mb, m.source.to_string()))
+            Ok(Measured::Exact(m.total_mb, m.source.to_string()))
         };
+        // Only tasks of 50 ms or more are seen: always a lower bound.
         let cpu = match s.main_thread.busy_percent {
-            Some(v) => Ok((
+            Some(v) => Ok(Measured::LowerBound(
                 v,
-                "main-thread busy share from long tasks (the browser's stand-in for CPU %)"
+                "main-thread busy share from long tasks (the browser's stand-in for CPU %): a lower bound"
                     .to_string(),
+                "only tasks of 50 ms or more are counted".to_string(),
             )),
             None => Err(s
                 .main_thread
@@ -213,7 +246,7 @@ impl Monitor {
         };
         let hit = match &s.cache.value {
             Some(c) => match c.hit_rate_percent {
-                Some(v) => Ok((
+                Some(v) => Ok(Measured::Exact(
                     v,
                     format!("cache counters, {} lookups in the window", c.lookups),
                 )),
@@ -227,8 +260,8 @@ impl Monitor {
             .filter(|r| ops.name(r.name) == Some("load") && r.ok)
             .max_by(|a, b| a.end().total_cmp(&b.end()));
         let load = match (load_op, self.navigation_load_ms()) {
-            (Some(r), _) => Ok((r.duration / 1000.0, "operation \"load\" (track('load', fn))".to_string())),
-            (None, Some(ms)) => Ok((ms / 1000.0, "Navigation Timing (navigation start to the end of the load event)".to_string())),
+            (Some(r), _) => Ok(Measured::Exact(r.duration / 1000.0, "operation \"load\" (track('load', fn))".to_string())),
+            (None, Some(ms)) => Ok(Measured::Exact(ms / 1000.0, "Navigation Timing (navigation start to the end of the load event)".to_string())),
             (None, None) => Err("no page load (Navigation Timing) here and no operation named \"load\" tracked in the window".to_string()),
         };
         let kpis = vec![
@@ -302,5 +335,29 @@ mod tests {
         assert_eq!(LOAD_SECONDS.verdict(4.99), Verdict::Acceptable);
         assert_eq!(LOAD_SECONDS.verdict(5.0), Verdict::Fail);
         assert_eq!(LOAD_SECONDS.verdict(f64::NAN), Verdict::Unavailable);
+        // A lower bound never passes: at or over the fail target it fails,
+        // otherwise the truth could be on either side.
+        assert_eq!(
+            CPU_PERCENT.verdict_of_lower_bound(10.0),
+            Verdict::Inconclusive
+        );
+        assert_eq!(
+            CPU_PERCENT.verdict_of_lower_bound(60.0),
+            Verdict::Inconclusive
+        );
+        assert_eq!(CPU_PERCENT.verdict_of_lower_bound(80.0), Verdict::Fail);
+        assert_eq!(
+            MEMORY_MB.verdict_of_lower_bound(100.0),
+            Verdict::Inconclusive
+        );
+        assert_eq!(MEMORY_MB.verdict_of_lower_bound(4096.0), Verdict::Fail);
+        assert_eq!(
+            MEMORY_MB.verdict_of_lower_bound(f64::NAN),
+            Verdict::Unavailable
+        );
+        // The report's worst-of order: fail over inconclusive over acceptable over pass.
+        assert!(Verdict::Pass < Verdict::Acceptable);
+        assert!(Verdict::Acceptable < Verdict::Inconclusive);
+        assert!(Verdict::Inconclusive < Verdict::Fail);
     }
 }

@@ -180,6 +180,10 @@ fn memory_threshold_leak_and_gc_estimate() {
     assert_eq!(gc.drops, 1);
     assert!(gc.note.contains("estimate"));
     assert_eq!(snap.memory.source, "jsHeap+wasm");
+    assert!(
+        snap.memory.partial,
+        "DOM, canvas and GPU memory are not counted"
+    );
     let ev = m.evaluate(60_000.0, &ops);
     assert!(ev.iter().any(|a| a.key == "memoryLeak:jsHeap"), "{ev:?}");
     assert!(ev.iter().all(|a| a.key != "memoryLeak:wasm"));
@@ -193,6 +197,7 @@ fn memory_threshold_leak_and_gc_estimate() {
     m.user_agent_memory(61_500.0, 600.0 * MB);
     let snap = m.snapshot(61_500.0, &ops, ActiveOps::default());
     assert_eq!(snap.memory.source, "userAgentSpecificMemory");
+    assert!(snap.memory.partial, "GPU memory is not counted");
     let ev = m.evaluate(62_000.0, &ops);
     assert_eq!(
         ev.iter().find(|a| a.key == "memory").unwrap().change,
@@ -349,17 +354,45 @@ fn report_verdicts_over_a_window() {
     let r = m.report(30_000.0, 30.0, &ops).unwrap();
     let k = |id: &str| r.kpis.iter().find(|k| k.id == id).unwrap().clone();
     assert_eq!(k("fps").verdict, Verdict::Pass);
-    assert_eq!(k("memoryMb").verdict, Verdict::Pass);
-    assert!((k("memoryMb").value.unwrap() - 320.0).abs() < 1e-9);
-    assert_eq!(k("cpuPercent").verdict, Verdict::Pass);
-    assert!((k("cpuPercent").value.unwrap() - 10.0).abs() < 1e-9);
+    assert!(!k("fps").lower_bound);
+    // Memory (the JS heap and wasm, no DOM, canvas or GPU memory) and CPU (long
+    // tasks only) are lower bounds: under their targets they prove nothing.
+    let memory = k("memoryMb");
+    assert!((memory.value.unwrap() - 320.0).abs() < 1e-9);
+    assert_eq!(
+        (memory.verdict, memory.lower_bound),
+        (Verdict::Inconclusive, true)
+    );
+    assert!(memory.source.unwrap().contains("lower bound"));
+    assert!(memory.reason.unwrap().contains("DOM, canvas and GPU"));
+    let cpu = k("cpuPercent");
+    assert!((cpu.value.unwrap() - 10.0).abs() < 1e-9);
+    assert_eq!(
+        (cpu.verdict, cpu.lower_bound),
+        (Verdict::Inconclusive, true)
+    );
+    assert!(cpu.reason.unwrap().contains("50 ms"));
     assert_eq!(k("cacheHitRatePercent").verdict, Verdict::Acceptable);
     // The tracked "load" operation wins over Navigation Timing.
     assert_eq!(k("loadSeconds").value, Some(3.0));
     assert_eq!(k("loadSeconds").verdict, Verdict::Acceptable);
-    assert_eq!(r.verdict, Verdict::Acceptable);
-    // A 5 s window: no load operation in it, so the page load (0.8 s).
+    // Nothing fails, but two KPIs cannot say pass: the whole is inconclusive.
+    assert_eq!(r.verdict, Verdict::Inconclusive);
+    // Over the fail target a lower bound fails honestly (the truth is higher still).
+    m.busy(BusyKind::LongTask, 26_000.0, 4000.0);
+    mem(&mut m, 30_000.0, 5000.0, 20.0);
     let r = m.report(30_000.0, 5.0, &ops).unwrap();
+    let k = |id: &str| r.kpis.iter().find(|k| k.id == id).unwrap().clone();
+    assert!(
+        k("cpuPercent").value.unwrap() >= 80.0,
+        "{:?}",
+        k("cpuPercent")
+    );
+    assert_eq!(k("cpuPercent").verdict, Verdict::Fail);
+    assert!(k("cpuPercent").reason.is_none());
+    assert_eq!(k("memoryMb").verdict, Verdict::Fail);
+    assert_eq!(r.verdict, Verdict::Fail);
+    // A 5 s window: no load operation in it, so the page load (0.8 s).
     let load = r.kpis.iter().find(|k| k.id == "loadSeconds").unwrap();
     assert_eq!((load.value, load.verdict), (Some(0.8), Verdict::Pass));
     // Bad windows are errors with a path.

@@ -187,6 +187,13 @@ export interface Frame {
   clusters?: Clusters;
   stats: FrameStats;
 }
+/** What `optimizer.snapshot()` returns: the stored workflow, nodes and edges in slot order. */
+export interface WorkflowSnapshot {
+  /** Absolute positions (children resolved); sizes as resolved (attribute, measured or the default). */
+  nodes: { id: string; x: number; y: number; width: number; height: number; parentId: string | null; hidden: boolean; selected: boolean }[];
+  /** `hidden` is the edge's own flag. */
+  edges: { id: string; source: string; target: string; hidden: boolean }[];
+}
 /** A frame's complete lists (`optimizer.frameDetail()`). */
 export interface FrameDetail { inView: Uint32Array; lod: Uint8Array; visibleEdgeIds: string[]; }
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -1178,6 +1185,24 @@ impl JsWorkflowOptimizer {
         self.core
             .try_borrow()
             .map_or(0, |c| c.workflow().edge_count() as u32)
+    }
+
+    /// Every node (absolute rectangle, parent, flags) and edge (ends, hidden)
+    /// as stored, in slot order. Allocates in proportion to the workflow: for
+    /// tests and diagnostics (a rejected call must leave it unchanged), not
+    /// per frame.
+    #[wasm_bindgen(unchecked_return_type = "WorkflowSnapshot")]
+    pub fn snapshot(&self) -> Result<JsValue, JsValue> {
+        let snap = self
+            .core
+            .try_borrow()
+            .map_err(|_| busy())?
+            .workflow()
+            .snapshot();
+        // JSON keeps every f64 exactly (shortest round trip, -0 included).
+        let text = serde_json::to_string(&snap)
+            .map_err(|e| invalid(ErrorCode::InvalidWorkflow, "", e.to_string()))?;
+        js_sys::JSON::parse(&text)
     }
 
     /// The resolved configuration.

@@ -64,7 +64,10 @@ export interface Leak { growthMbPerMinute: number; growthMb: number; suspected: 
 export interface MemoryMetrics {
   totalMb: number;
   source: 'userAgentSpecificMemory' | 'jsHeap+wasm' | 'wasm' | 'none';
-  /** Only wasm memory is counted (no JS heap here): a lower bound. */
+  /**
+   * Part of the page's memory is not counted, so totalMb is a lower bound: true for every source
+   * (userAgentSpecificMemory misses GPU memory; jsHeap+wasm DOM, canvas and GPU memory; wasm the JS heap too).
+   */
   partial: boolean;
   jsHeap: Measured<{ usedMb: number; totalMb: number; limitMb: number; at: number; precise: boolean }>;
   userAgentSpecific: Measured<{ mb: number; at: number }>;
@@ -107,16 +110,25 @@ export interface Alert {
   message: string; value: number; peak: number; threshold: number;
   raisedAt: number; updatedAt: number; resolvedAt: number | null; occurrences: number;
 }
-export type Verdict = 'pass' | 'acceptable' | 'fail' | 'unavailable';
+/**
+ * A KPI against its targets. `inconclusive`: the value is a lower bound (`lowerBound`) under the fail target, so
+ * the truth may be on either side of the targets; a lower bound over the fail target still fails.
+ */
+export type Verdict = 'pass' | 'acceptable' | 'inconclusive' | 'fail' | 'unavailable';
 export interface Kpi {
   id: 'fps' | 'memoryMb' | 'cpuPercent' | 'cacheHitRatePercent' | 'loadSeconds';
   label: string; value: number | null; unit: string;
   target: { pass: number; acceptable: number; better: 'higher' | 'lower'; inclusive: boolean };
-  verdict: Verdict; source?: string; reason?: string;
+  verdict: Verdict;
+  /** The value counts only part of the KPI (memory without GPU memory, CPU from long tasks only): the truth is at least this. */
+  lowerBound: boolean;
+  source?: string;
+  /** Why there is no value, or why the verdict is inconclusive. */
+  reason?: string;
 }
 export interface PerformanceReport {
   generatedAt: number; windowSeconds: number; from: number; to: number;
-  /** The worst verdict among KPIs with a value. */
+  /** The worst verdict among KPIs with a value: fail, else inconclusive, else acceptable, else pass. */
   verdict: Verdict;
   kpis: Kpi[];
   frames: FrameMetrics; mainThread: MainThreadMetrics; operations: OperationSummary;

@@ -21,7 +21,9 @@ test('the dashboard updates live and raises an alert when a long task is forced'
   const fps = await page.locator('[data-kpi="fps"] .kpi__value').textContent();
   assert.match(fps, /^\d+ FPS$/, `FPS is measured: ${fps}`);
   assert.match(await page.locator('[data-kpi="load"] .kpi__value').textContent(), /\d+ (ms|s)/);
-  assert.equal(await page.locator('[data-kpi="memory"]').getAttribute('data-verdict'), 'good', 'Chromium reports the JS heap');
+  // Chromium reports the JS heap, but no browser counts GPU memory: a lower bound, so inconclusive, shown as one.
+  assert.equal(await page.locator('[data-kpi="memory"]').getAttribute('data-verdict'), 'inconclusive');
+  assert.match(await page.locator('[data-kpi="memory"] .kpi__value').textContent(), /^≥ \d+ MB$/);
   assert.match(await page.locator('[data-live="source"]').textContent(), /flowscale PerformanceMonitor/, "the package's own monitor feeds the dashboard");
   assert.ok((await page.locator('.chart canvas').count()) >= 6, 'uPlot charts are drawn');
   // Start from an empty list (loading itself may have had long frames on a slow machine).

@@ -62,9 +62,11 @@ test('a long task and a busy rAF loop: long tasks, lower FPS, an alert', async (
   assert.equal(cpu.filter((a) => a.change === 'raised').length, 1, 'de-duplicated while it persists');
   const kpi = Object.fromEntries(r.report.kpis.map((k) => [k.id, k]));
   assert.equal(kpi.fps.verdict, kpi.fps.value < 29.5 ? 'fail' : 'acceptable', JSON.stringify(kpi.fps));
-  // Busy 50–80 % of the window is 'acceptable' for the CPU target, above 80 % a fail.
+  // Long tasks alone are a lower bound of the busy share: 80 % or more fails
+  // (the truth is higher still), under it the verdict is inconclusive.
   assert.ok(kpi.cpuPercent.value > 50, JSON.stringify(kpi.cpuPercent));
-  assert.equal(kpi.cpuPercent.verdict, kpi.cpuPercent.value < 80 ? 'acceptable' : 'fail');
+  assert.equal(kpi.cpuPercent.lowerBound, true);
+  assert.equal(kpi.cpuPercent.verdict, kpi.cpuPercent.value < 80 ? 'inconclusive' : 'fail');
   assert.notEqual(r.report.verdict, 'pass');
   assert.ok(['pass', 'acceptable'].includes(kpi.loadSeconds.verdict), JSON.stringify(kpi.loadSeconds));
   assert.match(kpi.loadSeconds.source, /Navigation Timing/);

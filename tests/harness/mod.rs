@@ -267,9 +267,38 @@ pub fn set_workflow(data: &[u8]) {
 /// (the n8n seed corpus arrives this way): a lenient reader maps what it
 /// finds, wrong types become NaN so that validation sees them.
 pub fn workflow_json(data: &[u8]) {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+    let Some((nodes, edges)) = read_workflow_json(data) else {
         return;
     };
+    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
+    opt.set_workflow(vec![NodeInput::new("keep", 0.0, 0.0)], vec![])
+        .unwrap();
+    let before = state(&opt);
+    let n = nodes.len();
+    match opt.set_workflow(nodes, edges) {
+        Ok(()) => {
+            assert_eq!(opt.workflow().node_count(), n);
+            let vp = Viewport {
+                x: 0.0,
+                y: 0.0,
+                zoom: 0.05,
+            };
+            check_frame(
+                &mut opt,
+                vp,
+                Screen {
+                    width: 1920.0,
+                    height: 1080.0,
+                },
+            );
+        }
+        Err(_) => assert_eq!(state(&opt), before),
+    }
+}
+
+/// The lenient reader of `workflow_json`: None when the text is not JSON.
+pub fn read_workflow_json(data: &[u8]) -> Option<(Vec<NodeInput>, Vec<EdgeInput>)> {
+    let v = serde_json::from_slice::<serde_json::Value>(data).ok()?;
     let num = |v: Option<&serde_json::Value>| match v {
         None | Some(serde_json::Value::Null) => None,
         Some(x) => Some(x.as_f64().unwrap_or(f64::NAN)),
@@ -318,30 +347,7 @@ pub fn workflow_json(data: &[u8]) {
             )
         })
         .collect();
-    let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
-    opt.set_workflow(vec![NodeInput::new("keep", 0.0, 0.0)], vec![])
-        .unwrap();
-    let before = state(&opt);
-    let n = nodes.len();
-    match opt.set_workflow(nodes, edges) {
-        Ok(()) => {
-            assert_eq!(opt.workflow().node_count(), n);
-            let vp = Viewport {
-                x: 0.0,
-                y: 0.0,
-                zoom: 0.05,
-            };
-            check_frame(
-                &mut opt,
-                vp,
-                Screen {
-                    width: 1920.0,
-                    height: 1080.0,
-                },
-            );
-        }
-        Err(_) => assert_eq!(state(&opt), before),
-    }
+    Some((nodes, edges))
 }
 
 fn node_change(u: &mut Unstructured) -> ArbResult<NodeChange> {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowOptimizer } from './flowscale.mjs';
-import { tileN8n } from './workflows.mjs';
+import { needN8n, tileN8n } from './workflows.mjs';
 import { rejects, throwsCode } from './expect.mjs';
 
 const size = { width: 1920, height: 1080 };
@@ -55,7 +55,8 @@ function columns(wf) {
   return { nodes, edges };
 }
 
-test('setWorkflowAsync builds what setWorkflow builds, in many slices, with progress', async () => {
+test('setWorkflowAsync builds what setWorkflow builds, in many slices, with progress', async (t) => {
+  if (!needN8n(t)) return;
   const wf = tileN8n(20000);
   const whole = new WorkflowOptimizer();
   whole.setWorkflow(wf);
@@ -73,7 +74,8 @@ test('setWorkflowAsync builds what setWorkflow builds, in many slices, with prog
   assert.equal(sliced.nodeCount, 19999);
 });
 
-test('columns load like React Flow objects, sync and async', async () => {
+test('columns load like React Flow objects, sync and async', async (t) => {
+  if (!needN8n(t)) return;
   const wf = tileN8n(5000);
   const objects = new WorkflowOptimizer();
   objects.setWorkflow(wf);
@@ -103,7 +105,8 @@ test('columns load like React Flow objects, sync and async', async () => {
   assert.equal(sync.nodeCount, 4999);
 });
 
-test('an abort, a newer load or a bad node leaves the previous workflow in place', async () => {
+test('an abort, a newer load or a bad node leaves the previous workflow in place', async (t) => {
+  if (!needN8n(t)) return;
   const before = tileN8n(2000);
   const next = tileN8n(30000);
   const opt = new WorkflowOptimizer();
@@ -148,7 +151,8 @@ test('an abort, a newer load or a bad node leaves the previous workflow in place
   await rejects(opt.setWorkflowAsync(null), 'INVALID_WORKFLOW');
 });
 
-test('frame lists on demand: lazy inView equals the eager list; stale after an edit', () => {
+test('frame lists on demand: lazy inView equals the eager list; stale after an edit', (t) => {
+  if (!needN8n(t)) return;
   const wf = tileN8n(20000);
   const opt = new WorkflowOptimizer();
   const eager = new WorkflowOptimizer({ clustering: { maxZoom: 0 } });

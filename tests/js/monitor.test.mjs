@@ -251,11 +251,17 @@ test('monitor in Node: what is unavailable says why; fed frames give FPS; thresh
   const r = mon.report({ windowSeconds: 30 });
   const kpi = Object.fromEntries(r.kpis.map((k) => [k.id, k]));
   assert.equal(kpi.fps.verdict, 'acceptable');
-  assert.equal(kpi.memoryMb.verdict, 'pass');
+  assert.equal(kpi.fps.lowerBound, false);
+  // wasm memory alone is a lower bound of the page's memory: under the target
+  // it cannot pass, only say it does not know.
+  assert.equal(kpi.memoryMb.verdict, 'inconclusive');
+  assert.equal(kpi.memoryMb.lowerBound, true);
   assert.match(kpi.memoryMb.source, /lower bound/);
+  assert.match(kpi.memoryMb.reason, /lower bound/);
   assert.equal(kpi.cpuPercent.verdict, 'unavailable');
   assert.ok(kpi.cpuPercent.reason);
-  assert.equal(r.verdict, 'acceptable');
+  // Nothing fails, but memory cannot pass: the whole is inconclusive, not acceptable.
+  assert.equal(r.verdict, 'inconclusive');
   throwsCode(() => mon.report({ windowSeconds: 0 }), 'INVALID_ARGUMENT', 'windowSeconds');
   mon.stop();
   assert.equal(mon.state.active, false);

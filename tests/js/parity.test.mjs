@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getNodesBounds, getNodesInside, isEdgeVisible } from '@xyflow/system';
 import { WorkflowOptimizer } from './flowscale.mjs';
-import { bounds, generate, loadN8n, reactFlowLookup, rng, tileN8n } from './workflows.mjs';
+import { bounds, generate, needN8n, reactFlowLookup, rng, tileN8n } from './workflows.mjs';
 
 function reactFlowView(lookup, edges, vp, size) {
   const transform = [vp.x, vp.y, vp.zoom];
@@ -69,7 +69,8 @@ test('inView and visibleEdgeIds equal React Flow on generated workflows (parents
   }
 });
 
-test('inView equals React Flow on n8n workflows tiled to 20k nodes', { skip: !loadN8n() && 'n8n data not found' }, () => {
+test('inView equals React Flow on n8n workflows tiled to 20k nodes', (t) => {
+  if (!needN8n(t)) return;
   const wf = tileN8n(20000);
   assert.equal(wf.nodes.length, 20000);
   const { nonEmpty } = checkParity(wf, { viewports: 300, seed: 42 });
@@ -202,7 +203,8 @@ test('bounds() and nodesInRect() equal getNodesBounds and getNodesInside on gene
   }
 });
 
-test('bounds() and nodesInRect() equal React Flow on n8n workflows tiled to 20k nodes', { skip: !loadN8n() && 'n8n data not found' }, () => {
+test('bounds() and nodesInRect() equal React Flow on n8n workflows tiled to 20k nodes', (t) => {
+  if (!needN8n(t)) return;
   const wf = tileN8n(20000);
   const opt = new WorkflowOptimizer();
   opt.setWorkflow(wf);

@@ -64,6 +64,28 @@ export function generate(n, { seed = 1, spacing = 260, parents = 0.1, hidden = 0
   return { nodes, edges };
 }
 
+/**
+ * Tests that need the n8n data fail when it is missing, unless
+ * FLOWSCALE_ALLOW_MISSING_DATA=1 (then they skip, and say so).
+ */
+export const ALLOW_MISSING_DATA = process.env.FLOWSCALE_ALLOW_MISSING_DATA === '1';
+export const MISSING_DATA =
+  `the n8n workflows are not at ${N8N_PATH}: put the data folder at ../shared/data beside the checkout ` +
+  'or set FLOWSCALE_DATA_DIR (FLOWSCALE_ALLOW_MISSING_DATA=1 skips the tests that need it instead)';
+
+/**
+ * For a node:test test `t` that needs the n8n workflows: them, or — when the
+ * data is missing — null after `t.skip()` under FLOWSCALE_ALLOW_MISSING_DATA=1,
+ * else an error that fails the test.
+ */
+export function needN8n(t) {
+  const all = loadN8n();
+  if (all) return all;
+  if (!ALLOW_MISSING_DATA) throw new Error(MISSING_DATA);
+  t.skip(`n8n data missing (FLOWSCALE_ALLOW_MISSING_DATA=1): ${MISSING_DATA}`);
+  return null;
+}
+
 let n8nCache = null;
 /** The n8n workflows (2,047 graphs), or null when the data folder is absent. */
 export function loadN8n() {
@@ -82,7 +104,7 @@ export function loadN8n() {
  */
 export function tileN8n(target, { gap = 400 } = {}) {
   const all = loadN8n();
-  if (!all) throw new Error(`n8n data not found at ${N8N_PATH}`);
+  if (!all) throw new Error(MISSING_DATA);
   const nodes = [], edges = [];
   // A few workflows span more than this; letting them overlap a neighbour is harmless here.
   const cell = 12000;

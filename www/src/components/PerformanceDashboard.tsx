@@ -11,7 +11,8 @@ import { download } from '@/components/download';
 /** The page's names of the package's KPIs (`data-kpi`: tests and benchmarks select them). */
 const KPI_KEY: Record<Kpi['id'], string> = { fps: 'fps', memoryMb: 'memory', cpuPercent: 'cpu', cacheHitRatePercent: 'cacheHitRate', loadSeconds: 'load' };
 /** The package's verdicts in the page's words (`data-verdict` and the colour classes). */
-const VERDICT_WORD: Record<Verdict, string> = { pass: 'good', acceptable: 'acceptable', fail: 'poor', unavailable: 'unavailable' };
+/** `inconclusive`: a lower bound (memory without GPU memory, CPU from long tasks) under the fail target, neither good nor poor. */
+const VERDICT_WORD: Record<Verdict, string> = { pass: 'good', acceptable: 'acceptable', inconclusive: 'inconclusive', fail: 'poor', unavailable: 'unavailable' };
 const UNIT: Record<Kpi['id'], string> = { fps: 'FPS', memoryMb: 'MB', cpuPercent: '%', cacheHitRatePercent: '%', loadSeconds: 's' };
 
 const S = {
@@ -51,7 +52,8 @@ function useDashboard(intervalMs = 1000): [Dashboard, () => void] {
 function formatKpi(k: Kpi): string {
   if (k.value === null) return 'unavailable';
   if (k.id === 'loadSeconds') return k.value >= 1 ? `${k.value.toFixed(2)} s` : `${(k.value * 1000).toFixed(0)} ms`;
-  return `${k.value.toFixed(0)} ${UNIT[k.id]}`;
+  // A lower bound reads as one: "≥ 120 MB".
+  return `${k.lowerBound ? '≥ ' : ''}${k.value.toFixed(0)} ${UNIT[k.id]}`;
 }
 
 /** The package's target in words: "≥ 60 FPS (≥ 30)", "< 2 s (< 5)". */
@@ -102,7 +104,7 @@ export function PerformanceDashboard() {
             className={`kpi verdict-${VERDICT_WORD[k.verdict]}`}
             data-kpi={KPI_KEY[k.id]}
             data-verdict={VERDICT_WORD[k.verdict]}
-            title={`${k.label}, last ${KPI_WINDOW_SECONDS} s: ${k.source ?? k.reason ?? ''}`}
+            title={`${k.label}, last ${KPI_WINDOW_SECONDS} s: ${[k.source, k.reason].filter(Boolean).join('; ')}`}
           >
             <span className="kpi__label">{k.label}</span>
             <span className="kpi__value">{formatKpi(k)}</span>
