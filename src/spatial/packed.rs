@@ -154,6 +154,19 @@ pub struct PackedTree {
 }
 
 impl PackedTree {
+    /// The boxes and entries of the tree node starting at `group` (up to
+    /// NODE_SIZE, cut at the end of its level); None past the end.
+    fn group(&self, group: usize) -> Option<(&[[f32; 4]], &[u32])> {
+        let level_end = self
+            .level_bounds
+            .iter()
+            .map(|&b| b as usize)
+            .find(|&b| b > group)
+            .unwrap_or(0);
+        let end = (group + NODE_SIZE).min(level_end);
+        Some((self.boxes.get(group..end)?, self.index.get(group..end)?))
+    }
+
     /// Build in one go from `(payload, [x1, y1, x2, y2])` items.
     pub fn build(items: impl IntoIterator<Item = (u32, [f64; 4])>) -> PackedTree {
         let mut b = PackedBuilder::default();
@@ -196,19 +209,7 @@ impl PackedTree {
         let mut sp = 0usize;
         // The root is alone in the last level.
         let mut group = total.saturating_sub(1) as usize;
-        loop {
-            let level_end = self
-                .level_bounds
-                .iter()
-                .map(|&b| b as usize)
-                .find(|&b| b > group)
-                .unwrap_or(0);
-            let end = (group + NODE_SIZE).min(level_end);
-            let (Some(boxes), Some(index)) =
-                (self.boxes.get(group..end), self.index.get(group..end))
-            else {
-                break;
-            };
+        while let Some((boxes, index)) = self.group(group) {
             for (b, &idx) in boxes.iter().zip(index) {
                 if qx2 < b[0] || qy2 < b[1] || qx1 > b[2] || qy1 > b[3] {
                     continue;
@@ -260,16 +261,7 @@ impl PackedTree {
                 continue;
             }
             let group = group as usize;
-            let level_end = self
-                .level_bounds
-                .iter()
-                .map(|&b| b as usize)
-                .find(|&b| b > group)
-                .unwrap_or(0);
-            let end = (group + NODE_SIZE).min(level_end);
-            let (Some(boxes), Some(index)) =
-                (self.boxes.get(group..end), self.index.get(group..end))
-            else {
+            let Some((boxes, index)) = self.group(group) else {
                 continue;
             };
             if group < leaves {
