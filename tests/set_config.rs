@@ -122,7 +122,38 @@ fn refused_configs_change_nothing() {
     let mut opt = WorkflowOptimizer::new(Config::default()).unwrap();
     opt.set_workflow(nodes, edges).unwrap();
     let before = opt.config().clone();
-    let refuse = |opt: &mut WorkflowOptimizer, json: &str, code: ErrorCode, path: &str| {
+    for (json, code, path) in [
+        (
+            r#"{"workflow":{"maxNodes":2}}"#,
+            ErrorCode::LimitExceeded,
+            "workflow.maxNodes",
+        ),
+        (
+            r#"{"workflow":{"maxEdges":0}}"#,
+            ErrorCode::LimitExceeded,
+            "workflow.maxEdges",
+        ),
+        (
+            r#"{"workflow":{"defaultNodeWidth":90}}"#,
+            ErrorCode::InvalidConfig,
+            "workflow.defaultNodeWidth",
+        ),
+        (
+            r#"{"rendering":{"maxVisibleNodes":-1}}"#,
+            ErrorCode::InvalidConfig,
+            "rendering.maxVisibleNodes",
+        ),
+        (
+            r#"{"rendering":{"lodThresholdLow":"high"}}"#,
+            ErrorCode::InvalidConfig,
+            "rendering.lodThresholdLow",
+        ),
+        (
+            r#"{"rendering":{"noSuchKey":1}}"#,
+            ErrorCode::InvalidConfig,
+            "rendering.noSuchKey",
+        ),
+    ] {
         let err = opt
             .config()
             .merged(json)
@@ -130,43 +161,7 @@ fn refused_configs_change_nothing() {
             .unwrap_err();
         assert_eq!(err.code, code, "{json}");
         assert_eq!(err.path.as_deref(), Some(path), "{json}");
-    };
-    refuse(
-        &mut opt,
-        r#"{"workflow":{"maxNodes":2}}"#,
-        ErrorCode::LimitExceeded,
-        "workflow.maxNodes",
-    );
-    refuse(
-        &mut opt,
-        r#"{"workflow":{"maxEdges":0}}"#,
-        ErrorCode::LimitExceeded,
-        "workflow.maxEdges",
-    );
-    refuse(
-        &mut opt,
-        r#"{"workflow":{"defaultNodeWidth":90}}"#,
-        ErrorCode::InvalidConfig,
-        "workflow.defaultNodeWidth",
-    );
-    refuse(
-        &mut opt,
-        r#"{"rendering":{"maxVisibleNodes":-1}}"#,
-        ErrorCode::InvalidConfig,
-        "rendering.maxVisibleNodes",
-    );
-    refuse(
-        &mut opt,
-        r#"{"rendering":{"lodThresholdLow":"high"}}"#,
-        ErrorCode::InvalidConfig,
-        "rendering.lodThresholdLow",
-    );
-    refuse(
-        &mut opt,
-        r#"{"rendering":{"noSuchKey":1}}"#,
-        ErrorCode::InvalidConfig,
-        "rendering.noSuchKey",
-    );
+    }
     assert_eq!(opt.config(), &before);
     // With no nodes loaded the default sizes may change.
     let mut empty = WorkflowOptimizer::new(Config::default()).unwrap();
