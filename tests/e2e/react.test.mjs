@@ -168,7 +168,10 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
       return { c, point, within, zoomBefore, zoomed, view: window.__t.view() };
     });
     assert.ok(r.c, 'a cluster is drawn there when the whole workflow is in view');
-    const { bounds } = r.c;
+    const { bounds, rect } = r.c;
+    // Hit-tested on the glyph drawn, which lies inside the members' bounds.
+    assert.ok(r.point.x >= rect.x && r.point.x <= rect.x + rect.width && r.point.y >= rect.y && r.point.y <= rect.y + rect.height);
+    assert.ok(rect.x >= bounds.x && rect.y >= bounds.y && rect.x + rect.width <= bounds.x + bounds.width && rect.y + rect.height <= bounds.y + bounds.height);
     assert.ok(r.point.x >= bounds.x && r.point.x <= bounds.x + bounds.width && r.point.y >= bounds.y && r.point.y <= bounds.y + bounds.height);
     assert.ok(r.c.count > 1 && r.c.count <= r.within, `count ${r.c.count}, nodes within its bounds ${r.within}`);
     assert.equal(r.zoomed, true);

@@ -252,3 +252,36 @@ test('deleteSelected keeps a parent whose child is not deletable', () => {
   assert.deepEqual(got.edges.map((x) => x.id), ['e']);
   c.destroy();
 });
+
+const box = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 50, height: 20, data: {}, ...extra });
+
+test('clusterAt hit-tests the glyph drawn (rect), and gives the members\' bounds to zoom to', () => {
+  const c = new FlowscaleController();
+  const random = rng(99);
+  const nodes = Array.from({ length: 3000 }, (_, i) => box(`n${i}`, random() * 20_000, random() * 20_000));
+  c.sync(nodes, []);
+  const view = { x: 0, y: 0, zoom: 0.02 };
+  c.setView(view, 800, 600);
+  const clusters = c.optimizer.frame(view, { width: 800, height: 600 }).clusters;
+  assert.ok(clusters && clusters.ids.length > 1, 'clusters drawn');
+  let hits = 0, outside = 0;
+  for (let k = 0; k < 4000; k++) {
+    const p = { x: random() * 20_000, y: random() * 20_000 };
+    const got = c.clusterAt(p);
+    const j = [...clusters.ids.keys()].find((j) => {
+      const [x, y, w, h] = clusters.rect.slice(4 * j, 4 * j + 4);
+      return p.x >= x && p.x <= x + w && p.y >= y && p.y <= y + h;
+    });
+    if (j === undefined) {
+      assert.equal(got, null, `(${p.x}, ${p.y}) is on no glyph`);
+      outside++;
+    } else {
+      assert.equal(got?.id, clusters.ids[j]);
+      assert.deepEqual(Object.values(got.rect), [...clusters.rect.slice(4 * j, 4 * j + 4)]);
+      assert.deepEqual(Object.values(got.bounds), [...clusters.bounds.slice(4 * j, 4 * j + 4)]);
+      hits++;
+    }
+  }
+  assert.ok(hits > 100 && outside > 0, `${hits} hits, ${outside} outside`);
+  c.destroy();
+});

@@ -63,7 +63,9 @@ export interface ClusterInfo {
   count: number;
   /** Its most common node types, most common first. */
   types: string[];
-  /** The union of its members' rectangles. */
+  /** The glyph drawn for it (what `clusterAt` hit-tests; glyphs never overlap). */
+  rect: Rect;
+  /** The union of its members' rectangles (what to zoom to; may overlap other clusters'). */
   bounds: Rect;
 }
 
@@ -724,7 +726,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const c = this.lastClusters;
     if (!c || !this.opt) return null;
     for (let j = 0; j < c.ids.length; j++) {
-      const x = c.bounds[4 * j]!, y = c.bounds[4 * j + 1]!, width = c.bounds[4 * j + 2]!, height = c.bounds[4 * j + 3]!;
+      // The glyph (glyphs never overlap), not the members' union (clusters' unions do).
+      const x = c.rect[4 * j]!, y = c.rect[4 * j + 1]!, width = c.rect[4 * j + 2]!, height = c.rect[4 * j + 3]!;
       if (point.x >= x && point.x <= x + width && point.y >= y && point.y <= y + height) {
         this.typeNamesCache ??= this.opt.typeNames();
         const types: string[] = [];
@@ -732,7 +735,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
           const name = this.typeNamesCache[c.typeIds[3 * j + t]!];
           if (name !== undefined) types.push(name);
         }
-        return { id: c.ids[j]!, count: c.count[j]!, types, bounds: { x, y, width, height } };
+        const b = c.bounds;
+        return { id: c.ids[j]!, count: c.count[j]!, types, rect: { x, y, width, height }, bounds: { x: b[4 * j]!, y: b[4 * j + 1]!, width: b[4 * j + 2]!, height: b[4 * j + 3]! } };
       }
     }
     return null;
