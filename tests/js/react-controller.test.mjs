@@ -285,3 +285,98 @@ test('clusterAt hit-tests the glyph drawn (rect), and gives the members\' bounds
   assert.ok(hits > 100 && outside > 0, `${hits} hits, ${outside} outside`);
   c.destroy();
 });
+
+test('a node removed while its edge is reconnected by id in the same version: the edge goes in, later versions too', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const others = Array.from({ length: 20 }, (_, i) => box(`o${i}`, 100 * i, 300));
+  const nodes = [box('a', 0, 0), box('n', 100, 0), box('b', 200, 0), ...others];
+  const edges = [{ id: 'e', source: 'a', target: 'n' }, { id: 'f', source: 'n', target: 'b' }];
+  c.sync(nodes, edges);
+  // n goes; e now ends at b (a new object, the same id); f goes with n.
+  const v2 = { nodes: nodes.filter((n) => n.id !== 'n'), edges: [{ id: 'e', source: 'a', target: 'b' }] };
+  c.sync(v2.nodes, v2.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), []);
+  assert.ok(c.upToDate);
+  assert.equal(c.optimizer.nodeCount, v2.nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.notEqual(c.optimizer.edgeIndexOf('e'), undefined);
+  // The editor goes on: the next version is taken as well.
+  const v3 = { nodes: v2.nodes.map((n) => (n.id === 'a' ? { ...n, position: { x: 5, y: 5 } } : n)), edges: v2.edges };
+  c.sync(v3.nodes, v3.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), []);
+  assert.ok(c.upToDate);
+  // Refused after such a change (a bad edge beside it): everything goes back, the reconnected edge's old self too.
+  const v4 = { nodes: v3.nodes.filter((n) => n.id !== 'b'), edges: [{ id: 'e', source: 'a', target: 'o1' }, { id: 'g', source: 'a', target: 'nowhere' }] };
+  c.sync(v4.nodes, v4.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['DANGLING_EDGE']);
+  assert.equal(c.optimizer.nodeCount, v3.nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.deepEqual(c.nodesInRect({ x: 190, y: -10, width: 100, height: 50 }), ['b']);
+  c.destroy();
+});
+
+test('an edge left in the arrays when its end node is removed is refused (DANGLING_EDGE), as a fresh index would', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  const others = Array.from({ length: 20 }, (_, i) => box(`o${i}`, 100 * i, 300));
+  const nodes = [box('a', 0, 0), box('n', 100, 0), ...others];
+  const edges = [{ id: 'e', source: 'a', target: 'n' }];
+  c.sync(nodes, edges);
+  const bad = nodes.filter((n) => n.id !== 'n');
+  c.sync(bad, edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => [e.code, e.path]), [['DANGLING_EDGE', 'edges[0].target']]);
+  // The last good version stays, whole.
+  assert.equal(c.optimizer.nodeCount, nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.equal(c.upToDate, false);
+  // The fix (the edge removed too) goes in.
+  c.sync(bad, []);
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(c.upToDate);
+  assert.equal(c.optimizer.nodeCount, bad.length);
+  assert.equal(c.optimizer.edgeCount, 0);
+  c.destroy();
+});
+
+test('above 20,000 nodes, a version refused after a failed way back leaves later edits incremental', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  // c is p's child, before it in the array; the swap below is valid, the bad edge refuses it, and the way back
+  // (c under p again while p is under c) fails: the last good state is indexed afresh, in slices.
+  const filler = Array.from({ length: 20_010 }, (_, i) => box(`f${i}`, (i % 200) * 60, Math.floor(i / 200) * 30));
+  const nodes = [box('c', 1, 1, { parentId: 'p' }), box('p', 0, 0), ...filler];
+  c.sync(nodes, []);
+  await c.whenLoaded();
+  assert.ok(c.upToDate);
+  const swapped = [box('c', 1, 1), box('p', 0, 0, { parentId: 'c' }), ...filler];
+  c.sync(swapped, [{ id: 'x', source: 'c', target: 'nowhere' }]);
+  await c.whenLoaded();
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['DANGLING_EDGE']);
+  assert.equal(c.optimizer.nodeCount, nodes.length);
+  // One node moved: one change, not a fresh index of 20,000 nodes.
+  const moved = nodes.slice();
+  moved[5] = { ...moved[5], position: { x: -500, y: -500 } };
+  c.sync(moved, []);
+  assert.equal(c.loading, false, 'an edit after the reload starts no new load');
+  assert.ok(c.upToDate);
+  assert.equal(errors.length, 1);
+  c.destroy();
+});
+
+test('a removed node is unpinned', () => {
+  const c = new FlowscaleController();
+  const nodes = Array.from({ length: 20 }, (_, i) => box(`n${i}`, 60 * i, 0));
+  c.sync(nodes, []);
+  c.pin(['n3', 'n4']);
+  c.sync(nodes.filter((n) => n.id !== 'n3'), []);
+  assert.deepEqual([...c.pinnedIds], ['n4']);
+  c.destroy();
+});

@@ -116,6 +116,12 @@ const ORDER_CODES = new Set(['PARENT_CYCLE', 'DANGLING_PARENT', 'UNKNOWN_ID']);
 
 const EMPTY_STATS: FrameStats = { total: 0, inView: 0, culled: 0, culledPercent: 0, lodCounts: { high: 0, medium: 0, low: 0 }, timeMs: 0 };
 
+/** The error a fresh index gives an edge whose end names no node. */
+function danglingEdge(e: Edge, end: 'source' | 'target', j: number): FlowscaleError {
+  const Make = FlowscaleError as unknown as new (code: string, message: string, path: string) => FlowscaleError;
+  return new Make('DANGLING_EDGE', `edge ${JSON.stringify(e.id)} points to node ${JSON.stringify(e[end])}, which does not exist`, `edges[${j}].${end}`);
+}
+
 function draggingIds(nodes: readonly Node[]): Set<string> {
   const out = new Set<string>();
   for (const n of nodes) if (n.dragging) out.add(n.id);
@@ -242,14 +248,33 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       else this.reject(nodes, edges, e);
       return;
     }
+    // Removing a node removed its edges in the optimizer. One the arrays still hold unchanged now points nowhere:
+    // the version is refused as a fresh index would refuse it.
+    if (nd.removed.length > 0) {
+      const gone = new Set(nd.removed);
+      const { edgeById } = this.good;
+      for (let j = 0; j < edges.length; j++) {
+        const e = edges[j]!;
+        if (edgeById.get(e.id) !== e) continue; // added or replaced: the edge batch checks it
+        const end = gone.has(e.source) ? 'source' : gone.has(e.target) ? 'target' : null;
+        if (end === null) continue;
+        this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
+        this.reject(nodes, edges, danglingEdge(e, end, j));
+        return;
+      }
+    }
     const edgeChanges: FlowscaleEdgeChange[] = [];
     for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
-    for (const e of ed.replaced) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    // A replaced edge of a removed node went with it: it comes back as an addition.
+    for (const e of ed.replaced) {
+      if (nd.removed.length > 0 && opt.edgeIndexOf(e.id) === undefined) edgeChanges.push({ type: 'add', item: flowEdge(e) });
+      else edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    }
     for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
     try {
       if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
     } catch (e) {
-      // All or nothing: the nodes go back to the last good state too.
+      // All or nothing: the nodes go back to the last good state too (with the edges their removal took).
       this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
       this.reject(nodes, edges, e);
       return;
@@ -261,6 +286,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (n.dragging) this.dragging.add(n.id);
       else this.dragging.delete(n.id);
     }
+    for (const n of nd.added) if (n.dragging) this.dragging.add(n.id);
     for (const id of nd.removed) {
       nodeById.delete(id);
       this.dragging.delete(id);
@@ -268,9 +294,24 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     for (const id of ed.removed) edgeById.delete(id);
     for (const e of ed.replaced) edgeById.set(e.id, e);
     for (const e of ed.added) edgeById.set(e.id, e);
-    this.good = { ...this.good, nodes, edges };
-    this.rejected = null;
+    this.commit({ nodes, edges, nodeById, edgeById }, this.dragging);
+  }
+
+  /**
+   * Accept a version: the optimizer holds exactly `good` (every path that takes a version ends here). `done`: the
+   * share of a load in slices to report (1 when a load ends).
+   */
+  private commit(good: Indexed<N, E>, dragging: Set<string>, done?: number, partial = false): void {
+    this.good = good;
+    // A removed node is unpinned (a node of the same id added later is not pinned by it).
+    if (!partial) for (const id of this.pinned) if (!good.nodeById.has(id)) this.pinned.delete(id);
+    this.loaded = true;
+    // A refused version stays refused while it is still the latest (a load of an older version ended meanwhile).
+    const r = this.rejected;
+    if (r && (r.nodes !== this.latest.nodes || r.edges !== this.latest.edges)) this.rejected = null;
+    this.dragging = dragging;
     this.changed();
+    if (done !== undefined) this.progress(done);
   }
 
   /** Take back an applied node batch (its edge batch was refused): the optimizer returns to `good`. */
@@ -285,7 +326,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
     }
     for (const n of added) back.push({ type: 'remove', id: n.id });
-    // Removing a node removed its edges: they come back with it.
+    // Removing a node removed its edges (the last good version's objects, whatever the refused version made of
+    // them): they come back with it.
     const gone = new Set(removed);
     const edgesBack: FlowscaleEdgeChange[] = [];
     if (gone.size > 0) for (const e of edges) if (gone.has(e.source) || gone.has(e.target)) edgesBack.push({ type: 'add', item: flowEdge(e) });
@@ -313,12 +355,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         this.reject(nodes, edges, e);
         return;
       }
-      this.good = indexed(nodes, edges);
-      this.loaded = true;
-      this.rejected = null;
-      this.dragging = draggingIds(nodes);
-      this.changed();
-      this.progress(1);
+      this.commit(indexed(nodes, edges), draggingIds(nodes), 1);
       return;
     }
     // Little on screen yet (a first load): the first stage at once, so nodes show while the rest loads. Otherwise
@@ -341,10 +378,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         this.reject(nodes, edges, e);
         return;
       }
-      this.good = indexed(first, firstEdges);
-      this.loaded = true;
-      this.rejected = null;
-      this.changed();
+      this.commit(indexed(first, firstEdges), draggingIds(first), undefined, true);
     }
     this.progress(0);
     const abort = new AbortController();
@@ -355,10 +389,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.loadAbort = null;
       if (this.destroyed) return;
       if (error === null) {
-        this.good = indexed(nodes, edges);
-        this.dragging = draggingIds(nodes);
-        this.changed();
-        this.progress(1);
+        this.commit(indexed(nodes, edges), draggingIds(nodes), 1);
       } else {
         // The optimizer still holds what it held (the first stage, or the previous workflow): the next sync diffs from it.
         this.reject(nodes, edges, error);
@@ -622,7 +653,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   // ---- pins -------------------------------------------------------------------------
 
-  /** Keep these nodes mounted wherever the view goes (until unpinned). */
+  /** Keep these nodes mounted wherever the view goes (until unpinned, or removed from the workflow). */
   pin(ids: Iterable<string>): void {
     for (const id of ids) this.pinned.add(id);
     this.remount(this.lastVisible, this.lastEdgeIds);
