@@ -14,7 +14,7 @@ register(
   'data:text/javascript,' +
     encodeURIComponent(`export async function resolve(s, c, next) { return next(s === 'flowscale' ? ${JSON.stringify(web)} : s, c); }`),
 );
-await import('./flowscale.mjs');
+const { Config } = await import('./flowscale.mjs');
 const { FlowscaleController } = await import('../../pkg/react/controller.js');
 
 function rng(seed) {
@@ -378,5 +378,47 @@ test('a removed node is unpinned', () => {
   c.pin(['n3', 'n4']);
   c.sync(nodes.filter((n) => n.id !== 'n3'), []);
   assert.deepEqual([...c.pinnedIds], ['n4']);
+  c.destroy();
+});
+
+test('a bad config is reported through onError, never thrown; a good config then takes the arrays', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: -3 } }, onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const nodes = Array.from({ length: 10 }, (_, i) => box(`n${i}`, 60 * i, 0));
+  const edges = [];
+  assert.doesNotThrow(() => c.sync(nodes, edges));
+  assert.doesNotThrow(() => c.sync(nodes, edges));
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['INVALID_CONFIG']);
+  assert.deepEqual(c.getMounted().nodes, []);
+  c.setConfig({ rendering: { maxVisibleNodes: 4 } });
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(c.upToDate);
+  assert.equal(c.getMounted().nodes.length, 4);
+  c.destroy();
+});
+
+test('setConfig is declarative: a changed config applies without re-indexing, fields left out go back to defaults', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: 5 } }, onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const nodes = Array.from({ length: 30 }, (_, i) => box(`n${i}`, 25 * i, 0));
+  c.sync(nodes, []);
+  assert.equal(c.getMounted().nodes.length, 5);
+  const version = c.version;
+  c.setConfig({ rendering: { maxVisibleNodes: 12 } });
+  assert.equal(c.getMounted().nodes.length, 12);
+  assert.equal(c.version, version, 'no re-index');
+  c.setConfig({ rendering: { maxVisibleNodes: 12 } }); // the same value: nothing
+  c.setConfig({ rendering: { maxVisibleNodes: 0.5 } });
+  c.setConfig({ rendering: { maxVisibleNodes: -1 } });
+  await tick();
+  assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'INVALID_CONFIG'));
+  assert.equal(c.getMounted().nodes.length, 12, 'a bad config leaves the previous one');
+  c.setConfig(undefined);
+  assert.equal(c.optimizer.config().rendering.maxVisibleNodes, Config.defaults().rendering.maxVisibleNodes);
+  assert.equal(c.getMounted().nodes.length, 30);
   c.destroy();
 });

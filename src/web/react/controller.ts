@@ -23,6 +23,7 @@ import {
   type NodeChange as FlowscaleNodeChange,
   type PartialConfig,
   type Renderer,
+  Config,
 } from 'flowscale';
 import { diffById, diffSize, parentsFirst } from './sync.js';
 
@@ -73,7 +74,7 @@ export interface ControllerOptions<N extends Node = Node, E extends Edge = Edge>
   /** Where the controller's own changes go (whole-workflow selection and deletion): the user's handlers. */
   onNodesChange?: (changes: NodeChange<N>[]) => void;
   onEdgesChange?: (changes: EdgeChange<E>[]) => void;
-  /** The optimizer's configuration (read when the optimizer is created). */
+  /** The optimizer's configuration at the start (a later one through setConfig, which useFlowscale calls when its `config` changes). */
   config?: PartialConfig;
   /** Bad input (a FlowscaleError from the optimizer): reported once per rejected version of the arrays. */
   onError?: (error: FlowscaleError) => void;
@@ -180,15 +181,50 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private refs = 0;
   private destroyed = false;
   private typeNamesCache: string[] | null = null;
+  /** The configuration a new optimizer gets (the last one accepted), and its JSON to compare a new one by value. */
+  private config: PartialConfig | undefined;
+  private configKey: string;
 
   constructor(options: ControllerOptions<N, E> = {}) {
     // Nothing of wasm here: React may construct a controller it then discards.
     this.options = options;
+    this.config = options.config;
+    this.configKey = JSON.stringify(options.config ?? {});
   }
 
-  /** New callbacks (the config is read once, when the optimizer is created). */
+  /** New callbacks (the config changes through setConfig). */
   setOptions(options: ControllerOptions<N, E>): void {
     this.options = options;
+  }
+
+  /**
+   * A new configuration, declarative: the defaults completed by `config` replace the whole current configuration
+   * (a field left out goes back to its default) without re-indexing. The same config again (by value) costs nothing.
+   * A bad config is reported through onError and the previous one stays.
+   */
+  setConfig(config: PartialConfig | undefined): void {
+    const key = JSON.stringify(config ?? {});
+    if (key === this.configKey) return;
+    if (!this.opt) {
+      this.config = config;
+      this.configKey = key;
+      // The optimizer could not be created with the previous config: try again with this one.
+      if (this.rejected && !this.destroyed) {
+        this.rejected = null;
+        this.sync(this.latest.nodes, this.latest.edges);
+      }
+      return;
+    }
+    try {
+      this.opt.setConfig(Config.resolve(config ?? {}));
+    } catch (e) {
+      this.report(e);
+      return;
+    }
+    this.config = config;
+    this.configKey = key;
+    this.typeNamesCache = null;
+    this.refresh(true);
   }
 
   /** Hand changes to the user's onNodesChange. */
@@ -200,14 +236,24 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.options.onEdgesChange?.(changes);
   }
 
-  /** The optimizer holding the workflow (a fresh one after destroy()). */
+  /** The optimizer holding the workflow (a fresh one after destroy()). Throws the FlowscaleError of a bad config. */
   get optimizer(): WorkflowOptimizer {
     if (!this.opt) {
-      this.opt = new WorkflowOptimizer(this.options.config);
+      this.opt = new WorkflowOptimizer(this.config);
       this.generation++;
       this.typeNamesCache = null;
     }
     return this.opt;
+  }
+
+  /** The optimizer, or null (the version rejected, the error reported) when the config does not make one. */
+  private optimizerFor(nodes: readonly N[], edges: readonly E[]): WorkflowOptimizer | null {
+    try {
+      return this.optimizer;
+    } catch (e) {
+      this.reject(nodes, edges, e);
+      return null;
+    }
   }
 
   /** Bumped each time a new optimizer is created (a renderer must be made for the new one). */
@@ -236,7 +282,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.load(nodes, edges);
       return;
     }
-    const opt = this.optimizer;
+    const opt = this.optimizerFor(nodes, edges);
+    if (!opt) return;
     const nodeChanges: FlowscaleNodeChange[] = [];
     for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
     for (const n of nd.replaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
@@ -347,7 +394,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const token = ++this.loadToken;
     this.loadAbort?.abort();
     this.loadAbort = null;
-    const opt = this.optimizer;
+    const opt = this.optimizerFor(nodes, edges);
+    if (!opt) return;
     if (nodes.length <= ASYNC_ABOVE) {
       try {
         opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
@@ -412,6 +460,15 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   private reject(nodes: readonly N[], edges: readonly E[], error: unknown): void {
     this.rejected = { nodes, edges };
+    this.report(error);
+  }
+
+  /** An error to onError (a FlowscaleError; anything else is rethrown), never from inside a render. */
+  reportError(error: unknown): void {
+    this.report(error);
+  }
+
+  private report(error: unknown): void {
     const { onError } = this.options;
     // Never from inside a render: the user's handler may set state.
     queueMicrotask(() => {
