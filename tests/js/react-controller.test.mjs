@@ -422,3 +422,38 @@ test('setConfig is declarative: a changed config applies without re-indexing, fi
   assert.equal(c.getMounted().nodes.length, 30);
   c.destroy();
 });
+
+test('the window holds every mounted child\'s ancestors, parents first, in the order of the user\'s array', () => {
+  for (const groupsLast of [false, true]) {
+    const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: 10 } } });
+    c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+    const children = [];
+    // Two groups, one nested in the other, and 200 children at positions relative to their group.
+    for (let i = 0; i < 100; i++) children.push(box(`a${i}`, 10 + (i % 10) * 60, 10 + Math.floor(i / 10) * 30, { parentId: 'outer' }));
+    for (let i = 0; i < 100; i++) children.push(box(`b${i}`, 5 + (i % 10) * 60, 5 + Math.floor(i / 10) * 30, { parentId: 'inner' }));
+    const groups = [
+      { id: 'outer', position: { x: 0, y: 0 }, width: 3000, height: 3000, data: {} },
+      { id: 'inner', position: { x: 700, y: 0 }, width: 800, height: 400, data: {}, parentId: 'outer' },
+    ];
+    const nodes = groupsLast ? [...children, groups[1], groups[0]] : [...groups, ...children];
+    c.sync(nodes, []);
+    for (const view of [{ x: 0, y: 0, zoom: 1 }, { x: -700, y: 0, zoom: 1 }, { x: -300, y: 0, zoom: 2 }]) {
+      c.setView(view, 800, 600);
+      const mounted = c.getMounted().nodes;
+      assert.ok(mounted.some((n) => n.parentId != null), 'children mounted');
+      const at = new Map(mounted.map((n, i) => [n.id, i]));
+      for (const n of mounted) {
+        if (n.parentId == null) continue;
+        assert.ok(at.has(n.parentId), `${n.id}: parent ${n.parentId} mounted`);
+        assert.ok(at.get(n.parentId) < at.get(n.id), `${n.id}: parent ${n.parentId} earlier`);
+      }
+      // Stacking as the user's array (but for a parent placed later there, which must come first).
+      if (!groupsLast) {
+        const order = new Map(nodes.map((n, i) => [n, i]));
+        for (let i = 1; i < mounted.length; i++) assert.ok(order.get(mounted[i - 1]) < order.get(mounted[i]), 'the user\'s order');
+      }
+      for (const n of mounted) assert.ok(nodes.includes(n), 'the user\'s own objects');
+    }
+    c.destroy();
+  }
+});

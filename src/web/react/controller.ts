@@ -181,6 +181,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private refs = 0;
   private destroyed = false;
   private typeNamesCache: string[] | null = null;
+  /** Each node's place in the indexed array by id (for the window's order), built when a window holds a child. */
+  private orderCache: Map<string, number> | null = null;
   /** The configuration a new optimizer gets (the last one accepted), and its JSON to compare a new one by value. */
   private config: PartialConfig | undefined;
   private configKey: string;
@@ -569,23 +571,29 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.lastVisible = visibleIds;
     this.lastEdgeIds = edgeIds;
     const { nodeById, edgeById } = this.good;
-    const nodes: N[] = [];
-    for (const id of visibleIds) {
-      const n = nodeById.get(id);
-      if (n) nodes.push(n);
-    }
-    if (this.pinned.size > 0 || this.dragging.size > 0) {
-      const kept = new Set(visibleIds);
-      for (const ids of [this.pinned, this.dragging]) {
-        for (const id of ids) {
-          const n = kept.has(id) ? undefined : nodeById.get(id);
-          if (n) {
-            nodes.push(n);
-            kept.add(id);
-          }
-        }
+    let nodes: N[] = [];
+    const kept = new Set<string>();
+    const keep = (n: N | undefined) => {
+      if (n && !kept.has(n.id)) {
+        kept.add(n.id);
+        nodes.push(n);
+      }
+    };
+    for (const id of visibleIds) keep(nodeById.get(id));
+    for (const ids of [this.pinned, this.dragging]) for (const id of ids) keep(nodeById.get(id));
+    // React Flow places a child relative to its parent, which it must hold too (and earlier in the array): bring in
+    // every missing ancestor, then put the window in the order of the user's array (parents first, the user's stacking).
+    let parented = false;
+    for (let i = 0, len = nodes.length; i < len; i++) {
+      for (let p = nodes[i]!.parentId, steps = 0; p != null && steps <= nodeById.size; steps++) {
+        parented = true;
+        const parent = nodeById.get(p);
+        if (!parent || kept.has(p)) break;
+        keep(parent);
+        p = parent.parentId;
       }
     }
+    if (parented) nodes = this.inUserOrder(nodes);
     const edges: E[] = [];
     for (const id of edgeIds) {
       const e = edgeById.get(id);
@@ -597,6 +605,35 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (same) return;
     this.mounted = { nodes: sameItems(prev.nodes, nodes) ? prev.nodes : nodes, edges: sameItems(prev.edges, edges) ? prev.edges : edges };
     this.emit(this.mountedListeners);
+  }
+
+  /** The nodes in the order of the indexed arrays, where a parent comes before its children. */
+  private inUserOrder(nodes: N[]): N[] {
+    // Each id's place in the user's array, rebuilt only when a node to sort is no longer at its place (a new array
+    // of the same order, as a drag makes them, costs one check per mounted node).
+    const all = this.good.nodes;
+    let at = this.orderCache;
+    if (!at || !nodes.every((n) => all[at!.get(n.id) ?? -1] === n)) {
+      at = new Map<string, number>();
+      for (let i = 0; i < all.length; i++) at.set(all[i]!.id, i);
+      this.orderCache = at;
+    }
+    const place = at;
+    const sorted = nodes.slice().sort((a, b) => (place.get(a.id) ?? 0) - (place.get(b.id) ?? 0));
+    // A parent later in the user's array than its child (React Flow wants it first): move it up, ancestors first.
+    const out: N[] = [];
+    const placed = new Set<string>();
+    const byId = new Map<string, N>();
+    for (const n of sorted) byId.set(n.id, n);
+    const put = (n: N, depth: number) => {
+      if (placed.has(n.id)) return;
+      placed.add(n.id);
+      const parent = n.parentId != null ? byId.get(n.parentId) : undefined;
+      if (parent && depth < sorted.length) put(parent, depth + 1);
+      out.push(n);
+    };
+    for (const n of sorted) put(n, 0);
+    return out;
   }
 
   /** Level of detail of mounted nodes from the frame; notifies only nodes whose detail changed. */
@@ -871,6 +908,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.loaded = false;
     this.rejected = null;
     this.lastClusters = null;
+    this.orderCache = null;
     // A load in flight still calls the optimizer as it winds down: free it once the load has settled.
     if (load) void load.then(() => opt?.free());
     else opt?.free();
