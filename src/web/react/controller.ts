@@ -874,15 +874,23 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   // ---- lifetime --------------------------------------------------------------------------
 
-  /** One more owner (a mounted hook). */
+  /** One more owner (a mounted hook): the arrays noted by follow() are indexed now. */
   retain(): void {
     this.refs++;
-    if (this.destroyed) {
-      // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
-      this.destroyed = false;
-      const { nodes, edges } = this.latest;
-      this.sync(nodes, edges);
-    }
+    // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
+    this.destroyed = false;
+    const { nodes, edges } = this.latest;
+    this.sync(nodes, edges);
+  }
+
+  /** Whether an owner holds the controller (useFlowscale syncs in render only then). */
+  get retained(): boolean {
+    return this.refs > 0;
+  }
+
+  /** Note the arrays without touching the optimizer (before the first retain(), which indexes them). */
+  follow(nodes: N[], edges: E[]): void {
+    this.latest = { nodes, edges };
   }
 
   /** One owner fewer; the last one frees the optimizer unless someone retains it again right away (StrictMode remounts). */

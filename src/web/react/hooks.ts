@@ -92,13 +92,16 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
 export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(options: UseFlowscaleOptions<N, E>): UseFlowscaleResult<N, E> {
   const store = useStoreApi<N, E>();
   const reactFlow = useReactFlow<N, E>();
-  // Constructing a controller allocates nothing in wasm: the one React may discard costs nothing.
+  // Nothing of wasm before the component has mounted: React may render a component it then discards (StrictMode's
+  // double render, a mount that suspends) and never runs its effects, so nothing it made could be freed.
   const [controller] = useState(() => new FlowscaleController<N, E>(options));
   controller.setOptions(options);
   controllers.set(store.getState, controller as unknown as FlowscaleController<Node, Edge>);
-  // Inside render on purpose: React Flow must get the window of these very arrays (a drag shows its own
-  // position at once). Same arrays again cost nothing; listeners are called after the render.
-  controller.batch(() => controller.sync(options.nodes, options.edges));
+  // Once mounted, inside render on purpose: React Flow must get the window of these very arrays (a drag shows its
+  // own position at once). Same arrays again cost nothing; listeners are called after the render. Before that,
+  // the arrays are only noted: the first index is built when the component mounts.
+  if (controller.retained) controller.batch(() => controller.sync(options.nodes, options.edges));
+  else controller.follow(options.nodes, options.edges);
   const mounted = useSyncExternalStore(controller.subscribeMounted, controller.getMounted, controller.getMounted);
   const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu, controller.getGpu);
 
