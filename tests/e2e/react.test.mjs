@@ -134,6 +134,23 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     assert.equal(drawn.h, drawn.pane.height);
   });
 
+  await t.test('the GPU layer keeps its renderer when the view pans to an empty area and back', async () => {
+    await page.evaluate(() => {
+      window.__renderer = window.__app.flow.controller.currentRenderer;
+      window.__app.reactFlow.setViewport({ x: 10_000_000, y: 10_000_000, zoom: 1 });
+    });
+    // Nothing in view: the frame says so, and the layer has had time to react.
+    await page.waitForFunction(() => !window.__app.flow.controller.hasContent, null, { timeout: 10_000 });
+    await page.waitForTimeout(500);
+    const away = await page.evaluate(() => window.__app.flow.controller.currentRenderer === window.__renderer);
+    assert.ok(away, 'the renderer was destroyed when the view went empty');
+    await page.evaluate(() => window.__app.flow.fitView());
+    await page.waitForTimeout(500);
+    const back = await page.evaluate(() => ({ same: window.__app.flow.controller.currentRenderer === window.__renderer, gpu: window.__app.flow.gpu }));
+    assert.ok(back.same, 'a second renderer was created');
+    assert.equal(back.gpu.status, 'on');
+  });
+
   await t.test('clusterAt names the cluster drawn at a point; zoomToCluster zooms into it', async () => {
     const r = await page.evaluate(async () => {
       const { flow } = window.__app;
@@ -151,7 +168,10 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
       return { c, point, within, zoomBefore, zoomed, view: window.__t.view() };
     });
     assert.ok(r.c, 'a cluster is drawn there when the whole workflow is in view');
-    const { bounds } = r.c;
+    const { bounds, rect } = r.c;
+    // Hit-tested on the glyph drawn, which lies inside the members' bounds.
+    assert.ok(r.point.x >= rect.x && r.point.x <= rect.x + rect.width && r.point.y >= rect.y && r.point.y <= rect.y + rect.height);
+    assert.ok(rect.x >= bounds.x && rect.y >= bounds.y && rect.x + rect.width <= bounds.x + bounds.width && rect.y + rect.height <= bounds.y + bounds.height);
     assert.ok(r.point.x >= bounds.x && r.point.x <= bounds.x + bounds.width && r.point.y >= bounds.y && r.point.y <= bounds.y + bounds.height);
     assert.ok(r.c.count > 1 && r.c.count <= r.within, `count ${r.c.count}, nodes within its bounds ${r.within}`);
     assert.equal(r.zoomed, true);

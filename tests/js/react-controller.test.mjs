@@ -14,7 +14,7 @@ register(
   'data:text/javascript,' +
     encodeURIComponent(`export async function resolve(s, c, next) { return next(s === 'flowscale' ? ${JSON.stringify(web)} : s, c); }`),
 );
-await import('./flowscale.mjs');
+const { Config } = await import('./flowscale.mjs');
 const { FlowscaleController } = await import('../../pkg/react/controller.js');
 
 function rng(seed) {
@@ -251,4 +251,209 @@ test('deleteSelected keeps a parent whose child is not deletable', () => {
   assert.deepEqual(got.nodes.map((x) => x.id), ['b']);
   assert.deepEqual(got.edges.map((x) => x.id), ['e']);
   c.destroy();
+});
+
+const box = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 50, height: 20, data: {}, ...extra });
+
+test('clusterAt hit-tests the glyph drawn (rect), and gives the members\' bounds to zoom to', () => {
+  const c = new FlowscaleController();
+  const random = rng(99);
+  const nodes = Array.from({ length: 3000 }, (_, i) => box(`n${i}`, random() * 20_000, random() * 20_000));
+  c.sync(nodes, []);
+  const view = { x: 0, y: 0, zoom: 0.02 };
+  c.setView(view, 800, 600);
+  const clusters = c.optimizer.frame(view, { width: 800, height: 600 }).clusters;
+  assert.ok(clusters && clusters.ids.length > 1, 'clusters drawn');
+  let hits = 0, outside = 0;
+  for (let k = 0; k < 4000; k++) {
+    const p = { x: random() * 20_000, y: random() * 20_000 };
+    const got = c.clusterAt(p);
+    const j = [...clusters.ids.keys()].find((j) => {
+      const [x, y, w, h] = clusters.rect.slice(4 * j, 4 * j + 4);
+      return p.x >= x && p.x <= x + w && p.y >= y && p.y <= y + h;
+    });
+    if (j === undefined) {
+      assert.equal(got, null, `(${p.x}, ${p.y}) is on no glyph`);
+      outside++;
+    } else {
+      assert.equal(got?.id, clusters.ids[j]);
+      assert.deepEqual(Object.values(got.rect), [...clusters.rect.slice(4 * j, 4 * j + 4)]);
+      assert.deepEqual(Object.values(got.bounds), [...clusters.bounds.slice(4 * j, 4 * j + 4)]);
+      hits++;
+    }
+  }
+  assert.ok(hits > 100 && outside > 0, `${hits} hits, ${outside} outside`);
+  c.destroy();
+});
+
+test('a node removed while its edge is reconnected by id in the same version: the edge goes in, later versions too', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const others = Array.from({ length: 20 }, (_, i) => box(`o${i}`, 100 * i, 300));
+  const nodes = [box('a', 0, 0), box('n', 100, 0), box('b', 200, 0), ...others];
+  const edges = [{ id: 'e', source: 'a', target: 'n' }, { id: 'f', source: 'n', target: 'b' }];
+  c.sync(nodes, edges);
+  // n goes; e now ends at b (a new object, the same id); f goes with n.
+  const v2 = { nodes: nodes.filter((n) => n.id !== 'n'), edges: [{ id: 'e', source: 'a', target: 'b' }] };
+  c.sync(v2.nodes, v2.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), []);
+  assert.ok(c.upToDate);
+  assert.equal(c.optimizer.nodeCount, v2.nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.notEqual(c.optimizer.edgeIndexOf('e'), undefined);
+  // The editor goes on: the next version is taken as well.
+  const v3 = { nodes: v2.nodes.map((n) => (n.id === 'a' ? { ...n, position: { x: 5, y: 5 } } : n)), edges: v2.edges };
+  c.sync(v3.nodes, v3.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), []);
+  assert.ok(c.upToDate);
+  // Refused after such a change (a bad edge beside it): everything goes back, the reconnected edge's old self too.
+  const v4 = { nodes: v3.nodes.filter((n) => n.id !== 'b'), edges: [{ id: 'e', source: 'a', target: 'o1' }, { id: 'g', source: 'a', target: 'nowhere' }] };
+  c.sync(v4.nodes, v4.edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['DANGLING_EDGE']);
+  assert.equal(c.optimizer.nodeCount, v3.nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.deepEqual(c.nodesInRect({ x: 190, y: -10, width: 100, height: 50 }), ['b']);
+  c.destroy();
+});
+
+test('an edge left in the arrays when its end node is removed is refused (DANGLING_EDGE), as a fresh index would', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  const others = Array.from({ length: 20 }, (_, i) => box(`o${i}`, 100 * i, 300));
+  const nodes = [box('a', 0, 0), box('n', 100, 0), ...others];
+  const edges = [{ id: 'e', source: 'a', target: 'n' }];
+  c.sync(nodes, edges);
+  const bad = nodes.filter((n) => n.id !== 'n');
+  c.sync(bad, edges);
+  await tick();
+  assert.deepEqual(errors.map((e) => [e.code, e.path]), [['DANGLING_EDGE', 'edges[0].target']]);
+  // The last good version stays, whole.
+  assert.equal(c.optimizer.nodeCount, nodes.length);
+  assert.equal(c.optimizer.edgeCount, 1);
+  assert.equal(c.upToDate, false);
+  // The fix (the edge removed too) goes in.
+  c.sync(bad, []);
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(c.upToDate);
+  assert.equal(c.optimizer.nodeCount, bad.length);
+  assert.equal(c.optimizer.edgeCount, 0);
+  c.destroy();
+});
+
+test('above 20,000 nodes, a version refused after a failed way back leaves later edits incremental', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ onError: (e) => errors.push(e) });
+  // c is p's child, before it in the array; the swap below is valid, the bad edge refuses it, and the way back
+  // (c under p again while p is under c) fails: the last good state is indexed afresh, in slices.
+  const filler = Array.from({ length: 20_010 }, (_, i) => box(`f${i}`, (i % 200) * 60, Math.floor(i / 200) * 30));
+  const nodes = [box('c', 1, 1, { parentId: 'p' }), box('p', 0, 0), ...filler];
+  c.sync(nodes, []);
+  await c.whenLoaded();
+  assert.ok(c.upToDate);
+  const swapped = [box('c', 1, 1), box('p', 0, 0, { parentId: 'c' }), ...filler];
+  c.sync(swapped, [{ id: 'x', source: 'c', target: 'nowhere' }]);
+  await c.whenLoaded();
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['DANGLING_EDGE']);
+  assert.equal(c.optimizer.nodeCount, nodes.length);
+  // One node moved: one change, not a fresh index of 20,000 nodes.
+  const moved = nodes.slice();
+  moved[5] = { ...moved[5], position: { x: -500, y: -500 } };
+  c.sync(moved, []);
+  assert.equal(c.loading, false, 'an edit after the reload starts no new load');
+  assert.ok(c.upToDate);
+  assert.equal(errors.length, 1);
+  c.destroy();
+});
+
+test('a removed node is unpinned', () => {
+  const c = new FlowscaleController();
+  const nodes = Array.from({ length: 20 }, (_, i) => box(`n${i}`, 60 * i, 0));
+  c.sync(nodes, []);
+  c.pin(['n3', 'n4']);
+  c.sync(nodes.filter((n) => n.id !== 'n3'), []);
+  assert.deepEqual([...c.pinnedIds], ['n4']);
+  c.destroy();
+});
+
+test('a bad config is reported through onError, never thrown; a good config then takes the arrays', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: -3 } }, onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const nodes = Array.from({ length: 10 }, (_, i) => box(`n${i}`, 60 * i, 0));
+  const edges = [];
+  assert.doesNotThrow(() => c.sync(nodes, edges));
+  assert.doesNotThrow(() => c.sync(nodes, edges));
+  await tick();
+  assert.deepEqual(errors.map((e) => e.code), ['INVALID_CONFIG']);
+  assert.deepEqual(c.getMounted().nodes, []);
+  c.setConfig({ rendering: { maxVisibleNodes: 4 } });
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(c.upToDate);
+  assert.equal(c.getMounted().nodes.length, 4);
+  c.destroy();
+});
+
+test('setConfig is declarative: a changed config applies without re-indexing, fields left out go back to defaults', async () => {
+  const errors = [];
+  const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: 5 } }, onError: (e) => errors.push(e) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const nodes = Array.from({ length: 30 }, (_, i) => box(`n${i}`, 25 * i, 0));
+  c.sync(nodes, []);
+  assert.equal(c.getMounted().nodes.length, 5);
+  const version = c.version;
+  c.setConfig({ rendering: { maxVisibleNodes: 12 } });
+  assert.equal(c.getMounted().nodes.length, 12);
+  assert.equal(c.version, version, 'no re-index');
+  c.setConfig({ rendering: { maxVisibleNodes: 12 } }); // the same value: nothing
+  c.setConfig({ rendering: { maxVisibleNodes: 0.5 } });
+  c.setConfig({ rendering: { maxVisibleNodes: -1 } });
+  await tick();
+  assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'INVALID_CONFIG'));
+  assert.equal(c.getMounted().nodes.length, 12, 'a bad config leaves the previous one');
+  c.setConfig(undefined);
+  assert.equal(c.optimizer.config().rendering.maxVisibleNodes, Config.defaults().rendering.maxVisibleNodes);
+  assert.equal(c.getMounted().nodes.length, 30);
+  c.destroy();
+});
+
+test('the window holds every mounted child\'s ancestors, parents first, in the order of the user\'s array', () => {
+  for (const groupsLast of [false, true]) {
+    const c = new FlowscaleController({ config: { rendering: { maxVisibleNodes: 10 } } });
+    c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+    const children = [];
+    // Two groups, one nested in the other, and 200 children at positions relative to their group.
+    for (let i = 0; i < 100; i++) children.push(box(`a${i}`, 10 + (i % 10) * 60, 10 + Math.floor(i / 10) * 30, { parentId: 'outer' }));
+    for (let i = 0; i < 100; i++) children.push(box(`b${i}`, 5 + (i % 10) * 60, 5 + Math.floor(i / 10) * 30, { parentId: 'inner' }));
+    const groups = [
+      { id: 'outer', position: { x: 0, y: 0 }, width: 3000, height: 3000, data: {} },
+      { id: 'inner', position: { x: 700, y: 0 }, width: 800, height: 400, data: {}, parentId: 'outer' },
+    ];
+    const nodes = groupsLast ? [...children, groups[1], groups[0]] : [...groups, ...children];
+    c.sync(nodes, []);
+    for (const view of [{ x: 0, y: 0, zoom: 1 }, { x: -700, y: 0, zoom: 1 }, { x: -300, y: 0, zoom: 2 }]) {
+      c.setView(view, 800, 600);
+      const mounted = c.getMounted().nodes;
+      assert.ok(mounted.some((n) => n.parentId != null), 'children mounted');
+      const at = new Map(mounted.map((n, i) => [n.id, i]));
+      for (const n of mounted) {
+        if (n.parentId == null) continue;
+        assert.ok(at.has(n.parentId), `${n.id}: parent ${n.parentId} mounted`);
+        assert.ok(at.get(n.parentId) < at.get(n.id), `${n.id}: parent ${n.parentId} earlier`);
+      }
+      // Stacking as the user's array (but for a parent placed later there, which must come first).
+      if (!groupsLast) {
+        const order = new Map(nodes.map((n, i) => [n, i]));
+        for (let i = 1; i < mounted.length; i++) assert.ok(order.get(mounted[i - 1]) < order.get(mounted[i]), 'the user\'s order');
+      }
+      for (const n of mounted) assert.ok(nodes.includes(n), 'the user\'s own objects');
+    }
+    c.destroy();
+  }
 });

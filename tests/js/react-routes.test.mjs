@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutWorkflow } from './flowscale.mjs';
-import { withRoutes, routedPath, ROUTED_EDGE_TYPE } from '../../pkg/react/RoutedEdge.js';
+import { withRoutes, routedPath, polylineMidpoint, FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from '../../pkg/react/RoutedEdge.js';
+import { getBezierPath, Position } from '@xyflow/react';
 
 const W = 150;
 const H = 40;
@@ -96,4 +97,48 @@ test('withRoutes keeps the edges it is given in order and their data', () => {
   assert.equal(out[0], edges[0]);
   assert.deepEqual(out[1], { id: 'y', source: 'a', target: 'c', type: ROUTED_EDGE_TYPE, data: { route: [5, 5, 9, 9] } });
   assert.deepEqual(withRoutes([{ ...edges[0] }], { offsets: new Uint32Array([0, 3]), points: new Float64Array([0, 0, 1, 1, 2, 2]) }, { type: 'lane' })[0], { id: 'x', source: 'a', target: 'b', type: 'lane', data: { weight: 3, route: [1, 1] } });
+});
+
+test('withRoutes after a new layout: an edge that no longer bends loses its route and gets its own type back', () => {
+  const edges = [
+    { id: 'x', source: 'a', target: 'b', type: 'smoothstep', data: { weight: 3 } },
+    { id: 'y', source: 'a', target: 'c' },
+  ];
+  const bent = { offsets: new Uint32Array([0, 3, 6]), points: new Float64Array([0, 0, 5, 5, 10, 0, 0, 0, 5, 5, 9, 9]) };
+  const first = withRoutes(edges, bent);
+  assert.deepEqual(first[0], { id: 'x', source: 'a', target: 'b', type: ROUTED_EDGE_TYPE, data: { weight: 3, route: [5, 5], routedFrom: 'smoothstep' } });
+  assert.deepEqual(first[1], { id: 'y', source: 'a', target: 'c', type: ROUTED_EDGE_TYPE, data: { route: [5, 5] } });
+  // Routed again: the original type stays the one kept, not the routed type.
+  assert.equal(withRoutes(first, bent)[0].data.routedFrom, 'smoothstep');
+  const straight = { offsets: new Uint32Array([0, 2, 4]), points: new Float64Array([0, 0, 10, 0, 0, 0, 9, 9]) };
+  const second = withRoutes(withRoutes(first, bent), straight);
+  assert.deepEqual(second[0], edges[0]);
+  assert.deepEqual(second[1], { id: 'y', source: 'a', target: 'c', data: {} });
+  assert.equal(second[1].type, undefined);
+  // An edge never routed stays the same object.
+  assert.equal(withRoutes(edges, straight)[0], edges[0]);
+});
+
+test('polylineMidpoint: halfway along the length', () => {
+  assert.deepEqual(polylineMidpoint([0, 0, 10, 0]), [5, 0]);
+  assert.deepEqual(polylineMidpoint([0, 0, 100, 0, 100, 100, 200, 100]), [100, 50]);
+  assert.deepEqual(polylineMidpoint([0, 0, 30, 0, 30, 10]), [20, 0]);
+  assert.deepEqual(polylineMidpoint([3, 4, 3, 4]), [3, 4]);
+});
+
+test('FlowscaleRoutedEdge gives BaseEdge the label, its place and its styling', () => {
+  const props = {
+    id: 'e1', source: 'a', target: 'b', sourceX: 0, sourceY: 0, targetX: 200, targetY: 100,
+    sourcePosition: Position.Right, targetPosition: Position.Left,
+    label: 'L', labelStyle: { fill: 'red' }, labelShowBg: false, labelBgStyle: { fill: 'blue' }, labelBgPadding: [4, 2], labelBgBorderRadius: 3,
+    style: { stroke: 'green' }, interactionWidth: 11,
+  };
+  const routed = FlowscaleRoutedEdge({ ...props, data: { route: [100, 0, 100, 100] } }).props;
+  assert.equal(routed.id, 'e1');
+  assert.deepEqual([routed.labelX, routed.labelY], [100, 50]);
+  for (const k of ['label', 'labelStyle', 'labelShowBg', 'labelBgStyle', 'labelBgPadding', 'labelBgBorderRadius', 'style', 'interactionWidth']) assert.equal(routed[k], props[k], k);
+  const plain = FlowscaleRoutedEdge({ ...props, data: {} }).props;
+  const [path, lx, ly] = getBezierPath(props);
+  assert.deepEqual([plain.path, plain.labelX, plain.labelY], [path, lx, ly]);
+  assert.equal(plain.labelBgPadding, props.labelBgPadding);
 });

@@ -2,8 +2,8 @@
 // on which flowscale's Renderer draws everything React does not mount. The
 // Renderer is created once something is in view (creating one costs hundreds
 // of milliseconds on a software rasterizer, and at the start React covers the
-// view); without a GPU the flow stays DOM-only and `gpu` says why.
-import { useEffect, useRef, useSyncExternalStore, type CSSProperties } from 'react';
+// view) and kept while the layer is mounted; without a GPU the flow stays DOM-only and `gpu` says why.
+import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
 import { useFlowscaleController } from './hooks.js';
 
@@ -34,8 +34,13 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const optionsRef = useRef(options);
   optionsRef.current = options;
-  // These re-render the layer only when they flip, not per frame.
-  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => controller?.hasContent ?? false);
+  // The renderer is made once something was in view, then kept for the layer's lifetime (a view panned to an empty
+  // area keeps it: making one again costs as much as the first). These re-render the layer only when they flip.
+  const [ready, setReady] = useState(false);
+  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => ready || (controller?.hasContent ?? false));
+  useEffect(() => {
+    if (hasContent) setReady(true);
+  }, [hasContent]);
   const generation = useSyncExternalStore(controller ? controller.subscribeWorkflow : never, () => controller?.optimizerGeneration ?? 0);
 
   useEffect(() => {
@@ -49,7 +54,7 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
 
   useEffect(() => {
     const canvas = canvasRef.current;
-    if (!controller || !canvas || !hasContent || generation === 0) return;
+    if (!controller || !canvas || !ready || generation === 0) return;
     let alive = true;
     let created: Renderer | null = null;
     // Later than the first paint of the nodes, and not twice under StrictMode (its cleanup runs first).
@@ -97,7 +102,7 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
         canvas.style.visibility = 'hidden';
       }
     };
-  }, [controller, hasContent, generation]);
+  }, [controller, ready, generation]);
 
   return <canvas ref={canvasRef} className={className ? `flowscale-layer ${className}` : 'flowscale-layer'} style={style ? { ...layerStyle, ...style } : layerStyle} />;
 }

@@ -193,6 +193,11 @@ export function FlowscaleMiniMap({
           dragging.current = false;
           e.currentTarget.releasePointerCapture(e.pointerId);
         }}
+        // The browser took the pointer (a touch turned into a scroll, a lost capture): the drag ends without moving.
+        onPointerCancel={(e) => {
+          dragging.current = false;
+          if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+        }}
       />
     </Panel>
   );

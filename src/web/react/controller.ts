@@ -23,6 +23,7 @@ import {
   type NodeChange as FlowscaleNodeChange,
   type PartialConfig,
   type Renderer,
+  Config,
 } from 'flowscale';
 import { diffById, diffSize, parentsFirst } from './sync.js';
 
@@ -63,7 +64,9 @@ export interface ClusterInfo {
   count: number;
   /** Its most common node types, most common first. */
   types: string[];
-  /** The union of its members' rectangles. */
+  /** The glyph drawn for it (what `clusterAt` hit-tests; glyphs never overlap). */
+  rect: Rect;
+  /** The union of its members' rectangles (what to zoom to; may overlap other clusters'). */
   bounds: Rect;
 }
 
@@ -71,7 +74,7 @@ export interface ControllerOptions<N extends Node = Node, E extends Edge = Edge>
   /** Where the controller's own changes go (whole-workflow selection and deletion): the user's handlers. */
   onNodesChange?: (changes: NodeChange<N>[]) => void;
   onEdgesChange?: (changes: EdgeChange<E>[]) => void;
-  /** The optimizer's configuration (read when the optimizer is created). */
+  /** The optimizer's configuration at the start (a later one through setConfig, which useFlowscale calls when its `config` changes). */
   config?: PartialConfig;
   /** Bad input (a FlowscaleError from the optimizer): reported once per rejected version of the arrays. */
   onError?: (error: FlowscaleError) => void;
@@ -113,6 +116,12 @@ const flowEdges = (a: readonly Edge[]): FlowEdge[] => a as unknown as FlowEdge[]
 const ORDER_CODES = new Set(['PARENT_CYCLE', 'DANGLING_PARENT', 'UNKNOWN_ID']);
 
 const EMPTY_STATS: FrameStats = { total: 0, inView: 0, culled: 0, culledPercent: 0, lodCounts: { high: 0, medium: 0, low: 0 }, timeMs: 0 };
+
+/** The error a fresh index gives an edge whose end names no node. */
+function danglingEdge(e: Edge, end: 'source' | 'target', j: number): FlowscaleError {
+  const Make = FlowscaleError as unknown as new (code: string, message: string, path: string) => FlowscaleError;
+  return new Make('DANGLING_EDGE', `edge ${JSON.stringify(e.id)} points to node ${JSON.stringify(e[end])}, which does not exist`, `edges[${j}].${end}`);
+}
 
 function draggingIds(nodes: readonly Node[]): Set<string> {
   const out = new Set<string>();
@@ -172,15 +181,52 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private refs = 0;
   private destroyed = false;
   private typeNamesCache: string[] | null = null;
+  /** Each node's place in the indexed array by id (for the window's order), built when a window holds a child. */
+  private orderCache: Map<string, number> | null = null;
+  /** The configuration a new optimizer gets (the last one accepted), and its JSON to compare a new one by value. */
+  private config: PartialConfig | undefined;
+  private configKey: string;
 
   constructor(options: ControllerOptions<N, E> = {}) {
     // Nothing of wasm here: React may construct a controller it then discards.
     this.options = options;
+    this.config = options.config;
+    this.configKey = JSON.stringify(options.config ?? {});
   }
 
-  /** New callbacks (the config is read once, when the optimizer is created). */
+  /** New callbacks (the config changes through setConfig). */
   setOptions(options: ControllerOptions<N, E>): void {
     this.options = options;
+  }
+
+  /**
+   * A new configuration, declarative: the defaults completed by `config` replace the whole current configuration
+   * (a field left out goes back to its default) without re-indexing. The same config again (by value) costs nothing.
+   * A bad config is reported through onError and the previous one stays.
+   */
+  setConfig(config: PartialConfig | undefined): void {
+    const key = JSON.stringify(config ?? {});
+    if (key === this.configKey) return;
+    if (!this.opt) {
+      this.config = config;
+      this.configKey = key;
+      // The optimizer could not be created with the previous config: try again with this one.
+      if (this.rejected && !this.destroyed) {
+        this.rejected = null;
+        this.sync(this.latest.nodes, this.latest.edges);
+      }
+      return;
+    }
+    try {
+      this.opt.setConfig(Config.resolve(config ?? {}));
+    } catch (e) {
+      this.report(e);
+      return;
+    }
+    this.config = config;
+    this.configKey = key;
+    this.typeNamesCache = null;
+    this.refresh(true);
   }
 
   /** Hand changes to the user's onNodesChange. */
@@ -192,14 +238,24 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.options.onEdgesChange?.(changes);
   }
 
-  /** The optimizer holding the workflow (a fresh one after destroy()). */
+  /** The optimizer holding the workflow (a fresh one after destroy()). Throws the FlowscaleError of a bad config. */
   get optimizer(): WorkflowOptimizer {
     if (!this.opt) {
-      this.opt = new WorkflowOptimizer(this.options.config);
+      this.opt = new WorkflowOptimizer(this.config);
       this.generation++;
       this.typeNamesCache = null;
     }
     return this.opt;
+  }
+
+  /** The optimizer, or null (the version rejected, the error reported) when the config does not make one. */
+  private optimizerFor(nodes: readonly N[], edges: readonly E[]): WorkflowOptimizer | null {
+    try {
+      return this.optimizer;
+    } catch (e) {
+      this.reject(nodes, edges, e);
+      return null;
+    }
   }
 
   /** Bumped each time a new optimizer is created (a renderer must be made for the new one). */
@@ -228,7 +284,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.load(nodes, edges);
       return;
     }
-    const opt = this.optimizer;
+    const opt = this.optimizerFor(nodes, edges);
+    if (!opt) return;
     const nodeChanges: FlowscaleNodeChange[] = [];
     for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
     for (const n of nd.replaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
@@ -240,14 +297,33 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       else this.reject(nodes, edges, e);
       return;
     }
+    // Removing a node removed its edges in the optimizer. One the arrays still hold unchanged now points nowhere:
+    // the version is refused as a fresh index would refuse it.
+    if (nd.removed.length > 0) {
+      const gone = new Set(nd.removed);
+      const { edgeById } = this.good;
+      for (let j = 0; j < edges.length; j++) {
+        const e = edges[j]!;
+        if (edgeById.get(e.id) !== e) continue; // added or replaced: the edge batch checks it
+        const end = gone.has(e.source) ? 'source' : gone.has(e.target) ? 'target' : null;
+        if (end === null) continue;
+        this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
+        this.reject(nodes, edges, danglingEdge(e, end, j));
+        return;
+      }
+    }
     const edgeChanges: FlowscaleEdgeChange[] = [];
     for (const id of ed.removed) edgeChanges.push({ type: 'remove', id });
-    for (const e of ed.replaced) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    // A replaced edge of a removed node went with it: it comes back as an addition.
+    for (const e of ed.replaced) {
+      if (nd.removed.length > 0 && opt.edgeIndexOf(e.id) === undefined) edgeChanges.push({ type: 'add', item: flowEdge(e) });
+      else edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+    }
     for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
     try {
       if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
     } catch (e) {
-      // All or nothing: the nodes go back to the last good state too.
+      // All or nothing: the nodes go back to the last good state too (with the edges their removal took).
       this.undoNodeChanges(nd.added, nd.replaced, nd.removed);
       this.reject(nodes, edges, e);
       return;
@@ -259,6 +335,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (n.dragging) this.dragging.add(n.id);
       else this.dragging.delete(n.id);
     }
+    for (const n of nd.added) if (n.dragging) this.dragging.add(n.id);
     for (const id of nd.removed) {
       nodeById.delete(id);
       this.dragging.delete(id);
@@ -266,9 +343,24 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     for (const id of ed.removed) edgeById.delete(id);
     for (const e of ed.replaced) edgeById.set(e.id, e);
     for (const e of ed.added) edgeById.set(e.id, e);
-    this.good = { ...this.good, nodes, edges };
-    this.rejected = null;
+    this.commit({ nodes, edges, nodeById, edgeById }, this.dragging);
+  }
+
+  /**
+   * Accept a version: the optimizer holds exactly `good` (every path that takes a version ends here). `done`: the
+   * share of a load in slices to report (1 when a load ends).
+   */
+  private commit(good: Indexed<N, E>, dragging: Set<string>, done?: number, partial = false): void {
+    this.good = good;
+    // A removed node is unpinned (a node of the same id added later is not pinned by it).
+    if (!partial) for (const id of this.pinned) if (!good.nodeById.has(id)) this.pinned.delete(id);
+    this.loaded = true;
+    // A refused version stays refused while it is still the latest (a load of an older version ended meanwhile).
+    const r = this.rejected;
+    if (r && (r.nodes !== this.latest.nodes || r.edges !== this.latest.edges)) this.rejected = null;
+    this.dragging = dragging;
     this.changed();
+    if (done !== undefined) this.progress(done);
   }
 
   /** Take back an applied node batch (its edge batch was refused): the optimizer returns to `good`. */
@@ -283,7 +375,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
     }
     for (const n of added) back.push({ type: 'remove', id: n.id });
-    // Removing a node removed its edges: they come back with it.
+    // Removing a node removed its edges (the last good version's objects, whatever the refused version made of
+    // them): they come back with it.
     const gone = new Set(removed);
     const edgesBack: FlowscaleEdgeChange[] = [];
     if (gone.size > 0) for (const e of edges) if (gone.has(e.source) || gone.has(e.target)) edgesBack.push({ type: 'add', item: flowEdge(e) });
@@ -303,7 +396,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const token = ++this.loadToken;
     this.loadAbort?.abort();
     this.loadAbort = null;
-    const opt = this.optimizer;
+    const opt = this.optimizerFor(nodes, edges);
+    if (!opt) return;
     if (nodes.length <= ASYNC_ABOVE) {
       try {
         opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
@@ -311,12 +405,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         this.reject(nodes, edges, e);
         return;
       }
-      this.good = indexed(nodes, edges);
-      this.loaded = true;
-      this.rejected = null;
-      this.dragging = draggingIds(nodes);
-      this.changed();
-      this.progress(1);
+      this.commit(indexed(nodes, edges), draggingIds(nodes), 1);
       return;
     }
     // Little on screen yet (a first load): the first stage at once, so nodes show while the rest loads. Otherwise
@@ -339,10 +428,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         this.reject(nodes, edges, e);
         return;
       }
-      this.good = indexed(first, firstEdges);
-      this.loaded = true;
-      this.rejected = null;
-      this.changed();
+      this.commit(indexed(first, firstEdges), draggingIds(first), undefined, true);
     }
     this.progress(0);
     const abort = new AbortController();
@@ -353,10 +439,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       this.loadAbort = null;
       if (this.destroyed) return;
       if (error === null) {
-        this.good = indexed(nodes, edges);
-        this.dragging = draggingIds(nodes);
-        this.changed();
-        this.progress(1);
+        this.commit(indexed(nodes, edges), draggingIds(nodes), 1);
       } else {
         // The optimizer still holds what it held (the first stage, or the previous workflow): the next sync diffs from it.
         this.reject(nodes, edges, error);
@@ -379,6 +462,15 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   private reject(nodes: readonly N[], edges: readonly E[], error: unknown): void {
     this.rejected = { nodes, edges };
+    this.report(error);
+  }
+
+  /** An error to onError (a FlowscaleError; anything else is rethrown), never from inside a render. */
+  reportError(error: unknown): void {
+    this.report(error);
+  }
+
+  private report(error: unknown): void {
     const { onError } = this.options;
     // Never from inside a render: the user's handler may set state.
     queueMicrotask(() => {
@@ -479,23 +571,29 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.lastVisible = visibleIds;
     this.lastEdgeIds = edgeIds;
     const { nodeById, edgeById } = this.good;
-    const nodes: N[] = [];
-    for (const id of visibleIds) {
-      const n = nodeById.get(id);
-      if (n) nodes.push(n);
-    }
-    if (this.pinned.size > 0 || this.dragging.size > 0) {
-      const kept = new Set(visibleIds);
-      for (const ids of [this.pinned, this.dragging]) {
-        for (const id of ids) {
-          const n = kept.has(id) ? undefined : nodeById.get(id);
-          if (n) {
-            nodes.push(n);
-            kept.add(id);
-          }
-        }
+    let nodes: N[] = [];
+    const kept = new Set<string>();
+    const keep = (n: N | undefined) => {
+      if (n && !kept.has(n.id)) {
+        kept.add(n.id);
+        nodes.push(n);
+      }
+    };
+    for (const id of visibleIds) keep(nodeById.get(id));
+    for (const ids of [this.pinned, this.dragging]) for (const id of ids) keep(nodeById.get(id));
+    // React Flow places a child relative to its parent, which it must hold too (and earlier in the array): bring in
+    // every missing ancestor, then put the window in the order of the user's array (parents first, the user's stacking).
+    let parented = false;
+    for (let i = 0, len = nodes.length; i < len; i++) {
+      for (let p = nodes[i]!.parentId, steps = 0; p != null && steps <= nodeById.size; steps++) {
+        parented = true;
+        const parent = nodeById.get(p);
+        if (!parent || kept.has(p)) break;
+        keep(parent);
+        p = parent.parentId;
       }
     }
+    if (parented) nodes = this.inUserOrder(nodes);
     const edges: E[] = [];
     for (const id of edgeIds) {
       const e = edgeById.get(id);
@@ -507,6 +605,35 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (same) return;
     this.mounted = { nodes: sameItems(prev.nodes, nodes) ? prev.nodes : nodes, edges: sameItems(prev.edges, edges) ? prev.edges : edges };
     this.emit(this.mountedListeners);
+  }
+
+  /** The nodes in the order of the indexed arrays, where a parent comes before its children. */
+  private inUserOrder(nodes: N[]): N[] {
+    // Each id's place in the user's array, rebuilt only when a node to sort is no longer at its place (a new array
+    // of the same order, as a drag makes them, costs one check per mounted node).
+    const all = this.good.nodes;
+    let at = this.orderCache;
+    if (!at || !nodes.every((n) => all[at!.get(n.id) ?? -1] === n)) {
+      at = new Map<string, number>();
+      for (let i = 0; i < all.length; i++) at.set(all[i]!.id, i);
+      this.orderCache = at;
+    }
+    const place = at;
+    const sorted = nodes.slice().sort((a, b) => (place.get(a.id) ?? 0) - (place.get(b.id) ?? 0));
+    // A parent later in the user's array than its child (React Flow wants it first): move it up, ancestors first.
+    const out: N[] = [];
+    const placed = new Set<string>();
+    const byId = new Map<string, N>();
+    for (const n of sorted) byId.set(n.id, n);
+    const put = (n: N, depth: number) => {
+      if (placed.has(n.id)) return;
+      placed.add(n.id);
+      const parent = n.parentId != null ? byId.get(n.parentId) : undefined;
+      if (parent && depth < sorted.length) put(parent, depth + 1);
+      out.push(n);
+    };
+    for (const n of sorted) put(n, 0);
+    return out;
   }
 
   /** Level of detail of mounted nodes from the frame; notifies only nodes whose detail changed. */
@@ -620,7 +747,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   // ---- pins -------------------------------------------------------------------------
 
-  /** Keep these nodes mounted wherever the view goes (until unpinned). */
+  /** Keep these nodes mounted wherever the view goes (until unpinned, or removed from the workflow). */
   pin(ids: Iterable<string>): void {
     for (const id of ids) this.pinned.add(id);
     this.remount(this.lastVisible, this.lastEdgeIds);
@@ -724,7 +851,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const c = this.lastClusters;
     if (!c || !this.opt) return null;
     for (let j = 0; j < c.ids.length; j++) {
-      const x = c.bounds[4 * j]!, y = c.bounds[4 * j + 1]!, width = c.bounds[4 * j + 2]!, height = c.bounds[4 * j + 3]!;
+      // The glyph (glyphs never overlap), not the members' union (clusters' unions do).
+      const x = c.rect[4 * j]!, y = c.rect[4 * j + 1]!, width = c.rect[4 * j + 2]!, height = c.rect[4 * j + 3]!;
       if (point.x >= x && point.x <= x + width && point.y >= y && point.y <= y + height) {
         this.typeNamesCache ??= this.opt.typeNames();
         const types: string[] = [];
@@ -732,7 +860,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
           const name = this.typeNamesCache[c.typeIds[3 * j + t]!];
           if (name !== undefined) types.push(name);
         }
-        return { id: c.ids[j]!, count: c.count[j]!, types, bounds: { x, y, width, height } };
+        const b = c.bounds;
+        return { id: c.ids[j]!, count: c.count[j]!, types, rect: { x, y, width, height }, bounds: { x: b[4 * j]!, y: b[4 * j + 1]!, width: b[4 * j + 2]!, height: b[4 * j + 3]! } };
       }
     }
     return null;
@@ -745,15 +874,23 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   // ---- lifetime --------------------------------------------------------------------------
 
-  /** One more owner (a mounted hook). */
+  /** One more owner (a mounted hook): the arrays noted by follow() are indexed now. */
   retain(): void {
     this.refs++;
-    if (this.destroyed) {
-      // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
-      this.destroyed = false;
-      const { nodes, edges } = this.latest;
-      this.sync(nodes, edges);
-    }
+    // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
+    this.destroyed = false;
+    const { nodes, edges } = this.latest;
+    this.sync(nodes, edges);
+  }
+
+  /** Whether an owner holds the controller (useFlowscale syncs in render only then). */
+  get retained(): boolean {
+    return this.refs > 0;
+  }
+
+  /** Note the arrays without touching the optimizer (before the first retain(), which indexes them). */
+  follow(nodes: N[], edges: E[]): void {
+    this.latest = { nodes, edges };
   }
 
   /** One owner fewer; the last one frees the optimizer unless someone retains it again right away (StrictMode remounts). */
@@ -779,6 +916,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.loaded = false;
     this.rejected = null;
     this.lastClusters = null;
+    this.orderCache = null;
     // A load in flight still calls the optimizer as it winds down: free it once the load has settled.
     if (load) void load.then(() => opt?.free());
     else opt?.free();

@@ -37,7 +37,10 @@ export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edg
   /** The user's handlers: React Flow's changes (of mounted nodes) and the adapter's whole-workflow actions go here. */
   onNodesChange?: OnNodesChange<N>;
   onEdgesChange?: OnEdgesChange<E>;
-  /** The optimizer's configuration, read once (e.g. `{ rendering: { maxVisibleNodes: 500 } }`). */
+  /**
+   * The optimizer's configuration (e.g. `{ rendering: { maxVisibleNodes: 500 } }`), declarative: a changed value
+   * replaces the whole configuration (fields left out are the defaults) without re-indexing; a bad one goes to onError.
+   */
   config?: PartialConfig;
   /** Bad input: called once per rejected version of the arrays; the previous state stays. */
   onError?: (error: FlowscaleError) => void;
@@ -77,7 +80,7 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
   unpin: (ids: Iterable<string>) => void;
   /** The cluster drawn at a point of the flow (zoomed out), if any. */
   clusterAt: (point: XYPoint) => ClusterInfo | null;
-  /** Zoom into the cluster at a point until it splits; false when there is none. */
+  /** Zoom into the cluster at a point until it splits; false when there is none, or maxZoom stops short of the split. */
   zoomToCluster: (point: XYPoint, options?: { duration?: number }) => Promise<boolean>;
   /** The user's whole arrays. */
   getNodes: () => N[];
@@ -89,13 +92,16 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
 export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(options: UseFlowscaleOptions<N, E>): UseFlowscaleResult<N, E> {
   const store = useStoreApi<N, E>();
   const reactFlow = useReactFlow<N, E>();
-  // Constructing a controller allocates nothing in wasm: the one React may discard costs nothing.
+  // Nothing of wasm before the component has mounted: React may render a component it then discards (StrictMode's
+  // double render, a mount that suspends) and never runs its effects, so nothing it made could be freed.
   const [controller] = useState(() => new FlowscaleController<N, E>(options));
   controller.setOptions(options);
   controllers.set(store.getState, controller as unknown as FlowscaleController<Node, Edge>);
-  // Inside render on purpose: React Flow must get the window of these very arrays (a drag shows its own
-  // position at once). Same arrays again cost nothing; listeners are called after the render.
-  controller.batch(() => controller.sync(options.nodes, options.edges));
+  // Once mounted, inside render on purpose: React Flow must get the window of these very arrays (a drag shows its
+  // own position at once). Same arrays again cost nothing; listeners are called after the render. Before that,
+  // the arrays are only noted: the first index is built when the component mounts.
+  if (controller.retained) controller.batch(() => controller.sync(options.nodes, options.edges));
+  else controller.follow(options.nodes, options.edges);
   const mounted = useSyncExternalStore(controller.subscribeMounted, controller.getMounted, controller.getMounted);
   const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu, controller.getGpu);
 
@@ -103,6 +109,14 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     controller.retain();
     return () => controller.release();
   }, [controller]);
+
+  // The config is declarative: a changed value (compared as JSON) replaces the optimizer's, without re-indexing.
+  const configKey = JSON.stringify(options.config ?? {});
+  const config = options.config;
+  useEffect(() => {
+    controller.setConfig(config);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- by value: a new object with the same fields changes nothing
+  }, [controller, configKey]);
 
   // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame.
   useEffect(() => {
@@ -137,12 +151,20 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
       unpin: (ids: Iterable<string>) => controller.unpin(ids),
       clusterAt: (p: XYPoint) => controller.clusterAt(p),
       zoomToCluster: async (p: XYPoint, o: { duration?: number } = {}) => {
-        const c = controller.clusterAt(p);
-        if (!c) return false;
-        const { expansionZoom } = controller.expandCluster(c.id);
+        let c: ClusterInfo | null, expansionZoom: number;
+        try {
+          c = controller.clusterAt(p);
+          if (!c) return false;
+          expansionZoom = controller.expandCluster(c.id).expansionZoom;
+        } catch (e) {
+          controller.reportError(e);
+          return false;
+        }
         const { maxZoom, transform } = store.getState();
         const zoom = Math.min(maxZoom, Math.max(expansionZoom * 1.05, transform[2] * 1.5));
-        return reactFlow.setCenter(c.bounds.x + c.bounds.width / 2, c.bounds.y + c.bounds.height / 2, { zoom, duration: o.duration ?? 300 });
+        await reactFlow.setCenter(c.bounds.x + c.bounds.width / 2, c.bounds.y + c.bounds.height / 2, { zoom, duration: o.duration ?? 300 });
+        // Capped by maxZoom below the zoom that splits it: the cluster stays one.
+        return zoom >= expansionZoom;
       },
       getNodes: () => controller.getNodes(),
       getEdges: () => controller.getEdges(),
