@@ -320,6 +320,53 @@ fn render_before_a_frame_is_an_error() {
     assert!(Offscreen::new(device, 0, 10).is_err());
 }
 
+/// A canvas on WebGPU draws BGRA8: a renderer built for that format draws into a BGRA8
+/// target, and the pixels read back are the RGBA8 renderer's, channel for channel.
+#[test]
+fn a_bgra_target_reads_back_as_rgba() {
+    let (device, queue, _) = gpu();
+    let vp = Viewport {
+        x: 0.0,
+        y: 0.0,
+        zoom: 1.0,
+    };
+    let screen = Screen {
+        width: 200.0,
+        height: 120.0,
+    };
+    let draw = |format: wgpu::TextureFormat| {
+        let mut palette = Palette {
+            background: WHITE,
+            ..Palette::default()
+        };
+        palette.by_type.insert("red".into(), RED);
+        palette.by_type.insert("blue".into(), BLUE);
+        let mut r = Renderer::new(
+            device.clone(),
+            queue.clone(),
+            format,
+            RenderOptions {
+                palette,
+                draw: DrawMode::All,
+            },
+        );
+        let mut opt = two_nodes();
+        opt.frame(vp, screen).unwrap();
+        let target = Offscreen::with_format(device, 200, 120, format).unwrap();
+        r.draw(&mut opt, &target.view(), (200, 120), 1.0, &|| 0.0)
+            .unwrap();
+        target.read(device, queue).unwrap()
+    };
+    let (rgba, bgra) = (draw(FORMAT), draw(wgpu::TextureFormat::Bgra8Unorm));
+    assert_eq!(rgba.len(), bgra.len());
+    assert!(
+        rgba.chunks(4).any(|p| p[0] > 200 && p[2] < 100),
+        "red is drawn"
+    );
+    assert_eq!(rgba, bgra);
+    assert!(Offscreen::with_format(device, 8, 8, wgpu::TextureFormat::Rgba16Float).is_err());
+}
+
 /// `DUMP=path cargo test --test render dump -- --ignored` writes a PPM to look at.
 #[test]
 #[ignore]

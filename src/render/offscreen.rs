@@ -9,6 +9,8 @@ pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
 pub struct Offscreen {
     texture: wgpu::Texture,
+    /// RGBA8 or BGRA8 (a canvas on WebGPU draws BGRA8): read back as RGBA8 either way.
+    bgra: bool,
     buffer: wgpu::Buffer,
     width: u32,
     height: u32,
@@ -18,6 +20,27 @@ pub struct Offscreen {
 
 impl Offscreen {
     pub fn new(device: &wgpu::Device, width: u32, height: u32) -> Result<Offscreen> {
+        Self::with_format(device, width, height, FORMAT)
+    }
+
+    /// A target in the format the renderer's pipelines were built for (its
+    /// canvas's format): `Rgba8Unorm` or `Bgra8Unorm`.
+    pub fn with_format(
+        device: &wgpu::Device,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+    ) -> Result<Offscreen> {
+        let bgra = match format {
+            wgpu::TextureFormat::Rgba8Unorm => false,
+            wgpu::TextureFormat::Bgra8Unorm => true,
+            other => {
+                return Err(FlowscaleError::new(
+                    ErrorCode::GpuUnavailable,
+                    format!("pixels cannot be read back from a {other:?} target"),
+                ))
+            }
+        };
         let max = device.limits().max_texture_dimension_2d;
         if width == 0 || height == 0 || width > max || height > max {
             return Err(FlowscaleError::new(
@@ -35,7 +58,7 @@ impl Offscreen {
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
+            format,
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
             view_formats: &[],
         });
@@ -49,6 +72,7 @@ impl Offscreen {
         });
         Ok(Offscreen {
             texture,
+            bgra,
             buffer,
             width,
             height,
@@ -126,6 +150,11 @@ impl Offscreen {
                 .take(self.height as usize)
             {
                 out.extend_from_slice(&row[..(self.width * 4) as usize]);
+            }
+            if self.bgra {
+                for px in out.chunks_exact_mut(4) {
+                    px.swap(0, 2);
+                }
             }
             out
         };

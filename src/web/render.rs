@@ -571,7 +571,10 @@ impl JsRenderer {
                 .as_mut()
                 .ok_or_else(|| invalid(ErrorCode::GpuUnavailable, "renderer", "no GPU"))?;
             let size = (gpu.config.width, gpu.config.height);
-            let target = Offscreen::new(gpu.renderer.device(), size.0, size.1).map_err(to_js)?;
+            // The pipelines were built for the canvas's format (BGRA8 on WebGPU): draw in it.
+            let target =
+                Offscreen::with_format(gpu.renderer.device(), size.0, size.1, gpu.config.format)
+                    .map_err(to_js)?;
             gpu.renderer
                 .draw(&mut core, &target.view(), size, self.dpr, &now)
                 .map_err(to_js)?;
