@@ -242,6 +242,54 @@ fn edges_leave_in_the_order_of_their_handles() {
 }
 
 #[test]
+fn mixed_sizes_wide_fan_in_and_notes_never_overlap() {
+    // 30 sources of varied sizes into one hub (200 × 80) with 5 inputs, the
+    // hub into 4 sinks from its 4 outputs, a 550 × 1000 note and small
+    // unconnected helpers beside them, in both directions.
+    let mut g = LayoutGraph::default();
+    let mut size = |w: f64, h: f64| {
+        g.width.push(w);
+        g.height.push(h);
+        g.width.len() as u32 - 1
+    };
+    let hub = size(200.0, 80.0);
+    let sources: Vec<u32> = (0..30)
+        .map(|i| size(80.0 + (i * 37 % 300) as f64, 30.0 + (i * 53 % 400) as f64))
+        .collect();
+    let sinks: Vec<u32> = (0..4)
+        .map(|i| size(120.0, 40.0 + 200.0 * i as f64))
+        .collect();
+    size(550.0, 1000.0);
+    for _ in 0..5 {
+        size(40.0, 20.0);
+    }
+    for (i, &s) in sources.iter().enumerate() {
+        g.edges.push((s, hub));
+        g.ports
+            .push((f64::NAN, 80.0 * ((i % 5) as f64 + 1.0) / 6.0));
+    }
+    for (i, &t) in sinks.iter().enumerate() {
+        g.edges.push((hub, t));
+        g.ports.push((80.0 * (i as f64 + 1.0) / 5.0, f64::NAN));
+    }
+    for direction in [Direction::LR, Direction::TB] {
+        let l = run(
+            &g,
+            &LayoutOptions {
+                direction,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            overlapping(&l.x, &l.y, &g.width, &g.height),
+            None,
+            "{direction:?}"
+        );
+        assert_eq!(l.stats.components, 7);
+    }
+}
+
+#[test]
 fn bad_handles_are_errors_not_panics() {
     let nodes = vec![NodeInput::new("a", 0.0, 0.0), NodeInput::new("b", 0.0, 0.0)];
     let wf = Workflow::build(

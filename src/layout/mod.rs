@@ -212,8 +212,9 @@ fn default_restarts(layered_nodes: usize) -> u32 {
     }
 }
 
-/// Sifting costs O(layer size × degree) per node: spent up to this many
-/// layered nodes (dummies included).
+/// Sifting costs O(layer size × degree) per node: up to 8 passes on graphs
+/// of up to 1,000 layered nodes (dummies included), one pass up to this
+/// many (the first pass gains most), none above.
 const SIFT_LIMIT: usize = 3_000;
 
 /// Candidate orders are compared by their drawn crossings up to this many
@@ -511,7 +512,11 @@ pub fn layout_graph(g: &LayoutGraph, opts: &LayoutOptions, progress: Progress) -
             }
         };
         let mut err = None;
-        let sift = lg.len() <= SIFT_LIMIT;
+        let sift = match lg.len() {
+            0..=1_000 => 8,
+            1_001..=SIFT_LIMIT => 1,
+            _ => 0,
+        };
         let sweeps = opts.max_sweeps as usize;
         let (mut best, s0) = lg.minimise(sweeps, false, sift, &mut scratch, &mut |f| {
             if err.is_none() {

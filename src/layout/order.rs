@@ -551,12 +551,12 @@ impl Layered {
     /// Crossing minimisation from the current order; keeps the best order
     /// met and returns its crossing count and the sweeps made. With
     /// `median`, sweeps place nodes by the median instead of the barycenter;
-    /// with `sift`, the best order is then improved by sifting.
+    /// then the best order is improved by up to `sift` passes of sifting.
     pub fn minimise(
         &mut self,
         max_sweeps: usize,
         median: bool,
-        sift: bool,
+        sift: usize,
         s: &mut Scratch,
         progress: &mut dyn FnMut(f64),
     ) -> (u64, usize) {
@@ -584,7 +584,7 @@ impl Layered {
         }
         self.layers = best_layers;
         self.set_positions();
-        if sift && best > 0 && self.sift(8, s) {
+        if sift > 0 && best > 0 && self.sift(sift, s) {
             self.transpose(4, s);
             best = self.crossings(s);
         }
@@ -718,7 +718,7 @@ mod tests {
             let after = g.crossings(&mut s);
             assert!(after <= before, "sifting went from {before} to {after}");
             assert_eq!(after, brute(&g));
-            let (c, _) = g.minimise(8, k % 3 == 0, true, &mut s, &mut |_| {});
+            let (c, _) = g.minimise(8, k % 3 == 0, 8, &mut s, &mut |_| {});
             assert_eq!(c, brute(&g));
             assert_eq!(g.crossings(&mut s), brute(&g));
         }
@@ -748,7 +748,7 @@ mod tests {
         let mut s = Scratch::default();
         assert_eq!(g.layers[0], vec![0, 1]);
         assert_eq!(g.crossings(&mut s), 1);
-        let (c, _) = g.minimise(8, false, true, &mut s, &mut |_| {});
+        let (c, _) = g.minimise(8, false, 8, &mut s, &mut |_| {});
         assert_eq!(c, 0);
         assert_eq!(g.layers[0], vec![1, 0]);
     }
