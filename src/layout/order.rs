@@ -151,6 +151,11 @@ impl Layered {
         self.layer_of.len()
     }
 
+    /// Segments between neighbouring layers (one per pair of places).
+    pub fn segments(&self) -> usize {
+        self.down.len()
+    }
+
     #[inline]
     pub fn is_dummy(&self, v: u32) -> bool {
         v as usize >= self.n_real
