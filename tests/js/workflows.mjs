@@ -185,6 +185,42 @@ export function layeredDag(n, { seed = 1 } = {}) {
 }
 
 /**
+ * A small workflow with typed ports (the layout benchmark's stand-in for
+ * editors like ComfyUI; generated, not real): 8 to 67 nodes 200–500 wide,
+ * 1–3 outputs and 1–3 inputs (a fifth of nodes up to 8) listed in
+ * `node.handles` 22 apart, heights from the ports (a fifth 0–600 taller);
+ * each input takes an edge (after the first, 70 % of them), 40 % of them from
+ * one of the first four nodes (fan-out hubs), from a random output.
+ */
+export function portedDag(seed) {
+  const r = rng(seed);
+  const n = 8 + Math.floor(r() * 60);
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const ins = i === 0 ? 0 : 1 + Math.floor(r() * (r() < 0.2 ? 8 : 3));
+    const outs = 1 + Math.floor(r() * 3);
+    const width = 200 + Math.floor(r() * 300);
+    const height = Math.max(60, 30 + 22 * Math.max(ins, outs) + (r() < 0.2 ? Math.floor(r() * 600) : 0));
+    const handles = [];
+    for (let k = 0; k < ins; k++) handles.push({ id: `in${k}`, type: 'target', position: 'left', x: -5, y: 30 + 22 * k, width: 10, height: 10 });
+    for (let k = 0; k < outs; k++) handles.push({ id: `out${k}`, type: 'source', position: 'right', x: width - 5, y: 30 + 22 * k, width: 10, height: 10 });
+    nodes.push({ id: `n${i}`, position: { x: 0, y: 0 }, width, height, handles, data: { label: `n${i}` } });
+  }
+  const edges = [];
+  for (let i = 1; i < n; i++) {
+    const ins = nodes[i].handles.filter((h) => h.type === 'target').length;
+    for (let k = 0; k < ins; k++) {
+      if (k > 0 && r() < 0.3) continue;
+      const hub = r() < 0.4 ? Math.floor(r() * Math.min(i, 4)) : Math.floor(r() * i);
+      const s = nodes[Math.min(hub, i - 1)];
+      const outs = s.handles.filter((h) => h.type === 'source').length;
+      edges.push({ id: `e${edges.length}`, source: s.id, target: nodes[i].id, sourceHandle: `out${Math.floor(r() * outs)}`, targetHandle: `in${k}` });
+    }
+  }
+  return { nodes, edges };
+}
+
+/**
  * Edge crossings of a drawing, as the benchmark counts them: straight
  * segments between node centres, counted per gap between consecutive
  * distinct centre positions along the layer axis (x for LR): two segments
