@@ -413,52 +413,22 @@ impl Layered {
             .sum()
     }
 
-    /// Crossings among the edges of `v` and `w` if `v` stays left of `w`,
-    /// counted against both neighbouring layers.
-    fn pair_crossings(&self, v: u32, w: u32, s: &mut Scratch) -> u64 {
-        let mut total = 0;
-        for from_up in [true, false] {
-            let nv = if from_up { self.up(v) } else { self.down(v) };
-            let nw = if from_up { self.up(w) } else { self.down(w) };
-            if nv.is_empty() || nw.is_empty() {
-                continue;
-            }
-            s.a.clear();
-            s.a.extend(
-                nv.iter()
-                    .map(|&(x, wt, _, at)| (key(self.pos[x as usize], at), wt)),
-            );
-            s.a.sort_unstable_by(|p, q| p.0.total_cmp(&q.0));
-            s.b.clear();
-            s.b.extend(
-                nw.iter()
-                    .map(|&(x, wt, _, at)| (key(self.pos[x as usize], at), wt)),
-            );
-            s.b.sort_unstable_by(|p, q| p.0.total_cmp(&q.0));
-            // Pairs (a of v, b of w) with a > b cross.
-            let mut j = 0;
-            let mut below = 0u64; // weight of b's strictly below the current a
-            for &(pa, wa) in &s.a {
-                while j < s.b.len() && s.b[j].0 < pa {
-                    below += s.b[j].1 as u64;
-                    j += 1;
-                }
-                total += wa as u64 * below;
-            }
-        }
-        total
-    }
-
     /// Swap adjacent nodes while that removes crossings (Gansner's transpose).
     fn transpose(&mut self, max_passes: usize, s: &mut Scratch) {
         for _ in 0..max_passes {
             let mut improved = false;
             for l in 0..self.layers.len() {
                 let len = self.layers[l].len();
-                for i in 0..len.saturating_sub(1) {
+                if len < 2 {
+                    continue;
+                }
+                // Swaps in this layer leave its neighbours' places alone:
+                // the ends there are keyed and sorted once per layer.
+                self.sorted_ends(l, s);
+                for i in 0..len - 1 {
                     let v = self.layers[l][i];
                     let w = self.layers[l][i + 1];
-                    if self.pair_crossings(v, w, s) > self.pair_crossings(w, v, s) {
+                    if s.pair_from_ends(v, w) > s.pair_from_ends(w, v) {
                         self.layers[l].swap(i, i + 1);
                         self.pos[v as usize] = i as u32 + 1;
                         self.pos[w as usize] = i as u32;
@@ -718,15 +688,14 @@ pub(super) struct Scratch {
     tree: Vec<u64>,
     ends: Vec<(u32, u32)>,
     segs: Vec<(f64, f64, u32)>,
-    a: Vec<(f64, u32)>,
-    b: Vec<(f64, u32)>,
     order: Vec<u32>,
     ends_at: Vec<(f64, u32)>,
     ends_range: Vec<[u32; 3]>,
 }
 
 impl Scratch {
-    /// `pair_crossings(v, w)` from the ends `sorted_ends` listed.
+    /// Crossings among the edges of `v` and `w` if `v` stays left of `w`,
+    /// against both neighbouring layers, from the ends `sorted_ends` listed.
     fn pair_from_ends(&self, v: u32, w: u32) -> u64 {
         let (rv, rw) = (self.ends_range[v as usize], self.ends_range[w as usize]);
         let mut total = 0;
