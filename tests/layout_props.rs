@@ -1,13 +1,15 @@
 //! Layered layout: properties on random graphs (cycles, self-loops,
-//! duplicates, disconnected pieces), the real n8n workflows from
-//! ../shared/data (laid out without overlap; straight-line crossings compared
-//! with the authors' own positions), and bad input.
+//! duplicates, disconnected pieces, edge handles), the real n8n workflows from
+//! ../shared/data and the Node-RED example flows of tests/fixtures/node-red
+//! (laid out without overlap; straight-line crossings compared with the
+//! authors' own positions), handle order, and bad input.
 #![cfg(not(target_arch = "wasm32"))]
 
 use flowscale::analysis::metrics::{count_crossings, Segment};
 use flowscale::error::ErrorCode;
 use flowscale::layout::{
-    layout_graph, layout_workflow, Direction, Layout, LayoutGraph, LayoutOptions, Ranker,
+    layout_graph, layout_workflow, layout_workflow_with_handles, Direction, HandleAt, Layout,
+    LayoutGraph, LayoutOptions, Ranker,
 };
 use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
@@ -41,6 +43,7 @@ fn graph_strategy() -> impl Strategy<Value = LayoutGraph> {
                 width: sizes.iter().map(|s| s.0).collect(),
                 height: sizes.iter().map(|s| s.1).collect(),
                 edges,
+                ..Default::default()
             })
     })
 }
@@ -108,11 +111,32 @@ proptest! {
     }
 
     #[test]
+    fn handles_keep_the_layout_properties(
+        g in graph_strategy(),
+        o in options_strategy(),
+        places in proptest::collection::vec((prop_oneof![Just(f64::NAN), -20.0..320.0f64], prop_oneof![Just(f64::NAN), -20.0..320.0f64]), 90),
+    ) {
+        let mut g = g;
+        g.ports = places[..g.edges.len()].to_vec();
+        let l = run(&g, &o);
+        prop_assert!(l.x.iter().chain(&l.y).all(|v| v.is_finite()));
+        prop_assert_eq!(overlapping(&l.x, &l.y, &g.width, &g.height), None, "nodes overlap");
+        for (k, &(s, t)) in g.edges.iter().enumerate() {
+            if s != t {
+                let (from, to) = if l.reversed[k] { (t as usize, s as usize) } else { (s as usize, t as usize) };
+                prop_assert!(l.layer[to] > l.layer[from]);
+            }
+        }
+        let again = run(&g, &o);
+        prop_assert_eq!(&l.y, &again.y);
+    }
+
+    #[test]
     fn trees_are_drawn_without_crossings(parents in proptest::collection::vec(any::<prop::sample::Index>(), 1..60)) {
         // Node i + 1 hangs from an earlier node: a tree has a crossing-free layered drawing.
         let n = parents.len() + 1;
         let edges: Vec<(u32, u32)> = parents.iter().enumerate().map(|(i, p)| (p.index(i + 1) as u32, i as u32 + 1)).collect();
-        let g = LayoutGraph { width: vec![80.0; n], height: vec![30.0; n], edges };
+        let g = LayoutGraph { width: vec![80.0; n], height: vec![30.0; n], edges, ..Default::default() };
         let l = run(&g, &LayoutOptions::default());
         prop_assert_eq!(l.stats.crossings, 0);
         prop_assert_eq!(l.stats.reversed_edges, 0);
@@ -126,6 +150,7 @@ fn bad_graphs_are_errors_not_panics() {
         width: vec![10.0],
         height: vec![10.0],
         edges: vec![(0, 3)],
+        ..Default::default()
     };
     let e = layout_graph(&g, &o, &mut |_, _| Ok(())).unwrap_err();
     assert_eq!(e.code, ErrorCode::DanglingEdge);
@@ -133,6 +158,7 @@ fn bad_graphs_are_errors_not_panics() {
         width: vec![f64::NAN],
         height: vec![10.0],
         edges: vec![],
+        ..Default::default()
     };
     assert_eq!(
         layout_graph(&g, &o, &mut |_, _| Ok(())).unwrap_err().code,
@@ -146,6 +172,176 @@ fn bad_graphs_are_errors_not_panics() {
     assert_eq!(
         layout_graph(&g, &bad, &mut |_, _| Ok(())).unwrap_err().code,
         ErrorCode::InvalidConfig
+    );
+}
+
+#[test]
+fn edges_leave_in_the_order_of_their_handles() {
+    // a's edges are listed b, c, d but leave from its handles 2, 0, 1: in LR
+    // the targets stack c, d, b from the top; in TB they line up left to right.
+    let nodes = ["a", "b", "c", "d"]
+        .map(|id| NodeInput::new(id, 0.0, 0.0).sized(120.0, 60.0))
+        .to_vec();
+    let edges = vec![
+        EdgeInput::new("ab", "a", "b"),
+        EdgeInput::new("ac", "a", "c"),
+        EdgeInput::new("ad", "a", "d"),
+    ];
+    let wf = Workflow::build(nodes, edges, &WorkflowConfig::default()).unwrap();
+    let rank = |index| HandleAt::Rank { index, count: 3 };
+    let handles = vec![
+        (rank(2), HandleAt::Middle),
+        (rank(0), HandleAt::Middle),
+        (rank(1), HandleAt::Middle),
+    ];
+    for direction in [Direction::LR, Direction::TB] {
+        let o = LayoutOptions {
+            direction,
+            ..Default::default()
+        };
+        let l = layout_workflow_with_handles(&wf, &o, &handles, &mut |_, _| Ok(())).unwrap();
+        let at = |id: &str| {
+            let p = l.position[wf.index_of(id).unwrap() as usize].unwrap();
+            if direction == Direction::LR {
+                p.1
+            } else {
+                p.0
+            }
+        };
+        assert!(
+            at("c") < at("d") && at("d") < at("b"),
+            "{direction:?}: c {} d {} b {}",
+            at("c"),
+            at("d"),
+            at("b")
+        );
+        // Without handles the listed order wins.
+        let l = layout_workflow(&wf, &o, &mut |_, _| Ok(())).unwrap();
+        let p = |id: &str| l.position[wf.index_of(id).unwrap() as usize].unwrap();
+        let cross = |id: &str| {
+            if direction == Direction::LR {
+                p(id).1
+            } else {
+                p(id).0
+            }
+        };
+        assert!(cross("b") < cross("c") && cross("c") < cross("d"));
+    }
+    // Points (React Flow's `handles`) give the order too: b's handle at the top.
+    let point = |y| HandleAt::Point { x: 120.0, y };
+    let handles = vec![
+        (point(50.0), HandleAt::Middle),
+        (point(10.0), HandleAt::Middle),
+        (point(30.0), HandleAt::Middle),
+    ];
+    let l =
+        layout_workflow_with_handles(&wf, &LayoutOptions::default(), &handles, &mut |_, _| Ok(()))
+            .unwrap();
+    let y = |id: &str| l.position[wf.index_of(id).unwrap() as usize].unwrap().1;
+    assert!(y("c") < y("d") && y("d") < y("b"));
+}
+
+#[test]
+fn mixed_sizes_wide_fan_in_and_notes_never_overlap() {
+    // 30 sources of varied sizes into one hub (200 × 80) with 5 inputs, the
+    // hub into 4 sinks from its 4 outputs, a 550 × 1000 note and small
+    // unconnected helpers beside them, in both directions.
+    let mut g = LayoutGraph::default();
+    let mut size = |w: f64, h: f64| {
+        g.width.push(w);
+        g.height.push(h);
+        g.width.len() as u32 - 1
+    };
+    let hub = size(200.0, 80.0);
+    let sources: Vec<u32> = (0..30)
+        .map(|i| size(80.0 + (i * 37 % 300) as f64, 30.0 + (i * 53 % 400) as f64))
+        .collect();
+    let sinks: Vec<u32> = (0..4)
+        .map(|i| size(120.0, 40.0 + 200.0 * i as f64))
+        .collect();
+    size(550.0, 1000.0);
+    for _ in 0..5 {
+        size(40.0, 20.0);
+    }
+    for (i, &s) in sources.iter().enumerate() {
+        g.edges.push((s, hub));
+        g.ports
+            .push((f64::NAN, 80.0 * ((i % 5) as f64 + 1.0) / 6.0));
+    }
+    for (i, &t) in sinks.iter().enumerate() {
+        g.edges.push((hub, t));
+        g.ports.push((80.0 * (i as f64 + 1.0) / 5.0, f64::NAN));
+    }
+    for direction in [Direction::LR, Direction::TB] {
+        let l = run(
+            &g,
+            &LayoutOptions {
+                direction,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            overlapping(&l.x, &l.y, &g.width, &g.height),
+            None,
+            "{direction:?}"
+        );
+        assert_eq!(l.stats.components, 7);
+    }
+}
+
+#[test]
+fn bad_handles_are_errors_not_panics() {
+    let nodes = vec![NodeInput::new("a", 0.0, 0.0), NodeInput::new("b", 0.0, 0.0)];
+    let wf = Workflow::build(
+        nodes,
+        vec![EdgeInput::new("e", "a", "b")],
+        &WorkflowConfig::default(),
+    )
+    .unwrap();
+    let o = LayoutOptions::default();
+    let run = |h: Vec<(HandleAt, HandleAt)>| {
+        layout_workflow_with_handles(&wf, &o, &h, &mut |_, _| Ok(())).unwrap_err()
+    };
+    let e = run(vec![(
+        HandleAt::Rank { index: 3, count: 3 },
+        HandleAt::Middle,
+    )]);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::OutOfRange, Some("edges[0].sourceHandle"))
+    );
+    let e = run(vec![(
+        HandleAt::Middle,
+        HandleAt::Point {
+            x: 0.0,
+            y: f64::NAN,
+        },
+    )]);
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::NonFinite, Some("edges[0].targetHandle"))
+    );
+    let e = run(vec![(HandleAt::Middle, HandleAt::Middle); 2]);
+    assert_eq!(e.code, ErrorCode::InvalidWorkflow);
+    let g = LayoutGraph {
+        width: vec![10.0; 2],
+        height: vec![10.0; 2],
+        edges: vec![(0, 1)],
+        ports: vec![(f64::INFINITY, 1.0)],
+    };
+    let e = layout_graph(&g, &o, &mut |_, _| Ok(())).unwrap_err();
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (ErrorCode::NonFinite, Some("edges[0].sourceHandle"))
+    );
+    let g = LayoutGraph { ports: vec![], ..g };
+    let g = LayoutGraph {
+        ports: vec![(1.0, 1.0); 3],
+        ..g
+    };
+    assert_eq!(
+        layout_graph(&g, &o, &mut |_, _| Ok(())).unwrap_err().code,
+        ErrorCode::InvalidWorkflow
     );
 }
 
@@ -312,4 +508,133 @@ fn n8n_workflows_are_laid_out_without_overlap_and_with_fewer_crossings() {
         all.len()
     );
     assert!(ours <= theirs, "flowscale {ours} vs authors {theirs}");
+}
+
+// ---- the Node-RED example flows (tests/fixtures/node-red) -------------------
+
+struct Flow {
+    id: String,
+    nodes: Vec<NodeInput>,
+    edges: Vec<EdgeInput>,
+    /// Per edge: source and target handle centres, relative to their nodes.
+    handles: Vec<(HandleAt, HandleAt)>,
+}
+
+fn load_node_red() -> Vec<Flow> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/node-red/flows.jsonl");
+    let text = std::fs::read_to_string(path).expect("tests/fixtures/node-red/flows.jsonl");
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json line");
+        let mut f = Flow {
+            id: v["id"].as_str().expect("id").to_string(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            handles: Vec::new(),
+        };
+        let mut points = std::collections::HashMap::new();
+        for n in v["nodes"].as_array().expect("nodes") {
+            let id = n["id"].as_str().expect("id");
+            let p = &n["position"];
+            f.nodes.push(
+                NodeInput::new(id, p["x"].as_f64().unwrap(), p["y"].as_f64().unwrap())
+                    .sized(n["width"].as_f64().unwrap(), n["height"].as_f64().unwrap()),
+            );
+            for h in n["handles"].as_array().expect("handles") {
+                let at = HandleAt::Point {
+                    x: h["x"].as_f64().unwrap() + h["width"].as_f64().unwrap() / 2.0,
+                    y: h["y"].as_f64().unwrap() + h["height"].as_f64().unwrap() / 2.0,
+                };
+                let key = (
+                    id.to_string(),
+                    h["type"].as_str().unwrap().to_string(),
+                    h["id"].as_str().unwrap().to_string(),
+                );
+                points.insert(key, at);
+            }
+        }
+        for e in v["edges"].as_array().expect("edges") {
+            let (s, t) = (e["source"].as_str().unwrap(), e["target"].as_str().unwrap());
+            f.edges
+                .push(EdgeInput::new(e["id"].as_str().unwrap(), s, t));
+            let at = |node: &str, kind: &str, h: &str| {
+                *points
+                    .get(&(node.to_string(), kind.to_string(), h.to_string()))
+                    .expect("handle listed")
+            };
+            f.handles.push((
+                at(s, "source", e["sourceHandle"].as_str().unwrap()),
+                at(t, "target", e["targetHandle"].as_str().unwrap()),
+            ));
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Straight crossings between handle points (LR: `Point` handles only).
+fn handle_crossings(wf: &Workflow, x: &[f64], y: &[f64], handles: &[(HandleAt, HandleAt)]) -> u64 {
+    let mut segs: Vec<Segment> = Vec::new();
+    for e in wf.live_edge_slots() {
+        let (s, t) = wf.edge_ends_of(e);
+        if s == t {
+            continue;
+        }
+        let p = |i: u32, h: HandleAt| match h {
+            HandleAt::Point { x: hx, y: hy } => (x[i as usize] + hx, y[i as usize] + hy),
+            _ => unreachable!("the fixtures list every handle"),
+        };
+        let (hs, ht) = handles[e as usize];
+        segs.push((s, t, p(s, hs), p(t, ht)));
+    }
+    count_crossings(&segs)
+}
+
+#[test]
+fn node_red_flows_are_laid_out_without_overlap_and_with_fewer_crossings() {
+    let all = load_node_red();
+    assert!(all.len() >= 50, "{} flows", all.len());
+    let (mut theirs, mut ours, mut theirs_h, mut ours_h) = (0u64, 0u64, 0u64, 0u64);
+    for f in &all {
+        let wf = Workflow::build(f.nodes.clone(), f.edges.clone(), &WorkflowConfig::default())
+            .expect("node-red flow");
+        let l = layout_workflow_with_handles(
+            &wf,
+            &LayoutOptions::default(),
+            &f.handles,
+            &mut |_, _| Ok(()),
+        )
+        .expect("layout");
+        let n = wf.slot_count();
+        let (mut x, mut y, mut wd, mut ht) =
+            (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let (mut ax, mut ay) = (vec![0.0; n], vec![0.0; n]);
+        for i in 0..n as u32 {
+            let r = wf.rect(i);
+            (x[i as usize], y[i as usize]) =
+                l.position[i as usize].expect("every node is top-level");
+            (wd[i as usize], ht[i as usize]) = (r.width, r.height);
+            (ax[i as usize], ay[i as usize]) = (r.x, r.y);
+        }
+        // No overlap at all (comments included: they are packed apart).
+        assert_eq!(overlapping(&x, &y, &wd, &ht), None, "overlap in {}", f.id);
+        theirs += crossings(&wf, &ax, &ay);
+        ours += crossings(&wf, &x, &y);
+        theirs_h += handle_crossings(&wf, &ax, &ay, &f.handles);
+        ours_h += handle_crossings(&wf, &x, &y, &f.handles);
+    }
+    eprintln!(
+        "node-red: {} flows; straight-line crossings between centres: authors {theirs}, flowscale {ours}; \
+         between handles: authors {theirs_h}, flowscale {ours_h}",
+        all.len()
+    );
+    assert!(
+        ours <= theirs,
+        "centres: flowscale {ours} vs authors {theirs}"
+    );
+    assert!(
+        ours_h <= theirs_h,
+        "handles: flowscale {ours_h} vs authors {theirs_h}"
+    );
 }

@@ -5,6 +5,10 @@
 //! spacing), aligned to the narrowest and balanced by the mean of the two
 //! middle candidates. Each alignment keeps every pair of neighbours at least
 //! their separation apart, and so does the balanced result.
+//!
+//! Ports: a node aligned with its median neighbour is shifted from the
+//! block's root so that the two ends of their segment (the handles, not the
+//! centres) line up; the block graph's separations carry the shifts.
 
 use super::order::Layered;
 type HashSet<K> = hashbrown::HashSet<K, foldhash::fast::FixedState>;
@@ -14,8 +18,17 @@ pub(super) struct Spacing {
     pub edge: f64,
 }
 
-/// Centre of every node (real and dummy) along the cross axis.
+/// Centre of every node (real and dummy) along the cross axis: the balanced
+/// assignment.
 pub(super) fn cross_coordinates(g: &Layered, size: &[f64], sp: &Spacing) -> Vec<f64> {
+    let mut all = cross_candidates(g, size, sp);
+    all.swap_remove(0)
+}
+
+/// The balanced assignment, then the four alignments it balances (each
+/// shifted onto the narrowest, as in the balancing): five assignments that
+/// each keep every pair of neighbours their separation apart.
+pub(super) fn cross_candidates(g: &Layered, size: &[f64], sp: &Spacing) -> Vec<Vec<f64>> {
     let n = g.len();
     let conflicts = type1_conflicts(g);
     let sep = |u: u32, v: u32| {
@@ -48,8 +61,9 @@ pub(super) fn cross_coordinates(g: &Layered, size: &[f64], sp: &Spacing) -> Vec<
                     pos[v as usize] = i as u32;
                 }
             }
-            let root = vertical_alignment(g, &layering, &pos, &conflicts, from_up);
-            let mut xs = compaction(&layering, &root, &sep);
+            let (root, shift) =
+                vertical_alignment(g, &layering, &pos, &conflicts, from_up, right, size);
+            let mut xs = compaction(&layering, &root, &shift, &sep);
             if right {
                 for x in xs.iter_mut() {
                     *x = -*x;
@@ -87,13 +101,17 @@ pub(super) fn cross_coordinates(g: &Layered, size: &[f64], sp: &Spacing) -> Vec<
             *x += delta;
         }
     }
-    (0..n)
+    let balanced = (0..n)
         .map(|v| {
             let mut c = [xss[0][v], xss[1][v], xss[2][v], xss[3][v]];
             c.sort_unstable_by(f64::total_cmp);
             (c[1] + c[2]) / 2.0
         })
-        .collect()
+        .collect();
+    let mut all = Vec::with_capacity(5);
+    all.push(balanced);
+    all.extend(xss);
+    all
 }
 
 fn key(u: u32, v: u32) -> u64 {
@@ -111,14 +129,14 @@ fn type1_conflicts(g: &Layered) -> HashSet<u64> {
         let (mut k0, mut scan) = (0u32, 0usize);
         for (i, &v) in layer.iter().enumerate() {
             let inner = if g.is_dummy(v) {
-                g.up(v).iter().map(|&(u, _)| u).find(|&u| g.is_dummy(u))
+                g.up(v).iter().map(|a| a.0).find(|&u| g.is_dummy(u))
             } else {
                 None
             };
             let k1 = inner.map_or(prev_len, |u| g.pos[u as usize]);
             if inner.is_some() || i + 1 == layer.len() {
                 for &s in &layer[scan..=i] {
-                    for &(u, _) in g.up(s) {
+                    for &(u, ..) in g.up(s) {
                         let up = g.pos[u as usize];
                         if (up < k0 || k1 < up) && !(g.is_dummy(u) && g.is_dummy(s)) {
                             conflicts.insert(key(u, s));
@@ -133,16 +151,23 @@ fn type1_conflicts(g: &Layered) -> HashSet<u64> {
     conflicts
 }
 
+/// Blocks (each node's root) and each node's shift from its root.
 fn vertical_alignment(
     g: &Layered,
     layering: &[Vec<u32>],
     pos: &[u32],
     conflicts: &HashSet<u64>,
     from_up: bool,
-) -> Vec<u32> {
+    right: bool,
+    size: &[f64],
+) -> (Vec<u32>, Vec<f64>) {
     let n = g.len();
     let mut root: Vec<u32> = (0..n as u32).collect();
     let mut align: Vec<u32> = (0..n as u32).collect();
+    let mut shift = vec![0.0f64; n];
+    // Offset of a segment end from its node's centre (mirrored in the right-to-left passes).
+    let sign = if right { -1.0 } else { 1.0 };
+    let off = |x: u32, place: f32| sign * (place as f64 - 0.5) * size[x as usize];
     let mut ws: Vec<u32> = Vec::new();
     for layer in layering {
         let mut prev: i64 = -1;
@@ -152,7 +177,7 @@ fn vertical_alignment(
                 continue;
             }
             ws.clear();
-            ws.extend(nbrs.iter().map(|&(w, _)| w));
+            ws.extend(nbrs.iter().map(|a| a.0));
             ws.sort_unstable_by_key(|&w| pos[w as usize]);
             ws.dedup();
             let mp = (ws.len() - 1) as f64 / 2.0;
@@ -165,22 +190,35 @@ fn vertical_alignment(
                     root[v as usize] = root[w as usize];
                     align[v as usize] = root[v as usize];
                     prev = pos[w as usize] as i64;
+                    if let Some(&(_, _, at_v, at_w)) = nbrs.iter().find(|a| a.0 == w) {
+                        shift[v as usize] = shift[w as usize] + off(w, at_w) - off(v, at_v);
+                    }
                 }
             }
         }
     }
-    root
+    (root, shift)
 }
 
-/// Coordinates of each block (the nodes aligned to one root) as the longest
-/// path in the block graph, then pulled towards their successors.
-fn compaction(layering: &[Vec<u32>], root: &[u32], sep: &dyn Fn(u32, u32) -> f64) -> Vec<f64> {
+/// Coordinates of each block (the nodes aligned to one root, each at its
+/// shift from the root) as the longest path in the block graph, then pulled
+/// towards their successors.
+fn compaction(
+    layering: &[Vec<u32>],
+    root: &[u32],
+    shift: &[f64],
+    sep: &dyn Fn(u32, u32) -> f64,
+) -> Vec<f64> {
     let n = root.len();
     let mut edges: Vec<(u32, u32, f64)> = Vec::new();
     for layer in layering {
         for pair in layer.windows(2) {
-            let (u, v) = (pair[0], pair[1]);
-            edges.push((root[u as usize], root[v as usize], sep(u, v)));
+            let (u, v) = (pair[0] as usize, pair[1] as usize);
+            edges.push((
+                root[u],
+                root[v],
+                sep(pair[0], pair[1]) + shift[u] - shift[v],
+            ));
         }
     }
     edges.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
@@ -245,7 +283,7 @@ fn compaction(layering: &[Vec<u32>], root: &[u32], sep: &dyn Fn(u32, u32) -> f64
         }
     }
     for v in 0..n {
-        xs[v] = xs[root[v] as usize];
+        xs[v] = xs[root[v] as usize] + shift[v];
     }
     xs
 }

@@ -5,6 +5,7 @@ fn graph(n: usize, edges: &[(u32, u32)]) -> LayoutGraph {
         width: vec![100.0; n],
         height: vec![40.0; n],
         edges: edges.to_vec(),
+        ..Default::default()
     }
 }
 

@@ -768,6 +768,103 @@ export function idsOf(ids, indices) {
   return out;
 }
 
+/**
+ * Where each edge leaves and enters its nodes, for `layoutWorkflow` (React
+ * Flow objects only; columns carry no handles): per edge end a kind in
+ * `kind` (0: no handle, the node's middle; 1: the `a`-th of `b` handle ids
+ * the node's edges use on that side, in natural order; 2: the point `a`, `b`
+ * relative to the node, the centre of the handle the node lists in
+ * `node.handles`) and two numbers in `value` (source end first). A null
+ * handle id takes the node's first listed handle of that type, as React Flow
+ * does. `null` when no edge names a handle and no node lists handles; or
+ * `{ error }` for a bad shape or an id the node's `handles` lack.
+ */
+export function layoutHandles(workflow) {
+  const { nodes, edges } = workflow;
+  if (!Array.isArray(nodes) || !Array.isArray(edges)) return null;
+  const index = new Map();
+  let listed = false;
+  for (let i = 0; i < nodes.length; i++) {
+    if (!index.has(nodes[i].id)) index.set(nodes[i].id, i);
+    if (!absent(nodes[i].handles)) listed = true;
+  }
+  let named = false;
+  for (let k = 0; k < edges.length && !named; k++) named = !absent(edges[k].sourceHandle) || !absent(edges[k].targetHandle);
+  if (!listed && !named) return null;
+  // Listed handles per node: [source Map id → [x, y], target Map], checked.
+  const lists = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const hs = nodes[i].handles;
+    if (absent(hs)) continue;
+    if (!Array.isArray(hs)) return invalid(`nodes[${i}].handles`, `expected an array of handles, got ${describe(hs)}`);
+    const both = [new Map(), new Map()];
+    for (let j = 0; j < hs.length; j++) {
+      const h = hs[j], path = `nodes[${i}].handles[${j}]`;
+      if (!isObj(h)) return invalid(path, `expected a handle object, got ${describe(h)}`);
+      if (h.type !== 'source' && h.type !== 'target') return invalid(`${path}.type`, `expected 'source' or 'target', got ${describe(h.type)}`);
+      if (!absent(h.id) && typeof h.id !== 'string') return invalid(`${path}.id`, `expected a string or null, got ${describe(h.id)}`);
+      const xy = [0, 0];
+      for (const [k, f] of [[0, 'x'], [1, 'y']]) {
+        const v = h[f], d = h[f === 'x' ? 'width' : 'height'];
+        if (!isNum(v)) return invalid(`${path}.${f}`, `expected a number, got ${describe(v)}`);
+        if (!absent(d) && !isNum(d)) return invalid(`${path}.${f === 'x' ? 'width' : 'height'}`, `expected a number, got ${describe(d)}`);
+        if (!Number.isFinite(v) || (isNum(d) && !Number.isFinite(d))) return { error: new FlowscaleError('NON_FINITE', 'handle coordinates must be finite', `${path}.${Number.isFinite(v) ? (f === 'x' ? 'width' : 'height') : f}`) };
+        xy[k] = v + (isNum(d) ? d / 2 : 0);
+      }
+      const side = both[h.type === 'source' ? 0 : 1];
+      const id = absent(h.id) ? null : h.id;
+      if (!side.has(id)) side.set(id, xy);
+      if (!side.has(undefined)) side.set(undefined, xy); // the first: what a null id takes
+    }
+    lists[i] = both;
+  }
+  // Handle ids used per unlisted node side, in natural order.
+  const collator = new Intl.Collator('en', { numeric: true });
+  const used = new Map();
+  const use = (i, side, id) => {
+    const key = 2 * i + side;
+    if (!used.has(key)) used.set(key, new Set());
+    used.get(key).add(id);
+  };
+  for (let k = 0; k < edges.length; k++) {
+    const e = edges[k];
+    for (const [side, f, end] of [[0, 'sourceHandle', 'source'], [1, 'targetHandle', 'target']]) {
+      const id = e[f];
+      if (!absent(id) && typeof id !== 'string') return invalid(`edges[${k}].${f}`, `expected a string or null, got ${describe(id)}`);
+      const i = index.get(e[end]);
+      if (i !== undefined && !lists[i] && !absent(id)) use(i, side, id);
+    }
+  }
+  const rank = new Map();
+  for (const [key, ids] of used) {
+    const sorted = [...ids].sort(collator.compare);
+    rank.set(key, new Map(sorted.map((id, r) => [id, [r, sorted.length]])));
+  }
+  const kind = new Uint8Array(2 * edges.length), value = new Float64Array(4 * edges.length);
+  for (let k = 0; k < edges.length; k++) {
+    const e = edges[k];
+    for (const [side, f, end] of [[0, 'sourceHandle', 'source'], [1, 'targetHandle', 'target']]) {
+      const i = index.get(e[end]);
+      if (i === undefined) continue; // a dangling edge: reported where the workflow is read
+      const id = absent(e[f]) ? null : e[f];
+      let at = null;
+      if (lists[i]) {
+        const hs = lists[i][side];
+        at = id === null ? hs.get(undefined) : hs.get(id);
+        if (id !== null && !at) {
+          return { error: new FlowscaleError('UNKNOWN_ID', `node ${JSON.stringify(e[end])} has no ${end} handle ${JSON.stringify(id)}`, `edges[${k}].${f}`) };
+        }
+        if (at) kind[2 * k + side] = 2;
+      } else if (id !== null) {
+        at = rank.get(2 * i + side).get(id);
+        kind[2 * k + side] = 1;
+      }
+      if (at) { value[4 * k + 2 * side] = at[0]; value[4 * k + 2 * side + 1] = at[1]; }
+    }
+  }
+  return { kind, value };
+}
+
 /** Options as JSON text for serde (functions such as onProgress drop out), and the callback. */
 export function readOptions(options) {
   if (options === undefined || options === null) return { json: '{}', onProgress: null };

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::edges::polyline::simplify_polyline;
 use crate::edges::simplify::SimplifiedEdges;
 use crate::error::{ErrorCode, FlowscaleError};
-use crate::layout::{layout_workflow, LayoutOptions};
+use crate::layout::{layout_workflow_with_handles, HandleAt, LayoutOptions};
 use crate::model::Workflow;
 use crate::optimize::optimize_workflow;
 use crate::optimizer::{FrameDetail, Screen, Viewport};
@@ -35,6 +35,8 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = idsOf)]
     pub(super) fn ids_of(ids: &Array, indices: &Uint32Array) -> JsValue;
+    #[wasm_bindgen(js_name = layoutHandles, catch)]
+    fn layout_handles(workflow: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = readOptions, catch)]
     fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = makeClusters)]
@@ -80,6 +82,11 @@ export interface LayoutResult<N = FlowNode[]> {
 }
 /**
  * Lay out a workflow in layers: the nodes with new positions (see `LayoutResult`).
+ * Edges leave and enter their nodes in the order of their handles: at the
+ * handle a node lists in `node.handles` (React Flow 12: `{ id, type, x, y,
+ * width, height }`), else by their `sourceHandle` / `targetHandle` ids in
+ * natural order (`out-2` before `out-10`) spread along the side; an id that a
+ * node's `handles` lack throws `UNKNOWN_ID` at `edges[i].sourceHandle`.
  * Throws `FlowscaleError` on bad input or options; an exception thrown by
  * `onProgress` stops the layout and is reported as `INVALID_CONFIG` at
  * `options.onProgress`.
@@ -352,6 +359,33 @@ pub fn layout_workflow_js(workflow: JsValue, options: Option<JsValue>) -> Result
     let ReadWorkflow { nodes, edges, .. } = read_workflow(&workflow)?;
     let n = nodes.len();
     let m = edges.len();
+    // Handles: read after the workflow, so its shape is known to be sound.
+    let read = super::check_glue(
+        layout_handles(&workflow),
+        ErrorCode::InvalidWorkflow,
+        "workflow",
+    )?;
+    let mut handles: Vec<(HandleAt, HandleAt)> = Vec::new();
+    if !read.is_null() && !read.is_undefined() {
+        let kind = get(&read, "kind").unchecked_into::<Uint8Array>().to_vec();
+        let value = get(&read, "value")
+            .unchecked_into::<Float64Array>()
+            .to_vec();
+        let at = |k: usize| {
+            let (a, b) = (value[2 * k], value[2 * k + 1]);
+            match kind[k] {
+                1 => HandleAt::Rank {
+                    index: a as u32,
+                    count: b as u32,
+                },
+                2 => HandleAt::Point { x: a, y: b },
+                _ => HandleAt::Middle,
+            }
+        };
+        if kind.len() == 2 * m && value.len() == 4 * m {
+            handles = (0..m).map(|e| (at(2 * e), at(2 * e + 1))).collect();
+        }
+    }
     let wf = Workflow::build(nodes, edges, &Config::default().workflow).map_err(to_js)?;
     let mut progress = |stage: &str, fraction: f64| -> crate::error::Result<()> {
         let Some(f) = &callback else {
@@ -371,7 +405,7 @@ pub fn layout_workflow_js(workflow: JsValue, options: Option<JsValue>) -> Result
                 )
             })
     };
-    let l = layout_workflow(&wf, &opts, &mut progress).map_err(to_js)?;
+    let l = layout_workflow_with_handles(&wf, &opts, &handles, &mut progress).map_err(to_js)?;
     // Slots are input indices: the workflow was built from scratch.
     let mut xy = vec![0.0f64; 2 * n];
     let mut moved = vec![0u8; n];

@@ -649,6 +649,21 @@ pub fn layout(data: &[u8]) {
         let b = u.int_in_range(0..=n as u32 - 1).unwrap_or(0);
         g.edges.push((a, b));
     }
+    // Handle places: in the node, outside it, the middle (NaN), infinite (an error).
+    if u.ratio(1, 2).unwrap_or(false) {
+        let place = |u: &mut Unstructured| -> f64 {
+            match u.int_in_range(0..=5u8).unwrap_or(0) {
+                0 => f64::NAN,
+                1 => f64::INFINITY,
+                2 => -50.0,
+                _ => u.int_in_range(0..=200u16).unwrap_or(0) as f64,
+            }
+        };
+        for _ in 0..m {
+            let p = (place(&mut u), place(&mut u));
+            g.ports.push(p);
+        }
+    }
     let opts_text: String = if u.ratio(1, 3).unwrap_or(false) {
         u.arbitrary().unwrap_or_default()
     } else {

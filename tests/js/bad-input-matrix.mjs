@@ -150,6 +150,10 @@ export const MATRIX = [
   { group: 'config', input: '__proto__ key in config (from JSON)', call: (api) => new api.WorkflowOptimizer(json('{"__proto__":{"polluted":1}}')), code: 'INVALID_CONFIG', path: '__proto__' },
   // ---- the pure functions -----------------------------------------------------
   { group: 'functions', input: 'layoutWorkflow with direction "up"', call: (api) => api.layoutWorkflow(wf([n('a')]), { direction: 'up' }), code: 'INVALID_CONFIG', path: 'options.direction' },
+  { group: 'functions', input: 'layoutWorkflow: sourceHandle the node\'s handles lack', call: (api) => api.layoutWorkflow(wf([n('a', 0, 0, { handles: [{ id: 'out-0', type: 'source', x: 95, y: 15, width: 10, height: 10 }] }), n('b')], [{ ...e('1', 'a', 'b'), sourceHandle: 'out-1' }])), code: 'UNKNOWN_ID', path: 'edges[0].sourceHandle' },
+  { group: 'functions', input: 'layoutWorkflow: node.handles not an array', call: (api) => api.layoutWorkflow(wf([n('a', 0, 0, { handles: {} })])), code: 'INVALID_WORKFLOW', path: 'nodes[0].handles' },
+  { group: 'functions', input: 'layoutWorkflow: handle y NaN', call: (api) => api.layoutWorkflow(wf([n('a', 0, 0, { handles: [{ id: 'h', type: 'target', x: 0, y: NaN }] })])), code: 'NON_FINITE', path: 'nodes[0].handles[0].y' },
+  { group: 'functions', input: 'layoutWorkflow: handle ids without node.handles', call: (api) => api.layoutWorkflow(wf([n('a'), n('b')], [{ ...e('1', 'a', 'b'), sourceHandle: 'anything', targetHandle: 'in' }])), accepts: (opt, r) => r.nodes.length === 2, outcome: 'accepted: ids ordered by name along the side', unchanged: true },
   { group: 'functions', input: 'layoutWorkflow of a cycle', call: (api) => api.layoutWorkflow(wf([n('a'), n('b')], [e('1', 'a', 'b'), e('2', 'b', 'a')])), accepts: (opt, r) => r.nodes.length === 2 && r.nodes.every((x) => Number.isFinite(x.position.x)), outcome: 'accepted: cycle broken, finite positions', unchanged: true },
   { group: 'functions', input: 'optimizeWorkflow with NaN', call: (api) => api.optimizeWorkflow(wf([n('a', NaN)])), code: 'NON_FINITE', path: 'nodes[0].position.x' },
 ];

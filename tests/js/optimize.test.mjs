@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import dagre from '@dagrejs/dagre';
 import { WorkflowOptimizer, layoutWorkflow, optimizeWorkflow, simplifyPolyline } from './flowscale.mjs';
-import { countCrossings, generate, layeredDag, needN8n, rng, tileN8n } from './workflows.mjs';
+import { countCrossings, countHandleCrossings, generate, handlePoints, layeredDag, loadNodeRed, needN8n, rng, tileN8n } from './workflows.mjs';
 import { throwsCode as throwsCodeOf } from './expect.mjs';
 
 // The path is always compared here (undefined included).
@@ -142,6 +142,56 @@ test('real n8n workflows: laid out without overlap', (t) => {
     const laid = layoutWorkflow(wf).nodes;
     assert.equal(overlaps(laid), null, wf.id);
   }
+});
+
+test('real Node-RED flows: laid out without overlap, fewer crossings than their authors at centres and handles', () => {
+  const all = loadNodeRed();
+  assert.ok(all.length >= 50);
+  const count = { ours: [0, 0], authors: [0, 0] };
+  for (const wf of all) {
+    const laid = layoutWorkflow(wf).nodes;
+    assert.equal(overlaps(laid), null, wf.id);
+    for (const [k, ns] of [['ours', laid], ['authors', wf.nodes]]) {
+      count[k][0] += countCrossings(wf.nodes, wf.edges, (i) => ns[i].position, (i) => sizeOf(wf.nodes[i]));
+      count[k][1] += countHandleCrossings(wf.nodes, wf.edges, (i) => ns[i].position, (i) => sizeOf(wf.nodes[i]));
+    }
+  }
+  assert.ok(count.ours[0] <= count.authors[0], `centres: ${count.ours[0]} vs ${count.authors[0]}`);
+  assert.ok(count.ours[1] <= count.authors[1], `handles: ${count.ours[1]} vs ${count.authors[1]}`);
+});
+
+test('layoutWorkflow: edges leave in the order of their handles; bad handles throw', () => {
+  // a's edges are listed to b, c, d but leave from out-2, out-0, out-1 (natural order: out-10 after out-2).
+  const nodes = ['a', 'b', 'c', 'd'].map((id) => node(id));
+  const edges = [
+    { ...edge('ab', 'a', 'b'), sourceHandle: 'out-10' },
+    { ...edge('ac', 'a', 'c'), sourceHandle: 'out-0' },
+    { ...edge('ad', 'a', 'd'), sourceHandle: 'out-2' },
+  ];
+  const y = (r) => Object.fromEntries(r.nodes.map((n) => [n.id, n.position.y]));
+  let at = y(layoutWorkflow({ nodes, edges }));
+  assert.ok(at.c < at.d && at.d < at.b, JSON.stringify(at));
+  // Without handle ids, the listed order.
+  at = y(layoutWorkflow({ nodes, edges: edges.map(({ sourceHandle, ...e }) => e) }));
+  assert.ok(at.b < at.c && at.c < at.d, JSON.stringify(at));
+  // React Flow 12 `handles` (positions relative to the node) win over the ids' order.
+  const handles = [['out-10', 2], ['out-0', 30], ['out-2', 20]].map(([id, hy]) => ({ id, type: 'source', position: 'right', x: 95, y: hy, width: 10, height: 10 }));
+  at = y(layoutWorkflow({ nodes: [{ ...nodes[0], handles }, ...nodes.slice(1)], edges }));
+  assert.ok(at.b < at.d && at.d < at.c, JSON.stringify(at));
+  // The benchmark's handle points: listed handles' centres, else ids spread down the side.
+  const pts = handlePoints(nodes, edges, (i) => nodes[i].position, (i) => sizeOf(nodes[i]));
+  assert.deepEqual(pts.map((p) => p[0][1]), [30, 10, 20]);
+  const bad = (h, e = edges) => ({ nodes: [{ ...nodes[0], handles: h }, ...nodes.slice(1)], edges: e });
+  throwsCode(() => layoutWorkflow(bad(handles.slice(1))), 'UNKNOWN_ID', 'edges[0].sourceHandle');
+  throwsCode(() => layoutWorkflow(bad('left')), 'INVALID_WORKFLOW', 'nodes[0].handles');
+  throwsCode(() => layoutWorkflow(bad([{ ...handles[0], type: 'in' }])), 'INVALID_WORKFLOW', 'nodes[0].handles[0].type');
+  throwsCode(() => layoutWorkflow(bad([{ ...handles[0], x: '1' }])), 'INVALID_WORKFLOW', 'nodes[0].handles[0].x');
+  throwsCode(() => layoutWorkflow(bad([{ ...handles[0], y: NaN }])), 'NON_FINITE', 'nodes[0].handles[0].y');
+  throwsCode(() => layoutWorkflow(bad([{ ...handles[0], id: 3 }])), 'INVALID_WORKFLOW', 'nodes[0].handles[0].id');
+  throwsCode(() => layoutWorkflow({ nodes, edges: [{ ...edges[0], targetHandle: 7 }] }), 'INVALID_WORKFLOW', 'edges[0].targetHandle');
+  // A null handle id takes the node's first handle of that type; a dangling edge is still DANGLING_EDGE.
+  assert.equal(overlaps(layoutWorkflow(bad(handles, [edge('e', 'a', 'b')])).nodes), null);
+  throwsCode(() => layoutWorkflow(bad(handles, [{ ...edges[0], target: 'zz' }])), 'DANGLING_EDGE', 'edges[0].target');
 });
 
 test('layoutWorkflow runs in a worker thread', async () => {

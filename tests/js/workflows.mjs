@@ -98,6 +98,19 @@ export function loadN8n() {
   return n8nCache;
 }
 
+let nodeRedCache = null;
+/**
+ * The Node-RED example flows of tests/fixtures/node-red/flows.jsonl (React
+ * Flow JSON with `handles` and handle ids; see the README there).
+ */
+export function loadNodeRed() {
+  nodeRedCache ??= readFileSync(new URL('../fixtures/node-red/flows.jsonl', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  return nodeRedCache;
+}
+
 /**
  * Tile real n8n workflows side by side on a grid until `target` nodes.
  * Ids become `<tile>/<id>`; each workflow keeps its authors' layout.
@@ -194,6 +207,42 @@ export function layeredDag(n, { seed = 1 } = {}) {
 }
 
 /**
+ * A small workflow with typed ports (the layout benchmark's stand-in for
+ * editors like ComfyUI; generated, not real): 8 to 67 nodes 200–500 wide,
+ * 1–3 outputs and 1–3 inputs (a fifth of nodes up to 8) listed in
+ * `node.handles` 22 apart, heights from the ports (a fifth 0–600 taller);
+ * each input takes an edge (after the first, 70 % of them), 40 % of them from
+ * one of the first four nodes (fan-out hubs), from a random output.
+ */
+export function portedDag(seed) {
+  const r = rng(seed);
+  const n = 8 + Math.floor(r() * 60);
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const ins = i === 0 ? 0 : 1 + Math.floor(r() * (r() < 0.2 ? 8 : 3));
+    const outs = 1 + Math.floor(r() * 3);
+    const width = 200 + Math.floor(r() * 300);
+    const height = Math.max(60, 30 + 22 * Math.max(ins, outs) + (r() < 0.2 ? Math.floor(r() * 600) : 0));
+    const handles = [];
+    for (let k = 0; k < ins; k++) handles.push({ id: `in${k}`, type: 'target', position: 'left', x: -5, y: 30 + 22 * k, width: 10, height: 10 });
+    for (let k = 0; k < outs; k++) handles.push({ id: `out${k}`, type: 'source', position: 'right', x: width - 5, y: 30 + 22 * k, width: 10, height: 10 });
+    nodes.push({ id: `n${i}`, position: { x: 0, y: 0 }, width, height, handles, data: { label: `n${i}` } });
+  }
+  const edges = [];
+  for (let i = 1; i < n; i++) {
+    const ins = nodes[i].handles.filter((h) => h.type === 'target').length;
+    for (let k = 0; k < ins; k++) {
+      if (k > 0 && r() < 0.3) continue;
+      const hub = r() < 0.4 ? Math.floor(r() * Math.min(i, 4)) : Math.floor(r() * i);
+      const s = nodes[Math.min(hub, i - 1)];
+      const outs = s.handles.filter((h) => h.type === 'source').length;
+      edges.push({ id: `e${edges.length}`, source: s.id, target: nodes[i].id, sourceHandle: `out${Math.floor(r() * outs)}`, targetHandle: `in${k}` });
+    }
+  }
+  return { nodes, edges };
+}
+
+/**
  * Edge crossings of a drawing, as the benchmark counts them: straight
  * segments between node centres, counted per gap between consecutive
  * distinct centre positions along the layer axis (x for LR): two segments
@@ -213,12 +262,70 @@ export function countCrossings(nodes, edges, pos, size, { axis = 'x' } = {}) {
   for (const e of edges) {
     const a = index.get(e.source), b = index.get(e.target);
     if (a === undefined || b === undefined || a === b) continue;
-    let p = c[a], q = c[b];
+    segs.push([c[a], c[b], a, b]);
+  }
+  return countSegmentCrossings(segs, c.map((p) => p[0]));
+}
+
+/**
+ * Where an edge leaves its source and enters its target in an LR drawing: at
+ * the handle's centre when the node lists its `handles` (React Flow 12:
+ * `{ id, type, x, y, width, height }`, relative to the node); else for a
+ * handle id, spread evenly down the node's side in the (natural) order of
+ * the ids its edges use; else the middle of the right (source) or left
+ * (target) side. → per edge `[[sx, sy], [tx, ty]]` in world coordinates
+ * (null for an edge whose ends are not both nodes).
+ */
+export function handlePoints(nodes, edges, pos, size) {
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const collator = new Intl.Collator('en', { numeric: true });
+  // Handle ids used per node side, when the node does not list its handles.
+  const used = nodes.map(() => [new Set(), new Set()]);
+  for (const e of edges) {
+    const a = index.get(e.source), b = index.get(e.target);
+    if (a !== undefined && e.sourceHandle != null) used[a][0].add(e.sourceHandle);
+    if (b !== undefined && e.targetHandle != null) used[b][1].add(e.targetHandle);
+  }
+  const rank = used.map(([s, t]) => [s, t].map((set) => { const ids = [...set].sort(collator.compare); return new Map(ids.map((id, k) => [id, [k, ids.length]])); }));
+  const at = (i, id, side) => {
+    const n = nodes[i], p = pos(i), s = size(i);
+    const h = id != null && Array.isArray(n.handles) ? n.handles.find((h) => h.id === id && h.type === (side === 0 ? 'source' : 'target')) : null;
+    if (h) return [p.x + h.x + (h.width ?? 0) / 2, p.y + h.y + (h.height ?? 0) / 2];
+    const r = id != null ? rank[i][side].get(id) : null;
+    const y = r ? ((r[0] + 1) / (r[1] + 1)) * s.height : s.height / 2;
+    return [p.x + (side === 0 ? s.width : 0), p.y + y];
+  };
+  return edges.map((e) => {
+    const a = index.get(e.source), b = index.get(e.target);
+    if (a === undefined || b === undefined) return null;
+    return [at(a, e.sourceHandle, 0), at(b, e.targetHandle, 1), a, b];
+  });
+}
+
+/**
+ * Edge crossings of an LR drawing with edges drawn straight between their
+ * handles (`handlePoints`), counted as `countCrossings` counts them between
+ * centres. Self-loops are left out.
+ */
+export function countHandleCrossings(nodes, edges, pos, size) {
+  const segs = handlePoints(nodes, edges, pos, size).filter((s) => s && s[2] !== s[3]);
+  return countSegmentCrossings(segs, segs.flatMap((s) => [s[0][0], s[1][0]]));
+}
+
+/**
+ * Proper crossings of straight segments `[[x0, y0], [x1, y1], endA, endB]`:
+ * per gap between consecutive `stops` along x, the pairs whose order swaps
+ * across it. Segments meeting at a point (a shared end) tie there and never
+ * count; vertical segments cross no gap.
+ */
+function countSegmentCrossings(list, stops) {
+  const segs = [];
+  for (let [p, q] of list) {
     if (p[0] === q[0]) continue; // parallel to the gaps: crosses none of them
     if (p[0] > q[0]) [p, q] = [q, p];
     segs.push([p[0], p[1], q[0], q[1]]);
   }
-  const xs = [...new Set(c.map((p) => p[0]))].sort((a, b) => a - b);
+  const xs = [...new Set(stops)].sort((a, b) => a - b);
   // Segments by start, to sweep the gaps left to right.
   segs.sort((s, t) => s[0] - t[0]);
   let total = 0, next = 0;
