@@ -69,6 +69,73 @@ pub fn iterations(value: Option<f64>) -> Result<u32> {
     }
 }
 
+/// A request field: its camelCase name and the snake_case name the service's
+/// HTTP form uses (the same when they coincide).
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub snake: &'static str,
+}
+
+const fn field(name: &'static str, snake: &'static str) -> Field {
+    Field { name, snake }
+}
+
+/// `startMonitoring(options)`.
+pub const START_MONITORING: &[Field] = &[field("intervalSeconds", "interval_seconds")];
+/// `cacheWorkflow(id, entry)`.
+pub const CACHE_WORKFLOW: &[Field] = &[
+    field("workflowData", "workflow_data"),
+    field("ttlSeconds", "ttl_seconds"),
+];
+/// `benchmark(request)`.
+pub const BENCHMARK: &[Field] = &[
+    field("workflowData", "workflow_data"),
+    field("iterations", "iterations"),
+];
+
+/// Which field each key of a request names, in either spelling. A key no
+/// field has is INVALID_ARGUMENT at that key (never silently ignored), and
+/// so is a field given in both spellings. `at` prefixes the paths.
+pub fn request_fields(fields: &[Field], keys: &[String], at: &str) -> Result<Vec<(usize, String)>> {
+    let path = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    let mut out: Vec<(usize, String)> = Vec::with_capacity(keys.len());
+    for k in keys {
+        let Some(i) = fields.iter().position(|f| f.name == k || f.snake == k) else {
+            let known: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    if f.name == f.snake {
+                        f.name.to_string()
+                    } else {
+                        format!("{} ({})", f.name, f.snake)
+                    }
+                })
+                .collect();
+            return Err(FlowscaleError::at(
+                ErrorCode::InvalidArgument,
+                path(k),
+                format!("unknown field {k:?}; the fields are {}", known.join(", ")),
+            ));
+        };
+        if let Some((_, first)) = out.iter().find(|(j, _)| *j == i) {
+            return Err(FlowscaleError::at(
+                ErrorCode::InvalidArgument,
+                path(k),
+                format!("{first:?} and {k:?} name the same field: give one"),
+            ));
+        }
+        out.push((i, k.clone()));
+    }
+    Ok(out)
+}
+
 /// Distribution of one stage's time over the iterations.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -208,6 +275,34 @@ mod tests {
         let j = serde_json::to_value(&r).unwrap();
         assert!(j["stages"][0]["p95Ms"].is_number());
         assert!(j["throughput"]["workflowsPerSecond"].is_number());
+    }
+
+    #[test]
+    fn request_fields_take_both_spellings_and_refuse_the_rest() {
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let r =
+            request_fields(CACHE_WORKFLOW, &keys(&["workflow_data", "ttlSeconds"]), "").unwrap();
+        assert_eq!(
+            r,
+            vec![
+                (0, "workflow_data".to_string()),
+                (1, "ttlSeconds".to_string())
+            ]
+        );
+        let e = request_fields(START_MONITORING, &keys(&["interval"]), "options").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument);
+        assert_eq!(e.path.as_deref(), Some("options.interval"));
+        assert!(
+            e.message.contains("intervalSeconds (interval_seconds)"),
+            "{}",
+            e.message
+        );
+        let e =
+            request_fields(CACHE_WORKFLOW, &keys(&["ttl_seconds", "ttlSeconds"]), "").unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("ttlSeconds"));
+        assert!(request_fields(BENCHMARK, &keys(&[]), "")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -11,7 +11,10 @@ use super::{config_from_js, config_to_js, init_once, invalid, optional_number, t
 use crate::cache::{content_hash, CacheOptions};
 use crate::config::Config;
 use crate::error::ErrorCode;
-use crate::manager::{iterations, Benchmark, ENDPOINTS};
+use crate::manager::{
+    iterations, request_fields, Benchmark, Field, BENCHMARK, CACHE_WORKFLOW, ENDPOINTS,
+    START_MONITORING,
+};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -44,7 +47,8 @@ export interface ManagerOptions {
   cacheName?: string;
 }
 export interface StageStats { stage: string; minMs: number; medianMs: number; p95Ms: number; meanMs: number; maxMs: number; }
-export interface BenchmarkRequest { workflowData: OptimizeInput; iterations?: number; }
+/** `workflowData` or, as the service's HTTP form spells it, `workflow_data`. */
+export type BenchmarkRequest = { workflowData: OptimizeInput; iterations?: number } | { workflow_data: OptimizeInput; iterations?: number };
 export interface BenchmarkResult {
   iterations: number; warmup: number; nodes: number; edges: number;
   /** extract, build, frame, edges, analysis, recommendations, total — in pipeline order. */
@@ -80,6 +84,26 @@ fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// A request object with each field under its camelCase name, whichever
+/// spelling the caller used (the HTTP form's snake_case too); an unknown
+/// field is INVALID_ARGUMENT at its key (under `at`). Anything but a plain object is
+/// returned as it is, for the endpoint's own shape check.
+fn normalize(value: &JsValue, fields: &[Field], at: &str) -> Result<JsValue, JsValue> {
+    if !value.is_object() || Array::is_array(value) {
+        return Ok(value.clone());
+    }
+    let object: &Object = value.unchecked_ref();
+    let keys: Vec<String> = Object::keys(object)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    let out = Object::new();
+    for (i, key) in request_fields(fields, &keys, at).map_err(to_js)? {
+        set(&out, fields[i].name, get(value, &key)?);
+    }
+    Ok(out.into())
 }
 
 /// A promise that rejects with `e` (async methods never throw synchronously).
@@ -188,9 +212,13 @@ impl JsPerformanceManager {
     #[wasm_bindgen(js_name = startMonitoring, unchecked_return_type = "MonitoringState")]
     pub fn start_monitoring(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ intervalSeconds?: number }")] options: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ intervalSeconds?: number; interval_seconds?: number }"
+        )]
+        options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        self.monitor.start(&options)
+        self.monitor
+            .start(&normalize(&options, START_MONITORING, "options")?)
     }
 
     /// Stop sampling (the counterpart a service would offer; samples and alerts are kept).
@@ -216,10 +244,13 @@ impl JsPerformanceManager {
     pub fn cache_workflow(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ workflowData: unknown; ttlSeconds?: number }")]
+        #[wasm_bindgen(
+            unchecked_param_type = "{ workflowData: unknown; ttlSeconds?: number } | { workflow_data: unknown; ttl_seconds?: number }"
+        )]
         entry: JsValue,
     ) -> Promise {
-        let args = super::cache::workflow_entry(&id, &entry);
+        let args = normalize(&entry, CACHE_WORKFLOW, "entry")
+            .and_then(|entry| super::cache::workflow_entry(&id, &entry));
         let (id, data, ttl) = match args {
             Ok(v) => v,
             Err(e) => return rejected(e),
@@ -297,6 +328,7 @@ impl JsPerformanceManager {
         #[wasm_bindgen(unchecked_param_type = "BenchmarkRequest")] request: JsValue,
     ) -> Promise {
         let args = (|| -> Result<(JsValue, u32), JsValue> {
+            let request = normalize(&request, BENCHMARK, "")?;
             if !request.is_object() {
                 return Err(invalid(
                     ErrorCode::InvalidArgument,

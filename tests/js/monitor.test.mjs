@@ -328,3 +328,24 @@ test('PerformanceManager in Node: every endpoint method', async () => {
   assert.equal(pm.status().monitoring.active, false);
   await rejects(PerformanceManager.create({ rendering: { maxVisibleNodes: -1 } }), 'INVALID_CONFIG', 'rendering.maxVisibleNodes');
 });
+
+test("PerformanceManager: the service's snake_case request fields, and unknown fields refused", async () => {
+  const pm = await PerformanceManager.create({ cache: { defaultTtlSeconds: 60 } }, { cacheName: 'node-snake' });
+  const wf = generate(200, { seed: 9 });
+  // As the HTTP form writes them: interval_seconds, workflow_data, ttl_seconds.
+  assert.equal(pm.startMonitoring({ interval_seconds: 2 }).intervalSeconds, 2);
+  const c = await pm.cacheWorkflow('wf', { workflow_data: wf, ttl_seconds: 1 });
+  assert.equal(c.ttlSeconds, 1);
+  assert.equal((await pm.getCachedWorkflow('wf')).workflowData, wf);
+  // ttl_seconds is honoured: gone after a second.
+  await sleep(1100);
+  assert.equal(await pm.getCachedWorkflow('wf'), null);
+  const b = await pm.benchmark({ workflow_data: wf, iterations: 2 });
+  assert.equal(b.iterations, 2);
+  // A field no endpoint has is an error naming it, never ignored; so is one field spelled twice.
+  assert.throws(() => pm.startMonitoring({ interval: 2 }), (e) => e.code === 'INVALID_ARGUMENT' && e.path === 'options.interval');
+  await rejects(pm.cacheWorkflow('wf', { workflow_data: wf, ttl: 5 }), 'INVALID_ARGUMENT', 'entry.ttl');
+  await rejects(pm.cacheWorkflow('wf', { workflow_data: wf, workflowData: wf }), 'INVALID_ARGUMENT', 'entry.workflowData');
+  await rejects(pm.benchmark({ workflow_data: wf, iterations: 2, viewport: {} }), 'INVALID_ARGUMENT', 'viewport');
+  await pm.close();
+});
