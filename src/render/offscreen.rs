@@ -171,12 +171,19 @@ impl Offscreen {
             .map_err(|e| {
                 FlowscaleError::new(ErrorCode::GpuUnavailable, format!("GPU wait failed: {e}"))
             })?;
-        self.try_finish().unwrap_or_else(|| {
-            Err(FlowscaleError::new(
-                ErrorCode::GpuUnavailable,
-                "pixels never arrived",
-            ))
-        })
+        // With the device shared between threads (tests), another thread's
+        // poll may be the one running this buffer's callback: wait for it.
+        for _ in 0..2000 {
+            if let Some(done) = self.try_finish() {
+                return done;
+            }
+            let _ = device.poll(wgpu::PollType::Poll);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Err(FlowscaleError::new(
+            ErrorCode::GpuUnavailable,
+            "pixels never arrived",
+        ))
     }
 }
 
