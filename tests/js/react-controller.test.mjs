@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
 import { getElementsToRemove, getNodesInside } from '@xyflow/system';
+import { rng } from './workflows.mjs';
 
 // The adapter imports the package by its name: here, the web build the tests initialise.
 const web = new URL('../../pkg/web/index.js', import.meta.url).href;
@@ -16,18 +17,6 @@ register(
 );
 const { Config } = await import('./flowscale.mjs');
 const { FlowscaleController } = await import('../../pkg/react/controller.js');
-
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

@@ -4,19 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffById, parentsFirst } from '../../pkg/react/sync.js';
-
-/** Deterministic xorshift32. */
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from './workflows.mjs';
 
 /** What changed, by brute force: both versions as maps by id. */
 function oracle(prev, next) {
