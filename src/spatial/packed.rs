@@ -640,6 +640,16 @@ mod tests {
         }
     }
 
+    /// `n` random boxes, each drawn knowing the ones before (for copies).
+    fn random_boxes(rng: &mut Rng, n: usize) -> Vec<[f64; 4]> {
+        let mut made = Vec::with_capacity(n);
+        for _ in 0..n {
+            let b = random_box(rng, &made);
+            made.push(b);
+        }
+        made
+    }
+
     /// A box of a random kind: ordinary, degenerate, huge, tiny or a copy.
     fn random_box(rng: &mut Rng, made: &[[f64; 4]]) -> [f64; 4] {
         let (x, y, w, h) = match rng.below(8) {
@@ -760,11 +770,7 @@ mod tests {
 
     fn check_against_brute_force(n: usize, queries: usize, seed: u64) {
         let mut rng = Rng(seed);
-        let mut made = Vec::with_capacity(n);
-        for _ in 0..n {
-            let b = random_box(&mut rng, &made);
-            made.push(b);
-        }
+        let made = random_boxes(&mut rng, n);
         let t = PackedTree::build(made.iter().enumerate().map(|(i, b)| (i as u32, *b)));
         assert_eq!(t.len(), n);
         for _ in 0..queries {
@@ -828,11 +834,7 @@ mod tests {
     fn least_matches_brute_force_and_reads_few_items() {
         for (n, seed) in [(1, 21), (16, 22), (17, 23), (300, 24), (20_000, 25)] {
             let mut rng = Rng(seed);
-            let mut made = Vec::with_capacity(n);
-            for _ in 0..n {
-                let b = random_box(&mut rng, &made);
-                made.push(b);
-            }
+            let made = random_boxes(&mut rng, n);
             let t = PackedTree::build(made.iter().enumerate().map(|(i, b)| (i as u32, *b)));
             // Skipped items (stale ones in the index), none, some or all.
             for skip_every in [0u32, 2, 7, 1] {
