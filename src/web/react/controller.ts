@@ -601,9 +601,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
     // React re-renders only when what it mounts changed.
     const prev = this.mounted;
-    const same = sameItems(prev.nodes, nodes) && sameItems(prev.edges, edges);
-    if (same) return;
-    this.mounted = { nodes: sameItems(prev.nodes, nodes) ? prev.nodes : nodes, edges: sameItems(prev.edges, edges) ? prev.edges : edges };
+    const sameNodes = sameItems(prev.nodes, nodes);
+    const sameEdges = sameItems(prev.edges, edges);
+    if (sameNodes && sameEdges) return;
+    this.mounted = { nodes: sameNodes ? prev.nodes : nodes, edges: sameEdges ? prev.edges : edges };
     this.emit(this.mountedListeners);
   }
 
