@@ -367,10 +367,8 @@ pub fn layout_workflow_js(workflow: JsValue, options: Option<JsValue>) -> Result
     )?;
     let mut handles: Vec<(HandleAt, HandleAt)> = Vec::new();
     if !read.is_null() && !read.is_undefined() {
-        let kind = get(&read, "kind").unchecked_into::<Uint8Array>().to_vec();
-        let value = get(&read, "value")
-            .unchecked_into::<Float64Array>()
-            .to_vec();
+        let kind = super::u8s(&read, "kind");
+        let value = super::f64s(&read, "value");
         let at = |k: usize| {
             let (a, b) = (value[2 * k], value[2 * k + 1]);
             match kind[k] {
