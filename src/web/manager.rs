@@ -87,9 +87,10 @@ fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
 }
 
 /// A request object with each field under its camelCase name, whichever
-/// spelling the caller used (the HTTP form's snake_case too); an unknown
-/// field is INVALID_ARGUMENT at its key (under `at`). Anything but a plain object is
-/// returned as it is, for the endpoint's own shape check.
+/// spelling the caller used (the HTTP form's snake_case too); an own key no
+/// field has is INVALID_ARGUMENT at that key (under `at`). Fields are read
+/// with `Reflect.get`, so a getter on the prototype still counts. Anything
+/// but a plain object is returned as it is, for the endpoint's own check.
 fn normalize(value: &JsValue, fields: &[Field], at: &str) -> Result<JsValue, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Ok(value.clone());
@@ -99,9 +100,16 @@ fn normalize(value: &JsValue, fields: &[Field], at: &str) -> Result<JsValue, JsV
         .iter()
         .filter_map(|k| k.as_string())
         .collect();
+    request_fields(fields, &keys, at).map_err(to_js)?;
     let out = Object::new();
-    for (i, key) in request_fields(fields, &keys, at).map_err(to_js)? {
-        set(&out, fields[i].name, get(value, &key)?);
+    for f in fields {
+        let mut v = get(value, f.name)?;
+        if v.is_undefined() && f.snake != f.name {
+            v = get(value, f.snake)?;
+        }
+        if !v.is_undefined() {
+            set(&out, f.name, v);
+        }
     }
     Ok(out.into())
 }

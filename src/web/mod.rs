@@ -546,9 +546,13 @@ pub(crate) fn config_from_js(value: &JsValue) -> Result<Config, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Config::default());
     }
-    // Through JSON text: the config is small, and serde_json sees every key
-    // (so unknown ones are rejected), which walking the object would not.
-    let text = js_sys::JSON::stringify(value)
+    Config::from_json(&config_text(value)?).map_err(to_js)
+}
+
+/// A config as JSON text: the config is small, and serde_json sees every key
+/// (so unknown ones are rejected), which walking the object would not.
+fn config_text(value: &JsValue) -> Result<String, JsValue> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|t| t.as_string())
         .ok_or_else(|| {
@@ -557,8 +561,7 @@ pub(crate) fn config_from_js(value: &JsValue) -> Result<Config, JsValue> {
                 "",
                 "config must be a plain JSON-like object",
             )
-        })?;
-    Config::from_json(&text).map_err(to_js)
+        })
 }
 
 pub(crate) fn config_to_js(cfg: &Config) -> Result<JsValue, JsValue> {
@@ -1221,22 +1224,17 @@ impl JsWorkflowOptimizer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PartialConfig")] partial: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let text = if partial.is_object() && !js_sys::Array::is_array(&partial) {
-            js_sys::JSON::stringify(&partial)
-                .ok()
-                .and_then(|t| t.as_string())
-        } else {
-            None
-        };
-        let text = text.ok_or_else(|| {
-            invalid(
-                ErrorCode::InvalidConfig,
-                "",
-                "config must be a plain JSON-like object",
-            )
-        })?;
+        let text = config_text(&partial)?;
         let mut core = self.core()?;
         let cfg = core.config().merged(&text).map_err(to_js)?;
+        // A load in progress fixed its limits and default sizes when it started.
+        if self.load.is_some() && cfg.workflow != core.config().workflow {
+            return Err(invalid(
+                ErrorCode::InvalidConfig,
+                "workflow",
+                "a setWorkflowAsync load is in progress: change the workflow section after it ends",
+            ));
+        }
         core.set_config(cfg).map_err(to_js)?;
         config_to_js(core.config())
     }

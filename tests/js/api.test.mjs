@@ -125,6 +125,19 @@ test('setConfig: a live config change without re-indexing; entered/left stay exa
   assert.deepEqual(opt.config(), cfg);
 });
 
+test('setConfig while setWorkflowAsync runs: the workflow section waits for the load, the rest applies', async () => {
+  const wf = generate(5000, { seed: 8, parents: 0, hidden: 0 });
+  const opt = new WorkflowOptimizer();
+  const load = opt.setWorkflowAsync(wf, { sliceMs: 1 });
+  // The load fixed its limits and default sizes when it started: a smaller maxNodes now would be skipped.
+  throwsCode(() => opt.setConfig({ workflow: { maxNodes: 100 } }), 'INVALID_CONFIG', 'workflow');
+  assert.equal(opt.setConfig({ rendering: { maxVisibleNodes: 30 } }).rendering.maxVisibleNodes, 30);
+  await load;
+  assert.equal(opt.nodeCount, 5000);
+  assert.ok(opt.frame({ x: 0, y: 0, zoom: 1 }, size).visibleIds.length <= 30);
+  throwsCode(() => opt.setConfig({ workflow: { maxNodes: 100 } }), 'LIMIT_EXCEEDED', 'workflow.maxNodes');
+});
+
 test('React Flow NodeChange objects: drag, select, dimensions, replace, add/remove', () => {
   const opt = new WorkflowOptimizer();
   opt.setWorkflow({ nodes: [node('a', 0, 0), node('b', 200, 0), node('child', 10, 10, { parentId: 'b' })] });
