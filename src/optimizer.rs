@@ -415,8 +415,9 @@ impl WorkflowOptimizer {
     /// The bounding box, in absolute flow coordinates, of every shown node
     /// (children at their absolute positions): React Flow's
     /// `getNodesBounds` over the nodes that are not hidden. `None` when no
-    /// node is shown. Read from the spatial index: a few root-to-leaf paths,
-    /// whatever the size of the workflow.
+    /// node is shown. Read from the spatial index: a few root-to-leaf paths
+    /// while most entries are fresh; after most nodes moved (stale entries in
+    /// the packed tree, until a rebuild) up to a walk over the stale ones.
     pub fn bounds(&self) -> Option<Rect> {
         self.index.node_bounds(&self.wf)
     }
