@@ -8,6 +8,7 @@ import { PerformanceDashboard } from '@/components/PerformanceDashboard';
 import { NoticeBar, ProgressBar, Toolbar } from '@/components/Toolbar';
 import { WorkflowOptimizer } from '@/components/WorkflowOptimizer';
 import { initialSize, useAudioStore } from '@/store/audioStore';
+import performanceService from '@/services/performanceService';
 
 type Tab = 'performance' | 'optimizer';
 
@@ -24,6 +25,9 @@ export function App() {
     void loadScenario(initialSize());
     void refreshCacheEntry();
   }, []);
+
+  // Sampling at the configured interval for the page's life, so history and alerts accrue with the panel closed.
+  useEffect(() => performanceService.startMonitoring(), []);
 
   return (
     <div className="app">

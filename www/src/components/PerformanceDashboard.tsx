@@ -7,6 +7,8 @@ import type { Kpi, Verdict } from 'flowscale';
 import { Chart, type ChartSeries } from '@/components/Chart';
 import performanceService, { KPI_WINDOW_SECONDS, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
 import { download } from '@/components/download';
+import { effectiveConfig, startConfig } from '@/config';
+import { useAudioStore } from '@/store/audioStore';
 
 /** The page's names of the package's KPIs (`data-kpi`: tests and benchmarks select them). */
 const KPI_KEY: Record<Kpi['id'], string> = { fps: 'fps', memoryMb: 'memory', cpuPercent: 'cpu', cacheHitRatePercent: 'cacheHitRate', loadSeconds: 'load' };
@@ -42,7 +44,7 @@ function column(history: PerformanceSnapshot[], pick: (s: PerformanceSnapshot) =
   return history.map(pick);
 }
 
-function useDashboard(intervalMs = 1000): [Dashboard, () => void] {
+function useDashboard(intervalMs = startConfig.monitoringIntervalSeconds * 1000): [Dashboard, () => void] {
   const [d, setD] = useState<Dashboard>(() => performanceService.getPerformanceDashboard());
   useEffect(() => performanceService.startRealTimeMonitoring(setD, intervalMs), [intervalMs]);
   const refresh = useCallback(() => setD(performanceService.getPerformanceDashboard()), []);
@@ -169,6 +171,46 @@ export function PerformanceDashboard() {
           </ul>
         )}
       </div>
+
+      <ConfigTable />
     </section>
+  );
+}
+
+/** The configuration in force, each value with where it came from: default, env (the build's variables), url (a knob) or panel. */
+function ConfigTable() {
+  const lod = useAudioStore((s) => s.settings.lod);
+  const maxVisibleNodes = useAudioStore((s) => s.settings.maxVisibleNodes);
+  const { values, errors } = useMemo(() => effectiveConfig({ lod, maxVisibleNodes }), [lod, maxVisibleNodes]);
+  const overridden = values.filter((v) => v.source !== 'default').length;
+  return (
+    <details className="config" data-testid="config">
+      <summary>
+        Configuration ({overridden} of {values.length} values set by env, URL or panel)
+      </summary>
+      {errors.map((e) => (
+        <p key={e} className="alert severity-warning" data-testid="config-error">
+          Ignored: {e}
+        </p>
+      ))}
+      <table>
+        <thead>
+          <tr>
+            <th>key</th>
+            <th>value</th>
+            <th>from</th>
+          </tr>
+        </thead>
+        <tbody>
+          {values.map((v) => (
+            <tr key={v.key} data-config={v.key} data-source={v.source}>
+              <td>{v.key}</td>
+              <td>{v.value}</td>
+              <td>{v.origin ? `${v.source}: ${v.origin}` : v.source}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import type { Recommendation, StageTimings } from 'flowscale';
 import { Chart, type ChartSeries } from '@/components/Chart';
 import { useAudioStore } from '@/store/audioStore';
+import { startConfig } from '@/config';
 
 const STAGE_SERIES: { key: keyof StageTimings; label: string; color: string }[] = [
   { key: 'extractMs', label: 'extract', color: '#3b6fd8' },
@@ -24,6 +25,9 @@ const APPLY_LABEL: Record<Recommendation['id'], string> = {
   'resolve-overlaps': 'Re-layout',
   'simplify-edges': 'Simplify edges',
 };
+
+/** The panel's choices, with the configured value (RENDERING_MAX_VISIBLE_NODES) among them. */
+const MAX_MOUNTED_CHOICES = [...new Set([250, 500, 1000, 2000, startConfig.rendering.maxVisibleNodes])].sort((a, b) => a - b);
 
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(2)} ms`);
 const num = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 2 });
@@ -146,8 +150,8 @@ function SettingsSection() {
       </label>
       <label className="field">
         Max mounted nodes
-        <select value={settings.maxVisibleNodes} disabled={disabled} onChange={(e) => void updateSettings({ maxVisibleNodes: Number(e.target.value) })}>
-          {[250, 500, 1000, 2000].map((n) => (
+        <select data-setting="maxVisibleNodes" value={settings.maxVisibleNodes} disabled={disabled} onChange={(e) => void updateSettings({ maxVisibleNodes: Number(e.target.value) })}>
+          {MAX_MOUNTED_CHOICES.map((n) => (
             <option key={n} value={n}>
               {n}
             </option>

@@ -135,6 +135,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       },
       reactFlow: () => reactFlow,
       store: useAudioStore,
+      service: performanceService,
     };
   }, [engine, reactFlow]);
 
@@ -331,7 +332,7 @@ export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
   const actions = useStoreActions();
   const reactFlow = useReactFlow();
   useEffect(() => {
-    if (debug) (window as unknown as { __flowscale: unknown }).__flowscale = { reactFlow: () => reactFlow, store: useAudioStore, renderer: null };
+    if (debug) (window as unknown as { __flowscale: unknown }).__flowscale = { reactFlow: () => reactFlow, store: useAudioStore, renderer: null, service: performanceService };
   }, [reactFlow]);
 
   // Count what React Flow actually mounted, after it rendered.

@@ -19,11 +19,11 @@ import {
   type Frame,
   type FrameStats,
   type NodeChange as FlowscaleNodeChange,
-  type PartialConfig,
   type Renderer,
   type SimplifiedEdges,
   type WorkflowColumns,
 } from 'flowscale';
+import { effectiveConfig, startConfig } from '@/config';
 
 /** Resolves on the next animation frame (or after 50 ms when frames are not running, e.g. in a hidden tab). */
 function nextFrame(): Promise<void> {
@@ -47,7 +47,8 @@ export interface EngineSettings {
   maxVisibleNodes: number;
 }
 
-export const DEFAULT_SETTINGS: EngineSettings = { lod: true, simplifyEdges: false, maxVisibleNodes: 1000 };
+/** The panel's starting values: max mounted nodes from the configuration (RENDERING_MAX_VISIBLE_NODES). */
+export const DEFAULT_SETTINGS: EngineSettings = { lod: true, simplifyEdges: false, maxVisibleNodes: startConfig.rendering.maxVisibleNodes };
 
 export interface Mounted {
   nodes: Node[];
@@ -81,15 +82,6 @@ export const STAGE = 10_000;
  * ?lodLow=z sets both LOD thresholds to z (0: mounted at any zoom), ?clusters=off
  * turns zoom-level clustering off (no cluster stands in for nodes, at any zoom).
  */
-export function urlConfig(search: string = typeof window === 'undefined' ? '' : window.location.search): PartialConfig {
-  const params = new URLSearchParams(search);
-  const config: PartialConfig = {};
-  const low = params.has('lodLow') ? Number(params.get('lodLow')) : NaN;
-  if (Number.isFinite(low) && low >= 0) config.rendering = { lodThresholdLow: low, lodThresholdMedium: low };
-  if (params.get('clusters') === 'off') config.clustering = { maxZoom: 0 };
-  return config;
-}
-
 let engineSeq = 0;
 
 export class FlowEngine {
@@ -117,15 +109,7 @@ export class FlowEngine {
   constructor(lookup: WorkflowLookup, settings: EngineSettings = DEFAULT_SETTINGS) {
     this.lookup = lookup;
     this.settings = { ...settings };
-    const config: PartialConfig = { rendering: { maxVisibleNodes: settings.maxVisibleNodes } };
-    if (!settings.lod) {
-      // Everything in the window is "high": mounted with full controls, nothing left to the GPU but what the window excludes.
-      config.rendering = { ...config.rendering, lodThresholdLow: 0, lodThresholdMedium: 0 };
-    }
-    const knobs = urlConfig();
-    if (knobs.rendering) config.rendering = { ...config.rendering, ...knobs.rendering };
-    if (knobs.clustering) config.clustering = knobs.clustering;
-    this.optimizer = new WorkflowOptimizer(config);
+    this.optimizer = new WorkflowOptimizer(effectiveConfig(settings).config);
   }
 
   /**
@@ -219,6 +203,17 @@ export class FlowEngine {
 
   getViewport(): Viewport {
     return this.viewport;
+  }
+
+  /**
+   * The panel's LOD and max-mounted settings, applied to the loaded workflow
+   * with setConfig (no re-indexing), then a frame with the new window.
+   */
+  applySettings(settings: EngineSettings): void {
+    this.optimizer.setConfig({ rendering: effectiveConfig(settings).config.rendering });
+    Object.assign(this.settings, settings);
+    this.detailZoom = NaN;
+    this.refresh(true);
   }
 
   // ---- the frame --------------------------------------------------------------

@@ -8,6 +8,7 @@
 // frames; for the trace's per-frame detail (which script ran) this source
 // also listens to long animation frames itself, as BrowserMetrics does.
 import { PerformanceMonitor, type Alert as MonitorAlert, type MonitorSnapshot } from 'flowscale';
+import { startConfig } from '@/config';
 import { BrowserMetrics, type Capabilities, type LongFrame, type MetricsSource, type RawSample } from '@/services/browserMetrics';
 
 /** Seconds of history each sample summarises: short, so the charts follow the page. */
@@ -16,7 +17,12 @@ const WINDOW_SECONDS = 2;
 export class MonitorMetrics implements MetricsSource {
   readonly name = "flowscale PerformanceMonitor (rAF, long tasks + long animation frames, JS heap + wasm memory, storage)";
   readonly capabilities: Capabilities;
-  readonly monitor = new PerformanceMonitor({ monitoring: { windowSeconds: WINDOW_SECONDS } });
+  // The configured interval and alert thresholds (PERFORMANCE_* variables); a short window of its own.
+  readonly monitor = new PerformanceMonitor({
+    monitoringIntervalSeconds: startConfig.monitoringIntervalSeconds,
+    alertThresholds: startConfig.alertThresholds,
+    monitoring: { ...startConfig.monitoring, windowSeconds: WINDOW_SECONDS },
+  });
   /** Long-frame detail for the trace (the monitor keeps aggregates only). */
   private readonly detail = new BrowserMetrics();
   private last = performance.now();
@@ -28,7 +34,7 @@ export class MonitorMetrics implements MetricsSource {
   }
 
   start(): void {
-    this.monitor.start({ intervalSeconds: 1 });
+    this.monitor.start({ intervalSeconds: startConfig.monitoringIntervalSeconds });
     this.stopAlerts ??= this.monitor.onAlert((a) => {
       for (const cb of this.alertListeners) cb(a);
     });

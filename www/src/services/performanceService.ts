@@ -6,6 +6,7 @@
 //   await performanceService.cacheWorkflow('wf-42', { nodes, edges, viewport });
 //   const cached = await performanceService.getCachedWorkflow('wf-42');
 //   const bench = await performanceService.benchmark({ nodes, edges }, { iterations: 10 });
+//   const stopSampling = performanceService.startMonitoring({ interval_seconds: 2 });
 //   performanceService.getPerformanceDashboard();  performanceService.getStatus();
 //
 // Where the numbers come from:
@@ -27,7 +28,7 @@
 // FPS while the view moves and long frames.
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import {
-  Config,
+  FlowscaleError,
   Profiler,
   WorkflowCache,
   track,
@@ -35,12 +36,14 @@ import {
   type AppTraceEvent,
   type CacheStats,
   type CachedWorkflow,
+  type FlowscaleErrorCode,
   type Kpi,
   type PerformanceMonitor,
   type StageTimings,
 } from 'flowscale';
 import { type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
 import { MonitorMetrics } from '@/services/monitorMetrics';
+import { startConfig } from '@/config';
 import { engineClient } from '@/workers/engineClient';
 import type { BenchmarkIteration, OptimizeSummary } from '@/workers/protocol';
 
@@ -145,7 +148,8 @@ export interface FrameFeed {
   timeMs: number;
 }
 
-const HISTORY = 120;
+/** Samples kept: ten minutes at the default one-second interval. */
+const HISTORY = 600;
 const ALERT_COOL_DOWN_MS = 10_000;
 const MIN_CACHE_LOOKUPS = 10;
 /** The app's own trace events kept (the most recent ones). */
@@ -163,6 +167,30 @@ function median(xs: number[]): number {
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!;
+}
+
+// The class's runtime constructor takes (code, message, path); its declaration only says what callers read.
+const flowscaleError = (code: FlowscaleErrorCode, message: string, path: string) =>
+  new (FlowscaleError as unknown as new (code: FlowscaleErrorCode, message: string, path: string) => FlowscaleError)(code, message, path);
+
+/**
+ * A request's options in either spelling: camelCase, or snake_case as the
+ * service's HTTP endpoints write them (`ttl_seconds`, `interval_seconds`).
+ * An unknown field, or one given in both spellings, is INVALID_ARGUMENT
+ * naming it: never silently ignored.
+ */
+export function requestFields<K extends string>(options: object | null | undefined, fields: readonly K[], at: string): Partial<Record<K, unknown>> {
+  const out: Partial<Record<K, unknown>> = {};
+  if (options === null || options === undefined) return out;
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const byName = new Map<string, K>(fields.flatMap((f): [string, K][] => [[f, f], [snake(f), f]]));
+  for (const [key, value] of Object.entries(options)) {
+    const field = byName.get(key);
+    if (field === undefined) throw flowscaleError('INVALID_ARGUMENT', `unknown field (expected ${fields.map((f) => `${f} or ${snake(f)}`).join(', ')})`, `${at}.${key}`);
+    if (field in out) throw flowscaleError('INVALID_ARGUMENT', `given twice (as ${field} and ${snake(field)})`, `${at}.${key}`);
+    out[field] = value;
+  }
+  return out;
 }
 
 export class PerformanceService {
@@ -208,7 +236,7 @@ export class PerformanceService {
 
   /** The alert thresholds in force: the monitor's, else the configuration's defaults. */
   get thresholds(): AlertThresholds {
-    return this.monitor?.thresholds() ?? Config.defaults().alertThresholds;
+    return this.monitor?.thresholds() ?? startConfig.alertThresholds;
   }
 
   // ---- the service's methods ------------------------------------------------------
@@ -245,7 +273,7 @@ export class PerformanceService {
    * configured monitoringIntervalSeconds). Returns the function that stops it;
    * sampling stops when the last monitor does.
    */
-  startRealTimeMonitoring(callback: (dashboard: PerformanceDashboard) => void, intervalMs = Config.defaults().monitoringIntervalSeconds * 1000): () => void {
+  startRealTimeMonitoring(callback: (dashboard: PerformanceDashboard) => void, intervalMs = startConfig.monitoringIntervalSeconds * 1000): () => void {
     if (!(intervalMs >= 50)) throw new RangeError(`intervalMs must be at least 50, got ${intervalMs}`);
     const id = this.monitorSeq++;
     const timer = window.setInterval(() => callback(this.getPerformanceDashboard()), intervalMs);
@@ -260,11 +288,27 @@ export class PerformanceService {
     };
   }
 
-  /** Store a workflow under `id` in flowscale's WorkflowCache (memory + IndexedDB). */
-  async cacheWorkflow(id: string, workflowData: WorkflowData, options: { ttlSeconds?: number } = {}): Promise<{ contentHash: string; ms: number }> {
+  /**
+   * Sample in the background every `interval_seconds` (or `intervalSeconds`;
+   * default: the configured PERFORMANCE_MONITORING_INTERVAL), whether or not
+   * a dashboard is open, so history and alerts keep accruing. Returns the
+   * function that stops it.
+   */
+  startMonitoring(options: { intervalSeconds?: number; interval_seconds?: number } = {}): () => void {
+    const { intervalSeconds = startConfig.monitoringIntervalSeconds } = requestFields(options, ['intervalSeconds'], 'options');
+    if (typeof intervalSeconds !== 'number' || !(intervalSeconds >= 0.05) || !Number.isFinite(intervalSeconds)) {
+      throw flowscaleError('INVALID_ARGUMENT', `expected a number of seconds ≥ 0.05, got ${String(intervalSeconds)}`, 'options.intervalSeconds');
+    }
+    return this.startRealTimeMonitoring(() => {}, intervalSeconds * 1000);
+  }
+
+  /** Store a workflow under `id` in flowscale's WorkflowCache (memory + IndexedDB); without a TTL, the configured CACHE_DEFAULT_TTL_SECONDS. */
+  async cacheWorkflow(id: string, workflowData: WorkflowData, options: { ttlSeconds?: number; ttl_seconds?: number } = {}): Promise<{ contentHash: string; ms: number }> {
+    const { ttlSeconds } = requestFields(options, ['ttlSeconds'], 'options');
     const cache = await this.openCache();
     const t0 = performance.now();
-    const contentHash = await this.operation('cache workflow', () => cache.cacheWorkflow(id, { workflowData, ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600 }));
+    const entry = ttlSeconds === undefined ? { workflowData } : { workflowData, ttlSeconds: ttlSeconds as number };
+    const contentHash = await this.operation('cache workflow', () => cache.cacheWorkflow(id, entry));
     return { contentHash, ms: performance.now() - t0 };
   }
 
@@ -278,7 +322,10 @@ export class PerformanceService {
     workflowData: WorkflowData,
     options: { iterations?: number; onProgress?: (fraction: number) => void } = {},
   ): Promise<BenchmarkReport> {
-    const iterations = Math.max(1, Math.min(1000, Math.floor(options.iterations ?? 10)));
+    const { iterations: asked = 10, onProgress } = requestFields(options, ['iterations', 'onProgress'], 'options');
+    if (typeof asked !== 'number' || !Number.isFinite(asked)) throw flowscaleError('INVALID_ARGUMENT', `expected a number, got ${String(asked)}`, 'options.iterations');
+    const progress = typeof onProgress === 'function' ? (onProgress as (fraction: number) => void) : undefined;
+    const iterations = Math.max(1, Math.min(1000, Math.floor(asked)));
     const r = await this.operation('benchmark', () =>
       engineClient.benchmark(
         workflowData,
@@ -286,7 +333,7 @@ export class PerformanceService {
         { width: 1920, height: 1080 },
         iterations,
         undefined,
-        (_stage, f) => options.onProgress?.(f),
+        (_stage, f) => progress?.(f),
       ),
     );
     const stages = STAGES.map((stage) => {
@@ -418,10 +465,12 @@ export class PerformanceService {
   private openCache(): Promise<WorkflowCache> {
     this.cachePromise ??= WorkflowCache.open({
       name: this.cacheName,
-      memoryMaxEntries: 50,
-      memoryMaxMb: 512,
-      diskMaxMb: 2048,
-      defaultTtlSeconds: 7 * 24 * 3600,
+      // The configured sizes and TTL (CACHE_* variables).
+      memoryMaxEntries: startConfig.cache.memoryMaxEntries,
+      memoryMaxMb: startConfig.cache.memoryMaxMb,
+      diskMaxMb: startConfig.cache.diskMaxMb,
+      defaultTtlSeconds: startConfig.cache.defaultTtlSeconds,
+      strategy: startConfig.cache.strategy,
       onError: (e) => this.raise(`cache:${e.code}`, 'warning', `Cache: ${e.message}`, 0, 0),
     }).then((c) => {
       if (this.source instanceof MonitorMetrics) this.source.monitor.watchCache(c);

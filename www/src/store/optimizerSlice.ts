@@ -7,7 +7,7 @@ import { withRoutes } from 'flowscale/react';
 import { yieldToBrowser } from '@/audio/generate';
 import type { EngineSettings } from '@/flow/engine';
 import performanceService, { type BenchmarkReport, type OptimizationReport, type ServiceStatus, type WorkflowData } from '@/services/performanceService';
-import { buildEngine, type Mode, type Progress } from '@/store/documentSlice';
+import { type Mode, type Progress } from '@/store/documentSlice';
 import { message, type SliceCreator } from '@/store/session';
 import { setUrl } from '@/store/url';
 import { CancelledError, engineClient } from '@/workers/engineClient';
@@ -139,24 +139,13 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
 
     async updateSettings(patch) {
       const settings = { ...get().settings, ...patch };
-      const needsRebuild = settings.lod !== get().settings.lod || settings.maxVisibleNodes !== get().settings.maxVisibleNodes;
       set({ settings });
       if (get().mode !== 'flowscale') return;
-      if (needsRebuild) {
-        // Thresholds are part of the optimizer's config: a new engine for the same document, same view.
-        const viewport = get().engine?.getViewport() ?? get().viewport;
-        set({ viewport });
-        const c = (session.loadController = new AbortController());
-        set({ loading: { label: 'Re-indexing with the new settings', fraction: 0 } });
-        await buildEngine(session, set, get, c.signal, 0, 1);
-        set({ loading: null });
-      } else {
-        const engine = get().engine;
-        if (engine) {
-          engine.settings.simplifyEdges = settings.simplifyEdges;
-          engine.simplify();
-        }
-      }
+      const engine = get().engine;
+      if (!engine) return;
+      // LOD thresholds and max mounted nodes: a live config change, no re-indexing.
+      engine.applySettings(settings);
+      if (patch.simplifyEdges !== undefined) engine.simplify();
     },
 
     async runLayout(direction = 'LR') {
