@@ -16,12 +16,12 @@ export { N8N_PATH as N8N } from '../js/workflows.mjs';
 export const MAX_VISIBLE = 1000; // rendering.maxVisibleNodes, the default
 export const env = { server: null, browser: null, tmp: '' };
 
-/** Call once per test file: starts the server and the browser, stops them after. */
-export function setup() {
+/** Call once per test file: starts the server (of `dir`, a build of the demo) and the browser, stops them after. */
+export function setup(dir = dist) {
   before(async () => {
     mkdirSync(shots, { recursive: true });
     env.tmp = mkdtempSync(join(tmpdir(), 'flowscale-e2e-'));
-    env.server = await serve(dist, { headers: { 'content-security-policy': STRICT_CSP } });
+    env.server = await serve(dir, { headers: { 'content-security-policy': STRICT_CSP } });
     env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
   after(async () => {
