@@ -102,7 +102,7 @@ pub fn optimize_workflow(
     let cfg = opt.config();
     let analysis = analyze(opt.workflow(), &cfg.analysis, &cfg.grouping, &cfg.rendering);
     let t4 = now();
-    let recommendations = recommend(&analysis, &cfg.analysis);
+    let recommendations = recommend(&analysis, cfg);
     let t5 = now();
     Ok(Optimized {
         optimizer: opt,
@@ -161,7 +161,8 @@ mod tests {
             r.viewport.zoom
         );
         assert_eq!(r.analysis.nodes, 2000);
-        assert!(r
+        // Virtual scrolling is on in the config: not recommended.
+        assert!(!r
             .recommendations
             .iter()
             .any(|x| x.id == "virtual-scrolling"));

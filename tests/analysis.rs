@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use flowscale::analysis::metrics::analyze;
-use flowscale::analysis::rules::{recommend, Severity};
+use flowscale::analysis::rules::{recommend, Remedy, Severity};
 use flowscale::config::Config;
 use flowscale::model::{EdgeInput, NodeInput, Workflow, WorkflowConfig};
 use proptest::prelude::*;
@@ -143,7 +143,7 @@ fn edge_cases_have_results() {
         &cfg.rendering,
     );
     assert_eq!((a.nodes, a.depth, a.components, a.crossings), (0, 0, 0, 0));
-    assert!(recommend(&a, &cfg.analysis).is_empty());
+    assert!(recommend(&a, &cfg).is_empty());
     let a = analyze(
         &workflow(&[(0.0, 0.0, 10.0, 10.0)], &[(0, 0), (0, 0)]),
         &cfg.analysis,
@@ -170,9 +170,21 @@ fn edge_cases_have_results() {
     assert_eq!((cyc.back_edges, cyc.depth), (1, 3));
 }
 
+/// Plain React Flow: no window, no level of detail, no clusters, no edge merging.
+fn nothing_on() -> Config {
+    let mut cfg = Config::default();
+    cfg.rendering.virtual_scrolling = false;
+    cfg.rendering.lod_threshold_low = 0.0;
+    cfg.rendering.lod_threshold_medium = 0.0;
+    cfg.clustering.max_zoom = 0.0;
+    cfg.edges.merge_parallel = false;
+    cfg.edges.aggregate_clusters = false;
+    cfg
+}
+
 #[test]
 fn rules_fire_at_their_thresholds() {
-    let cfg = Config::default();
+    let cfg = nothing_on();
     let grid = |n: usize| -> Vec<(f64, f64, f64, f64)> {
         (0..n)
             .map(|i| {
@@ -192,7 +204,7 @@ fn rules_fire_at_their_thresholds() {
             &cfg.grouping,
             &cfg.rendering,
         );
-        recommend(&a, &cfg.analysis).iter().map(|r| r.id).collect()
+        recommend(&a, &cfg).iter().map(|r| r.id).collect()
     };
     assert!(!ids(499).contains(&"level-of-detail"));
     assert!(ids(500).contains(&"level-of-detail"));
@@ -203,7 +215,7 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let recs = recommend(&at, &cfg.analysis);
+    let recs = recommend(&at, &cfg);
     let vs = recs
         .iter()
         .find(|r| r.id == "virtual-scrolling")
@@ -232,7 +244,7 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let recs = recommend(&a, &cfg.analysis);
+    let recs = recommend(&a, &cfg);
     let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
     assert!(ids.contains(&"re-layout"), "{ids:?} {a:?}");
     assert!(ids.contains(&"simplify-edges"), "{ids:?}");
@@ -264,10 +276,76 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let ids: Vec<_> = recommend(&a, &cfg.analysis).iter().map(|r| r.id).collect();
+    let ids: Vec<_> = recommend(&a, &cfg).iter().map(|r| r.id).collect();
     assert!(
         ids.contains(&"group-communities"),
         "{ids:?} modularity {}",
         a.modularity
     );
+}
+
+/// A big workflow with parallel edges: every setting rule fires under `nothing_on`.
+fn big_with_parallel_edges() -> Workflow {
+    let nodes: Vec<_> = (0..6000)
+        .map(|i| {
+            (
+                (i % 80) as f64 * 300.0,
+                (i / 80) as f64 * 200.0,
+                100.0,
+                40.0,
+            )
+        })
+        .collect();
+    let edges: Vec<_> = (1..6000).flat_map(|i| [(i - 1, i), (i - 1, i)]).collect();
+    workflow(&nodes, &edges)
+}
+
+#[test]
+fn a_rule_whose_remedy_is_on_stays_quiet() {
+    let w = big_with_parallel_edges();
+    let ids = |cfg: &Config| -> Vec<&'static str> {
+        let a = analyze(&w, &cfg.analysis, &cfg.grouping, &cfg.rendering);
+        recommend(&a, cfg).iter().map(|r| r.id).collect()
+    };
+    let settings = [
+        "virtual-scrolling",
+        "level-of-detail",
+        "zoom-clustering",
+        "simplify-edges",
+    ];
+    let off = ids(&nothing_on());
+    for id in settings {
+        assert!(off.contains(&id), "{id} must fire with nothing on: {off:?}");
+    }
+    // The defaults have every one of them on: none is recommended.
+    let on = ids(&Config::default());
+    for id in settings {
+        assert!(!on.contains(&id), "{id} recommended while on: {on:?}");
+    }
+}
+
+#[test]
+fn applying_a_remedy_silences_its_rule() {
+    let w = big_with_parallel_edges();
+    let cfg = nothing_on();
+    let a = analyze(&w, &cfg.analysis, &cfg.grouping, &cfg.rendering);
+    let recs = recommend(&a, &cfg);
+    let mut patched = 0;
+    for r in &recs {
+        let Remedy::Config { patch } = &r.remedy else {
+            continue;
+        };
+        let after = cfg
+            .merged(&patch.to_string())
+            .expect("a remedy is a valid config");
+        let a2 = analyze(&w, &after.analysis, &after.grouping, &after.rendering);
+        let ids: Vec<_> = recommend(&a2, &after).iter().map(|x| x.id).collect();
+        assert!(
+            !ids.contains(&r.id),
+            "{} still recommended after {patch}",
+            r.id
+        );
+        patched += 1;
+    }
+    assert_eq!(patched, 4, "{recs:?}");
 }

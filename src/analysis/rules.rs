@@ -1,10 +1,13 @@
 //! Recommendations as data, from explicit rules over the metrics. Each rule
 //! names the metric it read and the threshold it compared against; none is
 //! learned. The thresholds are config keys (`analysis.*`, src/analysis/mod.rs).
+//! Rules whose remedy is a setting read the configuration in force and stay
+//! quiet when it is already on; each recommendation carries its remedy.
 
 use super::metrics::Analysis;
-use super::AnalysisConfig;
+use crate::config::Config;
 use serde::Serialize;
+use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,12 +27,32 @@ pub struct Recommendation {
     pub metric: &'static str,
     pub value: f64,
     pub threshold: f64,
+    pub remedy: Remedy,
 }
 
-/// Apply every rule; the result is ordered by severity, then rule order.
-pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
+/// What applying a recommendation means, in one step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Remedy {
+    /// A partial configuration (JS spelling) for `setConfig`.
+    Config { patch: Value },
+    /// A call of the package that does it: `layoutWorkflow`, `groups`.
+    Call { call: &'static str },
+}
+
+fn patch(v: Value) -> Remedy {
+    Remedy::Config { patch: v }
+}
+
+/// Apply every rule under the configuration in force (`cfg.analysis` holds
+/// the thresholds); the result is ordered by severity, then rule order.
+pub fn recommend(a: &Analysis, cfg: &Config) -> Vec<Recommendation> {
+    let t = &cfg.analysis;
+    let on = Config::default();
+    let lod_on = cfg.rendering.lod_threshold_low > 0.0 || cfg.rendering.lod_threshold_medium > 0.0;
+    let clusters_on = cfg.clustering.max_zoom > 0.0;
     let mut out = Vec::new();
-    let mut add = |id, severity, metric, value: f64, threshold: f64, message: String| {
+    let mut add = |id, severity, metric, value: f64, threshold: f64, message: String, remedy| {
         out.push(Recommendation {
             id,
             severity,
@@ -37,11 +60,12 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
             metric,
             value,
             threshold,
+            remedy,
         })
     };
     let nodes = a.nodes as f64;
     let vs = t.virtual_scrolling_nodes as f64;
-    if nodes >= vs {
+    if nodes >= vs && !cfg.rendering.virtual_scrolling {
         add(
             "virtual-scrolling",
             if nodes >= 10.0 * vs {
@@ -57,10 +81,11 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                  the DOM drops from about {} to {} elements)",
                 a.nodes, a.dom_elements, a.dom_elements_windowed
             ),
+            patch(json!({ "rendering": { "virtualScrolling": true } })),
         );
     }
     let lod = t.lod_nodes as f64;
-    if nodes >= lod {
+    if nodes >= lod && !lod_on {
         add(
             "level-of-detail",
             Severity::Warning,
@@ -71,10 +96,14 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 "{} nodes: draw far or small nodes with less detail (rendering.lodThresholdLow / Medium)",
                 a.nodes
             ),
+            patch(json!({ "rendering": {
+                "lodThresholdLow": on.rendering.lod_threshold_low,
+                "lodThresholdMedium": on.rendering.lod_threshold_medium,
+            } })),
         );
     }
     let cl = t.clustering_nodes as f64;
-    if nodes >= cl {
+    if nodes >= cl && !clusters_on {
         add(
             "zoom-clustering",
             Severity::Info,
@@ -85,6 +114,7 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 "{} nodes: show clusters instead of nodes when zoomed out (clustering.maxZoom)",
                 a.nodes
             ),
+            patch(json!({ "clustering": { "maxZoom": on.clustering.max_zoom } })),
         );
     }
     if a.nodes >= t.grouping_nodes && a.communities >= 2 && a.modularity >= t.grouping_modularity {
@@ -98,6 +128,7 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 "{} clear communities (modularity {:.2}): group them (WorkflowOptimizer.groups() suggests boxes)",
                 a.communities, a.modularity
             ),
+            Remedy::Call { call: "groups" },
         );
     }
     if a.edges > 0 && a.crossings_per_edge >= t.relayout_crossings_per_edge {
@@ -115,6 +146,9 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 "{} edge crossings ({:.2} per edge): re-layout (layoutWorkflow) to untangle them",
                 a.crossings, a.crossings_per_edge
             ),
+            Remedy::Call {
+                call: "layoutWorkflow",
+            },
         );
     }
     if a.nodes > 0 && a.overlap_share >= t.relayout_overlap_share && a.overlaps > 0 {
@@ -128,9 +162,17 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 "{} nodes overlap another ({} pairs): re-layout (layoutWorkflow) to separate them",
                 a.overlapping_nodes, a.overlaps
             ),
+            Remedy::Call {
+                call: "layoutWorkflow",
+            },
         );
     }
-    if a.edges > 0 && a.parallel_edge_share >= t.parallel_edge_share && a.parallel_edges > 0 {
+    let bundled = cfg.edges.aggregate_clusters && clusters_on;
+    if a.edges > 0
+        && a.parallel_edge_share >= t.parallel_edge_share
+        && a.parallel_edges > 0
+        && !cfg.edges.merge_parallel
+    {
         add(
             "simplify-edges",
             Severity::Info,
@@ -142,8 +184,10 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 a.parallel_edges,
                 100.0 * a.parallel_edge_share
             ),
+            patch(json!({ "edges": { "mergeParallel": true } })),
         );
-    } else if a.edges > 0 && a.long_edge_share >= t.long_edge_share && a.long_edges > 0 {
+    } else if a.edges > 0 && a.long_edge_share >= t.long_edge_share && a.long_edges > 0 && !bundled
+    {
         add(
             "simplify-edges",
             Severity::Info,
@@ -155,6 +199,10 @@ pub fn recommend(a: &Analysis, t: &AnalysisConfig) -> Vec<Recommendation> {
                 a.long_edges,
                 100.0 * a.long_edge_share
             ),
+            patch(json!({
+                "edges": { "aggregateClusters": true },
+                "clustering": { "maxZoom": cfg.clustering.max_zoom.max(on.clustering.max_zoom) },
+            })),
         );
     }
     out.sort_by_key(|r| std::cmp::Reverse(r.severity));

@@ -160,11 +160,16 @@ export interface Analysis {
   communities: number; modularity: number; medianNodeSize: number;
   domElements: number; domElementsWindowed: number;
 }
-/** From an explicit rule (not a learned model): `metric` compared with `threshold`. */
+/**
+ * From an explicit rule (not a learned model): `metric` compared with `threshold`. A rule whose remedy is a
+ * setting fires only while that setting is off in the configuration the analysis ran with.
+ */
 export interface Recommendation {
   id: 'virtual-scrolling' | 'level-of-detail' | 'zoom-clustering' | 'group-communities' | 're-layout' | 'resolve-overlaps' | 'simplify-edges';
   severity: 'info' | 'warning' | 'critical';
   message: string; metric: string; value: number; threshold: number;
+  /** The one step that applies it: a partial config for `setConfig`, or the call that does it. */
+  remedy: { kind: 'config'; patch: PartialConfig } | { kind: 'call'; call: 'layoutWorkflow' | 'groups' };
 }
 export interface AnalysisReport { analysis: Analysis; recommendations: Recommendation[]; }
 export interface OptimizeInput extends Workflow {
@@ -693,7 +698,7 @@ impl JsWorkflowOptimizer {
             &cfg.grouping,
             &cfg.rendering,
         );
-        let r = recommend(&a, &cfg.analysis);
+        let r = recommend(&a, cfg);
         let o = obj();
         set(&o, "analysis", &to_plain(&a)?);
         set(&o, "recommendations", &to_plain(&r)?);

@@ -311,20 +311,34 @@ test('groups: modularity recomputed here matches, boxes cover their members', (t
   }
 });
 
+// Plain React Flow's settings: every rule whose remedy is a setting can fire.
+const NOTHING_ON = {
+  rendering: { virtualScrolling: false, lodThresholdLow: 0, lodThresholdMedium: 0 },
+  clustering: { maxZoom: 0 },
+  edges: { mergeParallel: false, aggregateClusters: false },
+};
+
 test('analyze: metrics and rule-based recommendations at the thresholds', () => {
   const grid = (n) => ({ nodes: Array.from({ length: n }, (_, i) => node(`n${i}`, (i % 40) * 200, Math.floor(i / 40) * 100)), edges: [] });
-  const ids = (n) => { const o = new WorkflowOptimizer(); o.setWorkflow(grid(n)); return o.analyze().recommendations.map((r) => r.id); };
+  const ids = (n) => { const o = new WorkflowOptimizer(NOTHING_ON); o.setWorkflow(grid(n)); return o.analyze().recommendations.map((r) => r.id); };
   assert.ok(!ids(499).includes('level-of-detail'));
   assert.ok(ids(500).includes('level-of-detail'));
   assert.ok(!ids(999).includes('virtual-scrolling'));
-  const o = new WorkflowOptimizer();
+  const o = new WorkflowOptimizer(NOTHING_ON);
   o.setWorkflow(grid(1000));
   const { analysis, recommendations } = o.analyze();
   assert.equal(analysis.nodes, 1000);
   const vs = recommendations.find((r) => r.id === 'virtual-scrolling');
   assert.deepEqual([vs.metric, vs.value, vs.threshold, vs.severity], ['nodes', 1000, 1000, 'warning']);
   assert.ok(vs.message.length > 20);
-  const custom = new WorkflowOptimizer({ analysis: { virtualScrollingNodes: 2000 } });
+  assert.deepEqual(vs.remedy, { kind: 'config', patch: { rendering: { virtualScrolling: true } } });
+  // Its remedy applied, the rule is quiet; with the defaults (everything on) it never fires.
+  o.setConfig(vs.remedy.patch);
+  assert.ok(!o.analyze().recommendations.some((r) => r.id === 'virtual-scrolling'));
+  const defaults = new WorkflowOptimizer();
+  defaults.setWorkflow(grid(1000));
+  assert.deepEqual(defaults.analyze().recommendations.filter((r) => r.remedy.kind === 'config'), []);
+  const custom = new WorkflowOptimizer({ ...NOTHING_ON, analysis: { virtualScrollingNodes: 2000 } });
   custom.setWorkflow(grid(1000));
   assert.ok(!custom.analyze().recommendations.some((r) => r.id === 'virtual-scrolling'));
   // Crossings as counted here.
@@ -336,12 +350,13 @@ test('analyze: metrics and rule-based recommendations at the thresholds', () => 
 test('optimizeWorkflow: frame, clusters, simplified edges, analysis, recommendations, timings', (t) => {
   if (!needN8n(t)) return;
   const wf = tileN8n(3000);
-  const r = optimizeWorkflow(wf);
+  const r = optimizeWorkflow(wf, NOTHING_ON);
   assert.ok(r.viewport.zoom > 0, 'the view is fitted');
   assert.equal(r.frame.inView.length, 3000, 'the fitted view shows every node');
   assert.ok(r.clusters === null || r.clusters.ids instanceof Uint32Array);
   assert.equal(r.analysis.nodes, 3000);
   assert.ok(r.recommendations.some((x) => x.id === 'virtual-scrolling'));
+  assert.ok(!optimizeWorkflow(wf).recommendations.some((x) => x.id === 'virtual-scrolling'), 'on by default: not recommended');
   assert.equal(r.edges.counts.total, r.frame.visibleEdgeIds.length);
   for (const k of ['extractMs', 'buildMs', 'frameMs', 'edgesMs', 'analysisMs', 'recommendationsMs', 'totalMs']) assert.ok(r.timings[k] >= 0, k);
   const at = optimizeWorkflow({ ...wf, viewport: { x: 0, y: 0, zoom: 1 }, size: { width: 800, height: 600 } });
