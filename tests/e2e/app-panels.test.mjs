@@ -119,15 +119,18 @@ test('after a layout, long edges follow the lanes the layout kept for them', asy
 });
 
 test('the optimizer analyzes, applies a recommendation and benchmarks stage by stage', async (t) => {
-  const page = await open(t, '?n=10000');
+  // LOD off: the rules read the settings in force, so LOD is recommended and virtual scrolling (on) is not.
+  const page = await open(t, '?n=10000&lod=off&debug=1');
   await page.click('[data-tab="optimizer"]');
   await page.click('[data-testid="run-optimize"]');
   await page.waitForSelector('[data-testid="metrics"]', { timeout: 30_000 });
   assert.equal(digits(await page.locator('[data-metric="nodes"]').textContent()), 10000);
   const recs = await page.locator('[data-rec]').evaluateAll((els) => els.map((e) => e.dataset.rec));
-  assert.ok(recs.includes('virtual-scrolling') && recs.includes('level-of-detail'), recs.join(', '));
+  assert.ok(recs.includes('level-of-detail') && !recs.includes('virtual-scrolling') && !recs.includes('zoom-clustering'), recs.join(', '));
   await page.click('[data-apply="level-of-detail"]');
-  await page.waitForFunction(() => document.querySelector('[data-apply="level-of-detail"]')?.textContent.includes('Applied'));
+  // Applied to the loaded workflow, and gone from the list once the analysis reruns with it.
+  await page.waitForFunction(() => /Enable LOD/.test(document.querySelector('[data-testid="applied"]')?.textContent ?? '') && !document.querySelector('[data-rec="level-of-detail"]') && document.querySelector('[data-testid="metrics"]'), null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__flowscale.optimizer.config().rendering.lodThresholdLow), 0.3);
   await page.fill('[data-testid="bench-iterations"]', '3');
   await page.click('[data-testid="run-benchmark"]');
   await page.waitForSelector('[data-testid="bench-table"]', { timeout: 60_000 });

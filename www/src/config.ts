@@ -139,3 +139,20 @@ export function effectiveConfig(
 
 /** The configuration the page starts with (no panel changes yet). */
 export const startConfig: FlowscaleConfig = effectiveConfig().config;
+
+/**
+ * The configuration that describes what a renderer does, for the analysis:
+ * flowscale's own; plain React Flow has no window, level of detail, clusters
+ * or merged edges (`plain-visible`, with onlyRenderVisibleElements, has a
+ * window), so the rules for them may fire there and only there.
+ */
+export function rendererConfig(mode: 'flowscale' | 'plain' | 'plain-visible', panel: PanelSettings): FlowscaleConfig {
+  const config = effectiveConfig(panel).config;
+  if (mode === 'flowscale') return config;
+  return Config.resolve({
+    ...config,
+    rendering: { ...config.rendering, virtualScrolling: mode === 'plain-visible', lodThresholdLow: 0, lodThresholdMedium: 0 },
+    clustering: { ...config.clustering, maxZoom: 0 },
+    edges: { ...config.edges, mergeParallel: false, aggregateClusters: false },
+  });
+}

@@ -92,7 +92,7 @@ function OptimizeSection() {
           <h4>Recommendations</h4>
           {r.recommendations.length === 0 ? (
             <p className="muted" data-testid="no-recommendations">
-              None: this workflow is within every rule's threshold.
+              None: this workflow is within every rule's threshold, or the remedy is already on.
             </p>
           ) : (
             <ul className="recommendations" data-testid="recommendations">
@@ -119,6 +119,11 @@ function OptimizeSection() {
                 );
               })}
             </ul>
+          )}
+          {optimizer.applied.length > 0 && (
+            <p className="muted" data-testid="applied">
+              Applied: {optimizer.applied.map((id) => APPLY_LABEL[id as Recommendation['id']] ?? id).join(', ')}
+            </p>
           )}
         </>
       )}

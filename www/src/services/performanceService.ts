@@ -38,6 +38,7 @@ import {
   type CachedWorkflow,
   type FlowscaleErrorCode,
   type Kpi,
+  type PartialConfig,
   type PerformanceMonitor,
   type StageTimings,
 } from 'flowscale';
@@ -242,8 +243,8 @@ export class PerformanceService {
   // ---- the service's methods ------------------------------------------------------
 
   /** flowscale's optimizeWorkflow (clusters, simplified edges, analysis, recommendations), run in the engine worker. */
-  async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }): Promise<OptimizationReport> {
-    const summary = await this.operation('optimize workflow', () => engineClient.optimize(workflowData, workflowData.viewport ?? null, size));
+  async optimizeWorkflow(workflowData: WorkflowData, size = { width: 1920, height: 1080 }, config?: PartialConfig): Promise<OptimizationReport> {
+    const summary = await this.operation('optimize workflow', () => engineClient.optimize(workflowData, workflowData.viewport ?? null, size, config));
     const report: OptimizationReport = {
       ...summary,
       nodes: workflowData.nodes.length,

@@ -8,6 +8,7 @@ import { yieldToBrowser } from '@/audio/generate';
 import type { EngineSettings } from '@/flow/engine';
 import performanceService, { type BenchmarkReport, type OptimizationReport, type ServiceStatus, type WorkflowData } from '@/services/performanceService';
 import { type Mode, type Progress } from '@/store/documentSlice';
+import { rendererConfig } from '@/config';
 import { message, type SliceCreator } from '@/store/session';
 import { setUrl } from '@/store/url';
 import { CancelledError, engineClient } from '@/workers/engineClient';
@@ -91,7 +92,8 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
       const data = workflowData ?? { nodes: get().nodes, edges: get().edges, viewport: get().engine?.getViewport() ?? get().viewport };
       set((s) => ({ optimizer: { ...s.optimizer, running: true, error: null } }));
       try {
-        const result = await performanceService.optimizeWorkflow(data);
+        // The rules read what the current renderer already does, so they never recommend it.
+        const result = await performanceService.optimizeWorkflow(data, undefined, rendererConfig(get().mode, get().settings));
         set((s) => ({ optimizer: { ...s.optimizer, running: false, result } }));
         return result;
       } catch (e) {
@@ -106,7 +108,11 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
     },
 
     async applyRecommendation(id) {
-      const mark = () => set((s) => ({ optimizer: { ...s.optimizer, applied: [...new Set([...s.optimizer.applied, id])] } }));
+      // Applied, then analysed again: the rule reads the new settings and the list shows what is left.
+      const mark = () => {
+        set((s) => ({ optimizer: { ...s.optimizer, applied: [...new Set([...s.optimizer.applied, id])] } }));
+        void get().optimizeWorkflow();
+      };
       switch (id) {
         case 'virtual-scrolling':
         case 'zoom-clustering':
@@ -120,6 +126,8 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
           mark();
           return;
         case 'simplify-edges':
+          // Merged parallel edges and bundles between clusters are what flowscale mode draws.
+          if (get().mode !== 'flowscale') get().setMode('flowscale');
           await get().updateSettings({ simplifyEdges: true });
           mark();
           return;
