@@ -4,7 +4,7 @@
 //   (low) — not mounted at all: the GPU layer draws the node's box.
 // Every node has a fixed box (width/height), so React Flow's element and the
 // GPU rectangle are the same size at any detail.
-import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import { Handle, NodeToolbar, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useCallback, type CSSProperties } from 'react';
 import { defaultParams, isAudioKind, KINDS, type AudioKind, type HandleSpec, type ParamSpec } from '@/audio/model';
 import { useDetail } from '@/flow/detail';
@@ -103,8 +103,19 @@ function GenericNodeView({ id, data, type, selected }: NodeProps<Node>) {
   );
 }
 
-function GroupNodeView({ data }: NodeProps<Node>) {
-  return <div className="group-node__label">{typeof data.label === 'string' ? data.label : ''}</div>;
+/** A group (React Flow parent): moved as one; collapsed, its members are hidden and it shrinks to a title bar. */
+function GroupNodeView({ id, data }: NodeProps<Node>) {
+  const toggleGroup = useAudioStore((s) => s.toggleGroup);
+  const collapsed = data.collapsed === true;
+  // In a toolbar: it is drawn above the edges that members' wires lay over the group.
+  return (
+    <NodeToolbar isVisible position={Position.Top} align="start" offset={4} className="group-node__label">
+      <button type="button" className="group-node__toggle" data-testid="group-toggle" aria-expanded={!collapsed} onClick={() => toggleGroup(id)}>
+        {collapsed ? '▸' : '▾'}
+      </button>
+      {typeof data.label === 'string' ? data.label : ''}
+    </NodeToolbar>
+  );
 }
 
 const AudioNodeMemo = memo(AudioNodeView);

@@ -23,7 +23,12 @@ export interface EditingSlice {
   addNode(kind: AudioKind, position?: { x: number; y: number }): string;
   updateParam(id: string, key: string, value: number): void;
   removeNodes(ids: string[]): void;
+  /** Collapse a group (hide its members, shrink it to a bar) or expand it back. */
+  toggleGroup(id: string): void;
 }
+
+/** A collapsed group's box: its title bar. */
+const COLLAPSED = { width: 220, height: 36 };
 
 export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set, get) => {
   /** Write committed node changes into the document (adds/removes rebuild the index; others replace objects). */
@@ -54,6 +59,24 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
   }
 
   return {
+    toggleGroup(id) {
+      const nodes = get().nodes;
+      const i = session.index.node(id);
+      const group = i === undefined ? undefined : nodes[i];
+      if (!group) return;
+      const collapsed = group.data.collapsed !== true;
+      const changes: NodeChange[] = [];
+      // One pass over the document: members are found by parentId (a group is rare and this is one click).
+      for (const n of nodes) {
+        if (n.parentId === id && (n.hidden === true) !== collapsed) changes.push({ type: 'replace', id: n.id, item: { ...n, hidden: collapsed } });
+      }
+      const expanded = group.data.expanded as { width?: number; height?: number } | undefined;
+      const size = collapsed ? COLLAPSED : { width: expanded?.width, height: expanded?.height };
+      const data = { ...group.data, collapsed, expanded: collapsed ? { width: group.width, height: group.height } : undefined };
+      changes.unshift({ type: 'replace', id, item: { ...group, ...size, data } });
+      get().applyNodeChanges(changes);
+    },
+
     applyNodeChanges(changes) {
       if (changes.length === 0) return;
       const { mode, engine, edges } = get();
