@@ -108,3 +108,22 @@ test("the service's requests take the endpoints' snake_case fields and refuse un
     ],
   });
 });
+
+test('an alert offers remedies that read the settings, and one click applies one', async (t) => {
+  // This build mounts at most 200 nodes; LOD off, so both frame remedies apply.
+  const page = await open(t, '?n=10000&debug=1&lod=off');
+  // A long frame: the service's long-frame alert.
+  await page.evaluate(() => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 400);
+  });
+  const alert = page.locator('[data-rule="long-frame"]').first();
+  await alert.waitFor({ timeout: 15_000 });
+  const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
+  assert.deepEqual(offered, ['lod-on']);
+  await alert.locator('[data-remedy="lod-on"]').click();
+  await page.waitForFunction(() => window.__flowscale.optimizer.config().rendering.lodThresholdLow > 0);
+  assert.equal(await page.evaluate(() => window.__flowscale.store.getState().settings.lod), true);
+  // Applied: no longer offered.
+  await page.waitForFunction(() => !document.querySelector('[data-rule="long-frame"] [data-remedy="lod-on"]'));
+});

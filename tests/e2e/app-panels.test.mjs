@@ -138,3 +138,23 @@ test('the optimizer analyzes, applies a recommendation and benchmarks stage by s
   assert.equal(await page.locator('[data-testid="bench-chart"] canvas').count(), 1);
   await page.screenshot({ path: `${shots}app-optimizer.png` });
 });
+
+test('a long frame raises an alert whose remedy mounts fewer nodes, in the view and the numbers', async (t) => {
+  const page = await open(t, '?n=10000&debug=1&lodLow=0&clusters=off');
+  await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 0, y: 0, zoom: 0.2 }));
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 500);
+  await page.evaluate(() => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 400);
+  });
+  const alert = page.locator('[data-rule="long-frame"]').first();
+  await alert.waitFor({ timeout: 15_000 });
+  // LOD is off here (lodLow=0), so both remedies apply; mounting fewer is the one tried.
+  const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
+  assert.deepEqual(offered, ['lod-on', 'fewer-mounted']);
+  await alert.locator('[data-remedy="fewer-mounted"]').click();
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length <= 500);
+  assert.equal(await page.evaluate(() => window.__flowscale.optimizer.config().rendering.maxVisibleNodes), 500);
+  await settle(page, 400);
+  assert.ok((await stat(page, 'mounted')) <= 500);
+});

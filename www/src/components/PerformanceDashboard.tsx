@@ -7,6 +7,7 @@ import type { Kpi, Verdict } from 'flowscale';
 import { Chart, type ChartSeries } from '@/components/Chart';
 import performanceService, { KPI_WINDOW_SECONDS, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
 import { download } from '@/components/download';
+import { AlertRemedies } from '@/components/AlertRemedies';
 import { effectiveConfig, startConfig } from '@/config';
 import { useAudioStore } from '@/store/audioStore';
 
@@ -165,6 +166,7 @@ export function PerformanceDashboard() {
               <li key={a.id} className={`alert severity-${a.severity}`} data-severity={a.severity} data-rule={a.rule}>
                 <span className="alert__severity">{a.severity}</span>
                 <span className="alert__message">{a.message}</span>
+                <AlertRemedies rule={a.rule} />
                 <time>{new Date(a.at).toLocaleTimeString()}</time>
               </li>
             ))}

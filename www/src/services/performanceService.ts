@@ -313,6 +313,12 @@ export class PerformanceService {
     return { contentHash, ms: performance.now() - t0 };
   }
 
+  /** Empty the workflow cache (memory and IndexedDB): a remedy for memory pressure or a full disk tier. */
+  async clearCache(): Promise<void> {
+    const cache = await this.openCache();
+    await this.operation('clear cache', () => cache.clear());
+  }
+
   async getCachedWorkflow(id: string): Promise<CachedWorkflow<WorkflowData> | null> {
     const cache = await this.openCache();
     return this.operation('get cached workflow', () => cache.getCachedWorkflow<WorkflowData>(id));

@@ -1,0 +1,37 @@
+// The one-click remedies of an alert (see store/remedies.ts), as buttons.
+import { useState } from 'react';
+import { useAudioStore } from '@/store/audioStore';
+import { remediesFor } from '@/store/remedies';
+
+export function AlertRemedies({ rule }: { rule: string }) {
+  // Re-read when the settings change, so a remedy already applied is no longer offered.
+  useAudioStore((s) => s.settings);
+  useAudioStore((s) => s.mode);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [done, setDone] = useState<string[]>([]);
+  const remedies = remediesFor(rule, useAudioStore.getState());
+  if (remedies.length === 0 && done.length === 0) return null;
+  return (
+    <span className="alert__remedies">
+      {remedies.map((r) => (
+        <button
+          key={r.id}
+          type="button"
+          className="link"
+          data-remedy={r.id}
+          disabled={busy !== null}
+          onClick={() => {
+            setBusy(r.id);
+            void r.apply().finally(() => {
+              setBusy(null);
+              setDone((d) => [...d, r.label]);
+            });
+          }}
+        >
+          {busy === r.id ? 'Applying…' : r.label}
+        </button>
+      ))}
+      {done.length > 0 && <span className="muted" data-testid="remedy-done">Done: {done.join(', ')}</span>}
+    </span>
+  );
+}
