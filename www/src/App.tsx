@@ -26,6 +26,21 @@ export function App() {
     void refreshCacheEntry();
   }, []);
 
+  // Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z or Ctrl+Y redoes (not while typing in a field).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || (e.target instanceof HTMLElement && e.target.closest('input, textarea, select'))) return;
+      const key = e.key.toLowerCase();
+      if (key !== 'z' && key !== 'y') return;
+      e.preventDefault();
+      const { undo, redo } = useAudioStore.getState();
+      if (key === 'y' || e.shiftKey) redo();
+      else undo();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   // Sampling at the configured interval for the page's life, so history and alerts accrue with the panel closed.
   useEffect(() => performanceService.startMonitoring(), []);
 

@@ -20,7 +20,9 @@ export function Toolbar() {
   const mode = useAudioStore((s) => s.mode);
   const loading = useAudioStore((s) => s.loading !== null);
   const layoutRunning = useAudioStore((s) => s.layout?.running ?? false);
-  const { loadScenario, setMode, importWorkflow, exportWorkflow, runLayout, cancelLayout, addNode } = useAudioStore.getState();
+  const { loadScenario, setMode, importWorkflow, exportWorkflow, runLayout, cancelLayout, addNode, undo, redo } = useAudioStore.getState();
+  const canUndo = useAudioStore((s) => s.canUndo);
+  const canRedo = useAudioStore((s) => s.canRedo);
   const fileRef = useRef<HTMLInputElement>(null);
   const size = source.kind === 'scenario' ? source.size : null;
 
@@ -60,6 +62,12 @@ export function Toolbar() {
             </option>
           ))}
         </select>
+        <button type="button" data-testid="undo" disabled={!canUndo} onClick={undo} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" data-testid="redo" disabled={!canRedo} onClick={redo} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
         {layoutRunning ? (
           <button type="button" data-testid="layout-cancel" onClick={cancelLayout}>
             Cancel layout

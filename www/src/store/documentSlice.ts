@@ -138,7 +138,12 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
     const genericHandles = workflow.nodes.some((n) => !isAudioKind(n.type)) ? handlesFromEdges(workflow.edges) : new Map<string, { inputs: string[]; outputs: string[] }>();
     session.index = new DocIndex(workflow.nodes, workflow.edges);
     session.dragging.clear();
+    session.dragStart.clear();
     const reuse = options.reuseEngine === true && get().engine !== null && get().mode === 'flowscale';
+    if (!reuse) {
+      session.history.clear();
+      set({ canUndo: false, canRedo: false });
+    }
     if (!reuse && !options.preview && source.kind !== 'scenario') session.awaitFirstRender();
     set((s) => ({
       nodes: workflow.nodes,

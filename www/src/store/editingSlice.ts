@@ -13,6 +13,7 @@ import {
   type NodeChange,
 } from '@xyflow/react';
 import { handleSignal, isAudioKind, makeAudioNode, NODE_HEIGHT, NODE_WIDTH, type AudioKind, type AudioNodeData } from '@/audio/model';
+import { EditHistory, type Change } from '@/store/history';
 import type { SliceCreator } from '@/store/session';
 
 export interface EditingSlice {
@@ -25,12 +26,83 @@ export interface EditingSlice {
   removeNodes(ids: string[]): void;
   /** Collapse a group (hide its members, shrink it to a bar) or expand it back. */
   toggleGroup(id: string): void;
+  /** Undo or redo the last edit (one user action: a node removed with its edges is one step). */
+  undo(): void;
+  redo(): void;
+  canUndo: boolean;
+  canRedo: boolean;
 }
 
 /** A collapsed group's box: its title bar. */
 const COLLAPSED = { width: 220, height: 36 };
 
 export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set, get) => {
+  const history = session.history;
+  const nodeNow = (id: string) => get().nodes[session.index.node(id) ?? -1];
+  const edgeNow = (id: string) => get().edges[session.index.edge(id) ?? -1];
+
+  /** Record the node changes that edit the document, each with its inverse from the document as it is. */
+  function recordNodes(changes: NodeChange[]): void {
+    if (history.replaying) return;
+    for (const c of changes) {
+      if (c.type === 'position') {
+        if (c.dragging) {
+          const n = nodeNow(c.id);
+          if (n && !session.dragStart.has(c.id)) session.dragStart.set(c.id, n.position);
+          continue;
+        }
+        const from = session.dragStart.get(c.id) ?? nodeNow(c.id)?.position;
+        session.dragStart.delete(c.id);
+        // React Flow's last change of a drag may carry no position: the node is where the engine has it.
+        const to = c.position ?? get().engine?.mountedNode(c.id)?.position;
+        if (!from || !to || (from.x === to.x && from.y === to.y)) continue;
+        history.record(
+          { on: 'node', change: { type: 'position', id: c.id, position: to, dragging: false } },
+          { on: 'node', change: { type: 'position', id: c.id, position: from, dragging: false } },
+        );
+        continue;
+      }
+      if (c.type !== 'add' && c.type !== 'remove' && c.type !== 'replace') continue;
+      const inverse = EditHistory.invertNode(c, c.type === 'add' ? undefined : nodeNow(c.id));
+      if (inverse) history.record({ on: 'node', change: c }, { on: 'node', change: inverse });
+    }
+    syncHistoryFlags();
+  }
+
+  function recordEdges(changes: EdgeChange[]): void {
+    if (history.replaying) return;
+    for (const c of changes) {
+      if (c.type !== 'add' && c.type !== 'remove' && c.type !== 'replace') continue;
+      const inverse = EditHistory.invertEdge(c, c.type === 'add' ? undefined : edgeNow(c.id));
+      if (inverse) history.record({ on: 'edge', change: c }, { on: 'edge', change: inverse });
+    }
+    syncHistoryFlags();
+  }
+
+  function syncHistoryFlags(): void {
+    const { canUndo, canRedo } = history;
+    if (canUndo !== get().canUndo || canRedo !== get().canRedo) set({ canUndo, canRedo });
+  }
+
+  /** Apply a step's changes, runs of one kind in one batch each, without recording them. */
+  function replay(changes: Change[] | null): void {
+    if (!changes) return;
+    history.replaying = true;
+    try {
+      let k = 0;
+      while (k < changes.length) {
+        const on = changes[k]!.on;
+        const run: Change[] = [];
+        while (k < changes.length && changes[k]!.on === on) run.push(changes[k++]!);
+        if (on === 'node') get().applyNodeChanges(run.map((c) => c.change as NodeChange));
+        else get().applyEdgeChanges(run.map((c) => c.change as EdgeChange));
+      }
+    } finally {
+      history.replaying = false;
+    }
+    syncHistoryFlags();
+  }
+
   /** Write committed node changes into the document (adds/removes rebuild the index; others replace objects). */
   function commitNodes(changes: NodeChange[]): void {
     if (changes.length === 0) return;
@@ -59,6 +131,11 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
   }
 
   return {
+    canUndo: false,
+    canRedo: false,
+    undo: () => replay(history.takeUndo()),
+    redo: () => replay(history.takeRedo()),
+
     toggleGroup(id) {
       const nodes = get().nodes;
       const i = session.index.node(id);
@@ -86,6 +163,8 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
         const attached = edges.filter((e) => removed.has(e.source) || removed.has(e.target)).map((e): EdgeChange => ({ type: 'remove', id: e.id }));
         if (attached.length) get().applyEdgeChanges(attached);
       }
+      // After the edges a removal takes along: undo restores the nodes, then their edges.
+      recordNodes(changes);
       if (mode !== 'flowscale' || !engine) {
         // Plain React Flow: the document is what React Flow renders; every change applies at once.
         const next = rfApplyNodeChanges(changes, get().nodes);
@@ -113,6 +192,7 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       if (changes.length === 0) return;
       const { mode, engine } = get();
       // Selection lives in React Flow (and the engine); the document keeps adds, removes and replacements.
+      recordEdges(changes);
       const keep = mode === 'flowscale' ? changes.filter((c) => c.type !== 'select') : changes;
       if (keep.length) {
         const edges = rfApplyEdgeChanges(keep, get().edges);

@@ -9,6 +9,7 @@ import type { FlowEngine, WorkflowLookup } from '@/flow/engine';
 import performanceService from '@/services/performanceService';
 import type { AudioState } from '@/store/audioStore';
 import { DocIndex, type SlotSource } from '@/store/docIndex';
+import { EditHistory } from '@/store/history';
 
 export type SetState = StoreApi<AudioState>['setState'];
 export type GetState = StoreApi<AudioState>['getState'];
@@ -32,6 +33,10 @@ export class StoreSession {
   readonly columnsOf = new WeakMap<Node[], WorkflowColumns>();
   /** Drags in progress (flowscale mode): committed to the document when they end. */
   readonly dragging = new Set<string>();
+  /** Where each node in a drag started, for undo (plain mode moves the document on every pointer move). */
+  readonly dragStart = new Map<string, { x: number; y: number }>();
+  /** Undo and redo of the document's edits; a new document starts a new history. */
+  readonly history = new EditHistory();
   /** The load in progress; a newer load aborts it. */
   loadController: AbortController | null = null;
   loadStartedAt = 0;
