@@ -117,13 +117,15 @@ test('an alert offers remedies that read the settings, and one click applies one
     const t0 = performance.now();
     while (performance.now() - t0 < 400);
   });
-  const alert = page.locator('[data-rule="long-frame"]').first();
+  let alert = page.locator('[data-rule="long-frame"]').first();
   await alert.waitFor({ timeout: 15_000 });
+  const alertId = await alert.getAttribute('data-alert');
+  alert = page.locator(`[data-alert="${alertId}"]`);
   const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
   assert.deepEqual(offered, ['lod-on']);
   await alert.locator('[data-remedy="lod-on"]').click();
   await page.waitForFunction(() => window.__flowscale.optimizer.config().rendering.lodThresholdLow > 0);
   assert.equal(await page.evaluate(() => window.__flowscale.store.getState().settings.lod), true);
-  // Applied: no longer offered.
-  await page.waitForFunction(() => !document.querySelector('[data-rule="long-frame"] [data-remedy="lod-on"]'));
+  // Applied: the alert is resolved (it leaves the list).
+  await page.waitForFunction((id) => !document.querySelector(`[data-alert="${id}"]`), alertId);
 });

@@ -147,8 +147,10 @@ test('a long frame raises an alert whose remedy mounts fewer nodes, in the view 
     const t0 = performance.now();
     while (performance.now() - t0 < 400);
   });
-  const alert = page.locator('[data-rule="long-frame"]').first();
+  let alert = page.locator('[data-rule="long-frame"]').first();
   await alert.waitFor({ timeout: 15_000 });
+  const alertId = await alert.getAttribute('data-alert');
+  alert = page.locator(`[data-alert="${alertId}"]`);
   // LOD is off here (lodLow=0), so both remedies apply; mounting fewer is the one tried.
   const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
   assert.deepEqual(offered, ['lod-on', 'fewer-mounted']);
@@ -157,4 +159,5 @@ test('a long frame raises an alert whose remedy mounts fewer nodes, in the view 
   assert.equal(await page.evaluate(() => window.__flowscale.optimizer.config().rendering.maxVisibleNodes), 500);
   await settle(page, 400);
   assert.ok((await stat(page, 'mounted')) <= 500);
+  assert.equal(await page.locator(`[data-alert="${alertId}"]`).count(), 0, 'the alert is resolved');
 });

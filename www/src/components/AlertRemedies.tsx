@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { useAudioStore } from '@/store/audioStore';
 import { remediesFor } from '@/store/remedies';
 
-export function AlertRemedies({ rule }: { rule: string }) {
+/** `onApplied`: after a remedy was applied (the dashboard resolves the alert). */
+export function AlertRemedies({ rule, onApplied }: { rule: string; onApplied: () => void }) {
   // Re-read when the settings change, so a remedy already applied is no longer offered.
   useAudioStore((s) => s.settings);
   useAudioStore((s) => s.mode);
@@ -22,10 +23,13 @@ export function AlertRemedies({ rule }: { rule: string }) {
           disabled={busy !== null}
           onClick={() => {
             setBusy(r.id);
-            void r.apply().finally(() => {
-              setBusy(null);
-              setDone((d) => [...d, r.label]);
-            });
+            void r
+              .apply()
+              .then(onApplied)
+              .finally(() => {
+                setBusy(null);
+                setDone((d) => [...d, r.label]);
+              });
           }}
         >
           {busy === r.id ? 'Applying…' : r.label}

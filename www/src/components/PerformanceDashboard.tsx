@@ -163,10 +163,16 @@ export function PerformanceDashboard() {
         ) : (
           <ul>
             {d.alerts.slice(0, 12).map((a) => (
-              <li key={a.id} className={`alert severity-${a.severity}`} data-severity={a.severity} data-rule={a.rule}>
+              <li key={a.id} className={`alert severity-${a.severity}`} data-severity={a.severity} data-rule={a.rule} data-alert={a.id}>
                 <span className="alert__severity">{a.severity}</span>
                 <span className="alert__message">{a.message}</span>
-                <AlertRemedies rule={a.rule} />
+                <AlertRemedies
+                  rule={a.rule}
+                  onApplied={() => {
+                    performanceService.resolveAlert(a.id);
+                    refresh();
+                  }}
+                />
                 <time>{new Date(a.at).toLocaleTimeString()}</time>
               </li>
             ))}

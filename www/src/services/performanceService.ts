@@ -451,6 +451,11 @@ export class PerformanceService {
     this.lastFired.clear();
   }
 
+  /** Take one alert off the list: its remedy was applied. The rule may fire again if the problem stays. */
+  resolveAlert(id: number): void {
+    this.alerts = this.alerts.filter((a) => a.id !== id);
+  }
+
   /** The profiler's trace (the app's operations) with the app's own events, as Chrome trace JSON. */
   exportChromeTrace(): string {
     const about: AppTraceEvent = {
