@@ -7,5 +7,6 @@ run(new URL('./optimize.mjs', import.meta.url).pathname);
 run(new URL('./cache.mjs', import.meta.url).pathname);
 run(new URL('./pan.mjs', import.meta.url).pathname);
 run(new URL('./fit.mjs', import.meta.url).pathname);
+run(new URL('./edit.mjs', import.meta.url).pathname);
 run(new URL('./size.mjs', import.meta.url).pathname);
 run(new URL('./monitor.mjs', import.meta.url).pathname);
