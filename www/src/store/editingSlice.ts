@@ -36,6 +36,42 @@ export interface EditingSlice {
 /** A collapsed group's box: its title bar. */
 const COLLAPSED = { width: 220, height: 36 };
 
+type Item = { id: string };
+type DocChange<T extends Item> = { type: 'add'; item: T } | { type: 'remove'; id: string } | { type: 'replace'; id: string; item: T };
+
+const isDocChange = <T extends Item>(c: { type: string }): c is DocChange<T> => c.type === 'add' || c.type === 'remove' || c.type === 'replace';
+
+/**
+ * The document array after adds, removes and replacements, as React Flow's
+ * applyNodeChanges / applyEdgeChanges would give it (survivors in order,
+ * adds appended), found through the index: a few lookups and native copies
+ * instead of a walk of every element in JS.
+ */
+function applyDocChanges<T extends Item>(arr: readonly T[], changes: readonly DocChange<T>[], at: (id: string) => number | undefined): { next: T[]; removed: string[]; added: T[] } {
+  const removed: string[] = [];
+  const added: T[] = [];
+  const replaced: [number, T][] = [];
+  for (const c of changes) {
+    if (c.type === 'add') added.push(c.item);
+    else if (c.type === 'remove') removed.push(c.id);
+    else {
+      const i = at(c.id);
+      if (i !== undefined) replaced.push([i, c.item]);
+    }
+  }
+  let next = arr.slice();
+  for (const [i, item] of replaced) next[i] = item;
+  if (removed.length > 16) {
+    const gone = new Set(removed);
+    next = next.filter((x) => !gone.has(x.id));
+  } else if (removed.length) {
+    const at2 = removed.map(at).filter((i): i is number => i !== undefined);
+    for (const i of at2.sort((a, b) => b - a)) next.splice(i, 1);
+  }
+  next.push(...added);
+  return { next, removed, added };
+}
+
 export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set, get) => {
   const history = session.history;
   const nodeNow = (id: string) => get().nodes[session.index.node(id) ?? -1];
@@ -107,8 +143,8 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
   function commitNodes(changes: NodeChange[]): void {
     if (changes.length === 0) return;
     if (changes.some((c) => c.type === 'add' || c.type === 'remove')) {
-      const next = rfApplyNodeChanges(changes, get().nodes);
-      session.reindex(next, get().edges);
+      const { next, removed, added } = applyDocChanges(get().nodes, changes.filter(isDocChange<Node>), (id) => session.index.node(id));
+      session.index.nodesEdited(next, removed, added);
       set({ nodes: next });
       return;
     }
@@ -168,7 +204,9 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       if (mode !== 'flowscale' || !engine) {
         // Plain React Flow: the document is what React Flow renders; every change applies at once.
         const next = rfApplyNodeChanges(changes, get().nodes);
-        if (removed.size || changes.some((c) => c.type === 'add')) session.reindex(next, get().edges);
+        if (removed.size || changes.some((c) => c.type === 'add')) {
+          session.index.nodesEdited(next, removed, changes.flatMap((c) => (c.type === 'add' ? [c.item] : [])));
+        }
         set({ nodes: next });
         return;
       }
@@ -195,14 +233,19 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       recordEdges(changes);
       const keep = mode === 'flowscale' ? changes.filter((c) => c.type !== 'select') : changes;
       if (keep.length) {
-        const edges = rfApplyEdgeChanges(keep, get().edges);
-        const adds = keep.filter((c) => c.type === 'add');
-        const only = adds[0];
-        const removes = keep.some((c) => c.type === 'remove');
-        if (adds.length || removes) {
-          if (!(adds.length === 1 && only && !removes && session.index.appendEdge(only.item.id, edges.length - 1))) session.reindex(get().nodes, edges);
+        const doc = keep.filter(isDocChange<Edge>);
+        if (doc.length === keep.length) {
+          const { next, removed, added } = applyDocChanges(get().edges, doc, (id) => session.index.edge(id));
+          if (removed.length || added.length) session.index.edgesEdited(next, removed, added);
+          set({ edges: next });
+        } else {
+          // Plain React Flow's selection and the like: its own function, then the index follows the adds and removes.
+          const edges = rfApplyEdgeChanges(keep, get().edges);
+          const removed = doc.flatMap((c) => (c.type === 'remove' ? [c.id] : []));
+          const added = doc.flatMap((c) => (c.type === 'add' ? [c.item] : []));
+          if (removed.length || added.length) session.index.edgesEdited(edges, removed, added);
+          set({ edges });
         }
-        set({ edges });
       }
       if (mode === 'flowscale' && engine) engine.applyEdgeChanges(changes);
     },
@@ -223,7 +266,7 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
     connect(c) {
       if (!get().isValidConnection(c)) return false;
       const id = `${c.source}:${c.sourceHandle ?? ''}->${c.target}:${c.targetHandle ?? ''}`;
-      if (get().edges.some((e) => e.id === id)) return false;
+      if (session.index.edge(id) !== undefined) return false;
       const s = get().nodes[session.index.node(c.source) ?? -1];
       const signal = s && isAudioKind(s.type) ? handleSignal(s.type, c.sourceHandle, 'source') : null;
       const edge: Edge = {
