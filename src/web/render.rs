@@ -11,6 +11,7 @@ use serde::Deserialize;
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
@@ -189,6 +190,16 @@ struct Gpu {
     config: wgpu::SurfaceConfiguration,
     renderer: Renderer,
     backend: String,
+    /// Why the device was lost, once it was (set by wgpu's device-lost
+    /// callback). A lost WebGPU device stays lost: every buffer mapping on it
+    /// fails and nothing it draws reaches the canvas.
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl Gpu {
+    fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|l| l.clone())
+    }
 }
 
 fn gpu_error(msg: impl Into<String>) -> FlowscaleError {
@@ -228,6 +239,13 @@ async fn make_gpu(
         })
         .await
         .map_err(|e| gpu_error(format!("no GPU device: {e}")))?;
+    let lost = Arc::new(Mutex::new(None));
+    let slot = lost.clone();
+    device.set_device_lost_callback(move |reason, message| {
+        if let Ok(mut l) = slot.lock() {
+            *l = Some(format!("{reason:?}: {message}"));
+        }
+    });
     let caps = surface.get_capabilities(&adapter);
     // Colours are CSS (sRGB) values written as they are: prefer a non-sRGB format.
     let format = caps
@@ -266,6 +284,7 @@ async fn make_gpu(
         config,
         renderer,
         backend: format!("{:?} ({})", info.backend, info.name),
+        lost,
     })
 }
 
@@ -404,9 +423,21 @@ impl JsRenderer {
         Ok((core, gpu))
     }
 
+    /// Why the current GPU device was lost, if it was.
+    fn device_lost(&self) -> Option<String> {
+        self.gpu.try_borrow().ok()?.as_ref()?.lost()
+    }
+
     fn check_ready(&self) -> Result<(), JsValue> {
         match self.state.get() {
-            State::Ready => Ok(()),
+            State::Ready => match self.device_lost() {
+                None => Ok(()),
+                Some(why) => Err(invalid(
+                    ErrorCode::GpuUnavailable,
+                    "renderer",
+                    format!("the GPU device was lost ({why}); create a new Renderer"),
+                )),
+            },
             State::Lost => Err(invalid(
                 ErrorCode::GpuUnavailable,
                 "renderer",
@@ -554,7 +585,7 @@ impl JsRenderer {
             "texelsUploaded": s.texels_uploaded,
             "encodeMs": s.encode_ms,
             "frames": s.frames,
-            "lost": self.state.get() == State::Lost,
+            "lost": self.state.get() == State::Lost || self.device_lost().is_some(),
         });
         js_sys::JSON::parse(&json.to_string())
             .map_err(|_| invalid(ErrorCode::GpuUnavailable, "", "internal: stats"))
@@ -582,17 +613,35 @@ impl JsRenderer {
             target
         };
         let gpu = self.gpu.clone();
+        let lost = move || gpu.try_borrow().ok()?.as_ref()?.lost();
+        let lost_error = |why: String| to_js(gpu_error(format!("the GPU device was lost ({why})")));
+        let poll = self.gpu.clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             // WebGL maps on the next poll; WebGPU resolves from the event loop.
             for _ in 0..1000 {
-                if let Ok(slot) = gpu.try_borrow() {
+                if let Ok(slot) = poll.try_borrow() {
                     if let Some(g) = slot.as_ref() {
                         let _ = g.renderer.device().poll(wgpu::PollType::Poll);
                     }
                 }
-                if let Some(done) = target.try_finish() {
-                    let px = done.map_err(to_js)?;
-                    return Ok(js_sys::Uint8Array::from(&px[..]).into());
+                match target.try_finish() {
+                    Some(Ok(px)) => return Ok(js_sys::Uint8Array::from(&px[..]).into()),
+                    Some(Err(e)) => {
+                        // A mapping fails without saying why; a lost device is
+                        // the usual cause, and the browser may report the loss
+                        // some tasks after the failed mapping.
+                        for _ in 0..100 {
+                            if let Some(why) = lost() {
+                                return Err(lost_error(why));
+                            }
+                            sleep_ms(1).await;
+                        }
+                        return Err(to_js(e));
+                    }
+                    None => {}
+                }
+                if let Some(why) = lost() {
+                    return Err(lost_error(why));
                 }
                 sleep_ms(1).await;
             }

@@ -3,15 +3,45 @@
 // 1 CSS px of its DOM element's box. The demo runs with ?draw=all (the GPU
 // draws mounted nodes too), ?lodLow=0 (nodes stay mounted when small), ?clusters=off and
 // transparent edges; pixels are read back from the GPU in the page.
+// Every test runs on both backends, each in its own Chromium: WebGL2 (ANGLE
+// on SwiftShader) and WebGPU (Dawn on SwiftShader), chosen with ?gpu=webgl2 or
+// ?gpu=webgpu (no fallback) and checked through renderer.stats().backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { serveAndLaunch } from './serve.mjs';
+import { serveAndLaunch, WEBGPU_ARGS } from './serve.mjs';
+import { watchWebGpu, webGpuReport } from './webgpu-lib.mjs';
 
 const dist = new URL('../../dist/', import.meta.url).pathname;
 const shots = new URL('../../test-results/', import.meta.url).pathname;
 mkdirSync(shots, { recursive: true });
-const env = serveAndLaunch(dist);
+const BACKENDS = [
+  { name: 'WebGL2', knob: 'webgl2', reported: /^Gl /, env: serveAndLaunch(dist) },
+  { name: 'WebGPU', knob: 'webgpu', reported: /^BrowserWebGpu /, env: serveAndLaunch(dist, { args: WEBGPU_ARGS }) },
+];
+
+/** A page of the demo on `backend`, once its renderer exists; asserts which backend draws. */
+async function openDemo(backend, query, pageOptions) {
+  const context = await backend.env.browser.newContext(pageOptions);
+  const page = await context.newPage();
+  await watchWebGpu(page);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${backend.env.server.url}/?${query}&gpu=${backend.knob}`);
+  return { page, context, errors };
+}
+
+/** The renderer drew on the backend asked for; on WebGPU, no error and no lost device. */
+async function assertBackend(backend, page, errors) {
+  const stats = await page.evaluate(() => window.__flowscale.renderer.stats());
+  assert.match(stats.backend, backend.reported, `asked for ${backend.knob}, drawn by ${stats.backend}`);
+  assert.equal(stats.lost, false);
+  const seen = await webGpuReport(page);
+  assert.deepEqual(seen.errors, [], 'no WebGPU validation or internal error');
+  assert.deepEqual(seen.lost, [], 'no WebGPU device lost');
+  assert.equal(seen.devices, backend.knob === 'webgpu' ? 1 : 0);
+  assert.deepEqual(errors, []);
+}
 
 /** In the page: for each mounted node fully on the canvas, how far (CSS px) the GPU edges are from the DOM box. */
 async function misalignment(page) {
@@ -44,12 +74,9 @@ async function misalignment(page) {
   });
 }
 
-for (const dpr of [1, 2]) {
-  test(`GPU rectangles match React Flow's DOM nodes within 1 px at DPR ${dpr}`, async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: dpr });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => { throw e; });
-    await page.goto(`${env.server.url}/?n=200&debug=1&draw=all&lodLow=0&clusters=off&edgeColor=00000000`);
+for (const backend of BACKENDS) for (const dpr of [1, 2]) {
+  test(`${backend.name}: GPU rectangles match React Flow's DOM nodes within 1 px at DPR ${dpr}`, async () => {
+    const { page, context, errors } = await openDemo(backend, 'n=200&debug=1&draw=all&lodLow=0&clusters=off&edgeColor=00000000', { viewport: { width: 1200, height: 800 }, deviceScaleFactor: dpr });
     await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('.react-flow__node'));
     for (const zoom of [0.1, 0.5, 1, 2]) {
       await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 37.3, y: 21.6, zoom }), zoom);
@@ -58,15 +85,15 @@ for (const dpr of [1, 2]) {
       const worst = await misalignment(page);
       assert.ok(worst.checked >= 3, `zoom ${zoom}: only ${worst.checked} nodes on screen to check`);
       assert.ok(worst.dx <= 1, `zoom ${zoom}, dpr ${dpr}: node ${worst.node} is ${worst.dx.toFixed(2)} px off its DOM box`);
-      if (zoom === 1) await page.screenshot({ path: `${shots}gpu-aligned-dpr${dpr}.png` });
+      if (zoom === 1) await page.screenshot({ path: `${shots}gpu-aligned-${backend.knob}-dpr${dpr}.png` });
     }
+    await assertBackend(backend, page, errors);
     await context.close();
   });
 }
 
-test('zoomed out, the GPU canvas shows the nodes React no longer mounts, as cluster glyphs', async () => {
-  const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
-  await page.goto(`${env.server.url}/?n=10000&debug=1`);
+for (const backend of BACKENDS) test(`${backend.name}: zoomed out, the GPU canvas shows the nodes React no longer mounts, as cluster glyphs`, async () => {
+  const { page, context, errors } = await openDemo(backend, 'n=10000&debug=1', { viewport: { width: 1200, height: 800 } });
   await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('.react-flow__node'));
   await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 20, y: 20, zoom: 0.05 }));
   await page.waitForTimeout(400);
@@ -82,13 +109,13 @@ test('zoomed out, the GPU canvas shows the nodes React no longer mounts, as clus
   assert.ok(drawn.stats.clusters > 10, JSON.stringify(drawn.stats));
   assert.ok(drawn.stats.drawCalls <= 4);
   assert.ok(drawn.covered > 10000, `only ${drawn.covered} pixels drawn`);
-  await page.screenshot({ path: `${shots}gpu-zoomed-out.png` });
-  await page.close();
+  await page.screenshot({ path: `${shots}gpu-zoomed-out-${backend.knob}.png` });
+  await assertBackend(backend, page, errors);
+  await context.close();
 });
 
-test('zoomed out, the wires show: bundle pixels between glyphs, and glyphs never overlap', async () => {
-  const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
-  await page.goto(`${env.server.url}/?n=100000&debug=1`);
+for (const backend of BACKENDS) test(`${backend.name}: zoomed out, the wires show: bundle pixels between glyphs, and glyphs never overlap`, async () => {
+  const { page, context, errors } = await openDemo(backend, 'n=100000&debug=1', { viewport: { width: 1200, height: 800 } });
   await page.waitForFunction(() => window.__flowscale?.renderer && document.querySelector('[data-stat="total"]')?.textContent.replace(/\D/g, '') === '100000' && !document.querySelector('[data-testid="progress"]'), null, { timeout: 120_000, polling: 250 });
   for (const zoom of [0.05, 0.02]) {
     await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 10, y: 10, zoom }), zoom);
@@ -129,7 +156,8 @@ test('zoomed out, the wires show: bundle pixels between glyphs, and glyphs never
     assert.equal(seen.overlaps, 0, `zoom ${zoom}: glyphs overlap: ${JSON.stringify(seen)}`);
     assert.ok(seen.bundles > 10 && seen.checked > 5, `zoom ${zoom}: ${JSON.stringify(seen)}`);
     assert.ok(seen.wired >= seen.checked * 0.9, `zoom ${zoom}: bundle pixels between glyphs: ${JSON.stringify(seen)}`);
-    await page.screenshot({ path: `${shots}gpu-bundles-${zoom}.png` });
+    await page.screenshot({ path: `${shots}gpu-bundles-${backend.knob}-${zoom}.png` });
   }
-  await page.close();
+  await assertBackend(backend, page, errors);
+  await context.close();
 });

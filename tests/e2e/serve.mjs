@@ -44,6 +44,23 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/**
+ * The same Chromium with WebGPU on SwiftShader (Dawn's Vulkan CPU adapter).
+ * `--use-vulkan=swiftshader` is what makes a WebGPU canvas presentable here:
+ * without it Chromium's own Vulkan fails to start (vkCreateInstance -7), no
+ * shared-image backing exists for a WebGPU canvas's texture ("Could not find
+ * SharedImageBackingFactory … WebgpuSwapChainTexture"), and the first frame
+ * presented loses the device ("A valid external Instance reference no longer
+ * exists"), after which every buffer mapping on it fails.
+ */
+export const WEBGPU_ARGS = [
+  ...CHROMIUM_ARGS,
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-vulkan=swiftshader',
+  '--enable-features=Vulkan',
+];
+
 /** The strict policy the demo must work under (a production build served as static files). */
 export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'";
 

@@ -31,12 +31,15 @@ const MAX_ZOOM = 4;
 const proOptions = { hideAttribution: false };
 
 const params = new URLSearchParams(window.location.search);
-// Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer), ?debug=1 (engine on window).
+// Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer),
+// ?gpu=webgpu or ?gpu=webgl2 (that backend only, no fallback), ?debug=1 (engine on window).
+const gpuKnob = params.get('gpu');
 const gpuOptions: RendererOptions | null =
-  params.get('gpu') === 'off'
+  gpuKnob === 'off'
     ? null
     : {
         draw: params.get('draw') === 'all' ? 'all' : 'low',
+        backend: gpuKnob === 'webgpu' || gpuKnob === 'webgl2' ? gpuKnob : 'auto',
         palette: {
           types: gpuPalette(),
           ...(params.has('edgeColor') ? { edge: `#${params.get('edgeColor')}` } : {}),
