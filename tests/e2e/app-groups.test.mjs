@@ -66,3 +66,27 @@ test('grouping: members keep their place, a group moves and collapses as one', a
   const box = await page.evaluate((g) => window.__flowscale.store.getState().nodes.find((n) => n.id === g), g);
   assert.deepEqual([box.width, box.height, box.data.collapsed], [groups[0] && bar.data.expanded.width, bar.data.expanded.height, false]);
 });
+
+test('simplified edges: parallel edges are drawn as one, labelled with their count, and back when turned off', async (t) => {
+  const page = await open(t, '?n=100&debug=1');
+  await page.evaluate(async () => {
+    const node = (id, x) => ({ id, type: 'default', position: { x, y: 100 }, width: 150, height: 40, data: { label: id } });
+    const edge = (id, s, t) => ({ id, source: s, target: t });
+    await window.__flowscale.store.getState().loadWorkflow(
+      { nodes: [node('a', 0), node('b', 400), node('c', 800)], edges: [edge('e1', 'a', 'b'), edge('e2', 'a', 'b'), edge('e3', 'a', 'b'), edge('e4', 'b', 'c')], viewport: { x: 50, y: 50, zoom: 1 } },
+      { kind: 'import', name: 'parallel' },
+    );
+  });
+  const drawn = () => page.locator('.react-flow__edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).sort());
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 4);
+  await page.click('[data-tab="optimizer"]');
+  await page.check('[data-setting="simplifyEdges"]');
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+  // One of a→b's three stands for them (which one is the window's order), labelled ×3; b→c as it is.
+  const [ab, bc] = await drawn();
+  assert.ok(['e1', 'e2', 'e3'].includes(ab) && bc === 'e4', `${ab}, ${bc}`);
+  assert.equal((await page.locator(`.react-flow__edge[data-id="${ab}"] .react-flow__edge-textwrapper`).textContent()).trim(), '×3');
+  await page.uncheck('[data-setting="simplifyEdges"]');
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 4);
+  assert.deepEqual(await drawn(), ['e1', 'e2', 'e3', 'e4']);
+});

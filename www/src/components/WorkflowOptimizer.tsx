@@ -151,7 +151,7 @@ function SettingsSection() {
           disabled={disabled}
           onChange={(e) => void updateSettings({ simplifyEdges: e.target.checked })}
         />
-        Count simplified edges when the view settles
+        Simplify edges: parallel ones drawn as one (×N), counted when the view settles
       </label>
       <label className="field">
         Max mounted nodes

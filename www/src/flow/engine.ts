@@ -42,7 +42,7 @@ export type Detail = 'full' | 'label';
 export interface EngineSettings {
   /** Level of detail on: small nodes are drawn by the GPU, medium ones as labels. Off: every node in the window is mounted in full. */
   lod: boolean;
-  /** Count what simplifyEdges folds when the view settles (the GPU layer draws the bundles between clusters either way). */
+  /** Simplified edges: parallel mounted edges drawn as one (mergeParallel), and what simplifyEdges folds counted when the view settles (the GPU layer draws the bundles between clusters either way). */
   simplifyEdges: boolean;
   maxVisibleNodes: number;
 }
@@ -82,6 +82,30 @@ export const STAGE = 10_000;
  * ?lodLow=z sets both LOD thresholds to z (0: mounted at any zoom), ?clusters=off
  * turns zoom-level clustering off (no cluster stands in for nodes, at any zoom).
  */
+/**
+ * Simplified edges in React Flow's share of the view: parallel edges (same
+ * ends and handles) drawn as one, thicker, labelled with their count
+ * (edges.mergeParallel's rule; the GPU layer bundles the rest). O(mounted).
+ */
+export function mergeParallel(edges: Edge[]): Edge[] {
+  const at = new Map<string, number>();
+  const out: Edge[] = [];
+  const counts: number[] = [];
+  for (const e of edges) {
+    const key = `${e.source}\u0000${e.sourceHandle ?? ''}\u0000${e.target}\u0000${e.targetHandle ?? ''}`;
+    const k = at.get(key);
+    if (k === undefined) {
+      at.set(key, out.length);
+      out.push(e);
+      counts.push(1);
+    } else counts[k]! += 1;
+  }
+  return out.map((e, k) => {
+    const n = counts[k]!;
+    return n === 1 ? e : { ...e, label: `×${n}`, style: { ...e.style, strokeWidth: Math.min(1 + n, 6) }, data: { ...e.data, merged: n } };
+  });
+}
+
 let engineSeq = 0;
 
 export class FlowEngine {
@@ -255,7 +279,7 @@ export class FlowEngine {
       const e = currentEdges.get(id) ?? this.lookup.edge(id);
       if (e) edges.push(e);
     }
-    this.setMounted({ nodes, edges });
+    this.setMounted({ nodes, edges: this.settings.simplifyEdges ? mergeParallel(edges) : edges });
   }
 
   private setMounted(m: Mounted): void {
