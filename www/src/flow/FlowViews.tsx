@@ -21,7 +21,7 @@ import { Renderer, type RendererOptions } from 'flowscale';
 import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
-import type { FlowEngine } from '@/flow/engine';
+import { isTrap, type FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
 import { useAudioStore } from '@/store/audioStore';
@@ -225,8 +225,13 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
       el.style.visibility = 'hidden';
       if (!engine.isDestroyed) engine.attachRenderer(null, el);
-      created?.destroy();
-      created?.free();
+      try {
+        created?.destroy();
+        created?.free();
+      } catch (e) {
+        // After a wasm trap the renderer went with the old instance (MODULE_RESET): nothing left to free.
+        if (!isTrap(e)) throw e;
+      }
     };
   }, [engine, canvasRef, gpuWanted, markFirstRender]);
 
