@@ -17,7 +17,7 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
-import { Renderer, type RendererOptions } from 'flowscale';
+import init, { Renderer, type RendererOptions } from 'flowscale';
 import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
@@ -135,6 +135,8 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       },
       reactFlow: () => reactFlow,
       store: useAudioStore,
+      /** The raw wasm exports of the instance in use (a test traps it for real through them). */
+      wasm: () => init(),
     };
   }, [engine, reactFlow]);
 
