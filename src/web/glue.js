@@ -707,7 +707,9 @@ export function makeFrame(ids, edgeIds, h, seq, started, goneJson, detail) {
   };
   if (detail) {
     let lists = null;
-    const get = () => (lists ??= detail(seq));
+    const born = epoch;
+    // After a wasm trap the lists went with the old instance (its closure cannot be called).
+    const get = () => (lists ??= born === epoch ? detail(seq) : throwReset('frame.inView'));
     Object.defineProperties(frame, {
       inView: { get: () => get().inView, enumerable: true, configurable: true },
       lod: { get: () => get().lod, enumerable: true, configurable: true },
@@ -946,6 +948,10 @@ export function moduleEpoch() {
 export function onModuleReset(hook) {
   resetHooks.add(hook);
   return () => { resetHooks.delete(hook); };
+}
+
+function throwReset(operation) {
+  throw moduleReset(operation);
 }
 
 function moduleReset(operation) {

@@ -51,6 +51,7 @@ test('a trap mid-frame: reported once, the module replaced, old objects MODULE_R
   const opt = new WorkflowOptimizer();
   opt.setWorkflow(workflow);
   const before = shown(opt.frame(view, pane));
+  const lazy = opt.frame(view, pane); // its inView, lod and visibleEdgeIds are read on demand
   const raw = initSync();
 
   trapOnNextClockRead();
@@ -65,6 +66,7 @@ test('a trap mid-frame: reported once, the module replaced, old objects MODULE_R
   assert.throws(() => opt.frame(view, pane), isReset);
   assert.throws(() => opt.setWorkflow(workflow), isReset);
   assert.throws(() => opt.bounds(), isReset);
+  assert.throws(() => lazy.inView, isReset);
   opt.free(); // a no-op: its pointer means nothing in the new memory
   assert.equal(traps.length, 1, 'stale objects are not traps');
 
