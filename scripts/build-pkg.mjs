@@ -1,6 +1,10 @@
-// Build the npm package `pkg/` with wasm-pack:
-//   pkg/      --target bundler (webpack & co.), entry index.js
-//   pkg/web/  --target web (browsers without a bundler, Node, Web Workers), entry web/index.js
+// Build the npm package `pkg/`:
+//   pkg/      --target bundler (webpack & co.), entry index.js, by wasm-pack
+//   pkg/web/  --target web (browsers without a bundler, Node, Web Workers), entry web/index.js:
+//             wasm-bindgen run here on the module wasm-pack compiled, with
+//             --experimental-reset-state-function (wasm-pack cannot pass it;
+//             wasm-bindgen offers it for the web target, not the bundler one),
+//             then wasm-opt as wasm-pack runs it
 // Both entries add what wasm-bindgen cannot export itself: the FlowscaleError
 // class and toColumns (defined in src/web/glue.js) and a default `init`, and
 // export only the public names (the wasm classes the JS classes wrap stay
@@ -32,6 +36,20 @@ function wasmPack(target, outDir) {
   });
 }
 
+/** The web build: wasm-bindgen and wasm-opt on the module the bundler build's cargo run left. */
+function bindgenWeb(outDir) {
+  const dev = profile === '--dev';
+  const targetDir = process.env.CARGO_TARGET_DIR ? process.env.CARGO_TARGET_DIR : join(root, 'target');
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', dev ? 'debug' : 'release', 'flowscale.wasm');
+  const args = [wasm, '--out-dir', outDir, '--typescript', '--target', 'web', '--out-name', 'flowscale', '--experimental-reset-state-function'];
+  execFileSync('wasm-bindgen', dev ? [...args, '--debug'] : args, { cwd: root, env, stdio: 'inherit' });
+  if (!dev) {
+    const bg = join(outDir, 'flowscale_bg.wasm');
+    // The same passes as wasm-pack's (Cargo.toml, package.metadata.wasm-pack).
+    execFileSync('wasm-opt', [bg, '-o', bg, '-O2'], { cwd: root, env, stdio: 'inherit' });
+  }
+}
+
 function gluePath(dir, file = 'glue.js') {
   const snippets = join(dir, 'snippets');
   for (const d of readdirSync(snippets)) {
@@ -40,7 +58,14 @@ function gluePath(dir, file = 'glue.js') {
   throw new Error(`${file} not found under ${snippets}`);
 }
 
-const glueTypes = `/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
+const glueTypes = `/**
+ * \`listener({ operation, error, reset })\` once per wasm trap (a \`WebAssembly.RuntimeError\` thrown by a flowscale
+ * call; \`operation\` names it, e.g. 'WorkflowOptimizer.frame'). With \`reset\` true the module was re-instantiated:
+ * objects made before the trap throw MODULE_RESET, new ones work. Returns the unsubscribe function.
+ */
+export declare function onTrap(listener: (trap: TrapInfo) => void): () => void;
+export interface TrapInfo { operation: string; error: Error; reset: boolean; }
+/** Thrown by every flowscale call on bad input: \`code\` is stable, \`path\` names the offending field. */
 export declare class FlowscaleError extends Error {
   readonly name: 'FlowscaleError';
   readonly code: FlowscaleErrorCode;
@@ -51,7 +76,7 @@ export type FlowscaleErrorCode =
   | 'NON_FINITE' | 'NEGATIVE_SIZE' | 'OUT_OF_RANGE' | 'UNKNOWN_ID' | 'INVALID_VIEWPORT'
   | 'LIMIT_EXCEEDED' | 'INVALID_CONFIG' | 'GPU_UNAVAILABLE' | 'INVALID_ARGUMENT' | 'STORAGE_UNAVAILABLE' | 'STORAGE_BLOCKED'
   | 'QUOTA_EXCEEDED' | 'TRANSACTION_ABORTED' | 'CORRUPT_RECORD' | 'NOT_CLONEABLE' | 'CACHE_CLOSED'
-  | 'STALE_FRAME' | 'ABORTED';
+  | 'STALE_FRAME' | 'ABORTED' | 'MODULE_RESET';
 import type { Workflow, WorkflowColumns } from './flowscale';
 /**
  * React Flow objects as WorkflowColumns, which setWorkflow, setWorkflowAsync, layoutWorkflow and optimizeWorkflow
@@ -64,7 +89,7 @@ export declare function toColumns(workflow: Workflow): WorkflowColumns;
 // WorkflowCache is a JS class (src/web/cache.js) over the wasm class CacheCore.
 const cacheTypes = readFileSync(join(root, 'src/web/cache.d.ts'), 'utf8');
 const cacheEntry = (dir) =>
-  `import { CacheCore } from './flowscale.js';\nimport { WorkflowCache, bindCore } from '${gluePath(dir, 'cache.js')}';\nbindCore(CacheCore);\nexport { WorkflowCache };\n`;
+  `import { WorkflowCache, bindCore } from '${gluePath(dir, 'cache.js')}';\nbindCore(guarded.CacheCore);\nexport { WorkflowCache };\n`;
 
 // PerformanceMonitor, Profiler and track() are JS classes (src/web/monitor.js)
 // over the wasm classes MonitorCore and ProfilerCore.
@@ -73,17 +98,17 @@ const cacheEntry = (dir) =>
 const monitorTypes = readFileSync(join(root, 'src/web/monitor.d.ts'), 'utf8');
 const TRACKED_FUNCTIONS = ['optimizeWorkflow', 'layoutWorkflow', 'simplifyPolyline', 'workflowContentHash'];
 const monitorEntry = (dir) =>
-  `import * as wasm from './flowscale.js';\n` +
   `import { PerformanceMonitor, Profiler, track, activeOperations, configureTracking, bindMonitorCore, bindProfilerCore, instrument } from '${gluePath(dir, 'monitor.js')}';\n` +
-  `bindMonitorCore(wasm.MonitorCore);\nbindProfilerCore(wasm.ProfilerCore);\n` +
-  `const tracked = instrument(wasm);\n` +
+  `bindMonitorCore(guarded.MonitorCore);\nbindProfilerCore(guarded.ProfilerCore);\n` +
+  `const tracked = instrument(guarded);\n` +
   TRACKED_FUNCTIONS.map((f) => `export const ${f} = tracked.${f};\n`).join('') +
   `export { PerformanceMonitor, Profiler, track, activeOperations, configureTracking };\n`;
 
-// setWorkflowAsync is JS (src/web/glue.js) over the wasm class's _load* methods.
+// setWorkflowAsync is JS (src/web/glue.js) over the wasm class's _load* methods,
+// added before the guard so that a trap rejecting its promise is seen too.
 const asyncEntry = (dir) =>
-  `import { WorkflowOptimizer as Optimizer } from './flowscale.js';\nimport { setWorkflowAsync } from '${gluePath(dir)}';\n` +
-  `Optimizer.prototype.setWorkflowAsync = function (workflow, options) { return setWorkflowAsync(this, workflow, options); };\n`;
+  `import { setWorkflowAsync } from '${gluePath(dir)}';\n` +
+  `wasm.WorkflowOptimizer.prototype.setWorkflowAsync = function (workflow, options) { return setWorkflowAsync(this, workflow, options); };\n`;
 
 /** The names a .d.ts exports: values (classes, functions, consts, enums) and types (interfaces, type aliases). */
 function declaredNames(dts) {
@@ -103,12 +128,21 @@ function writeEntry(dir, realInit) {
   const glue = gluePath(dir);
   const generated = declaredNames(readFileSync(join(dir, 'flowscale.d.ts'), 'utf8'));
   // wasm-bindgen's own names, less the internals and the calls the monitor entry exports instrumented.
-  const values = generated.values.filter((n) => !INTERNAL.has(n) && !TRACKED_FUNCTIONS.includes(n) && n !== 'default');
+  // `__wbg_reset_state` stays inside: the guard below calls it after a trap.
+  const values = generated.values.filter((n) => !INTERNAL.has(n) && !TRACKED_FUNCTIONS.includes(n) && n !== 'default' && !n.startsWith('__'));
   const types = generated.types.filter((n) => !INTERNAL.has(n));
-  const reexport = `export { ${values.join(', ')} } from './flowscale.js';\n`;
+  // Every export guarded against wasm traps (src/web/glue.js, guardExports); the web
+  // build also recovers (a fresh instance), the bundler build only reports.
+  const guardedNames = values.filter((n) => n !== 'initSync');
+  const reexport =
+    `import * as wasm from './flowscale.js';\nimport { guardExports } from '${glue}';\n${asyncEntry(dir)}` +
+    `const guarded = guardExports(wasm${realInit ? ', wasm.__wbg_reset_state, () => wasm.initSync()' : ''});\n` +
+    `export const { ${guardedNames.join(', ')} } = guarded;\n` +
+    (values.includes('initSync') ? `export { initSync } from './flowscale.js';\n` : '');
+  const entries = `${cacheEntry(dir)}${monitorEntry(dir)}`;
   const js = realInit
-    ? `import init from './flowscale.js';\n${reexport}export { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}export default init;\n`
-    : `${reexport}export { FlowscaleError, toColumns } from '${glue}';\n${asyncEntry(dir)}${cacheEntry(dir)}${monitorEntry(dir)}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
+    ? `import init from './flowscale.js';\n${reexport}export { FlowscaleError, toColumns, onTrap } from '${glue}';\n${entries}export default init;\n`
+    : `${reexport}export { FlowscaleError, toColumns, onTrap } from '${glue}';\n${entries}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dtsNames = `export { ${[...values, ...TRACKED_FUNCTIONS].join(', ')} } from './flowscale';\nexport type { ${types.join(', ')} } from './flowscale';\n`;
   const dts = realInit
@@ -148,8 +182,8 @@ function writeConditionsAndSubpaths(pkg) {
 const pkg = join(root, 'pkg');
 const webTmp = join(root, 'target/pkg-web');
 rmSync(webTmp, { recursive: true, force: true });
-wasmPack('web', webTmp);
 wasmPack('bundler', pkg);
+bindgenWeb(webTmp);
 rmSync(join(pkg, 'web'), { recursive: true, force: true });
 cpSync(webTmp, join(pkg, 'web'), { recursive: true });
 for (const f of ['package.json', '.gitignore', 'README.md', 'LICENSE']) rmSync(join(pkg, 'web', f), { force: true });

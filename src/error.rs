@@ -58,6 +58,10 @@ pub enum ErrorCode {
     StaleFrame,
     /// A long operation (a chunked load) was cancelled by its `AbortSignal`.
     Aborted,
+    /// The object belongs to a wasm instance that was replaced after a trap
+    /// (raised by the JS glue, `src/web/glue.js`, never by Rust: listed here
+    /// so every code is in one place).
+    ModuleReset,
 }
 
 impl ErrorCode {
@@ -86,6 +90,7 @@ impl ErrorCode {
             ErrorCode::CacheClosed => "CACHE_CLOSED",
             ErrorCode::StaleFrame => "STALE_FRAME",
             ErrorCode::Aborted => "ABORTED",
+            ErrorCode::ModuleReset => "MODULE_RESET",
         }
     }
 }

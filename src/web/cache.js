@@ -11,7 +11,7 @@
 //   page-lifecycle listeners and storage estimates;
 // - `WorkflowCache`, the public class: the hit path above, everything else
 //   forwarded to its Rust core (`CacheCore`).
-import { FlowscaleError } from './glue.js';
+import { FlowscaleError, moduleEpoch, onModuleReset } from './glue.js';
 
 // ---- mirror (written by Rust only) ----
 
@@ -180,9 +180,42 @@ export async function storageEstimate() {
   }
 }
 
-/** A timer that never keeps Node alive. */
+// What the Rust half registers with the platform calls closures of the wasm
+// instance that made it. After a wasm trap that instance is gone (calling one
+// of its closures throws): its timers and page-hide listeners end themselves,
+// its channels and database connections are closed.
+// (Weakly held: a cache closed normally lets go of both.)
+const channels = new Set();
+const databases = new Set();
+function hold(set, v) {
+  if (set.size >= 64) for (const r of set) if (r.deref() === undefined) set.delete(r);
+  set.add(new WeakRef(v));
+}
+onModuleReset(() => {
+  for (const r of channels) r.deref()?.close();
+  channels.clear();
+  for (const r of databases) {
+    const db = r.deref();
+    if (!db) continue;
+    db.onclose = null;
+    db.onversionchange = null;
+    db.close();
+  }
+  databases.clear();
+});
+
+/** A connection the cache opened: closed after a wasm trap (the new core opens its own). */
+export function trackDatabase(db) {
+  hold(databases, db);
+}
+
+/** A timer that never keeps Node alive, and ends when the instance that set it is replaced. */
 export function startTimer(fn, ms, repeat) {
-  const t = repeat ? setInterval(fn, ms) : setTimeout(fn, ms);
+  const epoch = moduleEpoch();
+  const t = (repeat ? setInterval : setTimeout)(() => {
+    if (moduleEpoch() === epoch) fn();
+    else stopTimer(t);
+  }, ms);
   t?.unref?.();
   return t;
 }
@@ -195,13 +228,19 @@ export function stopTimer(t) {
 export function onPageHide(fn) {
   const g = globalThis;
   const doc = g.document;
-  const onVis = () => { if (doc.visibilityState === 'hidden') fn(); };
-  g.addEventListener?.('pagehide', fn);
-  doc?.addEventListener?.('visibilitychange', onVis);
-  return () => {
-    g.removeEventListener?.('pagehide', fn);
+  const epoch = moduleEpoch();
+  const off = () => {
+    g.removeEventListener?.('pagehide', hide);
     doc?.removeEventListener?.('visibilitychange', onVis);
   };
+  const hide = (e) => {
+    if (moduleEpoch() === epoch) fn(e);
+    else off();
+  };
+  const onVis = (e) => { if (doc.visibilityState === 'hidden') hide(e); };
+  g.addEventListener?.('pagehide', hide);
+  doc?.addEventListener?.('visibilitychange', onVis);
+  return off;
 }
 
 export function newChannel(name) {
@@ -209,6 +248,7 @@ export function newChannel(name) {
     if (typeof BroadcastChannel !== 'function') return undefined;
     const ch = new BroadcastChannel(name);
     ch.unref?.(); // Node: an open cache must not keep the process alive
+    hold(channels, ch);
     return ch;
   } catch {
     return undefined;
@@ -401,6 +441,18 @@ function now() {
 const RESOLVED = Promise.resolve();
 const TOKEN = Symbol('WorkflowCache');
 
+// Open caches, for re-opening after a wasm trap: the instance that held their
+// cores is gone (memory tier included); IndexedDB still holds the disk tier.
+const openCaches = new Set();
+onModuleReset(({ reset }) => {
+  if (!reset) return;
+  for (const ref of [...openCaches]) {
+    const cache = ref.deref();
+    if (cache) cache._reopen(ref);
+    else openCaches.delete(ref);
+  }
+});
+
 function badKey(key) {
   return new FlowscaleError('INVALID_ARGUMENT', keyProblem(key) || 'bad key', 'key');
 }
@@ -436,16 +488,61 @@ export class WorkflowCache extends EventTarget {
       }
     }
     const emit = (err) => cache.#emit(err, onError);
-    const core = await Core.open(rest, emit);
-    const m = core.mirror();
-    cache.#core = core;
-    cache.#index = m.index;
-    cache.#values = m.values;
-    cache.#keyed = core.recordsMissKeys;
-    await replayJournals(core, emit);
-    if (core.journal() !== null) cache.#keepJournal(core, emit);
+    cache.#open = () => Core.open(rest, emit);
+    await cache.#bind(await cache.#open(), emit);
+    openCaches.add(cache.#ref);
     setTimeout(() => { cache.#opened = true; });
     return cache;
+  }
+
+  #open = null;
+  #db = '';
+  #ref = new WeakRef(this);
+  /** While the cache re-opens after a wasm trap: settles once it has. */
+  #reopening = null;
+  #closed = false;
+
+  async #bind(core, emit) {
+    const m = core.mirror();
+    this.#core = core;
+    this.#db = core.databaseName;
+    this.#index = m.index;
+    this.#values = m.values;
+    this.#keyed = core.recordsMissKeys;
+    await replayJournals(core, emit);
+    if (core.journal() !== null) this.#keepJournal(core, emit);
+  }
+
+  /**
+   * After a wasm trap (called by the package, not the app): open a fresh core
+   * with the same options. The memory tier went with the old instance; the
+   * disk tier is read from IndexedDB again. Calls made meanwhile wait for it.
+   */
+  _reopen(ref) {
+    if (this.#closed) {
+      openCaches.delete(ref);
+      return;
+    }
+    this.#unhookJournal?.();
+    this.#unhookJournal = null;
+    this.#index = new Map();
+    this.#values = [];
+    const emit = (err) => this.#emit(err, null);
+    const p = (async () => {
+      try {
+        await this.#bind(await this.#open(), emit);
+      } catch (e) {
+        this.#emit(e, null);
+      } finally {
+        if (this.#reopening === p) this.#reopening = null;
+      }
+    })();
+    this.#reopening = p;
+  }
+
+  /** Resolves once the cache is usable: at once, or after it re-opened following a wasm trap. */
+  ready() {
+    return this.#reopening ?? RESOLVED;
   }
 
   #unhookJournal = null;
@@ -484,6 +581,7 @@ export class WorkflowCache extends EventTarget {
 
   /** The memory tier only: the value, or undefined. Never touches IndexedDB. */
   getSync(key) {
+    if (this.#reopening) return undefined;
     const s = this.#index.get(key);
     if (s !== undefined) {
       if (this.#core.hit(s, now())) return this.#values[s];
@@ -497,6 +595,7 @@ export class WorkflowCache extends EventTarget {
 
   /** The value from memory, else from IndexedDB (promoted to memory), else undefined. */
   get(key) {
+    if (this.#reopening) return this.#reopening.then(() => this.get(key));
     try {
       const v = this.getSync(key);
       if (v !== undefined) return Promise.resolve(v);
@@ -508,6 +607,7 @@ export class WorkflowCache extends EventTarget {
 
   /** Store a value; resolves per the strategy (write-through: once IndexedDB holds it). */
   set(key, value, options) {
+    if (this.#reopening) return this.#reopening.then(() => this.set(key, value, options));
     try {
       if (keyProblem(key)) throw badKey(key);
       // The common case (no options) estimates here: one boundary crossing fewer.
@@ -527,6 +627,7 @@ export class WorkflowCache extends EventTarget {
 
   /** Cache-aside: the cached value, else `await loader(key)` stored and returned; concurrent calls share one load. */
   getOrLoad(key, loader, options) {
+    if (this.#reopening) return this.#reopening.then(() => this.getOrLoad(key, loader, options));
     try {
       const v = this.getSync(key);
       if (v !== undefined) return Promise.resolve(v);
@@ -537,6 +638,7 @@ export class WorkflowCache extends EventTarget {
   }
 
   #call(name, ...args) {
+    if (this.#reopening) return this.#reopening.then(() => this.#call(name, ...args));
     try {
       return this.#core[name](...args);
     } catch (e) {
@@ -545,23 +647,25 @@ export class WorkflowCache extends EventTarget {
   }
 
   invalidate(key) {
-    if (typeof key === 'string') purgeJournals(this.#core.databaseName, (op) => op[0] === key);
+    if (typeof key === 'string') purgeJournals(this.#db, (op) => op[0] === key);
     return this.#call('invalidate', key);
   }
   invalidateTag(tag) {
-    if (typeof tag === 'string') purgeJournals(this.#core.databaseName, (op) => op.length > 1 && Array.isArray(op[3]) && op[3].includes(tag));
+    if (typeof tag === 'string') purgeJournals(this.#db, (op) => op.length > 1 && Array.isArray(op[3]) && op[3].includes(tag));
     return this.#call('invalidateTag', tag);
   }
   invalidatePrefix(prefix) {
-    if (typeof prefix === 'string') purgeJournals(this.#core.databaseName, (op) => op[0].startsWith(prefix));
+    if (typeof prefix === 'string') purgeJournals(this.#db, (op) => op[0].startsWith(prefix));
     return this.#call('invalidatePrefix', prefix);
   }
   clear() {
-    purgeJournals(this.#core.databaseName, null);
+    purgeJournals(this.#db, null);
     return this.#call('clear');
   }
   flush() { return this.#call('flush'); }
   close() {
+    this.#closed = true;
+    openCaches.delete(this.#ref);
     const p = this.#call('close');
     // close() flushes: once it has, nothing is left to journal.
     const unhook = this.#unhookJournal;

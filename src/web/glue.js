@@ -534,7 +534,8 @@ export async function setWorkflowAsync(opt, workflow, options) {
     report('done', 1);
   } catch (e) {
     // (A newer load on this optimizer makes the calls above throw ABORTED.)
-    opt._loadCancel(token);
+    // After a trap the optimizer is gone with its instance: the trap is the error to report.
+    if (!(e instanceof WebAssembly.RuntimeError) && e?.code !== 'MODULE_RESET') opt._loadCancel(token);
     throw e;
   }
 }
@@ -706,7 +707,9 @@ export function makeFrame(ids, edgeIds, h, seq, started, goneJson, detail) {
   };
   if (detail) {
     let lists = null;
-    const get = () => (lists ??= detail(seq));
+    const born = epoch;
+    // After a wasm trap the lists went with the old instance (its closure cannot be called).
+    const get = () => (lists ??= born === epoch ? detail(seq) : throwReset('frame.inView'));
     Object.defineProperties(frame, {
       inView: { get: () => get().inView, enumerable: true, configurable: true },
       lod: { get: () => get().lod, enumerable: true, configurable: true },
@@ -910,4 +913,167 @@ export function makeClusters(m, h) {
       segment: a64(C.bundleSegment, 4 * nb),
     },
   };
+}
+
+// ---- wasm traps ----
+//
+// A trap (`WebAssembly.RuntimeError`: an `unreachable` from an abort, an
+// out-of-memory on grow) can leave the instance anywhere: a value borrowed
+// for good, an allocator half-updated. The package entry wraps every export
+// (`guardExports`); the first wrapper that sees a trap reports it once,
+// replaces the instance with a fresh one of the same module (the web build's
+// `__wbg_reset_state`) and rethrows the trap. Objects made before it belong
+// to the old instance: every call on them throws MODULE_RESET, and freeing
+// them is a no-op (their pointers mean nothing in the new memory).
+
+/** Instances replaced so far: the instance id wasm-bindgen stamps on each object as `__wbg_inst`. */
+let epoch = 0;
+const trapListeners = new Set();
+const resetHooks = new Set();
+const reported = new WeakSet();
+
+/** `listener({ operation, error, reset })` once per trap; returns the unsubscribe function. */
+export function onTrap(listener) {
+  if (typeof listener !== 'function') throw new FlowscaleError('INVALID_ARGUMENT', 'listener must be a function', 'listener');
+  trapListeners.add(listener);
+  return () => { trapListeners.delete(listener); };
+}
+
+/** Instances replaced after traps so far (0 until the first). */
+export function moduleEpoch() {
+  return epoch;
+}
+
+/** For the package's own JS classes: `hook(info)` after each reset, before the app's listeners. Returns the unsubscribe function. */
+export function onModuleReset(hook) {
+  resetHooks.add(hook);
+  return () => { resetHooks.delete(hook); };
+}
+
+function throwReset(operation) {
+  throw moduleReset(operation);
+}
+
+function moduleReset(operation) {
+  return new FlowscaleError('MODULE_RESET', `${operation}: this object belongs to a wasm instance replaced after a trap; make a new one`);
+}
+
+const isTrap = (e) => typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+const stale = (v) => v !== null && typeof v === 'object' && v.__wbg_inst !== undefined && v.__wbg_inst !== epoch;
+/** An argument from the old instance (a user's Proxy that throws on every read is not one: the call reports it). */
+function staleArg(v) {
+  try {
+    return stale(v);
+  } catch {
+    return false;
+  }
+}
+
+let replace = null;
+function trapped(operation, error) {
+  if (reported.has(error)) return;
+  reported.add(error);
+  let reset = false;
+  if (replace) {
+    try {
+      replace();
+      epoch++;
+      reset = true;
+    } catch (e) {
+      setTimeout(() => { throw e; });
+    }
+  }
+  const info = { operation, error, reset };
+  for (const h of [...resetHooks]) callHook(h, info);
+  for (const l of [...trapListeners]) callHook(l, info);
+}
+
+function callHook(fn, info) {
+  try {
+    fn(info);
+  } catch (e) {
+    setTimeout(() => { throw e; });
+  }
+}
+
+function guarded(operation, fn, dispose) {
+  const w = function (...args) {
+    if (stale(this)) {
+      if (dispose) { this.__wbg_ptr = 0; return undefined; }
+      throw moduleReset(operation);
+    }
+    for (const a of args) if (staleArg(a)) throw moduleReset(operation);
+    let r;
+    try {
+      r = fn.apply(this, args);
+    } catch (e) {
+      if (isTrap(e)) trapped(operation, e);
+      throw e;
+    }
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      return r.then(undefined, (e) => {
+        if (isTrap(e)) trapped(operation, e);
+        throw e;
+      });
+    }
+    return r;
+  };
+  Object.defineProperty(w, 'name', { value: fn.name });
+  return w;
+}
+
+const SKIP = new Set(['constructor', 'length', 'name', 'prototype', '__wrap', '__destroy_into_raw']);
+function guardMembers(target, prefix) {
+  for (const key of Reflect.ownKeys(target)) {
+    if (SKIP.has(key)) continue;
+    const d = Object.getOwnPropertyDescriptor(target, key);
+    const label = `${prefix}.${typeof key === 'symbol' ? key.description : key}`;
+    const dispose = key === 'free' || key === Symbol.dispose;
+    if (typeof d.value === 'function') {
+      d.value = guarded(label, d.value, dispose);
+    } else if (d.get || d.set) {
+      if (d.get) d.get = guarded(label, d.get, false);
+      if (d.set) d.set = guarded(label, d.set, false);
+    } else continue;
+    Object.defineProperty(target, key, d);
+  }
+}
+
+/**
+ * Guard the wasm-bindgen module `exports` (once, by the package entry):
+ * class methods, accessors and statics are patched in place; constructors
+ * and free functions come back guarded, for the entry to export. `reset`
+ * replaces the instance (absent where the build cannot: the bundler build
+ * reports traps without recovering); `exportsOf()` gives the current raw
+ * wasm exports, whose memory glue.js reads.
+ */
+export function guardExports(exports, reset, exportsOf) {
+  if (reset) {
+    replace = () => {
+      reset();
+      setMemory(exportsOf().memory);
+    };
+  }
+  const out = {};
+  for (const [name, v] of Object.entries(exports)) {
+    if (typeof v !== 'function' || name.startsWith('__') || name === 'default' || name === 'initSync') continue;
+    if (/^[A-Z]/.test(name) && v.prototype) {
+      guardMembers(v.prototype, name);
+      guardMembers(v, name);
+      out[name] = new Proxy(v, {
+        construct(target, args, newTarget) {
+          for (const a of args) if (staleArg(a)) throw moduleReset(`new ${name}`);
+          try {
+            return Reflect.construct(target, args, newTarget);
+          } catch (e) {
+            if (isTrap(e)) trapped(`new ${name}`, e);
+            throw e;
+          }
+        },
+      });
+    } else {
+      out[name] = guarded(name, v, false);
+    }
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 // They are buffered in typed arrays and plain arrays and handed to Rust once
 // per interval; Rust computes every metric, alert and report. Nothing here
 // reads `window`: `globalThis` serves pages, Web Workers and Node.
-import { FlowscaleError, wasmMemoryBytes } from './glue.js';
+import { FlowscaleError, wasmMemoryBytes, moduleEpoch, onModuleReset } from './glue.js';
 
 const g = globalThis;
 const perf = g.performance;
@@ -92,10 +92,15 @@ export function configureTracking(options) {
 function run(name, fn, self, args) {
   const id = opId(name);
   const heap = opHeap;
-  const t0 = now(), w0 = wasmMemoryBytes(), h0 = heap();
+  const t0 = now(), w0 = wasmMemoryBytes(), h0 = heap(), e0 = moduleEpoch();
   enter(name);
   const done = (ok) => {
     leave(name);
+    // After a wasm trap the log (and `id`) went with the old instance: record it again in the new one.
+    if (moduleEpoch() !== e0) {
+      Core.opRecord(opId(name), t0, now() - t0, 0, heap() - h0, ok);
+      return;
+    }
     Core.opRecord(id, t0, now() - t0, wasmMemoryBytes() - w0, heap() - h0, ok);
   };
   let r;
@@ -207,6 +212,32 @@ function supports() {
   };
 }
 
+// After a wasm trap (see glue.js, guardExports): the operation log lived in the
+// old instance, so names are registered again; each monitor gets a fresh core
+// and hears the trap as a critical alert.
+const monitors = new Set();
+const profilers = new Set();
+/** Weakly held (pruned as they grow): a monitor or profiler the app dropped is not kept alive. */
+function hold(set, v) {
+  if (set.size >= 64) for (const r of set) if (r.deref() === undefined) set.delete(r);
+  set.add(new WeakRef(v));
+}
+onModuleReset((info) => {
+  if (info.reset) opIds.clear();
+  for (const ref of [...monitors]) {
+    const m = ref.deref();
+    if (m) m._trapped(info, ref);
+    else monitors.delete(ref);
+  }
+  if (!info.reset) return;
+  for (const ref of [...profilers]) {
+    const p = ref.deref();
+    if (p) callUser((q) => q._trapped(), p);
+    else profilers.delete(ref);
+  }
+});
+let trapAlertId = 0;
+
 /** measureUserAgentSpecificMemory and storage estimates: at most this often (they are not free). */
 const SLOW_SAMPLE_MS = 10_000;
 const TOKEN = Symbol('PerformanceMonitor');
@@ -236,12 +267,18 @@ export class PerformanceMonitor {
   #storagePending = false;
   #onFrame = null;
 
+  #config;
+  #thresholdChanges = null;
+  #traps = [];
+
   constructor(config, token, core) {
     if (!Core && !core) throw new Error('flowscale: PerformanceMonitor used before the package entry bound its core');
     // The PerformanceManager hands over a core it built from its own config.
     this.#core = token === TOKEN && core ? core : new Core(config);
+    this.#config = token === TOKEN ? undefined : config;
     this.#sup = supports();
     this.#core.setSupports(JSON.stringify(this.#sup));
+    hold(monitors, this);
     this.#onFrame = (t) => {
       this.recordFrame(t);
       this.#raf = g.requestAnimationFrame(this.#onFrame);
@@ -385,9 +422,45 @@ export class PerformanceMonitor {
     return this.#core.snapshot(t, JSON.stringify(activeOperations()));
   }
 
-  /** `{ active, history }`: alerts still on, and the last `monitoring.alertHistory` of all. */
+  /** `{ active, history }`: alerts still on, and the last `monitoring.alertHistory` of all (wasm traps included). */
   alerts() {
-    return this.#core.alerts();
+    const a = this.#core.alerts();
+    if (this.#traps.length) a.history = [...this.#traps, ...a.history];
+    return a;
+  }
+
+  /**
+   * After a wasm trap (called by the package, not the app): samples and
+   * alerts went with the old instance. A fresh core from the same config and
+   * thresholds, sampling again if it was, and a critical `wasmTrap` alert
+   * (kept in `alerts().history`) for the listeners.
+   */
+  _trapped({ operation, error, reset }, ref) {
+    if (reset) {
+      let active = false, interval;
+      try {
+        this.#core = new Core(this.#config);
+        this.#core.setSupports(JSON.stringify(this.#sup));
+        if (this.#thresholdChanges) this.#core.setThresholds(this.#thresholdChanges);
+        active = this.#timer !== null;
+        if (active) {
+          interval = this.#core.state().intervalSeconds;
+          this.#core.start(now(), interval);
+        }
+      } catch (e) {
+        monitors.delete(ref);
+        setTimeout(() => { throw e; });
+      }
+    }
+    const t = now();
+    const alert = {
+      id: -(++trapAlertId), key: 'wasmTrap', metric: 'wasmTrap', severity: 'critical', state: 'resolved', change: 'raised',
+      message: `wasm trap in ${operation}: ${error?.message ?? error}${reset ? '; the module was re-instantiated' : ''}`,
+      value: 1, peak: 1, threshold: 0, raisedAt: t, updatedAt: t, resolvedAt: reset ? t : null, occurrences: 1,
+    };
+    this.#traps.unshift(alert);
+    if (this.#traps.length > 16) this.#traps.length = 16;
+    for (const cb of this.#listeners) callUser(cb, alert);
   }
 
   /** `cb(alert)` on every raised, escalated and resolved alert (`alert.change`); returns the unsubscribe function. */
@@ -413,7 +486,9 @@ export class PerformanceMonitor {
 
   /** Change some thresholds (`{ cpuPercent: 70 }`); returns all of them. */
   setThresholds(t) {
-    return this.#core.setThresholds(t);
+    const all = this.#core.setThresholds(t);
+    this.#thresholdChanges = { ...this.#thresholdChanges, ...t };
+    return all;
   }
 
   thresholds() {
@@ -512,6 +587,19 @@ export class Profiler {
       this.#marks = options.marks === true && typeof perf?.measure === 'function';
     }
     this.#core = new ProfilerCore(maxSpans);
+    this.#maxSpans = maxSpans;
+    hold(profilers, this);
+  }
+
+  #maxSpans;
+
+  /** After a wasm trap (called by the package): the spans went with the old instance; profiling starts over. */
+  _trapped() {
+    this.#core = new ProfilerCore(this.#maxSpans);
+    this.#ids.clear();
+    this.#n = 0;
+    this.#stack.length = 0;
+    this.#starts.length = 0;
   }
 
   #id(name) {

@@ -100,7 +100,7 @@ export interface MonitorSnapshot {
 }
 export interface Alert {
   id: number;
-  /** 'cpu' | 'memory' | 'errorRate' | 'cacheHitRate' | 'operation:<name>' | 'memoryLeak:jsHeap' | 'memoryLeak:wasm' */
+  /** 'cpu' | 'memory' | 'errorRate' | 'cacheHitRate' | 'operation:<name>' | 'memoryLeak:jsHeap' | 'memoryLeak:wasm' | 'wasmTrap' (a negative id; in `history` only) */
   key: string;
   metric: string;
   severity: 'info' | 'warning' | 'critical';

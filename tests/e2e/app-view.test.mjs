@@ -234,3 +234,52 @@ test('the 1M-node scenario loads progressively, never freezing the page: nodes o
   assert.ok(dom > 10 && dom <= MAX_VISIBLE, `${dom} nodes mounted`);
   await page.screenshot({ path: `${shots}app-1m.png` });
 });
+
+test('a wasm trap mid-session: the engine is rebuilt from the store, the same nodes mounted, the GPU layer drawing', async (t) => {
+  const page = await open(t, '?n=100&debug=1&draw=all&panel=off', { viewport: { width: 1500, height: 700 } });
+  await page.waitForFunction(() => window.__flowscale?.renderer?.stats().frames > 0, null, { timeout: 30_000 });
+  const ids = () => page.evaluate(() => [...document.querySelectorAll('.react-flow__node')].map((e) => e.dataset.id).sort());
+  const before = await ids();
+  const count = await page.evaluate(() => {
+    window.__old = { optimizer: window.__flowscale.optimizer, renderer: window.__flowscale.renderer };
+    return window.__flowscale.optimizer.nodeCount;
+  });
+  // A real trap inside the engine's frame: the allocator export, asked for 4 GiB − 16 bytes, aborts (`unreachable`)
+  // while frame() is on the stack (it reads the clock first).
+  await page.evaluate(async () => {
+    const raw = await window.__flowscale.wasm();
+    const real = performance.now;
+    performance.now = function () {
+      performance.now = real;
+      raw.__wbindgen_malloc(0xfffffff0, 1);
+    };
+    window.__flowscale.engine.refresh(true);
+  });
+  await page.waitForFunction(
+    () => window.__flowscale.optimizer !== window.__old.optimizer && window.__flowscale.renderer && window.__flowscale.renderer !== window.__old.renderer && window.__flowscale.renderer.stats().frames > 0,
+    null,
+    { timeout: 30_000 },
+  );
+  await settle(page, 300);
+  const after = await page.evaluate(() => {
+    let old;
+    try {
+      window.__old.optimizer.nodeCount;
+      old = 'worked';
+    } catch (e) {
+      old = e.code;
+    }
+    return { count: window.__flowscale.optimizer.nodeCount, old };
+  });
+  assert.deepEqual(after, { count, old: 'MODULE_RESET' });
+  assert.deepEqual(await ids(), before, 'the same nodes mounted');
+  assert.ok((await coveredPixels(page)) > 1000, 'the new renderer draws');
+  // The next frames follow the view: a pan is drawn by the new renderer.
+  const frames = () => page.evaluate(() => ({ frames: window.__flowscale.renderer.stats().frames, x: window.__flowscale.engine.getViewport().x }));
+  const f0 = await frames();
+  const box = await paneBox(page);
+  await drag(page, { x: box.x + box.width / 2, y: box.y + box.height / 2 }, { x: box.x + box.width / 2 - 400, y: box.y + box.height / 2 });
+  await settle(page, 300);
+  const f1 = await frames();
+  assert.ok(f1.frames > f0.frames && Math.abs(f1.x - f0.x + 400) <= 3, JSON.stringify({ f0, f1 }));
+});

@@ -438,3 +438,91 @@ test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', as
     await browser.close();
   }
 });
+
+test('flowscale/react: a wasm trap mid-session: the optimizer, the GPU layer and the cache come back', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(`${env.server.url}/?n=3000&cols=60`);
+  await page.waitForFunction('window.__app && window.__app.flow');
+  await page.evaluate(HELPERS);
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
+  const ZOOMED_OUT = { x: 20, y: 20, zoom: 0.15 }; // more in view than React mounts: the GPU layer draws the rest
+  const zoomOutAndDraw = async () => {
+    await page.evaluate((v) => window.__app.reactFlow.setViewport(v), ZOOMED_OUT);
+    await settle(page);
+    await page.waitForFunction(() => window.__app.flow.gpu.status === 'on' && window.__app.flow.controller.currentRenderer?.stats().frames > 0, null, { timeout: 60_000 });
+    return page.evaluate(async () => {
+      const px = await window.__app.flow.controller.currentRenderer.readPixels();
+      let covered = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) covered++;
+      return covered;
+    });
+  };
+  const view = await page.evaluate(() => window.__app.reactFlow.getViewport());
+  const drawnBefore = await zoomOutAndDraw();
+  assert.ok(drawnBefore > 1000, `only ${drawnBefore} pixels drawn before the trap`);
+  await page.evaluate((v) => window.__app.reactFlow.setViewport(v), view);
+  await settle(page);
+  const before = await page.evaluate(async () => {
+    const cache = await window.__app.lib.WorkflowCache.open({ name: 'trap-e2e' });
+    await cache.set('wf', { ids: window.__app.nodes.slice(0, 5).map((n) => n.id), at: 42 });
+    await cache.flush();
+    window.__cache = cache;
+    window.__renderer = window.__app.flow.controller.currentRenderer;
+    return { dom: window.__t.domIds().sort(), generation: window.__app.flow.controller.optimizerGeneration };
+  });
+  assert.ok(before.dom.length > 0);
+
+  // A real trap inside the controller's own frame: the module's allocator export, asked for 4 GiB − 16 bytes,
+  // aborts (`unreachable`) while frame() is on the stack (it reads the clock first).
+  await page.evaluate(async () => {
+    const raw = await window.__app.lib.init();
+    const real = performance.now;
+    performance.now = function () {
+      performance.now = real;
+      raw.__wbindgen_malloc(0xfffffff0, 1);
+    };
+    window.__app.flow.controller.refresh(true);
+  });
+  await page.waitForFunction(
+    (g) => window.__app.flow.controller.optimizerGeneration > g && window.__t.settled() && window.__app.flow.gpu.status === 'on' && window.__app.flow.controller.currentRenderer !== window.__renderer,
+    before.generation,
+    { timeout: 60_000, polling: 100 },
+  );
+  const after = await page.evaluate(async () => {
+    let oldRenderer;
+    try {
+      window.__renderer.stats();
+      oldRenderer = 'worked';
+    } catch (e) {
+      oldRenderer = e.code;
+    }
+    await window.__cache.ready();
+    return {
+      traps: window.__app.traps,
+      dom: window.__t.domIds().sort(),
+      count: window.__app.flow.optimizer.nodeCount,
+      oldRenderer,
+      cached: await window.__cache.get('wf'),
+      want: { ids: window.__app.nodes.slice(0, 5).map((n) => n.id), at: 42 },
+      errors: window.__app.errors,
+    };
+  });
+  assert.deepEqual(after.traps.map((t) => [t.operation, t.reset, t.message]), [['WorkflowOptimizer.frame', true, 'unreachable']]);
+  assert.equal(after.count, 3000);
+  assert.deepEqual(after.dom, before.dom, 'the same nodes mounted');
+  assert.equal(after.oldRenderer, 'MODULE_RESET');
+  assert.deepEqual(after.cached, after.want, 'the cache re-opened with its IndexedDB entry');
+  assert.deepEqual(after.errors, []);
+
+  // The next frames work, and the new renderer draws what React does not mount.
+  const drawnAfter = await zoomOutAndDraw();
+  assert.ok(drawnAfter > 1000, `only ${drawnAfter} pixels drawn after the trap`);
+  assert.ok(await page.evaluate(() => window.__app.flow.controller.stats.inView > window.__app.maxVisible));
+  await page.evaluate((v) => window.__app.reactFlow.setViewport(v), view);
+  await settle(page);
+  assert.deepEqual(await page.evaluate(() => window.__t.domIds().sort()), before.dom, 'back where it was: the same nodes mounted');
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});

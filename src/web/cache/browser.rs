@@ -64,6 +64,8 @@ extern "C" {
     fn on_page_hide(f: &Function) -> Function;
     #[wasm_bindgen(js_name = newChannel)]
     fn new_channel(name: &str) -> JsValue;
+    #[wasm_bindgen(js_name = trackDatabase)]
+    fn track_database(db: &IdbDatabase);
 }
 
 fn now() -> f64 {
@@ -394,6 +396,8 @@ impl Cache {
         });
         db.set_onversionchange(Some(on_lost.as_ref().unchecked_ref()));
         db.set_onclose(Some(on_lost.as_ref().unchecked_ref()));
+        // Closed by the JS half if a wasm trap replaces this instance.
+        track_database(&db);
         {
             let mut st = self.inner.st.borrow_mut();
             st.hooks.closures.push(on_lost);

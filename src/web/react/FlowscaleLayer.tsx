@@ -2,7 +2,8 @@
 // on which flowscale's Renderer draws everything React does not mount. The
 // Renderer is created once something is in view (creating one costs hundreds
 // of milliseconds on a software rasterizer, and at the start React covers the
-// view) and kept while the layer is mounted; without a GPU the flow stays DOM-only and `gpu` says why.
+// view) and kept while the layer is mounted; without a GPU the flow stays DOM-only and `gpu` says why. A new
+// optimizer (after a wasm trap, the controller rebuilds it) gets a new renderer.
 import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
 import { useFlowscaleController } from './hooks.js';
@@ -96,8 +97,12 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
       else clearTimeout(handle);
       if (created) {
         if (controller.currentRenderer === created) controller.attachRenderer(null);
-        created.destroy();
-        created.free();
+        try {
+          created.destroy();
+          created.free();
+        } catch {
+          // MODULE_RESET: the renderer went with a wasm instance replaced after a trap (a new generation follows).
+        }
         // The canvas still shows the last frame: hide it until a renderer draws again.
         canvas.style.visibility = 'hidden';
       }

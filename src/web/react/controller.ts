@@ -8,11 +8,14 @@
 // frame's ids), each mounted node's level of detail, the frame statistics and
 // the GPU layer's state, and hands each frame to the Renderer when one is
 // attached. Bad input is reported through onError, never thrown: the
-// optimizer keeps the last good state and the next sync diffs from it.
+// optimizer keeps the last good state and the next sync diffs from it. After a
+// wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
+// are the truth, and the GPU layer makes a renderer for it.
 import type { Edge, EdgeChange, Node, NodeChange, Viewport } from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
+  onTrap,
   type ClusterExpansion,
   type Clusters,
   type EdgeChange as FlowscaleEdgeChange,
@@ -186,6 +189,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** The configuration a new optimizer gets (the last one accepted), and its JSON to compare a new one by value. */
   private config: PartialConfig | undefined;
   private configKey: string;
+  /** Unsubscribes from onTrap (subscribed while retained). */
+  private offTrap: (() => void) | null = null;
+  /** A trap replaced the module: the optimizer is rebuilt once the failing call has unwound. */
+  private recovering = false;
 
   constructor(options: ControllerOptions<N, E> = {}) {
     // Nothing of wasm here: React may construct a controller it then discards.
@@ -461,6 +468,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   }
 
   private reject(nodes: readonly N[], edges: readonly E[], error: unknown): void {
+    // A trap, or an object of the instance it replaced: not the arrays' fault; recover() rebuilds from them.
+    if ((this.recovering && error instanceof WebAssembly.RuntimeError) || (error instanceof FlowscaleError && error.code === 'MODULE_RESET')) return;
     this.rejected = { nodes, edges };
     this.report(error);
   }
@@ -878,6 +887,12 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** One more owner (a mounted hook): the arrays noted by follow() are indexed now. */
   retain(): void {
     this.refs++;
+    this.offTrap ??= onTrap(({ reset }) => {
+      if (!reset || this.recovering) return;
+      this.recovering = true;
+      // After the failing call has unwound (it may be this controller's own frame or load).
+      queueMicrotask(() => this.recover());
+    });
     // Mounted again after a real unmount (e.g. a hidden Activity shown again): start over with a fresh optimizer.
     this.destroyed = false;
     const { nodes, edges } = this.latest;
@@ -902,8 +917,36 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }, 0);
   }
 
+  /**
+   * After a wasm trap: the optimizer and the renderer went with the old instance. A fresh optimizer indexes the
+   * latest arrays (a new generation, for which the GPU layer makes a renderer) and the next frame goes on from there.
+   */
+  private recover(): void {
+    this.recovering = false;
+    if (this.destroyed) return;
+    this.loadToken++;
+    this.loadAbort?.abort();
+    this.loadAbort = null;
+    this.loadPromise = null;
+    this.opt = null; // nothing to free: its memory went with the old instance
+    if (this.renderer) {
+      this.renderer = null;
+      this.setGpu({ status: 'starting' });
+    }
+    this.good = indexed<N, E>([], []);
+    this.loaded = false;
+    this.rejected = null;
+    this.lastClusters = null;
+    this.orderCache = null;
+    this.typeNamesCache = null;
+    const { nodes, edges } = this.latest;
+    this.sync(nodes, edges);
+  }
+
   /** Free the optimizer (exactly once; a later use creates a new one). */
   destroy(): void {
+    this.offTrap?.();
+    this.offTrap = null;
     this.destroyed = true;
     this.loadToken++;
     this.loadAbort?.abort();

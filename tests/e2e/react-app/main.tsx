@@ -7,7 +7,7 @@ import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodes
 import '@xyflow/react/dist/style.css';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { FlowscaleError } from 'flowscale';
+import init, { onTrap, WorkflowCache, type FlowscaleError, type TrapInfo } from 'flowscale';
 import { FlowscaleLayer, FlowscaleMiniMap, useFlowscale, useFlowscaleDetail, type UseFlowscaleResult } from 'flowscale/react';
 
 export const MAX_VISIBLE = 400;
@@ -71,8 +71,16 @@ interface TestHooks {
   maxVisible: number;
   /** Unmounts the editor for real (not StrictMode's rehearsal). */
   unmount: () => void;
+  /** Wasm traps reported by the package (onTrap). */
+  traps: { operation: string; reset: boolean; message: string }[];
+  /** The package's calls the test makes itself: `init()` gives the raw wasm exports of the instance in use. */
+  lib: { init: typeof init; WorkflowCache: typeof WorkflowCache };
 }
-const app: TestHooks = { flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined };
+const app: TestHooks = {
+  flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined,
+  traps: [], lib: { init, WorkflowCache },
+};
+onTrap((t: TrapInfo) => app.traps.push({ operation: t.operation, reset: t.reset, message: t.error.message }));
 (window as unknown as { __app: TestHooks }).__app = app;
 
 function Editor() {

@@ -15,7 +15,12 @@ export default {
   devtool: false,
   resolve: {
     extensions: ['.tsx', '.ts', '.js'],
-    alias: { flowscale: path.join(root, 'pkg') },
+    alias: {
+      // The package's `webpack` entry, as an app that installed it gets it (the exports' webpack
+      // condition): the web build, which can replace its wasm instance after a trap.
+      flowscale$: path.join(root, 'pkg/auto.js'),
+      flowscale: path.join(root, 'pkg'),
+    },
   },
   module: {
     rules: [

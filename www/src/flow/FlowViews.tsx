@@ -17,11 +17,11 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
-import { Renderer, type RendererOptions } from 'flowscale';
+import init, { Renderer, type RendererOptions } from 'flowscale';
 import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
-import type { FlowEngine } from '@/flow/engine';
+import { isTrap, type FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
 import { useAudioStore } from '@/store/audioStore';
@@ -139,6 +139,8 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       reactFlow: () => reactFlow,
       store: useAudioStore,
       service: performanceService,
+      /** The raw wasm exports of the instance in use (a test traps it for real through them). */
+      wasm: () => init(),
     };
   }, [engine, reactFlow]);
 
@@ -229,8 +231,13 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
       el.style.visibility = 'hidden';
       if (!engine.isDestroyed) engine.attachRenderer(null, el);
-      created?.destroy();
-      created?.free();
+      try {
+        created?.destroy();
+        created?.free();
+      } catch (e) {
+        // After a wasm trap the renderer went with the old instance (MODULE_RESET): nothing left to free.
+        if (!isTrap(e)) throw e;
+      }
     };
   }, [engine, canvasRef, gpuWanted, markFirstRender]);
 

@@ -9,9 +9,12 @@
 //     crosses a threshold re-renders only the nodes whose detail changed),
 //   - frame statistics (for the stats bar and the PerformanceService).
 // Edits arrive as React Flow NodeChange/EdgeChange lists from the store, so
-// the optimizer, the GPU layer and React always see the same workflow.
+// the optimizer, the GPU layer and React always see the same workflow. After
+// a wasm trap the store replaces the engine with one built from its document
+// (documentSlice.ts); this one stops drawing.
 import { applyEdgeChanges, applyNodeChanges, type Edge, type EdgeChange, type Node, type NodeChange, type Viewport } from '@xyflow/react';
 import {
+  FlowscaleError,
   WorkflowOptimizer,
   type ClusterExpansion,
   type Clusters,
@@ -108,6 +111,11 @@ export function mergeParallel(edges: Edge[]): Edge[] {
 
 let engineSeq = 0;
 
+/** A wasm trap, or a call on an object of the instance it replaced: the store rebuilds the engine. */
+export function isTrap(e: unknown): boolean {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof FlowscaleError && e.code === 'MODULE_RESET');
+}
+
 export class FlowEngine {
   /** Unique per engine (a React key for the view that draws it). */
   readonly id = ++engineSeq;
@@ -129,6 +137,8 @@ export class FlowEngine {
   private destroyed = false;
   /** Set while a stage of a progressive build is being indexed. */
   building = false;
+  /** A wasm trap took this engine's optimizer: it draws nothing more (the store replaces it). */
+  trapped = false;
 
   constructor(lookup: WorkflowLookup, settings: EngineSettings = DEFAULT_SETTINGS) {
     this.lookup = lookup;
@@ -244,12 +254,20 @@ export class FlowEngine {
 
   /** One frame: culling, level of detail, window; GPU drawing; React's share when it changed. */
   refresh(force: boolean): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.trapped) return;
     const { width, height } = this.pane;
     if (width <= 0 || height <= 0) return;
-    const f = this.optimizer.frame(this.viewport, this.pane);
-    // The GPU draws every frame: what React does not mount moves with the view.
-    this.renderer?.render(f);
+    let f: Frame;
+    try {
+      f = this.optimizer.frame(this.viewport, this.pane);
+      // The GPU draws every frame: what React does not mount moves with the view.
+      this.renderer?.render(f);
+    } catch (e) {
+      if (!isTrap(e)) throw e;
+      // The store builds a new engine from its document (onTrap); until then this one shows what it showed.
+      this.trapped = true;
+      return;
+    }
     this.lastClusters = f.clusters ?? null;
     const windowChanged = force || f.entered.length > 0 || f.left.length > 0;
     if (windowChanged) this.remount(f);

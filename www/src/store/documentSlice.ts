@@ -4,6 +4,7 @@
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import { handlesFromEdges, parseWorkflowJson, workflowToJson } from '@/audio/io';
 import { isAudioKind } from '@/audio/model';
+import { onTrap } from 'flowscale';
 import { FlowEngine, STAGE, type EngineSettings } from '@/flow/engine';
 import performanceService, { type WorkflowData } from '@/services/performanceService';
 import { DocIndex } from '@/store/docIndex';
@@ -110,143 +111,170 @@ export async function buildEngine(session: StoreSession, set: SetState, get: Get
   if (!signal.aborted && docIndex === session.index) docIndex.trustSource();
 }
 
-export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (set, get) => ({
-  nodes: [],
-  edges: [],
-  viewport: INITIAL_VIEWPORT,
-  docId: 0,
-  source: { kind: 'scenario', size: 0 },
-  mode: initialMode(),
-  settings: initialSettings(),
-  engine: null,
-  loading: null,
-  firstRenderMs: null,
-  notice: null,
-  genericHandles: new Map(),
-
-  async loadWorkflow(workflow, source, options = {}) {
-    // A load started by loadScenario keeps its start time and controller.
-    if (source.kind !== 'scenario' || !session.loadController || session.loadController.signal.aborted) {
+/**
+ * After a wasm trap the module is a fresh instance and the engine's optimizer went with the old one: a new engine
+ * indexes the store's document (the truth), as a load would, and the view draws it from the next frame.
+ */
+function rebuildAfterTraps(session: StoreSession, set: SetState, get: GetState): void {
+  let pending = false;
+  onTrap(({ operation, reset }) => {
+    if (!reset || pending) return;
+    pending = true;
+    // Once the failing call has unwound (it may be the engine's own frame).
+    queueMicrotask(() => {
+      pending = false;
+      if (get().mode !== 'flowscale' || !get().engine) return;
       session.loadController?.abort();
-      session.loadController = new AbortController();
-      session.loadStartedAt = performance.now();
-    }
-    const controller = session.loadController ?? (session.loadController = new AbortController());
-    const previous = { nodes: get().nodes, edges: get().edges, viewport: get().viewport, source: get().source, genericHandles: get().genericHandles };
-    const viewport = options.keepViewport ? get().viewport : (workflow.viewport ?? INITIAL_VIEWPORT);
-    // Only imported workflows have nodes of other types (drawn by the generic node, with the handles their edges name).
-    const genericHandles = workflow.nodes.some((n) => !isAudioKind(n.type)) ? handlesFromEdges(workflow.edges) : new Map<string, { inputs: string[]; outputs: string[] }>();
-    session.index = new DocIndex(workflow.nodes, workflow.edges);
-    session.dragging.clear();
-    session.dragStart.clear();
-    const reuse = options.reuseEngine === true && get().engine !== null && get().mode === 'flowscale';
-    if (!reuse) {
-      session.history.clear();
-      set({ canUndo: false, canRedo: false });
-    }
-    if (!reuse && !options.preview && source.kind !== 'scenario') session.awaitFirstRender();
-    set((s) => ({
-      nodes: workflow.nodes,
-      edges: workflow.edges,
-      viewport,
-      source,
-      genericHandles,
-      // A preview and the full document it grows into are one document to the views.
-      docId: reuse ? s.docId : s.docId + 1,
-      firstRenderMs: reuse ? s.firstRenderMs : session.firstRenderPending ? null : s.firstRenderMs,
-      optimizer: { ...s.optimizer, result: null, applied: [], error: null },
-      loading: { label: `Indexing ${workflow.nodes.length.toLocaleString('en')} nodes`, fraction: 0.3 },
-    }));
-    try {
-      if (get().mode === 'flowscale') await buildEngine(session, set, get, controller.signal, 0.3, 0.7, reuse);
-      else {
+      const c = (session.loadController = new AbortController());
+      set({ notice: { kind: 'error', message: `flowscale trapped in ${operation}; the engine was rebuilt from the document` } });
+      void buildEngine(session, set, get, c.signal, 0, 1).then(
+        () => set({ loading: null }),
+        (e: unknown) => set({ loading: null, notice: { kind: 'error', message: `The engine could not be rebuilt: ${message(e)}` } }),
+      );
+    });
+  });
+}
+
+export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (set, get) => {
+  rebuildAfterTraps(session, set, get);
+  return {
+    nodes: [],
+    edges: [],
+    viewport: INITIAL_VIEWPORT,
+    docId: 0,
+    source: { kind: 'scenario', size: 0 },
+    mode: initialMode(),
+    settings: initialSettings(),
+    engine: null,
+    loading: null,
+    firstRenderMs: null,
+    notice: null,
+    genericHandles: new Map(),
+
+    async loadWorkflow(workflow, source, options = {}) {
+      // A load started by loadScenario keeps its start time and controller.
+      if (source.kind !== 'scenario' || !session.loadController || session.loadController.signal.aborted) {
+        session.loadController?.abort();
+        session.loadController = new AbortController();
+        session.loadStartedAt = performance.now();
+      }
+      const controller = session.loadController ?? (session.loadController = new AbortController());
+      const previous = { nodes: get().nodes, edges: get().edges, viewport: get().viewport, source: get().source, genericHandles: get().genericHandles };
+      const viewport = options.keepViewport ? get().viewport : (workflow.viewport ?? INITIAL_VIEWPORT);
+      // Only imported workflows have nodes of other types (drawn by the generic node, with the handles their edges name).
+      const genericHandles = workflow.nodes.some((n) => !isAudioKind(n.type)) ? handlesFromEdges(workflow.edges) : new Map<string, { inputs: string[]; outputs: string[] }>();
+      session.index = new DocIndex(workflow.nodes, workflow.edges);
+      session.dragging.clear();
+      session.dragStart.clear();
+      const reuse = options.reuseEngine === true && get().engine !== null && get().mode === 'flowscale';
+      if (!reuse) {
+        session.history.clear();
+        set({ canUndo: false, canRedo: false });
+      }
+      if (!reuse && !options.preview && source.kind !== 'scenario') session.awaitFirstRender();
+      set((s) => ({
+        nodes: workflow.nodes,
+        edges: workflow.edges,
+        viewport,
+        source,
+        genericHandles,
+        // A preview and the full document it grows into are one document to the views.
+        docId: reuse ? s.docId : s.docId + 1,
+        firstRenderMs: reuse ? s.firstRenderMs : session.firstRenderPending ? null : s.firstRenderMs,
+        optimizer: { ...s.optimizer, result: null, applied: [], error: null },
+        loading: { label: `Indexing ${workflow.nodes.length.toLocaleString('en')} nodes`, fraction: 0.3 },
+      }));
+      try {
+        if (get().mode === 'flowscale') await buildEngine(session, set, get, controller.signal, 0.3, 0.7, reuse);
+        else {
+          session.index.useSource(null);
+          get().engine?.destroy();
+          set({ engine: null });
+        }
+        if (controller.signal.aborted) return false;
+        if (!options.preview) set({ loading: null });
+        return true;
+      } catch (e) {
+        if (controller.signal.aborted) return false;
+        // Keep the document that was there: flowscale rejected this one.
+        session.reindex(previous.nodes, previous.edges);
+        set((s) => ({ ...previous, docId: s.docId + 1, loading: null, notice: { kind: 'error', message: `This workflow was not loaded: ${message(e)}` } }));
+        if (get().mode === 'flowscale') {
+          const c = (session.loadController = new AbortController());
+          await buildEngine(session, set, get, c.signal, 0, 1).catch(() => undefined);
+          set({ loading: null });
+        }
+        return false;
+      }
+    },
+
+    async importWorkflow(text, name) {
+      let wf;
+      try {
+        wf = parseWorkflowJson(text);
+      } catch (e) {
+        set({ notice: { kind: 'error', message: `Could not import ${name}: ${message(e)}` } });
+        return false;
+      }
+      if (!wf.viewport) session.fitRequested = true;
+      const ok = await get().loadWorkflow({ nodes: wf.nodes, edges: wf.edges, viewport: wf.viewport ?? undefined }, { kind: 'import', name });
+      if (ok) {
+        setUrl({ n: null });
+        set({ notice: { kind: 'info', message: `Imported ${name}: ${wf.nodes.length.toLocaleString('en')} nodes, ${wf.edges.length.toLocaleString('en')} edges` } });
+      } else session.fitRequested = false;
+      return ok;
+    },
+
+    exportWorkflow() {
+      const { nodes, edges, engine } = get();
+      const viewport = engine?.getViewport() ?? get().viewport;
+      return workflowToJson(nodes, edges, viewport);
+    },
+
+    setMode(mode) {
+      if (mode === get().mode) return;
+      setUrl({ mode });
+      set({ mode });
+      if (mode === 'flowscale') {
+        const c = (session.loadController = new AbortController());
+        session.loadStartedAt = performance.now();
+        session.awaitFirstRender();
+        set({ loading: { label: 'Indexing', fraction: 0 }, firstRenderMs: null });
+        void buildEngine(session, set, get, c.signal, 0, 1)
+          .then(() => set({ loading: null }))
+          .catch((e: unknown) => {
+            if (!c.signal.aborted) set({ loading: null, notice: { kind: 'error', message: message(e) } });
+          });
+      } else {
+        // Plain React Flow: the document index holds its own Maps again.
         session.index.useSource(null);
         get().engine?.destroy();
-        set({ engine: null });
+        session.loadStartedAt = performance.now();
+        session.awaitFirstRender();
+        set({ engine: null, firstRenderMs: null });
       }
-      if (controller.signal.aborted) return false;
-      if (!options.preview) set({ loading: null });
-      return true;
-    } catch (e) {
-      if (controller.signal.aborted) return false;
-      // Keep the document that was there: flowscale rejected this one.
-      session.reindex(previous.nodes, previous.edges);
-      set((s) => ({ ...previous, docId: s.docId + 1, loading: null, notice: { kind: 'error', message: `This workflow was not loaded: ${message(e)}` } }));
-      if (get().mode === 'flowscale') {
-        const c = (session.loadController = new AbortController());
-        await buildEngine(session, set, get, c.signal, 0, 1).catch(() => undefined);
-        set({ loading: null });
-      }
-      return false;
-    }
-  },
+    },
 
-  async importWorkflow(text, name) {
-    let wf;
-    try {
-      wf = parseWorkflowJson(text);
-    } catch (e) {
-      set({ notice: { kind: 'error', message: `Could not import ${name}: ${message(e)}` } });
-      return false;
-    }
-    if (!wf.viewport) session.fitRequested = true;
-    const ok = await get().loadWorkflow({ nodes: wf.nodes, edges: wf.edges, viewport: wf.viewport ?? undefined }, { kind: 'import', name });
-    if (ok) {
-      setUrl({ n: null });
-      set({ notice: { kind: 'info', message: `Imported ${name}: ${wf.nodes.length.toLocaleString('en')} nodes, ${wf.edges.length.toLocaleString('en')} edges` } });
-    } else session.fitRequested = false;
-    return ok;
-  },
+    setViewport(viewport) {
+      set({ viewport });
+    },
 
-  exportWorkflow() {
-    const { nodes, edges, engine } = get();
-    const viewport = engine?.getViewport() ?? get().viewport;
-    return workflowToJson(nodes, edges, viewport);
-  },
+    dismissNotice() {
+      set({ notice: null });
+    },
 
-  setMode(mode) {
-    if (mode === get().mode) return;
-    setUrl({ mode });
-    set({ mode });
-    if (mode === 'flowscale') {
-      const c = (session.loadController = new AbortController());
-      session.loadStartedAt = performance.now();
-      session.awaitFirstRender();
-      set({ loading: { label: 'Indexing', fraction: 0 }, firstRenderMs: null });
-      void buildEngine(session, set, get, c.signal, 0, 1)
-        .then(() => set({ loading: null }))
-        .catch((e: unknown) => {
-          if (!c.signal.aborted) set({ loading: null, notice: { kind: 'error', message: message(e) } });
-        });
-    } else {
-      // Plain React Flow: the document index holds its own Maps again.
-      session.index.useSource(null);
-      get().engine?.destroy();
-      session.loadStartedAt = performance.now();
-      session.awaitFirstRender();
-      set({ engine: null, firstRenderMs: null });
-    }
-  },
+    markFirstRender() {
+      if (!session.firstRenderPending) return;
+      session.firstRenderPending = false;
+      const ms = performance.now() - session.loadStartedAt;
+      performanceService.recordFirstRender(ms);
+      set({ firstRenderMs: ms });
+    },
 
-  setViewport(viewport) {
-    set({ viewport });
-  },
-
-  dismissNotice() {
-    set({ notice: null });
-  },
-
-  markFirstRender() {
-    if (!session.firstRenderPending) return;
-    session.firstRenderPending = false;
-    const ms = performance.now() - session.loadStartedAt;
-    performanceService.recordFirstRender(ms);
-    set({ firstRenderMs: ms });
-  },
-
-  takeFitRequest() {
-    const r = session.fitRequested;
-    session.fitRequested = false;
-    return r;
-  },
-});
+    takeFitRequest() {
+      const r = session.fitRequested;
+      session.fitRequested = false;
+      return r;
+    },
+  };
+};
