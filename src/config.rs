@@ -183,6 +183,16 @@ impl Config {
     }
 
     /// Check ranges, section by section; the first bad key is reported.
+    /// What the analysis rules read of this configuration.
+    pub fn in_force(&self) -> crate::analysis::rules::InForce<'_> {
+        crate::analysis::rules::InForce {
+            analysis: &self.analysis,
+            rendering: &self.rendering,
+            clustering: &self.clustering,
+            edges: &self.edges,
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         check_seconds(
             self.monitoring_interval_seconds,

@@ -102,7 +102,7 @@ pub fn optimize_workflow(
     let cfg = opt.config();
     let analysis = analyze(opt.workflow(), &cfg.analysis, &cfg.grouping, &cfg.rendering);
     let t4 = now();
-    let recommendations = recommend(&analysis, cfg);
+    let recommendations = recommend(&analysis, cfg.in_force());
     let t5 = now();
     Ok(Optimized {
         optimizer: opt,

@@ -143,7 +143,7 @@ fn edge_cases_have_results() {
         &cfg.rendering,
     );
     assert_eq!((a.nodes, a.depth, a.components, a.crossings), (0, 0, 0, 0));
-    assert!(recommend(&a, &cfg).is_empty());
+    assert!(recommend(&a, cfg.in_force()).is_empty());
     let a = analyze(
         &workflow(&[(0.0, 0.0, 10.0, 10.0)], &[(0, 0), (0, 0)]),
         &cfg.analysis,
@@ -204,7 +204,7 @@ fn rules_fire_at_their_thresholds() {
             &cfg.grouping,
             &cfg.rendering,
         );
-        recommend(&a, &cfg).iter().map(|r| r.id).collect()
+        recommend(&a, cfg.in_force()).iter().map(|r| r.id).collect()
     };
     assert!(!ids(499).contains(&"level-of-detail"));
     assert!(ids(500).contains(&"level-of-detail"));
@@ -215,7 +215,7 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let recs = recommend(&at, &cfg);
+    let recs = recommend(&at, cfg.in_force());
     let vs = recs
         .iter()
         .find(|r| r.id == "virtual-scrolling")
@@ -244,7 +244,7 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let recs = recommend(&a, &cfg);
+    let recs = recommend(&a, cfg.in_force());
     let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
     assert!(ids.contains(&"re-layout"), "{ids:?} {a:?}");
     assert!(ids.contains(&"simplify-edges"), "{ids:?}");
@@ -276,7 +276,7 @@ fn rules_fire_at_their_thresholds() {
         &cfg.grouping,
         &cfg.rendering,
     );
-    let ids: Vec<_> = recommend(&a, &cfg).iter().map(|r| r.id).collect();
+    let ids: Vec<_> = recommend(&a, cfg.in_force()).iter().map(|r| r.id).collect();
     assert!(
         ids.contains(&"group-communities"),
         "{ids:?} modularity {}",
@@ -305,7 +305,7 @@ fn a_rule_whose_remedy_is_on_stays_quiet() {
     let w = big_with_parallel_edges();
     let ids = |cfg: &Config| -> Vec<&'static str> {
         let a = analyze(&w, &cfg.analysis, &cfg.grouping, &cfg.rendering);
-        recommend(&a, cfg).iter().map(|r| r.id).collect()
+        recommend(&a, cfg.in_force()).iter().map(|r| r.id).collect()
     };
     let settings = [
         "virtual-scrolling",
@@ -329,7 +329,7 @@ fn applying_a_remedy_silences_its_rule() {
     let w = big_with_parallel_edges();
     let cfg = nothing_on();
     let a = analyze(&w, &cfg.analysis, &cfg.grouping, &cfg.rendering);
-    let recs = recommend(&a, &cfg);
+    let recs = recommend(&a, cfg.in_force());
     let mut patched = 0;
     for r in &recs {
         let Remedy::Config { patch } = &r.remedy else {
@@ -339,7 +339,10 @@ fn applying_a_remedy_silences_its_rule() {
             .merged(&patch.to_string())
             .expect("a remedy is a valid config");
         let a2 = analyze(&w, &after.analysis, &after.grouping, &after.rendering);
-        let ids: Vec<_> = recommend(&a2, &after).iter().map(|x| x.id).collect();
+        let ids: Vec<_> = recommend(&a2, after.in_force())
+            .iter()
+            .map(|x| x.id)
+            .collect();
         assert!(
             !ids.contains(&r.id),
             "{} still recommended after {patch}",

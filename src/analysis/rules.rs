@@ -5,7 +5,10 @@
 //! quiet when it is already on; each recommendation carries its remedy.
 
 use super::metrics::Analysis;
-use crate::config::Config;
+use super::AnalysisConfig;
+use crate::cluster::ClusteringConfig;
+use crate::edges::EdgesConfig;
+use crate::lod::RenderingConfig;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -44,13 +47,23 @@ fn patch(v: Value) -> Remedy {
     Remedy::Config { patch: v }
 }
 
-/// Apply every rule under the configuration in force (`cfg.analysis` holds
-/// the thresholds); the result is ordered by severity, then rule order.
-pub fn recommend(a: &Analysis, cfg: &Config) -> Vec<Recommendation> {
-    let t = &cfg.analysis;
-    let on = Config::default();
+/// The sections of the configuration in force that the rules read.
+#[derive(Clone, Copy)]
+pub struct InForce<'a> {
+    /// The thresholds.
+    pub analysis: &'a AnalysisConfig,
+    pub rendering: &'a RenderingConfig,
+    pub clustering: &'a ClusteringConfig,
+    pub edges: &'a EdgesConfig,
+}
+
+/// Apply every rule under the configuration in force; the result is
+/// ordered by severity, then rule order.
+pub fn recommend(a: &Analysis, cfg: InForce) -> Vec<Recommendation> {
+    let t = cfg.analysis;
     let lod_on = cfg.rendering.lod_threshold_low > 0.0 || cfg.rendering.lod_threshold_medium > 0.0;
     let clusters_on = cfg.clustering.max_zoom > 0.0;
+    let (on_rendering, on_clustering) = (RenderingConfig::default(), ClusteringConfig::default());
     let mut out = Vec::new();
     let mut add = |id, severity, metric, value: f64, threshold: f64, message: String, remedy| {
         out.push(Recommendation {
@@ -97,8 +110,8 @@ pub fn recommend(a: &Analysis, cfg: &Config) -> Vec<Recommendation> {
                 a.nodes
             ),
             patch(json!({ "rendering": {
-                "lodThresholdLow": on.rendering.lod_threshold_low,
-                "lodThresholdMedium": on.rendering.lod_threshold_medium,
+                "lodThresholdLow": on_rendering.lod_threshold_low,
+                "lodThresholdMedium": on_rendering.lod_threshold_medium,
             } })),
         );
     }
@@ -114,7 +127,7 @@ pub fn recommend(a: &Analysis, cfg: &Config) -> Vec<Recommendation> {
                 "{} nodes: show clusters instead of nodes when zoomed out (clustering.maxZoom)",
                 a.nodes
             ),
-            patch(json!({ "clustering": { "maxZoom": on.clustering.max_zoom } })),
+            patch(json!({ "clustering": { "maxZoom": on_clustering.max_zoom } })),
         );
     }
     if a.nodes >= t.grouping_nodes && a.communities >= 2 && a.modularity >= t.grouping_modularity {
@@ -201,7 +214,7 @@ pub fn recommend(a: &Analysis, cfg: &Config) -> Vec<Recommendation> {
             ),
             patch(json!({
                 "edges": { "aggregateClusters": true },
-                "clustering": { "maxZoom": cfg.clustering.max_zoom.max(on.clustering.max_zoom) },
+                "clustering": { "maxZoom": cfg.clustering.max_zoom.max(on_clustering.max_zoom) },
             })),
         );
     }

@@ -698,7 +698,7 @@ impl JsWorkflowOptimizer {
             &cfg.grouping,
             &cfg.rendering,
         );
-        let r = recommend(&a, cfg);
+        let r = recommend(&a, cfg.in_force());
         let o = obj();
         set(&o, "analysis", &to_plain(&a)?);
         set(&o, "recommendations", &to_plain(&r)?);
