@@ -202,8 +202,8 @@ export class PerformanceService {
   private readonly profiler = new Profiler();
   /** The app's events measured after the fact, merged into the trace on export. */
   private traceEvents: AppTraceEvent[] = [];
-  /** The `load` operation running until the current document's first render. */
-  private pendingLoad: ((ok: boolean) => void) | null = null;
+  /** The `load` operation running until the current document is loaded and on screen. */
+  private pendingLoad: { settle: (ok: boolean) => void; rendered: boolean; idle: boolean } | null = null;
   private history: PerformanceSnapshot[] = [];
   private alerts: Alert[] = [];
   private alertSeq = 1;
@@ -399,24 +399,51 @@ export class PerformanceService {
 
   /**
    * A document started loading: the package's `load` operation (the report's
-   * load KPI) runs until its first render. A load still waiting for its first
-   * render was superseded: it ends as failed.
+   * load KPI) runs until it is loaded and on screen (`recordFirstRender` and
+   * `loadIdle`). A load still pending was superseded: it ends as failed.
    */
   startLoad(): void {
-    this.pendingLoad?.(false);
+    this.pendingLoad?.settle(false);
     let settle: (ok: boolean) => void = () => undefined;
-    const firstRender = new Promise<void>((resolve, reject) => {
+    const loaded = new Promise<void>((resolve, reject) => {
       settle = (ok) => (ok ? resolve() : reject(new Error('superseded by a newer load')));
     });
-    this.pendingLoad = settle;
-    track('load', () => firstRender).catch(() => undefined);
+    this.pendingLoad = { settle, rendered: false, idle: false };
+    track('load', () => loaded).catch(() => undefined);
   }
 
-  /** The loading document's first render, `ms` after its load started. */
+  /**
+   * The loading document's first render, `ms` after its load started. A
+   * first paint, not the end of the load: a big workflow shows its first
+   * part while the rest is still generated and indexed (`loadIdle`).
+   */
   recordFirstRender(ms: number): void {
-    this.pendingLoad?.(true);
-    this.pendingLoad = null;
+    if (this.pendingLoad) this.pendingLoad.rendered = true;
+    this.settleLoad();
     this.traceEvent({ track: 'marks', name: 'first render', start: performance.now(), args: { ms } });
+  }
+
+  /**
+   * Nothing is loading any more (the store's progress is gone): with its
+   * first render done, the `load` operation ends. Called on every store
+   * change with no progress; cheap when no load is pending.
+   */
+  loadIdle(): void {
+    if (!this.pendingLoad || this.pendingLoad.idle) return;
+    this.pendingLoad.idle = true;
+    this.settleLoad();
+  }
+
+  /** Progress is shown again (a load in stages): the pending load is not over. */
+  loadBusy(): void {
+    if (this.pendingLoad) this.pendingLoad.idle = false;
+  }
+
+  private settleLoad(): void {
+    const p = this.pendingLoad;
+    if (!p || !p.rendered || !p.idle) return;
+    this.pendingLoad = null;
+    p.settle(true);
   }
 
   /** `fn` as a span of the trace (no operation statistics: steps of a load, of a layout). */
