@@ -49,6 +49,8 @@ const opRows = (page) =>
 test('the Performance tab shows every KPI with a value or "unavailable", its source and its status', async (t) => {
   const page = await open(t, '?n=1000');
   await nextSamples(page, 3);
+  // The cache opens at start to look for a saved workflow (IndexedDB may take a while on a busy machine).
+  await page.waitForSelector('[data-metric="diskWrite"][data-status="estimated"]', { timeout: 60_000 });
   const m = await metrics(page);
   for (const [group, ids] of Object.entries(KPIS)) {
     for (const id of ids) {
@@ -65,7 +67,7 @@ test('the Performance tab shows every KPI with a value or "unavailable", its sou
   // What Chromium measures, and what only has a stand-in or a lower bound.
   assert.equal(m.fps.status, 'measured');
   assert.match(m.fps.value, /^\d+ FPS$/);
-  assert.match(m.frameTime.value, /p50 .* p95 .* max /);
+  assert.match(m.frameTime.value, /p95 .* max /);
   assert.equal(m.visible.status, 'measured');
   assert.ok(Number(m.visible.data.total) === 1000 && Number(m.visible.data.inView) > 0, JSON.stringify(m.visible.data));
   assert.equal(m.culled.status, 'measured');

@@ -489,14 +489,16 @@ export class PerformanceService {
    * A document started loading: the package's `load` operation (the report's
    * load KPI) runs until it is loaded and on screen (`recordFirstRender` and
    * `loadIdle`). A load still pending was superseded: it ends as failed.
+   * `startedAt` (performance.now()) is the start the toolbar's first render
+   * counts from, so the load's time shown is never less than it.
    */
-  startLoad(): void {
+  startLoad(startedAt = performance.now()): void {
     this.pendingLoad?.settle(false);
     let settle: (ok: boolean) => void = () => undefined;
     const loaded = new Promise<void>((resolve, reject) => {
       settle = (ok) => (ok ? resolve() : reject(new Error('superseded by a newer load')));
     });
-    const pending = { settle, rendered: false, idle: false, start: performance.now() };
+    const pending = { settle, rendered: false, idle: false, start: startedAt };
     this.pendingLoad = pending;
     track('load', () => loaded).then(
       () => (this.lastLoadMs = performance.now() - pending.start),

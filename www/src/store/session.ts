@@ -84,7 +84,7 @@ export class StoreSession {
    */
   awaitFirstRender(): void {
     this.firstRenderPending = true;
-    performanceService.startLoad();
+    performanceService.startLoad(this.loadStartedAt);
   }
 }
 
