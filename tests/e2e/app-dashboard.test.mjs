@@ -169,3 +169,23 @@ test('the disk bytes written and read match the cache, the operation table count
   assert.equal(await diskBytes('diskRead'), first.bytesWritten);
   await settle(page);
 });
+
+test("a big workflow's load time runs past its first render, to the end of its indexing", async (t) => {
+  // 100,000 nodes: the first part is indexed and shown while the rest is generated (a first paint), then all is indexed.
+  const page = await open(t, '?n=100000&debug=1');
+  await page.waitForSelector('[data-metric="loadTime"][data-status="measured"]', { timeout: 60_000 });
+  const trace = JSON.parse(await page.evaluate(() => window.__flowscale.service.exportChromeTrace()));
+  const at = (name) => trace.traceEvents.filter((e) => e.name === name);
+  const [firstRender] = at('first render');
+  const [loaded] = at('loaded');
+  // Async spans: a begin and an end event each.
+  const indexEnds = at('index workflow').filter((e) => e.ph === 'e');
+  assert.ok(firstRender && loaded, 'the trace marks the first render and the end of the load');
+  assert.ok(indexEnds.length >= 2, `the preview and the whole workflow were indexed: ${indexEnds.length}`);
+  const lastIndexEnd = Math.max(...indexEnds.map((e) => e.ts));
+  // The first render usually comes while the rest is still indexed (how soon depends on the machine): the load
+  // must not end there, but after the last indexing.
+  assert.ok(loaded.ts >= lastIndexEnd, `the load ended after the last indexing (first render at ${firstRender.ts} µs, last indexing ${lastIndexEnd} µs, loaded ${loaded.ts} µs)`);
+  const ms = (id) => page.locator(`[data-metric="${id}"]`).getAttribute('data-ms').then(Number);
+  assert.ok((await ms('loadTime')) > (await ms('firstRender')), 'the load time is longer than the first render');
+});

@@ -501,7 +501,10 @@ export class PerformanceService {
     const pending = { settle, rendered: false, idle: false, start: startedAt };
     this.pendingLoad = pending;
     track('load', () => loaded).then(
-      () => (this.lastLoadMs = performance.now() - pending.start),
+      () => {
+        const ms = (this.lastLoadMs = performance.now() - pending.start);
+        this.traceEvent({ track: 'marks', name: 'loaded', start: performance.now(), args: { ms } });
+      },
       () => undefined,
     );
   }
