@@ -91,7 +91,7 @@ export function metricGroups(d: Dashboard): MetricGroup[] {
         }
       : unavailable('renderTime', 'Render time', 'nothing rendered since the dashboard opened', renderSource),
   );
-  const countSource = c?.viewUpdatesPerSecond || (c && c.inView !== c.mounted) ? "flowscale frame() (the viewport's culling)" : 'the flow view (flowscale frame(), or mounted React Flow nodes in plain mode)';
+  const countSource = "flowscale frame(): the viewport's culling (plain React Flow modes: the nodes mounted)";
   if (c && c.total !== null && c.inView !== null && c.mounted !== null && c.culled !== null) {
     rendering.push({ id: 'visible', label: 'Visible nodes', value: `${c.inView.toLocaleString('en')} in view · ${c.mounted.toLocaleString('en')} mounted of ${c.total.toLocaleString('en')}`, status: 'measured', source: countSource, data: { inView: c.inView, mounted: c.mounted, total: c.total } });
     rendering.push({ id: 'culled', label: 'Culled nodes', value: c.culled.toLocaleString('en'), status: 'measured', source: countSource, data: { culled: c.culled } });
