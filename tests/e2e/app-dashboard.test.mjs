@@ -8,7 +8,7 @@ import { open, waitLoaded, settle, shots, setup } from './app-lib.mjs';
 
 setup();
 
-/** Every KPI the tab must show, by group (`data-group` → `data-metric`). */
+/** Every KPI the tab must show, by group (`data-group` → `data-kpi-row`). */
 const KPIS = {
   rendering: ['fps', 'frameTime', 'renderTime', 'visible', 'culled'],
   memory: ['memoryUsed', 'memoryAvailable', 'cacheHitRate', 'leak', 'gc'],
@@ -21,8 +21,8 @@ const STATUSES = ['measured', 'estimated', 'unavailable'];
 function metrics(page) {
   return page.evaluate(() =>
     Object.fromEntries(
-      [...document.querySelectorAll('[data-metric]')].map((el) => [
-        el.dataset.metric,
+      [...document.querySelectorAll('[data-kpi-row]')].map((el) => [
+        el.dataset.kpiRow,
         {
           group: el.closest('[data-group]')?.dataset.group,
           status: el.dataset.status,
@@ -50,7 +50,7 @@ test('the Performance tab shows every KPI with a value or "unavailable", its sou
   const page = await open(t, '?n=1000');
   await nextSamples(page, 3);
   // The cache opens at start to look for a saved workflow (IndexedDB may take a while on a busy machine).
-  await page.waitForSelector('[data-metric="diskWrite"][data-status="estimated"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-kpi-row="diskWrite"][data-status="estimated"]', { timeout: 60_000 });
   const m = await metrics(page);
   for (const [group, ids] of Object.entries(KPIS)) {
     for (const id of ids) {
@@ -96,7 +96,7 @@ test('the Performance tab shows every KPI with a value or "unavailable", its sou
 test('the disk bytes written and read match the cache, the operation table counts and sorts, the profiler shows the spans', async (t) => {
   const page = await open(t, '?n=1000&debug=1');
   const cacheStats = () => page.evaluate(() => window.__flowscale.service.cacheStats()?.disk ?? null);
-  const diskBytes = (id) => page.locator(`[data-metric="${id}"]`).getAttribute('data-bytes').then(Number);
+  const diskBytes = (id) => page.locator(`[data-kpi-row="${id}"]`).getAttribute('data-bytes').then(Number);
 
   await page.click('[data-tab="optimizer"]');
   await page.click('[data-testid="cache-save"]');
@@ -113,7 +113,7 @@ test('the disk bytes written and read match the cache, the operation table count
   await page.click('[data-tab="performance"]');
   await nextSamples(page);
   // Sizes as the cache counts them (IndexedDB's encoding is not visible): an estimate.
-  assert.equal(await page.locator('[data-metric="diskWrite"]').getAttribute('data-status'), 'estimated');
+  assert.equal(await page.locator('[data-kpi-row="diskWrite"]').getAttribute('data-status'), 'estimated');
   assert.equal(await diskBytes('diskWrite'), second.bytesWritten, "the dashboard shows the cache's bytes written");
   assert.equal(await diskBytes('diskRead'), second.bytesRead);
 
@@ -173,7 +173,7 @@ test('the disk bytes written and read match the cache, the operation table count
 test("a big workflow's load time runs past its first render, to the end of its indexing", async (t) => {
   // 100,000 nodes: the first part is indexed and shown while the rest is generated (a first paint), then all is indexed.
   const page = await open(t, '?n=100000&debug=1');
-  await page.waitForSelector('[data-metric="loadTime"][data-status="measured"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-kpi-row="loadTime"][data-status="measured"]', { timeout: 60_000 });
   const trace = JSON.parse(await page.evaluate(() => window.__flowscale.service.exportChromeTrace()));
   const at = (name) => trace.traceEvents.filter((e) => e.name === name);
   const [firstRender] = at('first render');
@@ -186,6 +186,6 @@ test("a big workflow's load time runs past its first render, to the end of its i
   // The first render usually comes while the rest is still indexed (how soon depends on the machine): the load
   // must not end there, but after the last indexing.
   assert.ok(loaded.ts >= lastIndexEnd, `the load ended after the last indexing (first render at ${firstRender.ts} µs, last indexing ${lastIndexEnd} µs, loaded ${loaded.ts} µs)`);
-  const ms = (id) => page.locator(`[data-metric="${id}"]`).getAttribute('data-ms').then(Number);
+  const ms = (id) => page.locator(`[data-kpi-row="${id}"]`).getAttribute('data-ms').then(Number);
   assert.ok((await ms('loadTime')) > (await ms('firstRender')), 'the load time is longer than the first render');
 });

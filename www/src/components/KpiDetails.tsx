@@ -9,7 +9,7 @@ import { OPERATIONS_WINDOW_SECONDS, type PerformanceDashboard as Dashboard, type
 export type MetricStatus = 'measured' | 'estimated' | 'unavailable';
 
 export interface MetricRow {
-  /** `data-metric`: stable, for tests and benchmarks. */
+  /** `data-kpi-row`: stable, for tests and benchmarks (`data-metric` is the optimizer's). */
   id: string;
   label: string;
   /** The value in words; for 'unavailable', why. */
@@ -237,7 +237,7 @@ export function KpiGroups({ d }: { d: Dashboard }) {
           <summary>{g.title}</summary>
           <ul>
             {g.rows.map((r) => (
-              <li key={r.id} className={`metric status-${r.status}`} data-metric={r.id} data-status={r.status} {...dataAttrs(r.data)}>
+              <li key={r.id} className={`metric status-${r.status}`} data-kpi-row={r.id} data-status={r.status} {...dataAttrs(r.data)}>
                 <span className="metric__label">{r.label}</span>
                 <span className="metric__value" data-value="">
                   {r.value}
