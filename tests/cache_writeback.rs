@@ -63,6 +63,8 @@ struct Store {
     quota: u64,
     faults: VecDeque<Fault>,
     transactions: usize,
+    /// Bytes of the values of every put committed (each at its meta's size).
+    put_bytes: u64,
 }
 
 impl Store {
@@ -86,12 +88,14 @@ impl Store {
             self.records.clone()
         };
         let mut skipped = Vec::new();
+        let mut put_bytes = 0;
         for (i, (k, op)) in ops.iter().enumerate() {
             match op {
                 Op::Put { .. } if Some(&**k) == uncloneable => {
                     skipped.push((i, err(ErrorCode::NotCloneable)));
                 }
                 Op::Put { value, meta } => {
+                    put_bytes += meta.bytes;
                     next.insert(k.to_string(), (value.clone(), meta.clone()));
                 }
                 Op::Meta(m) => {
@@ -108,6 +112,7 @@ impl Store {
             return Err(err(ErrorCode::QuotaExceeded));
         }
         self.records = next;
+        self.put_bytes += put_bytes;
         self.foreign.retain(|f| !foreign.contains(f));
         Ok(skipped)
     }
@@ -573,6 +578,49 @@ fn a_value_larger_than_the_disk_tier_deletes_its_older_copy() {
 }
 
 #[test]
+fn bytes_written_and_read_count_what_reached_and_left_the_disk() {
+    let mut store = Store::default();
+    let mut wb = open(CacheStrategy::WriteBehind, 1 << 30, &store);
+    put(&mut wb, "a", "va", 100, 0.0);
+    put(&mut wb, "b", "vb", 250, 0.0);
+    put(&mut wb, "c", "vc", 40, 0.0);
+    // The uncloneable value is skipped: its bytes never reach the disk.
+    store.faults.push_back(Fault::Uncloneable("c"));
+    flush(&mut wb, &mut store);
+    assert_eq!(store.put_bytes, 350);
+    assert_eq!(wb.index().stats().bytes_written, 350);
+    // An aborted transaction writes nothing; its retry writes once.
+    put(&mut wb, "d", "vd", 1000, 1.0);
+    store.faults.push_back(Fault::Abort);
+    flush_once(&mut wb, &mut store).unwrap();
+    assert_eq!(wb.index().stats().bytes_written, 350);
+    flush(&mut wb, &mut store);
+    assert_eq!(store.put_bytes, 1350);
+    assert_eq!(wb.index().stats().bytes_written, 1350);
+    // Deletes and access-time updates move no value.
+    wb.delete("b");
+    flush(&mut wb, &mut store);
+    assert_eq!(wb.index().stats().bytes_written, store.put_bytes);
+    // A disk read counts the value's bytes; an answer from the queue reads nothing.
+    let QueuedRead::Disk(t) = wb.read("a", 2.0) else {
+        panic!("read from disk")
+    };
+    let found = wb.read_done("a", t, Ok(store.read("a")), 2.0).unwrap();
+    assert_eq!(found.meta.bytes, 100);
+    put(&mut wb, "e", "ve", 7, 3.0);
+    assert!(matches!(wb.read("e", 3.0), QueuedRead::Hit(..)));
+    let QueuedRead::Disk(t) = wb.read("missing", 3.0) else {
+        panic!("read from disk")
+    };
+    assert_eq!(
+        wb.read_done("missing", t, Ok(store.read("missing")), 3.0),
+        None
+    );
+    let s = wb.index().stats();
+    assert_eq!((s.bytes_read, s.bytes_written), (100, 1350));
+}
+
+#[test]
 fn a_disk_read_is_stale_after_any_write_or_invalidation() {
     let mut store = Store::default();
     store
@@ -864,7 +912,7 @@ proptest! {
                 Step::Put { key: k, value } => {
                     let (k, v) = (key(k), value.to_string());
                     let tg = tag(value);
-                    wb.put(&k, &v, meta(1, t, &[&tg]), false, || "").unwrap();
+                    wb.put(&k, &v, meta(1 + u64::from(value), t, &[&tg]), false, || "").unwrap();
                     model.insert(k.clone(), v);
                     tags.insert(k, tg);
                 }
@@ -903,6 +951,7 @@ proptest! {
                 }
             }
             wb.index().check().map_err(TestCaseError::fail)?;
+            prop_assert_eq!(wb.index().stats().bytes_written, store.put_bytes, "bytes written");
             if !cleared {
                 let mut seen = store.values();
                 for (k, v) in journal(&wb).unwrap() {

@@ -58,6 +58,11 @@ pub struct DiskStats {
     pub writes: u64,
     /// Values whose write failed.
     pub failed_writes: u64,
+    /// Bytes of the values in committed puts, cumulative (each value's
+    /// size as the disk limit counts it: the estimate, or `sizeBytes`).
+    pub bytes_written: u64,
+    /// Bytes of the values found by disk reads, cumulative (same measure).
+    pub bytes_read: u64,
     /// Records found corrupted or foreign and deleted.
     pub corrupt: u64,
 }

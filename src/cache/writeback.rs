@@ -529,6 +529,7 @@ impl<P: Platform> WriteBack<P> {
             }
             Ok(Read::Found { meta, .. }) if meta.expires_at <= now => {
                 self.index.stats.misses += 1;
+                self.index.stats.bytes_read += meta.bytes;
                 if self.index.remove(key).is_some() {
                     self.index.stats.expirations += 1;
                 }
@@ -538,6 +539,7 @@ impl<P: Platform> WriteBack<P> {
             }
             Ok(Read::Found { value, meta }) => {
                 self.index.stats.hits += 1;
+                self.index.stats.bytes_read += meta.bytes;
                 if self.index.get(key).is_none() {
                     self.index.put(key, meta.clone());
                 }
@@ -879,6 +881,16 @@ impl<P: Platform> WriteBack<P> {
 
     fn committed(&mut self, f: Flight<P>, skipped: Vec<(usize, FlowscaleError)>) -> Written {
         self.index.stats.writes += Self::puts(&f) - skipped.len() as u64;
+        self.index.stats.bytes_written += f
+            .ops
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skipped.iter().any(|(s, _)| s == i))
+            .map(|(_, (_, p))| match &p.op {
+                Op::Put { meta, .. } => meta.bytes,
+                _ => 0,
+            })
+            .sum::<u64>();
         let mut failed: Vec<(Box<str>, FlowscaleError)> = Vec::new();
         for (i, e) in skipped {
             if let Some((k, _)) = f.ops.get(i) {

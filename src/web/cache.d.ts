@@ -46,6 +46,11 @@ export interface CacheDiskStats {
   entries: number; bytes: number; maxBytes: number;
   hits: number; misses: number; evictions: number; expirations: number;
   writes: number; failedWrites: number; corruptRecords: number; pendingWrites: number;
+  /**
+   * Cumulative bytes of the values committed to IndexedDB and of those disk reads returned, each value counted
+   * at the size the disk limit uses (the estimate, or `sizeBytes`): the disk tier's I/O since the cache opened.
+   */
+  bytesWritten: number; bytesRead: number;
   lastError: FlowscaleError | null;
   /** `navigator.storage.estimate()` at the last refresh (open, flush, sweep). */
   estimate: { usage: number; quota: number } | null;

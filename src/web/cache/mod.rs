@@ -115,6 +115,8 @@ pub(crate) fn stats_to_js(s: &CacheStats) -> JsValue {
     set(&disk, "expirations", d.expirations as f64);
     set(&disk, "writes", d.writes as f64);
     set(&disk, "failedWrites", d.failed_writes as f64);
+    set(&disk, "bytesWritten", d.bytes_written as f64);
+    set(&disk, "bytesRead", d.bytes_read as f64);
     set(&disk, "corruptRecords", d.corrupt as f64);
     set(&disk, "pendingWrites", s.pending_writes as f64);
     match &s.last_error {

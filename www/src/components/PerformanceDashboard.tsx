@@ -1,13 +1,15 @@
 // PerformanceDashboard: live numbers from the PerformanceService, once a
-// second — the package monitor's KPIs with their targets and verdicts, small
-// time-series charts (uPlot), the alerts list, and a Chrome trace export of
-// what was recorded.
+// second — the package monitor's KPIs with their targets and verdicts, every
+// KPI by group with its source and status (KpiDetails.tsx), small time-series
+// charts (uPlot), the operation table, the profiler's call tree and hotspots
+// beside a Chrome trace export of what was recorded, and the alerts list.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Kpi, Verdict } from 'flowscale';
 import { Chart, type ChartSeries } from '@/components/Chart';
 import performanceService, { KPI_WINDOW_SECONDS, type PerformanceDashboard as Dashboard, type PerformanceSnapshot } from '@/services/performanceService';
 import { download } from '@/components/download';
 import { AlertRemedies } from '@/components/AlertRemedies';
+import { KpiGroups, OperationTable, ProfilePanel } from '@/components/KpiDetails';
 import { effectiveConfig, startConfig } from '@/config';
 import { useAudioStore } from '@/store/audioStore';
 
@@ -39,11 +41,18 @@ const S = {
     { label: 'culled', color: '#9aa1ad' },
   ],
   cache: [{ label: 'hit rate', color: '#c7700f' }],
+  io: [
+    { label: 'disk read', color: '#1e8a5a' },
+    { label: 'disk write', color: '#c43a4f' },
+    { label: 'network', color: '#3b6fd8' },
+  ],
 } satisfies Record<string, ChartSeries[]>;
 
 function column(history: PerformanceSnapshot[], pick: (s: PerformanceSnapshot) => number | null): (number | null)[] {
   return history.map(pick);
 }
+
+const kb = (v: number | null) => (v === null ? null : v / 1024);
 
 function useDashboard(intervalMs = startConfig.monitoringIntervalSeconds * 1000): [Dashboard, () => void] {
   const [d, setD] = useState<Dashboard>(() => performanceService.getPerformanceDashboard());
@@ -81,6 +90,7 @@ export function PerformanceDashboard() {
       render: [xs, column(h, (s) => s.reactRenderMeanMs), column(h, (s) => s.flowscaleFrameMs)],
       nodes: [xs, column(h, (s) => s.inView), column(h, (s) => s.mounted), column(h, (s) => s.culled)],
       cache: [xs, column(h, (s) => s.cacheHitRatePercent)],
+      io: [xs, column(h, (s) => kb(s.diskReadBytesPerSecond)), column(h, (s) => kb(s.diskWriteBytesPerSecond)), column(h, (s) => kb(s.networkBytesPerSecond))],
     };
   }, [h, now]);
   const c = d.current;
@@ -99,6 +109,7 @@ export function PerformanceDashboard() {
           Export profile
         </button>
       </div>
+      <ProfilePanel d={d} />
 
       <div className="kpis" data-testid="kpis" title={`Judged by flowscale's PerformanceMonitor over the last ${KPI_WINDOW_SECONDS} s`}>
         {d.kpis.map((k) => (
@@ -117,6 +128,8 @@ export function PerformanceDashboard() {
         {d.kpis.length === 0 && <p className="muted">KPI verdicts come from flowscale's PerformanceMonitor (not the source measuring here).</p>}
       </div>
 
+      <KpiGroups d={d} />
+
       <div className="charts">
         <Chart title="Frame rate" series={S.fps} data={data.fps} testId="chart-fps" />
         <Chart title="Frame time" series={S.frame} data={data.frame} unit="ms" testId="chart-frame" />
@@ -129,7 +142,10 @@ export function PerformanceDashboard() {
         <Chart title="Render time" series={S.render} data={data.render} unit="ms" testId="chart-render" />
         <Chart title="Nodes" series={S.nodes} data={data.nodes} testId="chart-nodes" />
         <Chart title="Cache hit rate" series={S.cache} data={data.cache} unit="%" yMax={100} testId="chart-cache" />
+        <Chart title="Disk and network" series={S.io} data={data.io} unit="KB/s" testId="chart-io" />
       </div>
+
+      <OperationTable ops={d.operations} />
 
       <dl className="facts" data-testid="live">
         <dt>samples</dt>

@@ -25,6 +25,8 @@ export class MonitorMetrics implements MetricsSource {
   });
   /** Long-frame detail for the trace (the monitor keeps aggregates only). */
   private readonly detail = new BrowserMetrics();
+  /** The monitor's snapshot at the last take(): the dashboard's detail (memory, network, interactions). */
+  lastSnapshot: MonitorSnapshot | null = null;
   private last = performance.now();
   private alertListeners = new Set<(a: MonitorAlert) => void>();
   private stopAlerts: (() => void) | null = null;
@@ -57,6 +59,7 @@ export class MonitorMetrics implements MetricsSource {
     const now = performance.now();
     this.monitor.sample();
     const s: MonitorSnapshot = this.monitor.snapshot();
+    this.lastSnapshot = s;
     const detail = this.detail.take();
     const storage = s.storage.available ? { usageMb: s.storage.usageMb, quotaMb: s.storage.quotaMb } : null;
     const sample: RawSample = {

@@ -20,7 +20,11 @@
 //   - what React and flowscale do per frame: fed in by the app
 //     (recordRender from a React <Profiler>, recordFrame from the engine),
 //   - optimize and benchmark: flowscale's optimizeWorkflow, in a Web Worker,
-//   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats().
+//   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats(),
+//     whose disk byte counters give the disk I/O per second,
+//   - the dashboard's detail (KpiDetails.tsx): the monitor's latest snapshot
+//     (memory, network, interactions, storage), its operation statistics over
+//     all it keeps, and the profiler's call tree and hotspots.
 // The app's operations are the package's: `track` (the monitor's operation
 // statistics, slow-operation alerts and the load KPI) and a flowscale
 // Profiler, whose Chrome trace carries the app's own events too (React
@@ -32,14 +36,18 @@ import {
   Profiler,
   WorkflowCache,
   track,
+  type Alert as MonitorAlert,
   type AlertThresholds,
   type AppTraceEvent,
   type CacheStats,
   type CachedWorkflow,
   type FlowscaleErrorCode,
   type Kpi,
+  type MonitorSnapshot,
+  type OperationStats,
   type PartialConfig,
   type PerformanceMonitor,
+  type ProfileReport,
   type StageTimings,
 } from 'flowscale';
 import { type Capabilities, type LongFrame, type MetricsSource } from '@/services/browserMetrics';
@@ -97,6 +105,38 @@ export interface PerformanceSnapshot {
   inView: number | null;
   culled: number | null;
   mounted: number | null;
+  /** IndexedDB bytes the cache read and wrote per second over the interval (its stats' counters); null before the cache opens. */
+  diskReadBytesPerSecond: number | null;
+  diskWriteBytesPerSecond: number | null;
+  /** Resource Timing bytes per second over the monitor's window; null where the monitor cannot measure them. */
+  networkBytesPerSecond: number | null;
+}
+
+/** The cache's disk tier: cumulative bytes (its stats) and the latest rates. */
+export interface DiskIo {
+  status: CacheStats['disk']['status'];
+  bytesRead: number;
+  bytesWritten: number;
+  readBytesPerSecond: number | null;
+  writeBytesPerSecond: number | null;
+}
+
+/** The latest interaction latency the monitor measured (INP-style, over its window). */
+export interface InteractionLatency {
+  inpMs: number;
+  interactions: number;
+  /** performance.now() of the sample that measured it. */
+  at: number;
+}
+
+/** Load times: the page's own (Navigation Timing) and the app's `load` operations. */
+export interface LoadTimes {
+  /** Navigation start to the end of the load event; null before it ends or without Navigation Timing. */
+  navigationMs: number | null;
+  /** The toolbar's first render of the current document (a first paint, not a full load). */
+  firstRenderMs: number | null;
+  /** The last completed `load` operation: from its start until the document is generated, indexed and on screen. */
+  lastLoadMs: number | null;
 }
 
 export interface PerformanceDashboard {
@@ -109,6 +149,17 @@ export interface PerformanceDashboard {
   capabilities: Capabilities;
   /** Where the live numbers come from (the MetricsSource's name). */
   source: string;
+  /** The package monitor's latest snapshot (memory, network, interactions, storage); null without the monitor. */
+  monitor: MonitorSnapshot | null;
+  /** The monitor's active leak alerts (`memoryLeak:*`). */
+  leakAlerts: MonitorAlert[];
+  /** The monitor's operation statistics over the last OPERATIONS_WINDOW_SECONDS, most calls first; empty without the monitor. */
+  operations: OperationStats[];
+  disk: DiskIo | null;
+  interaction: InteractionLatency | null;
+  load: LoadTimes;
+  /** The profiler's call tree and hotspots (the app's operations and their steps). */
+  profile: ProfileReport;
 }
 
 export interface OptimizationReport extends OptimizeSummary {
@@ -157,6 +208,8 @@ const MIN_CACHE_LOOKUPS = 10;
 const TRACE_EVENTS = 50_000;
 /** The window the KPIs are judged over (the monitor's report). */
 export const KPI_WINDOW_SECONDS = 60;
+/** The window of the operation table: all the monitor keeps (monitoring.retainSeconds, 300 by default). */
+export const OPERATIONS_WINDOW_SECONDS = startConfig.monitoring.retainSeconds;
 const STAGES: (keyof StageTimings)[] = ['extractMs', 'buildMs', 'frameMs', 'edgesMs', 'analysisMs', 'recommendationsMs', 'totalMs'];
 
 function median(xs: number[]): number {
@@ -202,8 +255,13 @@ export class PerformanceService {
   private readonly profiler = new Profiler();
   /** The app's events measured after the fact, merged into the trace on export. */
   private traceEvents: AppTraceEvent[] = [];
-  /** The `load` operation running until the current document's first render. */
-  private pendingLoad: ((ok: boolean) => void) | null = null;
+  /** The `load` operation running until the current document is loaded and on screen. */
+  private pendingLoad: { settle: (ok: boolean) => void; rendered: boolean; idle: boolean; start: number } | null = null;
+  private lastLoadMs: number | null = null;
+  private firstRenderMs: number | null = null;
+  private lastDisk: { time: number; read: number; written: number } | null = null;
+  private diskRates: { read: number; write: number } | null = null;
+  private interaction: InteractionLatency | null = null;
   private history: PerformanceSnapshot[] = [];
   private alerts: Alert[] = [];
   private alertSeq = 1;
@@ -258,6 +316,7 @@ export class PerformanceService {
 
   getPerformanceDashboard(): PerformanceDashboard {
     const current = this.history.at(-1) ?? null;
+    const disk = this.cache?.stats().disk ?? null;
     return {
       current,
       history: this.history,
@@ -266,7 +325,36 @@ export class PerformanceService {
       lastOptimization: this.lastOptimization,
       capabilities: this.source.capabilities,
       source: this.source.name,
+      monitor: this.source instanceof MonitorMetrics ? this.source.lastSnapshot : null,
+      leakAlerts: this.monitor?.alerts().active.filter((a) => a.key.startsWith('memoryLeak:')) ?? [],
+      operations: this.operationStats(),
+      disk: disk && {
+        status: disk.status,
+        bytesRead: disk.bytesRead,
+        bytesWritten: disk.bytesWritten,
+        readBytesPerSecond: this.diskRates?.read ?? null,
+        writeBytesPerSecond: this.diskRates?.write ?? null,
+      },
+      interaction: this.interaction,
+      load: { navigationMs: navigationLoadMs(), firstRenderMs: this.firstRenderMs, lastLoadMs: this.lastLoadMs },
+      profile: this.profiler.report(),
     };
+  }
+
+  /** The monitor's operation statistics over the last OPERATIONS_WINDOW_SECONDS (the operation table), most calls first. */
+  operationStats(): OperationStats[] {
+    const ops = this.monitor?.report({ windowSeconds: OPERATIONS_WINDOW_SECONDS }).operations.byName ?? [];
+    return [...ops].sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name));
+  }
+
+  /** The cache's stats (both tiers, the disk tier's byte counters); null until the cache is opened. */
+  cacheStats(): CacheStats | null {
+    return this.cache?.stats() ?? null;
+  }
+
+  /** The profiler's call tree and hotspots. */
+  profileReport(): ProfileReport {
+    return this.profiler.report();
   }
 
   /**
@@ -399,24 +487,61 @@ export class PerformanceService {
 
   /**
    * A document started loading: the package's `load` operation (the report's
-   * load KPI) runs until its first render. A load still waiting for its first
-   * render was superseded: it ends as failed.
+   * load KPI) runs until it is loaded and on screen (`recordFirstRender` and
+   * `loadIdle`). A load still pending was superseded: it ends as failed.
+   * `startedAt` (performance.now()) is the start the toolbar's first render
+   * counts from, so the load's time shown is never less than it.
    */
-  startLoad(): void {
-    this.pendingLoad?.(false);
+  startLoad(startedAt = performance.now()): void {
+    this.pendingLoad?.settle(false);
     let settle: (ok: boolean) => void = () => undefined;
-    const firstRender = new Promise<void>((resolve, reject) => {
+    const loaded = new Promise<void>((resolve, reject) => {
       settle = (ok) => (ok ? resolve() : reject(new Error('superseded by a newer load')));
     });
-    this.pendingLoad = settle;
-    track('load', () => firstRender).catch(() => undefined);
+    const pending = { settle, rendered: false, idle: false, start: startedAt };
+    this.pendingLoad = pending;
+    track('load', () => loaded).then(
+      () => {
+        const ms = (this.lastLoadMs = performance.now() - pending.start);
+        this.traceEvent({ track: 'marks', name: 'loaded', start: performance.now(), args: { ms } });
+      },
+      () => undefined,
+    );
   }
 
-  /** The loading document's first render, `ms` after its load started. */
+  /**
+   * The loading document's first render, `ms` after its load started. A
+   * first paint, not the end of the load: a big workflow shows its first
+   * part while the rest is still generated and indexed (`loadIdle`).
+   */
   recordFirstRender(ms: number): void {
-    this.pendingLoad?.(true);
-    this.pendingLoad = null;
+    this.firstRenderMs = ms;
+    if (this.pendingLoad) this.pendingLoad.rendered = true;
+    this.settleLoad();
     this.traceEvent({ track: 'marks', name: 'first render', start: performance.now(), args: { ms } });
+  }
+
+  /**
+   * Nothing is loading any more (the store's progress is gone): with its
+   * first render done, the `load` operation ends. Called on every store
+   * change with no progress; cheap when no load is pending.
+   */
+  loadIdle(): void {
+    if (!this.pendingLoad || this.pendingLoad.idle) return;
+    this.pendingLoad.idle = true;
+    this.settleLoad();
+  }
+
+  /** Progress is shown again (a load in stages): the pending load is not over. */
+  loadBusy(): void {
+    if (this.pendingLoad) this.pendingLoad.idle = false;
+  }
+
+  private settleLoad(): void {
+    const p = this.pendingLoad;
+    if (!p || !p.rendered || !p.idle) return;
+    this.pendingLoad = null;
+    p.settle(true);
   }
 
   /** `fn` as a span of the trace (no operation statistics: steps of a load, of a layout). */
@@ -528,6 +653,17 @@ export class PerformanceService {
     this.viewUpdates = 0;
     const stats = this.cache?.stats() ?? null;
     const lf = this.lastFrame;
+    if (stats) {
+      const d = stats.disk;
+      const prev = this.lastDisk;
+      const seconds = prev ? (raw.time - prev.time) / 1000 : 0;
+      this.diskRates = prev && seconds > 0 ? { read: (d.bytesRead - prev.read) / seconds, write: (d.bytesWritten - prev.written) / seconds } : null;
+      this.lastDisk = { time: raw.time, read: d.bytesRead, written: d.bytesWritten };
+    }
+    const m = this.source instanceof MonitorMetrics ? this.source.lastSnapshot : null;
+    if (m?.interactions.available && m.interactions.inpMs !== null && m.interactions.interactions > 0) {
+      this.interaction = { inpMs: m.interactions.inpMs, interactions: m.interactions.interactions, at: raw.time };
+    }
     const snap: PerformanceSnapshot = {
       time: raw.time,
       intervalMs: raw.intervalMs,
@@ -550,6 +686,9 @@ export class PerformanceService {
       inView: lf?.inView ?? null,
       culled: lf?.culled ?? null,
       mounted: lf?.mounted ?? null,
+      diskReadBytesPerSecond: this.diskRates?.read ?? null,
+      diskWriteBytesPerSecond: this.diskRates?.write ?? null,
+      networkBytesPerSecond: m?.network.available ? m.network.bytesPerSecond : null,
     };
     this.history.push(snap);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
@@ -593,6 +732,12 @@ export class PerformanceService {
     this.traceEvent({ track: 'marks', name: `alert: ${message}`, start: performance.now(), args: { severity } });
     for (const l of this.alertListeners) l(alert);
   }
+}
+
+/** Navigation start to the end of the load event (Navigation Timing); null before it ends. */
+function navigationLoadMs(): number | null {
+  const nav = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined;
+  return nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null;
 }
 
 const performanceService = new PerformanceService();

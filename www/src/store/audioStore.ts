@@ -17,6 +17,7 @@ import { createEditingSlice, type EditingSlice } from '@/store/editingSlice';
 import { createOptimizerSlice, type OptimizerSlice } from '@/store/optimizerSlice';
 import { createScenariosSlice, type ScenariosSlice } from '@/store/scenariosSlice';
 import { StoreSession } from '@/store/session';
+import performanceService from '@/services/performanceService';
 
 export type { LoadOptions, Mode, Notice, Progress, Source } from '@/store/documentSlice';
 export { CACHE_ID, type CacheEntryInfo } from '@/store/optimizerSlice';
@@ -34,3 +35,8 @@ export const useAudioStore = create<AudioState>()((...api) => {
     ...createOptimizerSlice(session)(...api),
   };
 });
+
+// A load (the monitor's `load` operation) ends once its document is on screen
+// and nothing is loading any more: a big workflow's first part is shown while
+// the rest is still generated and indexed, and that is not the end of it.
+useAudioStore.subscribe((s) => (s.loading === null ? performanceService.loadIdle() : performanceService.loadBusy()));

@@ -77,10 +77,14 @@ export class StoreSession {
     };
   }
 
-  /** The load that started at `loadStartedAt` ends at its first render: time it (the toolbar, the monitor's load KPI). */
+  /**
+   * Time the load that started at `loadStartedAt`: to its first render (the
+   * toolbar), and to the end of the load, the document on screen and nothing
+   * loading (the monitor's `load` operation, the load KPI).
+   */
   awaitFirstRender(): void {
     this.firstRenderPending = true;
-    performanceService.startLoad();
+    performanceService.startLoad(this.loadStartedAt);
   }
 }
 
