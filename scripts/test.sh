@@ -30,7 +30,7 @@ tsc -p tests/types
 webpack --config webpack.config.js --mode production --no-stats
 webpack --config tests/e2e/react-app/webpack.config.mjs --no-stats
 
-step "end to end: the demo (its GPU layer on WebGL2 and on WebGPU), the cache with real IndexedDB, the monitor on a real page (long tasks, FPS, alerts), in headless Chromium (Playwright)"
+step "end to end: the demo (its GPU layer on WebGL2 and on WebGPU), the cache with real IndexedDB (and crash durability: SIGKILLed Chromium on a real profile), the monitor on a real page (long tasks, FPS, alerts), in headless Chromium (Playwright)"
 node --test --test-timeout=180000 tests/e2e/
 
 step "all tests passed"

@@ -162,6 +162,19 @@ export function putMeta(meta, key, s, e, a, tags) {
   meta.put({ s, e, a, t: tags ?? NO_TAGS }, key);
 }
 
+const BOTH_STORES = ['values', 'meta'];
+const STRICT = { durability: 'strict' };
+/**
+ * The readwrite transaction of every cache write, on both stores, with
+ * `durability: 'strict'`: its `complete` fires only once the browser has
+ * flushed the commit to disk. Chromium's default ('relaxed' since 121) fires
+ * it before. Browsers without the option ignore it. (web-sys has this
+ * overload only behind its unstable-API cfg flag, hence JS.)
+ */
+export function writeTransaction(db) {
+  return db.transaction(BOTH_STORES, 'readwrite', STRICT);
+}
+
 export function idbFactory() {
   try {
     return globalThis.indexedDB;
