@@ -1176,6 +1176,27 @@ impl JsWorkflowOptimizer {
         self.core.try_borrow().ok()?.workflow().edge_index_of(&id)
     }
 
+    /// The ids of the edges with an end at the node `id`, each once (a
+    /// self-loop too): O(its degree), where a scan of the edges is O(all of
+    /// them). Empty for an id not in the workflow, as `indexOf` is undefined.
+    #[wasm_bindgen(js_name = edgesOf, unchecked_return_type = "string[]")]
+    pub fn edges_of(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Result<Array, JsValue> {
+        let out = Array::new();
+        let core = self.core()?;
+        let wf = core.workflow();
+        if let Some(i) = id.as_string().and_then(|s| core.index_of(&s)) {
+            for e in wf.incident_edges(i) {
+                if let Some(eid) = wf.edge_id(e) {
+                    out.push(&JsValue::from_str(eid));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     #[wasm_bindgen(getter, js_name = nodeCount)]
     pub fn node_count(&self) -> u32 {
         self.core
