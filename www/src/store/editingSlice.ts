@@ -44,10 +44,18 @@ const isDocChange = <T extends Item>(c: { type: string }): c is DocChange<T> => 
 /**
  * The document array after adds, removes and replacements, as React Flow's
  * applyNodeChanges / applyEdgeChanges would give it (survivors in order,
- * adds appended), found through the index: a few lookups and native copies
- * instead of a walk of every element in JS.
+ * adds appended), found through the index: a few lookups instead of a walk
+ * of every element in JS. `inPlace` (flowscale mode, where React Flow
+ * renders the engine's window, not these arrays) edits `arr` itself, so an
+ * edit costs what it touches; otherwise a new array (plain React Flow
+ * renders it and needs a new identity).
  */
-function applyDocChanges<T extends Item>(arr: readonly T[], changes: readonly DocChange<T>[], at: (id: string) => number | undefined): { next: T[]; removed: string[]; added: T[] } {
+function applyDocChanges<T extends Item>(
+  arr: T[],
+  changes: readonly DocChange<T>[],
+  at: (id: string) => number | undefined,
+  inPlace: boolean,
+): { next: T[]; removed: string[]; added: T[] } {
   const removed: string[] = [];
   const added: T[] = [];
   const replaced: [number, T][] = [];
@@ -59,11 +67,14 @@ function applyDocChanges<T extends Item>(arr: readonly T[], changes: readonly Do
       if (i !== undefined) replaced.push([i, c.item]);
     }
   }
-  let next = arr.slice();
+  const next = inPlace ? arr : arr.slice();
   for (const [i, item] of replaced) next[i] = item;
   if (removed.length > 16) {
+    // Many at once (select all, delete): one compacting pass.
     const gone = new Set(removed);
-    next = next.filter((x) => !gone.has(x.id));
+    let w = 0;
+    for (let r = 0; r < next.length; r++) if (!gone.has(next[r]!.id)) next[w++] = next[r]!;
+    next.length = w;
   } else if (removed.length) {
     const at2 = removed.map(at).filter((i): i is number => i !== undefined);
     for (const i of at2.sort((a, b) => b - a)) next.splice(i, 1);
@@ -139,16 +150,27 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
     syncHistoryFlags();
   }
 
-  /** Write committed node changes into the document (adds/removes rebuild the index; others replace objects). */
+  /**
+   * The document is about to be edited in place (flowscale mode): the index
+   * must know every position first, and the columns kept for the arrays no
+   * longer describe them.
+   */
+  function beforeInPlaceEdit(): void {
+    session.index.indexUpTo(Infinity, Infinity);
+    session.columnsOf.delete(get().nodes);
+  }
+
+  /** Write committed node changes into the document, in place (flowscale mode: this is only called there). */
   function commitNodes(changes: NodeChange[]): void {
     if (changes.length === 0) return;
+    beforeInPlaceEdit();
     if (changes.some((c) => c.type === 'add' || c.type === 'remove')) {
-      const { next, removed, added } = applyDocChanges(get().nodes, changes.filter(isDocChange<Node>), (id) => session.index.node(id));
+      const { next, removed, added } = applyDocChanges(get().nodes, changes.filter(isDocChange<Node>), (id) => session.index.node(id), true);
       session.index.nodesEdited(next, removed, added);
       set({ nodes: next });
       return;
     }
-    const nodes = get().nodes.slice();
+    const nodes = get().nodes;
     const engine = get().engine;
     for (const c of changes) {
       if (c.type !== 'position' && c.type !== 'replace') continue;
@@ -196,7 +218,12 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       // Removing a node removes its edges, including those React Flow never saw (their other end was not mounted).
       const removed = new Set(changes.filter((c) => c.type === 'remove').map((c) => c.id));
       if (removed.size) {
-        const attached = edges.filter((e) => removed.has(e.source) || removed.has(e.target)).map((e): EdgeChange => ({ type: 'remove', id: e.id }));
+        // flowscale: each node's own edges from the optimizer (O(degree)); plain: a scan of the edges.
+        const ids =
+          mode === 'flowscale' && engine
+            ? new Set([...removed].flatMap((id) => engine.optimizer.edgesOf(id)))
+            : new Set(edges.filter((e) => removed.has(e.source) || removed.has(e.target)).map((e) => e.id));
+        const attached = [...ids].map((id): EdgeChange => ({ type: 'remove', id }));
         if (attached.length) get().applyEdgeChanges(attached);
       }
       // After the edges a removal takes along: undo restores the nodes, then their edges.
@@ -235,7 +262,9 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       if (keep.length) {
         const doc = keep.filter(isDocChange<Edge>);
         if (doc.length === keep.length) {
-          const { next, removed, added } = applyDocChanges(get().edges, doc, (id) => session.index.edge(id));
+          const inPlace = mode === 'flowscale' && engine !== null;
+          if (inPlace) beforeInPlaceEdit();
+          const { next, removed, added } = applyDocChanges(get().edges, doc, (id) => session.index.edge(id), inPlace);
           if (removed.length || added.length) session.index.edgesEdited(next, removed, added);
           set({ edges: next });
         } else {
