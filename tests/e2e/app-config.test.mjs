@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, stat, domNodes, settle, setup } from './app-lib.mjs';
+import { open, stat, domNodes, settle, setup, raiseLongFrameAlert } from './app-lib.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'flowscale-env-build-'));
@@ -112,15 +112,7 @@ test("the service's requests take the endpoints' snake_case fields and refuse un
 test('an alert offers remedies that read the settings, and one click applies one', async (t) => {
   // This build mounts at most 200 nodes; LOD off, so both frame remedies apply.
   const page = await open(t, '?n=10000&debug=1&lod=off');
-  // A long frame: the service's long-frame alert.
-  await page.evaluate(() => {
-    const t0 = performance.now();
-    while (performance.now() - t0 < 400);
-  });
-  let alert = page.locator('[data-rule="long-frame"]').first();
-  await alert.waitFor({ timeout: 15_000 });
-  const alertId = await alert.getAttribute('data-alert');
-  alert = page.locator(`[data-alert="${alertId}"]`);
+  const { id: alertId, alert } = await raiseLongFrameAlert(page);
   const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
   assert.deepEqual(offered, ['lod-on']);
   await alert.locator('[data-remedy="lod-on"]').click();

@@ -86,3 +86,15 @@ export function coveredPixels(page) {
   });
 }
 
+
+/** Block the page's main thread for 400 ms: the long-frame alert it raises, followed by its id (a page may raise several). */
+export async function raiseLongFrameAlert(page) {
+  await page.evaluate(() => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 400);
+  });
+  const first = page.locator('[data-rule="long-frame"]').first();
+  await first.waitFor({ timeout: 15_000 });
+  const id = await first.getAttribute('data-alert');
+  return { id, alert: page.locator(`[data-alert="${id}"]`) };
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, waitLoaded, digits, stat, domNodes, settle, paneBox, drag, shots, MAX_VISIBLE, env, setup } from './app-lib.mjs';
+import { open, waitLoaded, digits, stat, domNodes, settle, paneBox, drag, shots, MAX_VISIBLE, env, setup, raiseLongFrameAlert } from './app-lib.mjs';
 
 setup();
 
@@ -143,14 +143,7 @@ test('a long frame raises an alert whose remedy mounts fewer nodes, in the view 
   const page = await open(t, '?n=10000&debug=1&lodLow=0&clusters=off');
   await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 0, y: 0, zoom: 0.2 }));
   await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 500);
-  await page.evaluate(() => {
-    const t0 = performance.now();
-    while (performance.now() - t0 < 400);
-  });
-  let alert = page.locator('[data-rule="long-frame"]').first();
-  await alert.waitFor({ timeout: 15_000 });
-  const alertId = await alert.getAttribute('data-alert');
-  alert = page.locator(`[data-alert="${alertId}"]`);
+  const { id: alertId, alert } = await raiseLongFrameAlert(page);
   // LOD is off here (lodLow=0), so both remedies apply; mounting fewer is the one tried.
   const offered = await alert.locator('[data-remedy]').evaluateAll((els) => els.map((e) => e.dataset.remedy));
   assert.deepEqual(offered, ['lod-on', 'fewer-mounted']);

@@ -28,33 +28,24 @@ export class EditHistory {
   /** Set while a step is being undone or redone: those edits are not recorded. */
   replaying = false;
 
-  /** The inverse of a node change, given the node as the document has it now (undefined for a new one). */
+  /** The inverse of an add, remove or replace, given the element as the document has it now (undefined for a new one). */
+  private static invert<T extends { id: string }>(
+    c: { type: 'add'; item: T } | { type: 'remove'; id: string } | { type: 'replace'; id: string; item: T },
+    before: T | undefined,
+  ): { type: 'add'; item: T } | { type: 'remove'; id: string } | { type: 'replace'; id: string; item: T } | null {
+    if (c.type === 'add') return { type: 'remove', id: c.item.id };
+    if (!before) return null;
+    return c.type === 'remove' ? { type: 'add', item: before } : { type: 'replace', id: c.id, item: before };
+  }
+
+  /** The inverse of a node change (a finished move goes back to where it was). */
   static invertNode(c: NodeChange, before: Node | undefined): NodeChange | null {
-    switch (c.type) {
-      case 'add':
-        return { type: 'remove', id: c.item.id };
-      case 'remove':
-        return before ? { type: 'add', item: before } : null;
-      case 'replace':
-        return before ? { type: 'replace', id: c.id, item: before } : null;
-      case 'position':
-        return before ? { type: 'position', id: c.id, position: before.position, dragging: false } : null;
-      default:
-        return null;
-    }
+    if (c.type === 'position') return before ? { type: 'position', id: c.id, position: before.position, dragging: false } : null;
+    return c.type === 'add' || c.type === 'remove' || c.type === 'replace' ? EditHistory.invert<Node>(c, before) : null;
   }
 
   static invertEdge(c: EdgeChange, before: Edge | undefined): EdgeChange | null {
-    switch (c.type) {
-      case 'add':
-        return { type: 'remove', id: c.item.id };
-      case 'remove':
-        return before ? { type: 'add', item: before } : null;
-      case 'replace':
-        return before ? { type: 'replace', id: c.id, item: before } : null;
-      default:
-        return null;
-    }
+    return c.type === 'add' || c.type === 'remove' || c.type === 'replace' ? EditHistory.invert<Edge>(c, before) : null;
   }
 
   /** Record one change and its inverse into the current step. */
