@@ -12,7 +12,18 @@ import { open, stat, domNodes, settle, setup, raiseLongFrameAlert } from './app-
 
 const root = new URL('../../', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'flowscale-env-build-'));
-const BUILD_ENV = { RENDERING_MAX_VISIBLE_NODES: '200', PERFORMANCE_MONITORING_INTERVAL: '2', CACHE_DEFAULT_TTL_SECONDS: '1' };
+const BUILD_ENV = {
+  RENDERING_MAX_VISIBLE_NODES: '200',
+  PERFORMANCE_MONITORING_INTERVAL: '2',
+  CACHE_DEFAULT_TTL_SECONDS: '1',
+  // The rest but virtual scrolling (off, it would mount every node): each must reach the page too.
+  PERFORMANCE_ALERT_THRESHOLDS_CPU: '70',
+  PERFORMANCE_ALERT_THRESHOLDS_MEMORY: '2048',
+  CACHE_MEMORY_MAX_SIZE: '500',
+  CACHE_DISK_MAX_SIZE_MB: '50',
+  RENDERING_LOD_THRESHOLD_LOW: '0.2',
+  RENDERING_LOD_THRESHOLD_MEDIUM: '0.6',
+};
 
 before(() => {
   execFileSync(join(root, 'node_modules/.bin/webpack'), ['--config', 'webpack.config.js', '--mode', 'production', '--no-stats', '--output-path', out], {
@@ -48,6 +59,25 @@ test('RENDERING_MAX_VISIBLE_NODES=200: at most 200 nodes mounted while more are 
   await page.click('[data-tab="performance"]');
   assert.match(await row.textContent(), /500.*panel/);
   assert.deepEqual(await page.evaluate(() => [window.__flowscale.engine.id, window.__flowscale.optimizer.config().rendering.maxVisibleNodes]), [engineId, 500], 'the same engine, not a rebuilt one');
+});
+
+test('the alert thresholds, the cache sizes and the LOD thresholds of the build reach the monitor, the cache and the optimizer', async (t) => {
+  const page = await open(t, '?n=100&debug=1');
+  const r = await page.evaluate(async () => {
+    const { service, optimizer } = window.__flowscale;
+    await service.getCachedWorkflow('none'); // opens the cache
+    const stats = service.cache.stats();
+    const { lodThresholdLow, lodThresholdMedium } = optimizer.config().rendering;
+    const { cpuPercent, memoryMb } = service.thresholds;
+    const sources = Object.fromEntries([...document.querySelectorAll('[data-config]')].map((r) => [r.dataset.config, r.dataset.source]));
+    return { lod: [lodThresholdLow, lodThresholdMedium], thresholds: [cpuPercent, memoryMb], cache: [stats.memory.maxEntries, stats.disk.maxBytes], sources };
+  });
+  assert.deepEqual(r.lod, [0.2, 0.6]);
+  assert.deepEqual(r.thresholds, [70, 2048]);
+  assert.deepEqual(r.cache, [500, 50 * 1024 * 1024]);
+  for (const key of ['alertThresholds.cpuPercent', 'alertThresholds.memoryMb', 'cache.memoryMaxEntries', 'cache.diskMaxMb', 'cache.defaultTtlSeconds', 'monitoringIntervalSeconds', 'rendering.lodThresholdLow', 'rendering.lodThresholdMedium', 'rendering.maxVisibleNodes']) {
+    assert.equal(r.sources[key], 'env', key);
+  }
 });
 
 test('PERFORMANCE_MONITORING_INTERVAL=2: the service samples every 2 s, with the panel closed too', async (t) => {
