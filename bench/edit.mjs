@@ -1,8 +1,8 @@
 // "Editing at scale": the cost of one edit in the demo, at 1k, 100k and 1M
 // nodes, side by side. One page per size stays open; each round makes the
 // same edits on every page in turn (interleaved): add a node, connect it,
-// change a parameter, move it (a finished drag), delete it (with its edge),
-// undo, redo. Each figure is the synchronous cost of the store action (the
+// change a parameter, duplicate it, move it (a finished drag), delete it
+// (with its edge), undo, redo. Each figure is the synchronous cost of the store action (the
 // document, its index, flowscale's optimizer and the history; React's render
 // of the few mounted nodes follows in the next frame and is not counted),
 // median over the rounds. The target: an edit at 1M within 2× of the same
@@ -16,7 +16,7 @@ import { fmtRatio, fmtTime, machine, median, table, writeSection } from './lib.m
 
 const SIZES = (process.env.EDIT_SIZES ?? '1000,100000,1000000').split(',').map(Number);
 const ROUNDS = Number(process.env.EDIT_ROUNDS ?? 7);
-const EDITS = ['add', 'connect', 'param', 'move', 'delete', 'undo', 'redo'];
+const EDITS = ['add', 'connect', 'param', 'duplicate', 'move', 'delete', 'undo', 'redo'];
 
 const server = await serve(new URL('../dist/', import.meta.url).pathname);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -55,12 +55,16 @@ function round(page) {
     await frame();
     out.connect = await time(() => s().connect({ source: osc, sourceHandle: 'out', target: gain, targetHandle: 'in' }));
     out.param = await time(() => s().updateParam(osc, 'frequency', 300 + Math.random() * 100));
+    let copies = [];
+    out.duplicate = await time(() => {
+      copies = s().duplicateNodes([osc]);
+    });
     // A finished drag: React Flow's last position change of it.
     out.move = await time(() => s().applyNodeChanges([{ type: 'position', id: osc, position: { x: 140, y: 160 }, dragging: false }]));
     out.delete = await time(() => s().removeNodes([osc]));
     out.undo = await time(() => s().undo());
     out.redo = await time(() => s().redo());
-    s().removeNodes([gain]);
+    s().removeNodes([gain, ...copies]);
     await frame();
     return out;
   });

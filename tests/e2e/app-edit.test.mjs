@@ -1,5 +1,5 @@
 // Editing a 100,000-node workflow through the UI: add, move, connect,
-// delete, then undo every step and redo them. The oracle is the workflow
+// duplicate, delete, then undo every step and redo them. The oracle is the workflow
 // before: after undoing everything, the optimizer's snapshot (every node's
 // rectangle, parent and hidden flag, every edge) and the document are
 // exactly what they were; after redoing, exactly what they were after.
@@ -31,7 +31,7 @@ const state = (page) =>
 
 const nodeBox = (page, id) => page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox();
 
-test('at 100k nodes: add, move, connect and delete through the UI, then undo all and redo all', async (t) => {
+test('at 100k nodes: add, move, connect, duplicate and delete through the UI, then undo all and redo all', async (t) => {
   const page = await open(t, '?n=100000&debug=1');
   await page.waitForFunction(() => window.__flowscale.optimizer.snapshot().nodes.length === 100000, null, { timeout: 120_000, polling: 1000 });
   await settle(page, 500);
@@ -61,12 +61,19 @@ test('at 100k nodes: add, move, connect and delete through the UI, then undo all
   steps.push(await state(page));
   assert.equal(steps.at(-1).edges, start.edges + 1);
 
+  // Duplicate the gain: select it, Ctrl+D.
+  await page.locator(`.react-flow__node[data-id="${gain}"] .audio-node__header`).click();
+  await page.keyboard.press('Control+d');
+  await page.waitForFunction((g) => window.__flowscale.store.getState().nodes.some((n) => n.id.startsWith(`${g}-copy-`)), gain);
+  steps.push(await state(page));
+  assert.equal(steps.at(-1).nodes, start.nodes + 3);
+
   // Delete the oscillator (and so its new edge) with the keyboard.
   await page.locator(`.react-flow__node[data-id="${osc}"] .audio-node__header`).click();
   await page.keyboard.press('Delete');
   await page.waitForFunction((o) => !window.__flowscale.store.getState().nodes.some((n) => n.id === o), osc);
   steps.push(await state(page));
-  assert.deepEqual([steps.at(-1).nodes, steps.at(-1).edges], [start.nodes + 1, start.edges]);
+  assert.deepEqual([steps.at(-1).nodes, steps.at(-1).edges], [start.nodes + 2, start.edges]);
   await page.screenshot({ path: `${shots}app-edit.png` });
 
   // Undo each step (button and keyboard, alternately): back through every state, exactly.

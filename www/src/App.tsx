@@ -26,15 +26,16 @@ export function App() {
     void refreshCacheEntry();
   }, []);
 
-  // Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z or Ctrl+Y redoes (not while typing in a field).
+  // Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z or Ctrl+Y redoes, Ctrl/Cmd+D duplicates the selection (not while typing in a field).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || (e.target instanceof HTMLElement && e.target.closest('input, textarea, select'))) return;
       const key = e.key.toLowerCase();
-      if (key !== 'z' && key !== 'y') return;
+      if (key !== 'z' && key !== 'y' && key !== 'd') return;
       e.preventDefault();
-      const { undo, redo } = useAudioStore.getState();
-      if (key === 'y' || e.shiftKey) redo();
+      const { undo, redo, duplicateNodes } = useAudioStore.getState();
+      if (key === 'd') duplicateNodes();
+      else if (key === 'y' || e.shiftKey) redo();
       else undo();
     };
     window.addEventListener('keydown', onKey);

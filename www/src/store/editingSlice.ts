@@ -26,6 +26,8 @@ export interface EditingSlice {
   removeNodes(ids: string[]): void;
   /** Collapse a group (hide its members, shrink it to a bar) or expand it back. */
   toggleGroup(id: string): void;
+  /** Copies of these nodes (default: the selected mounted ones), 40 px down and right, selected instead; their ids. */
+  duplicateNodes(ids?: string[]): string[];
   /** Undo or redo the last edit (one user action: a node removed with its edges is one step). */
   undo(): void;
   redo(): void;
@@ -330,6 +332,22 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       const params = typeof data.params === 'object' && data.params !== null && !Array.isArray(data.params) ? data.params : {};
       const item: Node = { ...current, data: { ...data, params: { ...params, [key]: value } } };
       get().applyNodeChanges([{ type: 'replace', id, item }]);
+    },
+
+    duplicateNodes(ids) {
+      const engine = get().engine;
+      const picked = ids ?? (engine?.getMounted().nodes ?? get().nodes).filter((n) => n.selected).map((n) => n.id);
+      const copies: Node[] = [];
+      for (const id of picked) {
+        const n = engine?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
+        // Groups and their members stay as they are: a copy of a member alone would have no place.
+        if (!n || n.type === 'group' || n.parentId) continue;
+        let copy = `${id}-copy-${session.nodeSeq++}`;
+        while (session.index.has(copy)) copy = `${id}-copy-${session.nodeSeq++}`;
+        copies.push({ ...n, id: copy, position: { x: n.position.x + 40, y: n.position.y + 40 }, selected: false, data: { ...n.data } });
+      }
+      if (copies.length) get().applyNodeChanges(copies.map((item): NodeChange => ({ type: 'add', item })));
+      return copies.map((c) => c.id);
     },
 
     removeNodes(ids) {
