@@ -363,7 +363,8 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
   await page.close();
 });
 
-test('flowscale/react: a small workflow loads at once, the minimap draws every node, unmounting frees once', async () => {
+/** The app at 3,000 nodes in 60 columns, indexed, with its page errors collected. */
+async function openSmall() {
   const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
@@ -371,6 +372,11 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   await page.waitForFunction('window.__app && window.__app.flow');
   await page.evaluate(HELPERS);
   await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
+  return { page, pageErrors };
+}
+
+test('flowscale/react: a small workflow loads at once, the minimap draws every node, unmounting frees once', async () => {
+  const { page, pageErrors } = await openSmall();
   await page.evaluate(() => window.__app.flow.fitView());
   await page.waitForTimeout(300);
   const r = await page.evaluate(() => {
@@ -440,13 +446,7 @@ test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', as
 });
 
 test('flowscale/react: a wasm trap mid-session: the optimizer, the GPU layer and the cache come back', async () => {
-  const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e));
-  await page.goto(`${env.server.url}/?n=3000&cols=60`);
-  await page.waitForFunction('window.__app && window.__app.flow');
-  await page.evaluate(HELPERS);
-  await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
+  const { page, pageErrors } = await openSmall();
   const ZOOMED_OUT = { x: 20, y: 20, zoom: 0.15 }; // more in view than React mounts: the GPU layer draws the rest
   const zoomOutAndDraw = async () => {
     await page.evaluate((v) => window.__app.reactFlow.setViewport(v), ZOOMED_OUT);
