@@ -529,7 +529,8 @@ impl<P: Platform> WriteBack<P> {
             }
             Ok(Read::Found { meta, .. }) if meta.expires_at <= now => {
                 self.index.stats.misses += 1;
-                self.index.stats.bytes_read += meta.bytes;
+                self.index.stats.bytes_read =
+                    self.index.stats.bytes_read.saturating_add(meta.bytes);
                 if self.index.remove(key).is_some() {
                     self.index.stats.expirations += 1;
                 }
@@ -539,7 +540,8 @@ impl<P: Platform> WriteBack<P> {
             }
             Ok(Read::Found { value, meta }) => {
                 self.index.stats.hits += 1;
-                self.index.stats.bytes_read += meta.bytes;
+                self.index.stats.bytes_read =
+                    self.index.stats.bytes_read.saturating_add(meta.bytes);
                 if self.index.get(key).is_none() {
                     self.index.put(key, meta.clone());
                 }
@@ -880,17 +882,17 @@ impl<P: Platform> WriteBack<P> {
     }
 
     fn committed(&mut self, f: Flight<P>, skipped: Vec<(usize, FlowscaleError)>) -> Written {
-        self.index.stats.writes += Self::puts(&f) - skipped.len() as u64;
-        self.index.stats.bytes_written += f
-            .ops
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !skipped.iter().any(|(s, _)| s == i))
-            .map(|(_, (_, p))| match &p.op {
-                Op::Put { meta, .. } => meta.bytes,
-                _ => 0,
-            })
-            .sum::<u64>();
+        // One pass: the puts that committed, and their bytes (sizes come from
+        // stored records a page can forge, so the sum saturates).
+        for (i, (_, p)) in f.ops.iter().enumerate() {
+            if let Op::Put { meta, .. } = &p.op {
+                if !skipped.iter().any(|(s, _)| *s == i) {
+                    let stats = &mut self.index.stats;
+                    stats.writes += 1;
+                    stats.bytes_written = stats.bytes_written.saturating_add(meta.bytes);
+                }
+            }
+        }
         let mut failed: Vec<(Box<str>, FlowscaleError)> = Vec::new();
         for (i, e) in skipped {
             if let Some((k, _)) = f.ops.get(i) {
