@@ -182,7 +182,6 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Check ranges, section by section; the first bad key is reported.
     /// What the analysis rules read of this configuration.
     pub fn in_force(&self) -> crate::analysis::rules::InForce<'_> {
         crate::analysis::rules::InForce {
@@ -193,6 +192,7 @@ impl Config {
         }
     }
 
+    /// Check ranges, section by section; the first bad key is reported.
     pub fn validate(&self) -> Result<()> {
         check_seconds(
             self.monitoring_interval_seconds,

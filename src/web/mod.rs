@@ -1183,18 +1183,19 @@ impl JsWorkflowOptimizer {
     pub fn edges_of(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-    ) -> Result<Array, JsValue> {
-        let out = Array::new();
-        let core = self.core()?;
+    ) -> Result<JsValue, JsValue> {
+        let core = self.core.try_borrow().map_err(|_| busy())?;
         let wf = core.workflow();
-        if let Some(i) = id.as_string().and_then(|s| core.index_of(&s)) {
-            for e in wf.incident_edges(i) {
-                if let Some(eid) = wf.edge_id(e) {
-                    out.push(&JsValue::from_str(eid));
-                }
-            }
-        }
-        Ok(out)
+        let slots: Vec<u32> = match id.as_string().and_then(|s| core.index_of(&s)) {
+            Some(i) => wf.incident_edges(i).filter(|&e| wf.edge_alive(e)).collect(),
+            None => Vec::new(),
+        };
+        // The caller's own id strings, by slot (as nodesInRect gives node ids).
+        let names = self.names.try_borrow().map_err(|_| busy())?;
+        Ok(optimize::ids_of(
+            &names.edges,
+            &Uint32Array::from(&slots[..]),
+        ))
     }
 
     #[wasm_bindgen(getter, js_name = nodeCount)]
@@ -1223,10 +1224,8 @@ impl JsWorkflowOptimizer {
             .map_err(|_| busy())?
             .workflow()
             .snapshot();
-        // JSON keeps every f64 exactly (shortest round trip, -0 included).
-        let text = serde_json::to_string(&snap)
-            .map_err(|e| invalid(ErrorCode::InvalidWorkflow, "", e.to_string()))?;
-        js_sys::JSON::parse(&text)
+        // Through JSON text, which keeps every f64 exactly (shortest round trip, -0 included).
+        monitor::to_plain(&snap)
     }
 
     /// The resolved configuration.

@@ -4,6 +4,7 @@
 //! Columns cross the boundary as typed arrays; small summaries as JSON.
 
 use super::headers::{ptr, ClusterHeader};
+use super::monitor::to_plain;
 use super::{
     config_from_js, frame_to_js, get, invalid, now, read_workflow, to_js, FrameHeader,
     JsWorkflowOptimizer, Lists, ReadWorkflow,
@@ -21,7 +22,6 @@ use crate::model::Workflow;
 use crate::optimize::optimize_workflow;
 use crate::optimizer::{FrameDetail, Screen, Viewport};
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -219,14 +219,6 @@ fn u32s(v: &[u32]) -> JsValue {
 
 fn f64s(v: &[f64]) -> JsValue {
     Float64Array::from(v).into()
-}
-
-/// A serde value as a plain JS object (small summaries only).
-fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| invalid(ErrorCode::InvalidWorkflow, "", format!("internal: {e}")))?;
-    js_sys::JSON::parse(&text)
-        .map_err(|_| invalid(ErrorCode::InvalidWorkflow, "", "internal: JSON"))
 }
 
 /// Clusters as a JS object, assembled by `makeClusters` from a header of
