@@ -619,11 +619,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /** The nodes in the order of the indexed arrays, where a parent comes before its children. */
   private inUserOrder(nodes: N[]): N[] {
-    // Each id's place in the user's array, rebuilt only when a node to sort is no longer at its place (a new array
-    // of the same order, as a drag makes them, costs one check per mounted node).
+    // Each id's place in the user's array, rebuilt only when a node to sort is no longer at its place. Compared by
+    // id: a drag replaces node objects every tick but keeps the order, so it costs one check per mounted node.
     const all = this.good.nodes;
     let at = this.orderCache;
-    if (!at || !nodes.every((n) => all[at!.get(n.id) ?? -1] === n)) {
+    if (!at || !nodes.every((n) => all[at!.get(n.id) ?? -1]?.id === n.id)) {
       at = new Map<string, number>();
       for (let i = 0; i < all.length; i++) at.set(all[i]!.id, i);
       this.orderCache = at;
