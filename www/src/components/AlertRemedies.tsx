@@ -25,11 +25,14 @@ export function AlertRemedies({ rule, onApplied }: { rule: string; onApplied: ()
             setBusy(r.id);
             void r
               .apply()
-              .then(onApplied)
-              .finally(() => {
-                setBusy(null);
-                setDone((d) => [...d, r.label]);
-              });
+              .then(
+                () => {
+                  onApplied();
+                  setDone((d) => [...d, r.label]);
+                },
+                (e: unknown) => setDone((d) => [...d, `${r.label} failed: ${e instanceof Error ? e.message : String(e)}`]),
+              )
+              .finally(() => setBusy(null));
           }}
         >
           {busy === r.id ? 'Applying…' : r.label}

@@ -7,14 +7,12 @@
 // optimizer holds exactly this document (`trustSource`), an id it does not
 // know is not in the document. When positions and slots part (nodes
 // removed), or without an optimizer (plain React Flow), lookups fall back to
-// id tables built from the arrays: in chunks with a yield between them
-// (`completeInChunks`), or at once by a lookup that misses (correct,
-// slower). An edit keeps the tables (`edited`): the document's arrays
+// id tables built from the arrays, at once by the first lookup that misses
+// or the first edit. An edit keeps the tables (`edited`): the document's arrays
 // change only by removals (order kept) and appends, so an id keeps a serial
 // number and its position is the serial less the removals before it (a
 // Fenwick tree of removed serials), O(log n) per lookup, no rebuild.
 import type { Edge, Node } from '@xyflow/react';
-import { yieldToBrowser } from '@/audio/generate';
 
 /** Ids to slots, as the engine's optimizer has them. */
 export interface SlotSource {
@@ -151,16 +149,6 @@ export class DocIndex {
   indexUpTo(nodes: number, edges: number): void {
     this.nodePositions.indexUpTo(nodes);
     this.edgePositions.indexUpTo(edges);
-  }
-
-  /** Index everything, `chunk` entries at a time, yielding to the browser between chunks. */
-  async completeInChunks(signal?: AbortSignal, chunk = 100_000): Promise<void> {
-    for (let n = chunk; !this.complete; n += chunk) {
-      this.indexUpTo(n, n);
-      if (this.complete) return;
-      await yieldToBrowser();
-      signal?.throwIfAborted();
-    }
   }
 
   node(id: string): number | undefined {

@@ -26,7 +26,7 @@ export interface EditingSlice {
   removeNodes(ids: string[]): void;
   /** Collapse a group (hide its members, shrink it to a bar) or expand it back. */
   toggleGroup(id: string): void;
-  /** Copies of these nodes (default: the selected mounted ones), 40 px down and right, selected instead; their ids. */
+  /** Copies of these nodes (default: the selected mounted ones), 40 px down and right, unselected; their ids. */
   duplicateNodes(ids?: string[]): string[];
   /** Undo or redo the last edit (one user action: a node removed with its edges is one step). */
   undo(): void;
@@ -154,12 +154,25 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
 
   /**
    * The document is about to be edited in place (flowscale mode): the index
-   * must know every position first, and the columns kept for the arrays no
-   * longer describe them.
+   * must know every position first, and arrays the store does not own
+   * (session.owned) are copied once, so whoever else holds them (the cache,
+   * a layout in flight, the generated columns) keeps what it was given.
    */
   function beforeInPlaceEdit(): void {
     session.index.indexUpTo(Infinity, Infinity);
-    session.columnsOf.delete(get().nodes);
+    const { nodes, edges } = get();
+    if (session.owned.nodes !== nodes) {
+      const copy = nodes.slice();
+      session.index.nodesEdited(copy, [], []);
+      session.owned.nodes = copy;
+      set({ nodes: copy });
+    }
+    if (session.owned.edges !== edges) {
+      const copy = edges.slice();
+      session.index.edgesEdited(copy, [], []);
+      session.owned.edges = copy;
+      set({ edges: copy });
+    }
   }
 
   /** Write committed node changes into the document, in place (flowscale mode: this is only called there). */
@@ -331,7 +344,12 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       const data: Partial<AudioNodeData> = current.data;
       const params = typeof data.params === 'object' && data.params !== null && !Array.isArray(data.params) ? data.params : {};
       const item: Node = { ...current, data: { ...data, params: { ...params, [key]: value } } };
-      get().applyNodeChanges([{ type: 'replace', id, item }]);
+      history.mergeKey = `${id}:${key}`;
+      try {
+        get().applyNodeChanges([{ type: 'replace', id, item }]);
+      } finally {
+        history.mergeKey = undefined;
+      }
     },
 
     duplicateNodes(ids) {

@@ -11,7 +11,7 @@ export type Change = { on: 'node'; change: NodeChange } | { on: 'edge'; change: 
 interface Step {
   forward: Change[];
   inverse: Change[];
-  /** A run of one node's replacements (a slider drag) merges into one step. */
+  /** The merge key of its edit (a slider drag's ticks merge into one step). */
   replaces?: string;
   at: number;
 }
@@ -38,9 +38,8 @@ export class EditHistory {
     return c.type === 'remove' ? { type: 'add', item: before } : { type: 'replace', id: c.id, item: before };
   }
 
-  /** The inverse of a node change (a finished move goes back to where it was). */
+  /** The inverse of a node's add, remove or replace (a finished move's inverse is its start, which the store keeps). */
   static invertNode(c: NodeChange, before: Node | undefined): NodeChange | null {
-    if (c.type === 'position') return before ? { type: 'position', id: c.id, position: before.position, dragging: false } : null;
     return c.type === 'add' || c.type === 'remove' || c.type === 'replace' ? EditHistory.invert<Node>(c, before) : null;
   }
 
@@ -48,17 +47,24 @@ export class EditHistory {
     return c.type === 'add' || c.type === 'remove' || c.type === 'replace' ? EditHistory.invert<Edge>(c, before) : null;
   }
 
+  /**
+   * Set by an edit whose repeats merge into one step (a slider: `<node>:<param>`), for the changes it makes;
+   * other edits never merge.
+   */
+  mergeKey: string | undefined = undefined;
+
   /** Record one change and its inverse into the current step. */
   record(forward: Change, inverse: Change): void {
     if (this.replaying) return;
     const now = Date.now();
-    const replaced = forward.on === 'node' && forward.change.type === 'replace' ? forward.change.id : undefined;
+    const replaced = this.mergeKey;
     if (!this.open) {
       const last = this.undos.at(-1);
       // A slider's ticks on one node: one step, undone to where the drag began.
       if (replaced !== undefined && last?.replaces === replaced && now - last.at < MERGE_MS) {
         last.forward = [forward];
         last.at = now;
+        this.redos = [];
         return;
       }
       this.open = { forward: [], inverse: [], replaces: replaced, at: now };

@@ -159,6 +159,8 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
     async runLayout(direction = 'LR') {
       if (get().layout?.running) return;
       const { nodes, edges } = get();
+      // The result is written onto these arrays by position: edits meanwhile must not change them.
+      session.share();
       set({ layout: { running: true, label: 'Starting the layout worker', fraction: 0, stats: null } });
       try {
         const r = await performanceService.operation('layout', () =>
@@ -204,6 +206,8 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
 
     async cacheWorkflow() {
       const { nodes, edges } = get();
+      // The cache keeps these arrays: later edits copy them first.
+      session.share();
       const viewport = get().engine?.getViewport() ?? get().viewport;
       set((s) => ({ cache: { ...s.cache, busy: true, error: null } }));
       try {

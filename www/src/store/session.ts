@@ -37,6 +37,16 @@ export class StoreSession {
   readonly dragStart = new Map<string, { x: number; y: number }>();
   /** Undo and redo of the document's edits; a new document starts a new history. */
   readonly history = new EditHistory();
+  /**
+   * The document arrays the store copied itself, which flowscale-mode edits may change in place. Any other
+   * array (a loaded or generated one, one handed to the cache or to a layout in flight) may be held elsewhere:
+   * the first edit copies it. `share()` gives up ownership when the arrays are handed out.
+   */
+  owned: { nodes: Node[] | null; edges: Edge[] | null } = { nodes: null, edges: null };
+
+  share(): void {
+    this.owned = { nodes: null, edges: null };
+  }
   /** The load in progress; a newer load aborts it. */
   loadController: AbortController | null = null;
   loadStartedAt = 0;
