@@ -106,8 +106,18 @@ test('after a layout, long edges follow the lanes the layout kept for them', asy
   await page.click('[data-testid="layout"]');
   await page.waitForSelector('[data-testid="layout-done"]', { timeout: 60_000 });
   await waitLoaded(page);
-  const routed = await page.evaluate(() => window.__flowscale.store.getState().edges.filter((e) => e.type === 'flowscale-routed').map((e) => e.id));
-  assert.ok(routed.length > 0, 'the edges that skip layers got their routes');
+  const { routed, skipping } = await page.evaluate(() => {
+    const { nodes, edges } = window.__flowscale.store.getState();
+    // Left to right: a node's layer is its column among the laid-out x positions.
+    const xs = [...new Set(nodes.map((n) => n.position.x))].sort((a, b) => a - b);
+    const layer = new Map(nodes.map((n) => [n.id, xs.indexOf(n.position.x)]));
+    return {
+      routed: edges.filter((e) => e.type === 'flowscale-routed').map((e) => e.id).sort(),
+      skipping: edges.filter((e) => Math.abs(layer.get(e.target) - layer.get(e.source)) > 1).map((e) => e.id).sort(),
+    };
+  });
+  assert.ok(skipping.length > 0, 'the workflow has edges that skip layers');
+  assert.deepEqual(routed, skipping, 'exactly the edges that skip layers got their routes');
   // Drawn through their bends (rounded corners: Q commands in the path), not as React Flow's bezier.
   await page.evaluate(() => window.__flowscale.reactFlow().fitView());
   await page.waitForFunction(

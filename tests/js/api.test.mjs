@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { Config, WorkflowOptimizer } from './flowscale.mjs';
-import { generate } from './workflows.mjs';
+import { generate, rng } from './workflows.mjs';
 import { throwsCode as throwsCodeOf } from './expect.mjs';
 
 /** Every error here also explains itself in a sentence. */
@@ -215,22 +215,24 @@ test('runs in a worker thread (no window, no DOM)', async () => {
 });
 
 test('edgesOf: a node\'s edges as a scan of the edges finds them, through adds and removals', () => {
-  let seed = 11;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = rng(11);
   const nodes = Array.from({ length: 60 }, (_, i) => node(`n${i}`, (i % 10) * 150, Math.floor(i / 10) * 80));
   let edges = Array.from({ length: 150 }, (_, k) => ({ id: `e${k}`, source: `n${Math.floor(random() * 60)}`, target: `n${Math.floor(random() * 60)}` }));
   const opt = new WorkflowOptimizer();
   opt.setWorkflow({ nodes, edges });
   const brute = (id) => edges.filter((e) => e.source === id || e.target === id).map((e) => e.id).sort();
   let next = 150;
+  let loops = 0;
   for (let step = 0; step < 40; step++) {
     // Remove a few edges, add a few (self-loops and parallels among them).
     const gone = new Set(edges.filter(() => random() < 0.05).map((e) => e.id));
     const added = Array.from({ length: 4 }, () => ({ id: `e${next++}`, source: `n${Math.floor(random() * 60)}`, target: `n${Math.floor(random() * 60)}` }));
     opt.applyEdgeChanges([...[...gone].map((id) => ({ type: 'remove', id })), ...added.map((item) => ({ type: 'add', item }))]);
     edges = [...edges.filter((e) => !gone.has(e.id)), ...added];
+    loops += added.filter((e) => e.source === e.target).length;
     for (const n of nodes) assert.deepEqual([...opt.edgesOf(n.id)].sort(), brute(n.id), `${n.id} after step ${step}`);
   }
+  assert.ok(loops > 0 && edges.length > new Set(edges.map((e) => `${e.source}>${e.target}`)).size, 'self-loops and parallel edges were among them');
   assert.deepEqual(opt.edgesOf('no such node'), []);
   assert.deepEqual(opt.edgesOf(42), []);
 });

@@ -1,23 +1,13 @@
 // The demo's document index (www/src/store/docIndex.ts) against a brute-force
 // oracle: after random edits (removals anywhere, order kept, and appends),
 // every id's position is exactly where it is in the array, and a removed id
-// is not found. The module is TypeScript: transpiled here with the project's
-// own compiler, its one browser import replaced.
+// is not found.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import ts from 'typescript';
 import { rng } from './workflows.mjs';
+import { importTs } from './ts-module.mjs';
 
-const src = readFileSync(new URL('../../www/src/store/docIndex.ts', import.meta.url), 'utf8').replace(
-  "import { yieldToBrowser } from '@/audio/generate';",
-  'const yieldToBrowser = async () => {};',
-);
-const file = join(mkdtempSync(join(tmpdir(), 'flowscale-docindex-')), 'docIndex.mjs');
-writeFileSync(file, ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
-const { DocIndex } = await import(file);
+const { DocIndex } = await importTs(new URL('../../www/src/store/docIndex.ts', import.meta.url));
 
 test('document index: positions stay exact through removals and appends', () => {
   const random = rng(7);

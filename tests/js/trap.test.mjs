@@ -122,7 +122,9 @@ test('after a trap the cache re-opens, the monitor raises a wasmTrap alert and k
   // A fresh core: same thresholds, still sampling.
   assert.equal(monitor.thresholds().cpuPercent, 70);
   assert.equal(monitor.state.active, true);
+  const samples = monitor.state.samples;
   monitor.sample();
+  assert.equal(monitor.state.samples, samples + 1, 'the new core samples');
 
   // The cache's core was in the old instance: it re-opens (Node has no IndexedDB, so its memory tier starts empty).
   await cache.ready();
@@ -135,7 +137,9 @@ test('after a trap the cache re-opens, the monitor raises a wasmTrap alert and k
   const fresh = new WorkflowOptimizer();
   fresh.setWorkflow(workflow);
   assert.equal(activeOperations().count, 0);
-  assert.ok(monitor.snapshot());
+  monitor.sample();
+  const ops = monitor.snapshot().operations.byName;
+  assert.ok(ops.some((o) => o.name === 'WorkflowOptimizer.setWorkflow' && o.calls > 0), ops.map((o) => o.name).join(', '));
   monitor.stop();
   await cache.close();
   fresh.free();
