@@ -69,26 +69,42 @@ test('grouping: members keep their place, a group moves and collapses as one', a
   assert.deepEqual([box.width, box.height, box.data.collapsed], [...size, false], 'the size it had before the collapse');
 });
 
+/** Waits until React Flow draws `count` edges; a timeout says what was drawn, mounted and loaded instead. */
+async function edgesDrawn(page, count) {
+  try {
+    await page.waitForFunction((n) => document.querySelectorAll('.react-flow__edge').length === n, count);
+  } catch (e) {
+    const seen = await page.evaluate(() => {
+      const s = window.__flowscale.store.getState();
+      const m = window.__flowscale.engine.getMounted();
+      const ids = (sel) => [...document.querySelectorAll(sel)].map((el) => el.getAttribute('data-id'));
+      return { drawnEdges: ids('.react-flow__edge'), drawnNodes: ids('.react-flow__node'), mountedEdges: m.edges.map((x) => x.id), mountedNodes: m.nodes.map((x) => x.id), storeNodes: s.nodes.length, storeEdges: s.edges.length, mode: s.mode, loading: s.loading, notice: s.notice, viewport: window.__flowscale.engine.getViewport(), pane: window.__flowscale.engine.pane };
+    });
+    throw new Error(`expected ${count} edges drawn: ${JSON.stringify(seen)}`, { cause: e });
+  }
+}
+
 test('simplified edges: parallel edges are drawn as one, labelled with their count, and back when turned off', async (t) => {
   const page = await open(t, '?n=100&debug=1');
-  await page.evaluate(async () => {
+  const loaded = await page.evaluate(() => {
     const node = (id, x) => ({ id, type: 'default', position: { x, y: 100 }, width: 150, height: 40, data: { label: id } });
     const edge = (id, s, t) => ({ id, source: s, target: t });
-    await window.__flowscale.store.getState().loadWorkflow(
-      { nodes: [node('a', 0), node('b', 400), node('c', 800)], edges: [edge('e1', 'a', 'b'), edge('e2', 'a', 'b'), edge('e3', 'a', 'b'), edge('e4', 'b', 'c')], viewport: { x: 50, y: 50, zoom: 1 } },
+    return window.__flowscale.store.getState().loadWorkflow(
+      { nodes: [node('a', 0), node('b', 300), node('c', 600)], edges: [edge('e1', 'a', 'b'), edge('e2', 'a', 'b'), edge('e3', 'a', 'b'), edge('e4', 'b', 'c')], viewport: { x: 50, y: 50, zoom: 1 } },
       { kind: 'import', name: 'parallel' },
     );
   });
+  assert.equal(loaded, true, 'loadWorkflow took the workflow');
   const drawn = () => page.locator('.react-flow__edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).sort());
-  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 4);
+  await edgesDrawn(page, 4);
   await page.click('[data-tab="optimizer"]');
   await page.check('[data-setting="simplifyEdges"]');
-  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+  await edgesDrawn(page, 2);
   // One of a→b's three stands for them (which one is the window's order), labelled ×3; b→c as it is.
   const [ab, bc] = await drawn();
   assert.ok(['e1', 'e2', 'e3'].includes(ab) && bc === 'e4', `${ab}, ${bc}`);
   assert.equal((await page.locator(`.react-flow__edge[data-id="${ab}"] .react-flow__edge-textwrapper`).textContent()).trim(), '×3');
   await page.uncheck('[data-setting="simplifyEdges"]');
-  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 4);
+  await edgesDrawn(page, 4);
   assert.deepEqual(await drawn(), ['e1', 'e2', 'e3', 'e4']);
 });
