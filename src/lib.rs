@@ -17,7 +17,6 @@ pub mod monitor;
 pub mod optimize;
 pub mod optimizer;
 pub mod profiler;
-#[cfg(feature = "render")]
 pub mod render;
 pub mod spatial;
 
