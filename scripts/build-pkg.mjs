@@ -13,6 +13,9 @@
 //                   import (top-level await), so webpack 5 needs no `experiments`
 //   pkg/node.js     the `node` condition: the web build instantiated from the
 //                   file (Node has no ESM integration for .wasm)
+//   pkg/gpu/        the GPU module: the renderer's wgpu half (gpu/, web target),
+//                   imported by renderer.js on the first Renderer.create, so
+//                   the core (built without wgpu) is all a page loads up front
 //   pkg/cache.js, pkg/monitor.js   the `flowscale/cache` and `flowscale/monitor`
 //                   subpaths; they re-export through the package's own name,
 //                   so an app gets one wasm instance whichever it imports
@@ -29,7 +32,9 @@ const env = {
 const profile = process.argv.includes('--dev') ? '--dev' : '--release';
 
 function wasmPack(target, outDir) {
-  execFileSync('wasm-pack', ['build', profile, '--target', target, '--out-dir', outDir, '--out-name', 'flowscale'], {
+  // The core without the renderer's wgpu half (that is the GPU module, gpu/).
+  const cargoArgs = ['--', '--no-default-features', '--features', 'js'];
+  execFileSync('wasm-pack', ['build', profile, '--target', target, '--out-dir', outDir, '--out-name', 'flowscale', ...cargoArgs], {
     cwd: root,
     env,
     stdio: 'inherit',
@@ -46,6 +51,21 @@ function bindgenWeb(outDir) {
   if (!dev) {
     const bg = join(outDir, 'flowscale_bg.wasm');
     // The same passes as wasm-pack's (Cargo.toml, package.metadata.wasm-pack).
+    execFileSync('wasm-opt', [bg, '-o', bg, '-O2'], { cwd: root, env, stdio: 'inherit' });
+  }
+}
+
+/** The GPU module (gpu/, the renderer's wgpu half): its own wasm module, web target, in pkg/gpu/. */
+function buildGpu(outDir) {
+  const dev = profile === '--dev';
+  execFileSync('cargo', ['build', ...(dev ? [] : ['--release']), '--target', 'wasm32-unknown-unknown', '-p', 'flowscale-gpu'], { cwd: root, env, stdio: 'inherit' });
+  const targetDir = process.env.CARGO_TARGET_DIR ? process.env.CARGO_TARGET_DIR : join(root, 'target');
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', dev ? 'debug' : 'release', 'flowscale_gpu.wasm');
+  rmSync(outDir, { recursive: true, force: true });
+  const args = [wasm, '--out-dir', outDir, '--typescript', '--target', 'web', '--out-name', 'flowscale_gpu'];
+  execFileSync('wasm-bindgen', dev ? [...args, '--debug'] : args, { cwd: root, env, stdio: 'inherit' });
+  if (!dev) {
+    const bg = join(outDir, 'flowscale_gpu_bg.wasm');
     execFileSync('wasm-opt', [bg, '-o', bg, '-O2'], { cwd: root, env, stdio: 'inherit' });
   }
 }
@@ -121,11 +141,24 @@ function declaredNames(dts) {
   return { values: [...values], types: [...types].filter((n) => !values.has(n)) };
 }
 
-// The wasm classes that WorkflowCache, PerformanceMonitor and Profiler wrap: not part of the API.
-const INTERNAL = new Set(['CacheCore', 'MonitorCore', 'ProfilerCore']);
+// The wasm classes that WorkflowCache, PerformanceMonitor, Profiler and Renderer wrap: not part of the API.
+const INTERNAL = new Set(['CacheCore', 'MonitorCore', 'ProfilerCore', 'SceneCore']);
 
-function writeEntry(dir, realInit) {
+// Renderer is a JS class (src/web/renderer.js, copied beside each entry) over
+// the core's SceneCore and the GPU module, which it imports on first use.
+const rendererTypes = readFileSync(join(root, 'src/web/renderer.d.ts'), 'utf8');
+const rendererEntry = (gpuDir) =>
+  `import { Renderer, bindRenderer } from './renderer.js';
+` +
+  `bindRenderer({ SceneCore: guarded.SceneCore, makeError, loadGpu: () => import('${gpuDir}/flowscale_gpu.js').then(async (m) => { await m.default(); return m; }) });
+` +
+  `guarded.Renderer = Renderer;
+export { Renderer };
+`;
+
+function writeEntry(dir, realInit, gpuDir) {
   const glue = gluePath(dir);
+  cpSync(join(root, 'src/web/renderer.js'), join(dir, 'renderer.js'));
   const generated = declaredNames(readFileSync(join(dir, 'flowscale.d.ts'), 'utf8'));
   // wasm-bindgen's own names, less the internals and the calls the monitor entry exports instrumented.
   // `__wbg_reset_state` stays inside: the guard below calls it after a trap.
@@ -135,19 +168,19 @@ function writeEntry(dir, realInit) {
   // build also recovers (a fresh instance), the bundler build only reports.
   const guardedNames = values.filter((n) => n !== 'initSync');
   const reexport =
-    `import * as wasm from './flowscale.js';\nimport { guardExports } from '${glue}';\n${asyncEntry(dir)}` +
+    `import * as wasm from './flowscale.js';\nimport { guardExports, makeError } from '${glue}';\n${asyncEntry(dir)}` +
     `const guarded = guardExports(wasm${realInit ? ', wasm.__wbg_reset_state, () => wasm.initSync()' : ''});\n` +
     `export const { ${guardedNames.join(', ')} } = guarded;\n` +
     (values.includes('initSync') ? `export { initSync } from './flowscale.js';\n` : '');
-  const entries = `${cacheEntry(dir)}${monitorEntry(dir)}`;
+  const entries = `${rendererEntry(gpuDir)}${cacheEntry(dir)}${monitorEntry(dir)}`;
   const js = realInit
     ? `import init from './flowscale.js';\n${reexport}export { FlowscaleError, toColumns, onTrap } from '${glue}';\n${entries}export default init;\n`
     : `${reexport}export { FlowscaleError, toColumns, onTrap } from '${glue}';\n${entries}/** The bundler build is ready once imported; \`await init()\` is accepted for code shared with the web build. */\nexport default async function init() {}\n`;
   writeFileSync(join(dir, 'index.js'), js);
   const dtsNames = `export { ${[...values, ...TRACKED_FUNCTIONS].join(', ')} } from './flowscale';\nexport type { ${types.join(', ')} } from './flowscale';\n`;
   const dts = realInit
-    ? `${dtsNames}export { default } from './flowscale';\n${glueTypes}${cacheTypes}${monitorTypes}`
-    : `${dtsNames}export default function init(_?: unknown): Promise<void>;\n${glueTypes}${cacheTypes}${monitorTypes}`;
+    ? `${dtsNames}export { default } from './flowscale';\n${glueTypes}${rendererTypes}${cacheTypes}${monitorTypes}`
+    : `${dtsNames}export default function init(_?: unknown): Promise<void>;\n${glueTypes}${rendererTypes}${cacheTypes}${monitorTypes}`;
   writeFileSync(join(dir, 'index.d.ts'), dts);
 }
 
@@ -187,8 +220,9 @@ bindgenWeb(webTmp);
 rmSync(join(pkg, 'web'), { recursive: true, force: true });
 cpSync(webTmp, join(pkg, 'web'), { recursive: true });
 for (const f of ['package.json', '.gitignore', 'README.md', 'LICENSE']) rmSync(join(pkg, 'web', f), { force: true });
-writeEntry(pkg, false);
-writeEntry(join(pkg, 'web'), true);
+writeEntry(pkg, false, './gpu');
+writeEntry(join(pkg, 'web'), true, '../gpu');
+buildGpu(join(pkg, 'gpu'));
 
 writeConditionsAndSubpaths(pkg);
 
@@ -196,11 +230,11 @@ const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
 meta.main = 'index.js';
 meta.module = 'index.js';
 meta.types = 'index.d.ts';
-const shipped = ['index.js', 'index.d.ts', 'auto.js', 'auto.d.ts', 'node.js', 'node.d.ts', 'cache.js', 'cache.d.ts', 'monitor.js', 'monitor.d.ts'];
-meta.files = [...new Set([...(meta.files ?? []), ...shipped, 'snippets', 'web'])];
+const shipped = ['index.js', 'index.d.ts', 'renderer.js', 'auto.js', 'auto.d.ts', 'node.js', 'node.d.ts', 'cache.js', 'cache.d.ts', 'monitor.js', 'monitor.d.ts'];
+meta.files = [...new Set([...(meta.files ?? []), ...shipped, 'snippets', 'web', 'gpu'])];
 // Modules that run code at import: the wasm instantiation, the entries that patch and bind
 // classes, the JS halves (snippets). The subpaths only re-export.
-meta.sideEffects = ['./flowscale.js', './flowscale_bg.js', './index.js', './auto.js', './node.js', './snippets/*', './web/*'];
+meta.sideEffects = ['./flowscale.js', './flowscale_bg.js', './index.js', './auto.js', './node.js', './snippets/*', './web/*', './gpu/*'];
 const entry = (base) => ({ types: `./${base}.d.ts`, import: `./${base}.js`, default: `./${base}.js` });
 meta.exports = {
   '.': { types: './index.d.ts', webpack: './auto.js', node: './node.js', import: './index.js', default: './index.js' },
@@ -209,6 +243,7 @@ meta.exports = {
   './monitor': entry('monitor'),
   './flowscale_bg.wasm': './flowscale_bg.wasm',
   './web/flowscale_bg.wasm': './web/flowscale_bg.wasm',
+  './gpu/flowscale_gpu_bg.wasm': './gpu/flowscale_gpu_bg.wasm',
   './package.json': './package.json',
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta, null, 2) + '\n');

@@ -6,19 +6,21 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 step() { printf '\n\033[1m[test]\033[0m %s\n' "$*"; }
 
-step "structure and lints (browser APIs only in src/web/, no module cycles; cargo fmt; clippy -D warnings for native and wasm32)"
+step "structure and lints (browser APIs only in src/web/ and gpu/, no module cycles; cargo fmt; clippy -D warnings for native and wasm32, the core without the renderer too)"
 node scripts/check-structure.mjs
-cargo fmt --check
+cargo fmt --all --check
 cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --no-default-features --features js --lib --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p flowscale-gpu --quiet -- -D warnings
 
 step "native: cargo test (GPU tests on Mesa's lavapipe when there is no GPU)"
 cargo test --quiet
 
-step "browser: wasm-bindgen tests in headless Chromium (API, errors, WebGL2 renderer, cache)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_render --test web_cache
+step "browser: wasm-bindgen tests in headless Chromium (API, errors, cache)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web --test web_cache
 
-step "package: wasm-pack build of pkg/"
+step "package: wasm-pack build of pkg/ (the core), and the GPU module in pkg/gpu/"
 node scripts/build-pkg.mjs
 
 step "JS API, React Flow parity, the cache's memory tier, monitor/profiler/PerformanceManager (Node)"

@@ -20,7 +20,7 @@ pub mod profiler;
 pub mod render;
 pub mod spatial;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod web;
 
 pub use config::Config;

@@ -12,11 +12,11 @@ pub mod scene;
 pub use scene::{DrawMode, NodeStyle, Palette, RenderOptions, RenderStats, Scene, TexelRun};
 
 #[cfg(feature = "render")]
-pub use gpu::Renderer;
+pub use gpu::{GpuLayer, Renderer};
 
 #[cfg(feature = "render")]
 mod gpu {
-    use super::scene::{RenderOptions, RenderStats, Scene, ViewUniform};
+    use super::scene::{RenderOptions, RenderStats, Scene, TexelRun, ViewUniform};
     use crate::error::Result;
     use crate::optimizer::WorkflowOptimizer;
     use wgpu::util::DeviceExt;
@@ -24,7 +24,10 @@ mod gpu {
     const SEGMENTS: u32 = 24;
     const MAX_TEX_WIDTH: u32 = 4096;
 
-    pub struct Renderer {
+    /// The GPU objects: pipelines, the node texture and the list buffers. It
+    /// uploads what a `Scene` built (possibly in another wasm module, handed
+    /// over as plain arrays) and encodes the draws.
+    pub struct GpuLayer {
         device: wgpu::Device,
         queue: wgpu::Queue,
         node_pipeline: wgpu::RenderPipeline,
@@ -40,17 +43,14 @@ mod gpu {
         edge_list: wgpu::Buffer,
         cluster_list: wgpu::Buffer,
         bundle_list: wgpu::Buffer,
-        scene: Scene,
+        max_rows: u32,
+        /// Instances uploaded: nodes, edges, clusters, bundles.
+        counts: [u32; 4],
     }
 
-    impl Renderer {
+    impl GpuLayer {
         /// Build pipelines for render targets of `format`.
-        pub fn new(
-            device: wgpu::Device,
-            queue: wgpu::Queue,
-            format: wgpu::TextureFormat,
-            options: RenderOptions,
-        ) -> Self {
+        pub fn new(device: wgpu::Device, queue: wgpu::Queue, format: wgpu::TextureFormat) -> Self {
             let common = include_str!("common.wgsl");
             let module = |label: &str, body: &str| {
                 device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -185,7 +185,7 @@ mod gpu {
             let edge_list = list("flowscale edge list", 12 * 1024);
             let cluster_list = list("flowscale cluster list", 40 * 256);
             let bundle_list = list("flowscale bundle list", 20 * 256);
-            Renderer {
+            GpuLayer {
                 device,
                 queue,
                 node_pipeline,
@@ -201,7 +201,8 @@ mod gpu {
                 edge_list,
                 cluster_list,
                 bundle_list,
-                scene: Scene::new(options, tex_width, max_rows),
+                max_rows,
+                counts: [0; 4],
             }
         }
 
@@ -253,123 +254,70 @@ mod gpu {
             &self.queue
         }
 
-        pub fn stats(&self) -> RenderStats {
-            self.scene.stats()
+        /// Texels per row of the node texture, and the most rows it may have: what a `Scene` is made for.
+        pub fn texture_shape(&self) -> (u32, u32) {
+            (self.tex_width, self.max_rows)
         }
 
-        pub fn stats_mut(&mut self) -> &mut RenderStats {
-            self.scene.stats_mut()
+        /// A new node texture of `rows` rows (its old content is dropped).
+        pub fn grow(&mut self, rows: u32) {
+            self.node_tex = Self::node_texture(&self.device, self.tex_width, rows);
+            self.bind_group = Self::bind(&self.device, &self.layout, &self.uniform, &self.node_tex);
         }
 
-        pub fn options(&self) -> &RenderOptions {
-            self.scene.options()
-        }
-
-        /// After a lost context: upload everything and draw on the next frame.
-        pub fn invalidate(&mut self) {
-            self.scene.invalidate();
-        }
-
-        /// The target was cleared or replaced (a resize): draw on the next frame.
-        pub fn force_redraw(&mut self) {
-            self.scene.force_redraw();
-        }
-
-        /// Did the last `prepare` find nothing to draw?
-        pub fn is_empty(&self) -> bool {
-            self.scene.is_empty()
-        }
-
-        /// Draw the optimizer's last frame into `target` (`size` in device pixels,
-        /// `dpr` device pixels per CSS pixel), submitting the work. `now` is a
-        /// millisecond clock for the encode time.
-        pub fn draw(
-            &mut self,
-            opt: &mut WorkflowOptimizer,
-            target: &wgpu::TextureView,
-            size: (u32, u32),
-            dpr: f64,
-            now: &dyn Fn() -> f64,
-        ) -> Result<()> {
-            let started = now();
-            self.prepare(opt, size, dpr)?;
-            self.encode(target);
-            self.scene.stats_mut().encode_ms = now() - started;
-            Ok(())
-        }
-
-        /// Build this frame's scene and upload it: changed node data, then (when
-        /// the target does not show this frame already) the uniform and lists.
-        /// Returns false when nothing need be drawn or presented.
-        pub fn prepare(
-            &mut self,
-            opt: &mut WorkflowOptimizer,
-            size: (u32, u32),
-            dpr: f64,
-        ) -> Result<bool> {
-            let needed = self.scene.prepare(opt, size, dpr)?;
-            if let Some(rows) = self.scene.take_grow() {
-                self.node_tex = Self::node_texture(&self.device, self.tex_width, rows);
-                self.bind_group =
-                    Self::bind(&self.device, &self.layout, &self.uniform, &self.node_tex);
-            }
-            for (run, texels) in self.scene.texel_runs() {
-                self.queue.write_texture(
-                    wgpu::TexelCopyTextureInfo {
-                        texture: &self.node_tex,
-                        mip_level: 0,
-                        origin: wgpu::Origin3d {
-                            x: run.first % self.tex_width,
-                            y: run.first / self.tex_width,
-                            z: 0,
-                        },
-                        aspect: wgpu::TextureAspect::All,
+        /// Write `texels` (four u32 each) at `run`.
+        pub fn write_texels(&self, run: TexelRun, texels: &[u32]) {
+            self.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &self.node_tex,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: run.first % self.tex_width,
+                        y: run.first / self.tex_width,
+                        z: 0,
                     },
-                    bytemuck::cast_slice(texels),
-                    wgpu::TexelCopyBufferLayout {
-                        offset: 0,
-                        bytes_per_row: Some(run.len * 16),
-                        rows_per_image: None,
-                    },
-                    wgpu::Extent3d {
-                        width: run.len,
-                        height: 1,
-                        depth_or_array_layers: 1,
-                    },
-                );
-            }
-            self.scene.clear_texels();
-            if !needed {
-                return Ok(false);
-            }
-            self.queue
-                .write_buffer(&self.uniform, 0, self.scene.view_bytes());
-            let scene = &self.scene;
-            for (buf, (data, _)) in [
-                (&mut self.node_list, scene.node_list()),
-                (&mut self.edge_list, scene.edge_list()),
-                (&mut self.cluster_list, scene.cluster_list()),
-                (&mut self.bundle_list, scene.bundle_list()),
-            ] {
+                    aspect: wgpu::TextureAspect::All,
+                },
+                bytemuck::cast_slice(texels),
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(run.len * 16),
+                    rows_per_image: None,
+                },
+                wgpu::Extent3d {
+                    width: run.len,
+                    height: 1,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+
+        /// Upload the view uniform and the lists (bytes, instance count) of
+        /// nodes, edges, clusters and bundles, as a `Scene` lays them out.
+        pub fn upload(&mut self, view: &[u8], lists: [(&[u8], u32); 4]) {
+            self.queue.write_buffer(&self.uniform, 0, view);
+            let bufs = [
+                &mut self.node_list,
+                &mut self.edge_list,
+                &mut self.cluster_list,
+                &mut self.bundle_list,
+            ];
+            for (k, (buf, (data, count))) in bufs.into_iter().zip(lists).enumerate() {
                 Self::upload_list(&self.device, &self.queue, buf, data);
+                self.counts[k] = count;
             }
-            Ok(true)
         }
 
-        /// Encode and submit the prepared frame into `target`.
-        pub fn encode(&mut self, target: &wgpu::TextureView) {
+        /// Encode and submit the uploaded frame into `target`, cleared to
+        /// `clear` (premultiplied RGBA, 0–1). Returns the draw calls made.
+        pub fn encode(&mut self, target: &wgpu::TextureView, clear: [f64; 4]) -> u32 {
             let mut encoder = self
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                     label: Some("flowscale"),
                 });
-            let [r, g, b, a] = self.scene.clear_color();
-            let (bundles, edges, nodes, clusters) = (
-                self.scene.bundle_list().1,
-                self.scene.edge_list().1,
-                self.scene.node_list().1,
-                self.scene.cluster_list().1,
-            );
+            let [r, g, b, a] = clear;
+            let [nodes, edges, clusters, bundles] = self.counts;
             let mut draw_calls = 0;
             {
                 let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -415,9 +363,7 @@ mod gpu {
                 }
             }
             self.queue.submit([encoder.finish()]);
-            let stats = self.scene.stats_mut();
-            stats.draw_calls = draw_calls;
-            stats.frames += 1;
+            draw_calls
         }
 
         /// Write `data` to a list buffer, growing it (doubling) when it is too small.
@@ -439,6 +385,122 @@ mod gpu {
                 });
             }
             queue.write_buffer(buf, 0, data);
+        }
+    }
+    /// A `GpuLayer` drawing its own `Scene`: the GPU layer in one module
+    /// (native code, tests, the GPU benchmark).
+    pub struct Renderer {
+        layer: GpuLayer,
+        scene: Scene,
+    }
+
+    impl Renderer {
+        /// Build pipelines for render targets of `format`.
+        pub fn new(
+            device: wgpu::Device,
+            queue: wgpu::Queue,
+            format: wgpu::TextureFormat,
+            options: RenderOptions,
+        ) -> Self {
+            let layer = GpuLayer::new(device, queue, format);
+            let (tex_width, max_rows) = layer.texture_shape();
+            Renderer {
+                layer,
+                scene: Scene::new(options, tex_width, max_rows),
+            }
+        }
+
+        pub fn device(&self) -> &wgpu::Device {
+            self.layer.device()
+        }
+
+        pub fn queue(&self) -> &wgpu::Queue {
+            self.layer.queue()
+        }
+
+        pub fn stats(&self) -> RenderStats {
+            self.scene.stats()
+        }
+
+        pub fn options(&self) -> &RenderOptions {
+            self.scene.options()
+        }
+
+        /// After a lost context: upload everything and draw on the next frame.
+        pub fn invalidate(&mut self) {
+            self.scene.invalidate();
+        }
+
+        /// The target was cleared or replaced (a resize): draw on the next frame.
+        pub fn force_redraw(&mut self) {
+            self.scene.force_redraw();
+        }
+
+        /// Did the last `prepare` find nothing to draw?
+        pub fn is_empty(&self) -> bool {
+            self.scene.is_empty()
+        }
+
+        /// Draw the optimizer's last frame into `target` (`size` in device pixels,
+        /// `dpr` device pixels per CSS pixel), submitting the work. `now` is a
+        /// millisecond clock for the encode time.
+        pub fn draw(
+            &mut self,
+            opt: &mut WorkflowOptimizer,
+            target: &wgpu::TextureView,
+            size: (u32, u32),
+            dpr: f64,
+            now: &dyn Fn() -> f64,
+        ) -> Result<()> {
+            let started = now();
+            self.prepare(opt, size, dpr)?;
+            self.encode(target);
+            self.scene.stats_mut().encode_ms = now() - started;
+            Ok(())
+        }
+
+        /// Build this frame's scene and upload it. Returns false when the
+        /// target already shows this frame (nothing need be drawn or presented).
+        pub fn prepare(
+            &mut self,
+            opt: &mut WorkflowOptimizer,
+            size: (u32, u32),
+            dpr: f64,
+        ) -> Result<bool> {
+            let needed = self.scene.prepare(opt, size, dpr)?;
+            upload(&mut self.scene, &mut self.layer, needed);
+            Ok(needed)
+        }
+
+        /// Encode and submit the prepared frame into `target`.
+        pub fn encode(&mut self, target: &wgpu::TextureView) {
+            let calls = self.layer.encode(target, self.scene.clear_color());
+            let stats = self.scene.stats_mut();
+            stats.draw_calls = calls;
+            stats.frames += 1;
+        }
+    }
+
+    /// Hand what `scene.prepare` built to `layer`: texture growth and texels
+    /// always, the uniform and lists when the frame is `needed`.
+    fn upload(scene: &mut Scene, layer: &mut GpuLayer, needed: bool) {
+        if let Some(rows) = scene.take_grow() {
+            layer.grow(rows);
+        }
+        for (run, texels) in scene.texel_runs() {
+            layer.write_texels(run, texels);
+        }
+        scene.clear_texels();
+        if needed {
+            layer.upload(
+                scene.view_bytes(),
+                [
+                    scene.node_list(),
+                    scene.edge_list(),
+                    scene.cluster_list(),
+                    scene.bundle_list(),
+                ],
+            );
         }
     }
 }

@@ -22,10 +22,8 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[cfg(feature = "render")]
-mod render;
-#[cfg(feature = "render")]
-pub use render::JsRenderer;
+mod scene;
+pub use scene::JsSceneCore;
 pub mod cache;
 mod manager;
 mod monitor;
@@ -1014,7 +1012,6 @@ impl JsWorkflowOptimizer {
     }
 
     /// For renderers: the same optimizer, shared.
-    #[cfg(feature = "render")]
     pub(crate) fn shared(&self) -> Rc<RefCell<WorkflowOptimizer>> {
         self.core.clone()
     }

@@ -4,7 +4,8 @@
 // README states), each page loaded in Chromium. Each page indexes a
 // generated workflow, runs frames, opens a cache through `flowscale/cache`
 // and a monitor through `flowscale/monitor`, and reports whether those
-// subpaths gave the root entry's own classes (one wasm instance). Last, the
+// subpaths gave the root entry's own classes (one wasm instance), and fetches
+// the core module alone (it draws nothing, so no GPU module). Last, the
 // React example (examples/react-vite) from its own lockfile and the tarball:
 // type-checked, built, and run at 100k nodes with flowscale/react.
 import { test, before, after } from 'node:test';
@@ -117,6 +118,7 @@ async function run(url) {
 function check({ result, problems, wasm }) {
   assert.equal(result.failed, undefined, result.failed);
   assert.deepEqual(problems, []);
+  // The core only: the GPU module (wgpu) is fetched by the first Renderer.create, and this page draws nothing.
   assert.equal(wasm.length, 1, `one .wasm download: ${wasm.join(', ')}`);
   assert.equal(result.nodeCount, 10000);
   // 1190×790 at zoom 1 over a 200×100 grid of 150×40 nodes: columns 0–5, rows 0–7 meet the view.
@@ -143,8 +145,8 @@ test('webpack 5, default configuration: builds and runs', async () => {
   } finally {
     await server.close();
   }
-  // The .wasm is emitted once (one asset, not a copy per entry).
-  assert.equal(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.wasm')).length, 1);
+  // Each .wasm is emitted once (not a copy per entry): the core and the GPU module.
+  assert.equal(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.wasm')).length, 2);
 });
 
 test('Vite 8, default configuration: the production build runs', async () => {
@@ -214,7 +216,9 @@ test('examples/react-vite from the tarball: 100k nodes, a window in the DOM, the
     await page.getByTitle('fit view').click();
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length < 50);
     assert.deepEqual(problems, []);
-    assert.equal(wasm.length, 1, 'one .wasm download');
+    // The core, then the GPU module for the layer: each once.
+    assert.equal(wasm.length, 2, `two .wasm downloads: ${wasm.join(', ')}`);
+    assert.equal(new Set(wasm).size, 2, `each once: ${wasm.join(', ')}`);
   } finally {
     await context.close();
     await server.close();
