@@ -9,4 +9,5 @@ run(new URL('./pan.mjs', import.meta.url).pathname);
 run(new URL('./fit.mjs', import.meta.url).pathname);
 run(new URL('./edit.mjs', import.meta.url).pathname);
 run(new URL('./size.mjs', import.meta.url).pathname);
+run(new URL('./startup.mjs', import.meta.url).pathname);
 run(new URL('./monitor.mjs', import.meta.url).pathname);

@@ -11,6 +11,11 @@ export declare class Renderer {
    * INVALID_VIEWPORT); the promise rejects with GPU_UNAVAILABLE when neither WebGPU nor WebGL2 can be used.
    */
   static create(canvas: HTMLCanvasElement, optimizer: WorkflowOptimizer, options?: RendererOptions): Promise<Renderer>;
+  /**
+   * Start fetching the GPU module now (e.g. once the first render is on screen) so that a later `create` need not
+   * wait for it. Resolves when it is ready; rejects with GPU_UNAVAILABLE when it cannot be loaded.
+   */
+  static preload(): Promise<void>;
   /** Draw `frame`: the frame this renderer's optimizer returned last (an older one is STALE_FRAME). Without an argument, the latest frame. */
   render(frame?: Frame): void;
   /** Match the pane: `width` × `height` CSS pixels at `devicePixelRatio` (sets the canvas's drawing buffer). */

@@ -98,6 +98,20 @@ export class Renderer {
     })();
   }
 
+  /**
+   * Start fetching the GPU module now (for instance once the page's first
+   * render is on screen), so a later `create` need not wait for it. Resolves
+   * when it is ready; rejects with GPU_UNAVAILABLE when it cannot be loaded.
+   */
+  static preload() {
+    return gpuExports().then(
+      () => undefined,
+      (e) => {
+        throw deps.makeError('GPU_UNAVAILABLE', `the GPU module could not be loaded: ${e?.message ?? e}`, 'renderer');
+      },
+    );
+  }
+
   /** Before a frame: ready, on a canvas in the document, and after a restored context everything again. */
   #ready() {
     onGpu(() => this.#gpu.checkReady());

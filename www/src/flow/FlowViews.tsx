@@ -193,6 +193,10 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
     return () => cancelIdleCallback(id);
   }, [hasContent, gpuWanted]);
   const { markFirstRender } = actions;
+  // The GPU module (wgpu) downloads while the first render is being built, so the layer need not wait for it.
+  useEffect(() => {
+    if (gpuOptions !== null) Renderer.preload().catch(() => undefined); // create() reports the failure
+  }, []);
   useEffect(() => {
     const el = canvasRef.current;
     if (!el || gpuOptions === null) {
