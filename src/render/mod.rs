@@ -337,28 +337,26 @@ mod gpu {
                     multiview_mask: None,
                 });
                 pass.set_bind_group(0, &self.bind_group, &[]);
-                if bundles > 0 {
-                    pass.set_pipeline(&self.bundle_pipeline);
-                    pass.set_vertex_buffer(0, self.bundle_list.slice(..bundles as u64 * 20));
-                    pass.draw(0..4, 0..bundles);
-                    draw_calls += 1;
-                }
-                if edges > 0 {
-                    pass.set_pipeline(&self.edge_pipeline);
-                    pass.set_vertex_buffer(0, self.edge_list.slice(..edges as u64 * 12));
-                    pass.draw(0..2 * (SEGMENTS + 1), 0..edges);
-                    draw_calls += 1;
-                }
-                if nodes > 0 {
-                    pass.set_pipeline(&self.node_pipeline);
-                    pass.set_vertex_buffer(0, self.node_list.slice(..nodes as u64 * 4));
-                    pass.draw(0..4, 0..nodes);
-                    draw_calls += 1;
-                }
-                if clusters > 0 {
-                    pass.set_pipeline(&self.cluster_pipeline);
-                    pass.set_vertex_buffer(0, self.cluster_list.slice(..clusters as u64 * 40));
-                    pass.draw(0..4, 0..clusters);
+                // Back to front: bundles, edges, nodes, glyphs (instances, pipeline, list, stride, vertices).
+                let draws = [
+                    (bundles, &self.bundle_pipeline, &self.bundle_list, 20, 4),
+                    (
+                        edges,
+                        &self.edge_pipeline,
+                        &self.edge_list,
+                        12,
+                        2 * (SEGMENTS + 1),
+                    ),
+                    (nodes, &self.node_pipeline, &self.node_list, 4, 4),
+                    (clusters, &self.cluster_pipeline, &self.cluster_list, 40, 4),
+                ];
+                for (count, pipeline, list, stride, vertices) in draws {
+                    if count == 0 {
+                        continue;
+                    }
+                    pass.set_pipeline(pipeline);
+                    pass.set_vertex_buffer(0, list.slice(..count as u64 * stride));
+                    pass.draw(0..vertices, 0..count);
                     draw_calls += 1;
                 }
             }
