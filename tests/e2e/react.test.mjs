@@ -328,20 +328,35 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
 
   await t.test('selectAll() then deleteSelected() empties the arrays, the optimizer and the DOM', async () => {
     await page.evaluate(() => window.__app.flow.fitView());
-    // Every object changes: a fresh index in slices, with the indexed workflow on screen meanwhile (never a part of it).
-    const counts = await page.evaluate(async () => {
+    // Every object changes, but only its selection: the flags flip in the index, never a fresh index (no load in
+    // slices, no progress reported), and the whole workflow stays on screen throughout.
+    const during = await page.evaluate(async () => {
       const { flow, nodes } = window.__app;
       const counts = [];
+      let loading = false;
+      const progress = window.__app.progress.length;
       const off = flow.controller.subscribeWorkflow(() => counts.push(flow.optimizer.nodeCount));
       flow.selectAll();
-      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) await new Promise((r) => setTimeout(r, 10));
+      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) {
+        loading ||= flow.controller.loading;
+        await new Promise((r) => setTimeout(r, 10));
+      }
       off();
-      return counts;
+      return { counts, loading, progress: window.__app.progress.length - progress };
     });
-    assert.ok(counts.length > 0 && counts.every((c) => c === N), `node counts while reindexing: ${counts}`);
+    assert.ok(during.counts.length > 0 && during.counts.every((c) => c === N), `node counts: ${during.counts}`);
+    assert.equal(during.loading, false, 'selectAll() re-indexed the workflow');
+    assert.equal(during.progress, 0, 'selectAll() re-indexed the workflow');
     await settle(page, 'window.__app.nodes.every((n) => n.selected)');
-    const selected = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).length, all: window.__app.edges.length }));
+    const selected = await page.evaluate(() => ({
+      nodes: window.__app.nodes.filter((n) => n.selected).length,
+      edges: window.__app.edges.filter((e) => e.selected).length,
+      all: window.__app.edges.length,
+      // What the index (and the GPU layer) holds.
+      indexed: window.__app.flow.optimizer.snapshot().nodes.filter((n) => n.selected).length,
+    }));
     assert.equal(selected.nodes, N);
+    assert.equal(selected.indexed, N);
     assert.equal(selected.edges, selected.all);
     await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 0, y: 0, zoom: 1 }));
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0);

@@ -446,3 +446,54 @@ test('the window holds every mounted child\'s ancestors, parents first, in the o
     c.destroy();
   }
 });
+
+test('a change that only flips `selected` (or only copies objects) goes in without a fresh index', async () => {
+  const { applyNodeChanges, applyEdgeChanges } = await import('@xyflow/react');
+  const progress = [];
+  const c = new FlowscaleController({ onProgress: (p) => progress.push(p) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const random = rng(7);
+  let nodes = Array.from({ length: 4000 }, (_, i) => box(`n${i}`, (i % 80) * 70, Math.floor(i / 80) * 30));
+  let edges = Array.from({ length: 3000 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}` }));
+  c.sync(nodes, edges);
+  await tick();
+  assert.deepEqual(progress, [1], 'the first sync indexes');
+  const selectedIn = () => {
+    const s = c.optimizer.snapshot();
+    return { nodes: s.nodes.filter((n) => n.selected).map((n) => n.id).sort(), count: s.nodes.length };
+  };
+  const want = () => nodes.filter((n) => n.selected).map((n) => n.id).sort();
+  // Select everything (every object replaced), as the user's reducer does with the adapter's changes.
+  const all = c.selectAllChanges();
+  nodes = applyNodeChanges(all.nodes, nodes);
+  edges = applyEdgeChanges(all.edges, edges);
+  c.sync(nodes, edges);
+  assert.ok(c.upToDate);
+  assert.deepEqual(selectedIn().nodes, want());
+  assert.equal(selectedIn().nodes.length, 4000);
+  assert.ok(c.getMounted().nodes.length > 0 && c.getMounted().nodes.every((n) => n.selected && nodes.includes(n)), 'the window holds the new objects');
+  // A reducer that copies every object without changing it; then a random half deselected.
+  nodes = nodes.map((n) => ({ ...n, data: { ...n.data } }));
+  edges = edges.map((e) => ({ ...e }));
+  c.sync(nodes, edges);
+  assert.ok(c.getMounted().nodes.every((n) => nodes.includes(n)));
+  nodes = nodes.map((n) => (random() < 0.5 ? { ...n, selected: false } : n));
+  c.sync(nodes, edges);
+  assert.deepEqual(selectedIn().nodes, want());
+  // Selection and a move in one version: both go in.
+  nodes = nodes.map((n, i) => (i === 5 ? { ...n, selected: !n.selected, position: { x: 90_000, y: 90_000 } } : { ...n, selected: true }));
+  c.sync(nodes, edges);
+  assert.deepEqual(selectedIn().nodes, want());
+  assert.deepEqual(c.nodesInRect({ x: 89_999, y: 89_999, width: 100, height: 100 }), ['n5']);
+  // A bad `selected` is still refused as a fresh index would.
+  const errors = [];
+  c.setOptions({ onError: (e) => errors.push(e), onProgress: (p) => progress.push(p) });
+  const bad = nodes.map((n, i) => (i === 9 ? { ...n, selected: 'yes' } : n));
+  c.sync(bad, edges);
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0].path.endsWith('.selected'), errors[0].path);
+  await tick();
+  assert.deepEqual(progress, [1], 'no fresh index after the first');
+  c.destroy();
+});

@@ -28,7 +28,7 @@ import {
   type Renderer,
   Config,
 } from 'flowscale';
-import { diffById, diffSize, parentsFirst } from './sync.js';
+import { diffById, parentsFirst } from './sync.js';
 
 /** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
 export const ASYNC_ABOVE = 20_000;
@@ -135,6 +135,50 @@ function draggingIds(nodes: readonly Node[]): Set<string> {
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Whether two versions of a node agree on every field flowscale reads but `selected` (values, not objects). */
+function sameNodeShape(a: Node, b: Node): boolean {
+  const pa: unknown = a.position, pb: unknown = b.position;
+  if (!isObject(pa) || !isObject(pb) || pa.x !== pb.x || pa.y !== pb.y) return false;
+  const ma: unknown = a.measured, mb: unknown = b.measured;
+  if (ma !== mb && !(isObject(ma) && isObject(mb) && ma.width === mb.width && ma.height === mb.height)) return false;
+  return (
+    a.width === b.width &&
+    a.height === b.height &&
+    a.initialWidth === b.initialWidth &&
+    a.initialHeight === b.initialHeight &&
+    a.parentId === b.parentId &&
+    a.hidden === b.hidden &&
+    a.sourcePosition === b.sourcePosition &&
+    a.targetPosition === b.targetPosition &&
+    a.type === b.type
+  );
+}
+
+function sameEdgeShape(a: Edge, b: Edge): boolean {
+  return a.source === b.source && a.target === b.target && a.type === b.type && a.hidden === b.hidden;
+}
+
+type Flip = { type: 'select'; id: string; selected: boolean };
+
+/**
+ * Whether `next` replaces `prev` with at most its selection changed; a flip of the flag is pushed on `out`. A
+ * `selected` that is not a boolean (nor absent) goes through a replacement, which checks it.
+ */
+function selectOnly<T extends { id: string; selected?: boolean }>(
+  prev: T | undefined,
+  next: T,
+  same: (a: T, b: T) => boolean,
+  out: Flip[],
+): boolean {
+  if (!prev || !same(prev, next)) return false;
+  const s: unknown = next.selected;
+  if (s !== undefined && s !== null && typeof s !== 'boolean') return false;
+  if (!!prev.selected !== !!s) out.push({ type: 'select', id: next.id, selected: !!s });
   return true;
 }
 
@@ -285,9 +329,22 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (this.rejected && this.rejected.nodes === nodes && this.rejected.edges === edges) return;
     const nd = diffById(this.good.nodes, nodes);
     const ed = diffById(this.good.edges, edges);
+    // Replaced objects that differ from the indexed ones in nothing flowscale reads but `selected` (selectAll, a
+    // click, the user's reducer copying objects): a flag to flip, or nothing, instead of a replacement.
+    const { nodeById: oldNodes, edgeById: oldEdges } = this.good;
+    const nodeSelects: Flip[] = [];
+    const nodeReplaced = this.loaded ? nd.replaced.filter((n) => !selectOnly(oldNodes.get(n.id), n, sameNodeShape, nodeSelects)) : nd.replaced;
+    const edgeSelects: Flip[] = [];
+    const edgeReplaced = this.loaded ? ed.replaced.filter((e) => !selectOnly(oldEdges.get(e.id), e, sameEdgeShape, edgeSelects)) : ed.replaced;
+    const edgeFlips = new Set<string>();
+    if (edgeReplaced.length < ed.replaced.length) {
+      const kept = new Set(edgeReplaced);
+      for (const e of ed.replaced) if (!kept.has(e)) edgeFlips.add(e.id);
+    }
     const before = this.good.nodes.length + this.good.edges.length;
     const after = nodes.length + edges.length;
-    if (!this.loaded || 2 * (diffSize(nd) + diffSize(ed)) > Math.max(before, after)) {
+    const heavy = nd.added.length + nd.removed.length + nodeReplaced.length + ed.added.length + ed.removed.length + edgeReplaced.length;
+    if (!this.loaded || 2 * heavy > Math.max(before, after)) {
       this.load(nodes, edges);
       return;
     }
@@ -295,7 +352,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (!opt) return;
     const nodeChanges: FlowscaleNodeChange[] = [];
     for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
-    for (const n of nd.replaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
+    for (const n of nodeReplaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
+    for (const c of nodeSelects) nodeChanges.push(c);
     for (const id of nd.removed) nodeChanges.push({ type: 'remove', id });
     try {
       if (nodeChanges.length > 0) opt.applyNodeChanges(nodeChanges);
@@ -324,8 +382,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     // A replaced edge of a removed node went with it: it comes back as an addition.
     for (const e of ed.replaced) {
       if (nd.removed.length > 0 && opt.edgeIndexOf(e.id) === undefined) edgeChanges.push({ type: 'add', item: flowEdge(e) });
-      else edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+      else if (!edgeFlips.has(e.id)) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
     }
+    // (A flip of an edge that went with its node is in the addition above.)
+    for (const c of edgeSelects) if (opt.edgeIndexOf(c.id) !== undefined) edgeChanges.push(c);
     for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
     try {
       if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
