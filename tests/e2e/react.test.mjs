@@ -220,11 +220,17 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
       };
       const want = window.__app.nodes.filter(inside).map((n) => n.id).sort();
       const got = window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort();
-      return { want, got, mounted: document.querySelectorAll('.react-flow__node').length };
+      // React Flow's selection box selects the edges of the nodes it selects (either end).
+      const picked = new Set(want);
+      const wantEdges = window.__app.edges.filter((e) => picked.has(e.source) || picked.has(e.target)).map((e) => e.id).sort();
+      const gotEdges = window.__app.edges.filter((e) => e.selected).map((e) => e.id).sort();
+      return { want, got, wantEdges, gotEdges, mounted: document.querySelectorAll('.react-flow__node').length };
     }, rect);
     assert.ok(r.want.length > 1000, `the rectangle holds ${r.want.length} nodes`);
     assert.ok(r.want.length > r.mounted, 'more nodes selected than mounted');
     assert.deepEqual(r.got, r.want);
+    assert.ok(r.wantEdges.length > 500);
+    assert.deepEqual(r.gotEdges, r.wantEdges);
     // Partially: nodes that only overlap it count too; not additive: the others are deselected.
     const partial = { x: 1000.5, y: 1000.5, width: 3000, height: 2000 };
     await page.evaluate((rect) => window.__app.flow.selectInRect(rect, { partially: true }), partial);
@@ -436,6 +442,67 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   await page.waitForTimeout(200);
   const gone = await page.evaluate(() => ({ frees: window.__frees, dom: document.querySelectorAll('.react-flow').length }));
   assert.deepEqual(gone, { frees: 1, dom: 0 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: React Flow\'s own deselection (pane click, plain click) reaches unmounted nodes and edges', async () => {
+  const { page, pageErrors } = await openSmall();
+  const state = () =>
+    page.evaluate(() => ({
+      nodes: window.__app.nodes.filter((n) => n.selected).map((n) => n.id),
+      edges: window.__app.edges.filter((e) => e.selected).length,
+      allEdges: window.__app.edges.length,
+      progress: window.__app.progress.slice(),
+      mounted: window.__t.domIds().length,
+      indexed: window.__app.flow.optimizer.snapshot().nodes.filter((n) => n.selected).length,
+    }));
+  const selectAll = async () => {
+    await page.evaluate(() => window.__app.flow.selectAll());
+    await settle(page, 'window.__app.nodes.every((n) => n.selected)');
+    const s = await state();
+    assert.equal(s.nodes.length, 3000);
+    assert.equal(s.edges, s.allEdges);
+    assert.ok(s.mounted > 0 && s.mounted < 3000, `${s.mounted} mounted`);
+  };
+  // The flow's origin at (600, 400) on screen: the pane above and left of it is empty.
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 600, y: 400, zoom: 1 }));
+  await settle(page);
+
+  await selectAll();
+  await page.mouse.click(200, 150);
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  let s = await state();
+  assert.deepEqual(s.nodes, [], 'a pane click deselects every node');
+  assert.equal(s.edges, 0, 'and every edge');
+  assert.equal(s.indexed, 0);
+
+  // A plain click on a node that is not selected selects it alone, over the whole workflow (a click on a selected
+  // node keeps the selection, in React Flow: it may start dragging them all).
+  await selectAll();
+  await page.evaluate(() => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === 'n1' ? { ...n, selected: false } : n))));
+  await settle(page, '!window.__app.nodes.find((n) => n.id === "n1").selected');
+  await page.locator('.react-flow__node[data-id="n1"]').click();
+  await settle(page, 'window.__app.nodes.filter((n) => n.selected).length === 1');
+  s = await state();
+  assert.deepEqual(s.nodes, ['n1']);
+  assert.equal(s.edges, 0);
+  assert.equal(s.indexed, 1);
+
+  // With the multi-selection key, a click on a selected node deselects that node only (React Flow's rule).
+  await selectAll();
+  await page.keyboard.down('Control');
+  await page.locator('.react-flow__node[data-id="n1"]').click();
+  await page.keyboard.up('Control');
+  await settle(page, '!window.__app.nodes.find((n) => n.id === "n1").selected');
+  await page.waitForTimeout(200);
+  s = await state();
+  assert.equal(s.nodes.length, 2999);
+  assert.ok(!s.nodes.includes('n1'));
+  assert.equal(s.edges, s.allEdges);
+
+  // None of this re-indexed the workflow: one progress report, the first load's.
+  assert.deepEqual(s.progress, [1]);
   assert.deepEqual(pageErrors.map(String), []);
   await page.close();
 });

@@ -497,3 +497,28 @@ test('a change that only flips `selected` (or only copies objects) goes in witho
   assert.deepEqual(progress, [1], 'no fresh index after the first');
   c.destroy();
 });
+
+test('selectInRect selects the edges React Flow\'s selection box would: those of the selected nodes', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const random = rng(seed);
+    const nodes = Array.from({ length: 300 }, (_, i) => box(`n${i}`, random() * 3000, random() * 3000, { selectable: random() < 0.1 ? false : undefined, selected: random() < 0.2 }));
+    const edges = Array.from({ length: 400 }, (_, i) => ({ id: `e${i}`, source: `n${Math.floor(random() * 300)}`, target: `n${Math.floor(random() * 300)}`, selectable: random() < 0.1 ? false : undefined, selected: random() < 0.2 }));
+    const c = new FlowscaleController();
+    c.sync(nodes, edges);
+    const q = { x: random() * 2000, y: random() * 2000, width: 200 + random() * 1500, height: 200 + random() * 1500 };
+    for (const additive of [false, true]) {
+      const got = c.selectInRectChanges(q, { partially: seed % 2 === 0, additive });
+      // Brute force after React Flow's Pane: the nodes inside (selectable ones), and every selectable edge with an end among them.
+      const picked = new Set(inside(nodes, q, seed % 2 === 0).filter((id) => nodes.find((n) => n.id === id).selectable !== false));
+      const wantEdges = new Set(edges.filter((e) => e.selectable !== false && (picked.has(e.source) || picked.has(e.target))).map((e) => e.id));
+      const after = new Map(edges.map((e) => [e.id, !!e.selected]));
+      for (const ch of got.edges) after.set(ch.id, ch.selected);
+      for (const e of edges) {
+        const expected = wantEdges.has(e.id) || (additive && !!e.selected);
+        assert.equal(after.get(e.id), expected, `seed ${seed} additive ${additive}: edge ${e.id}`);
+      }
+      for (const ch of got.edges) assert.notEqual(ch.selected, !!edges.find((e) => e.id === ch.id).selected, 'only changes');
+    }
+    c.destroy();
+  }
+});

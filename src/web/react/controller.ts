@@ -855,17 +855,49 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return { nodes, edges };
   }
 
-  /** Select the selectable nodes in `rect` (flow coordinates); unless `additive`, deselect every other node and edge. */
-  selectInRectChanges(rect: Rect, options: { partially?: boolean; additive?: boolean } = {}): SelectionChanges<N, E> {
+  /**
+   * Select the selectable nodes in `rect` (flow coordinates) and, as React Flow's selection box does, every
+   * selectable edge with an end among them (`edge.selectable`, else `edgesSelectable`); unless `additive`, deselect
+   * every other node and edge.
+   */
+  selectInRectChanges(rect: Rect, options: { partially?: boolean; additive?: boolean; edgesSelectable?: boolean } = {}): SelectionChanges<N, E> {
     const inside = new Set(this.nodesInRect(rect, options.partially ?? false));
+    const picked = new Set<string>();
     const nodes: NodeChange<N>[] = [];
     for (const n of this.latest.nodes) {
       const want = inside.has(n.id) && n.selectable !== false;
+      if (want) picked.add(n.id);
       if (want && !n.selected) nodes.push({ type: 'select', id: n.id, selected: true });
       else if (!want && n.selected && !options.additive) nodes.push({ type: 'select', id: n.id, selected: false });
     }
+    const edgesSelectable = options.edgesSelectable ?? true;
     const edges: EdgeChange<E>[] = [];
-    if (!options.additive) for (const e of this.latest.edges) if (e.selected) edges.push({ type: 'select', id: e.id, selected: false });
+    for (const e of this.latest.edges) {
+      const want = (e.selectable ?? edgesSelectable) && (picked.has(e.source) || picked.has(e.target));
+      if (want && !e.selected) edges.push({ type: 'select', id: e.id, selected: true });
+      else if (!want && e.selected && !options.additive) edges.push({ type: 'select', id: e.id, selected: false });
+    }
+    return { nodes, edges };
+  }
+
+  /**
+   * Deselect the selected nodes and edges React Flow does not hold (`mountedNodes`, `mountedEdges`: its lookups),
+   * but those in `keep`: what React Flow's own deselection (a pane click, a plain click on a node or an edge)
+   * leaves out, as it deselects only what it holds.
+   */
+  deselectUnmountedChanges(
+    mountedNodes: { has(id: string): boolean },
+    mountedEdges: { has(id: string): boolean },
+    keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {},
+  ): SelectionChanges<N, E> {
+    const nodes: NodeChange<N>[] = [];
+    for (const n of this.latest.nodes) {
+      if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
+    }
+    const edges: EdgeChange<E>[] = [];
+    for (const e of this.latest.edges) {
+      if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
+    }
     return { nodes, edges };
   }
 

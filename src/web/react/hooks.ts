@@ -17,7 +17,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
-import { FlowscaleController, type ClusterInfo, type Detail, type GpuState, type Rect, type XYPoint } from './controller.js';
+import { FlowscaleController, type ClusterInfo, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
 
 // `useStoreApi()` returns a fresh wrapper object per component (a useMemo
 // over the store's functions), so the store's own `getState` function is the
@@ -73,7 +73,7 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
   selectAll: () => void;
   /** Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`). */
   deleteSelected: () => void;
-  /** Select the nodes in a rectangle of flow coordinates, mounted or not. */
+  /** Select the nodes in a rectangle of flow coordinates, mounted or not, and the edges of those nodes. */
   selectInRect: (rect: Rect, options?: SelectInRectOptions) => void;
   /** Keep nodes mounted wherever the view goes. */
   pin: (ids: Iterable<string>) => void;
@@ -128,14 +128,47 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     });
   }, [store, controller]);
 
+  // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge. Its
+  // store's three deselecting actions are wrapped so that the selected nodes and edges it does not hold are
+  // deselected too, through the user's handlers, as React Flow would over the whole workflow.
+  useEffect(() => {
+    const { resetSelectedElements, addSelectedNodes, addSelectedEdges } = store.getState();
+    const rest = (keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {}) => {
+      const { nodeLookup, edgeLookup } = store.getState();
+      emitChanges(controller, controller.deselectUnmountedChanges(nodeLookup, edgeLookup, keep));
+    };
+    const wrapped = {
+      resetSelectedElements: () => {
+        resetSelectedElements();
+        if (store.getState().elementsSelectable) rest();
+      },
+      addSelectedNodes: (ids: string[]) => {
+        const multi = store.getState().multiSelectionActive;
+        addSelectedNodes(ids);
+        if (!multi) rest({ nodes: new Set(ids) });
+      },
+      addSelectedEdges: (ids: string[]) => {
+        const multi = store.getState().multiSelectionActive;
+        addSelectedEdges(ids);
+        if (!multi) rest({ edges: new Set(ids) });
+      },
+    };
+    store.setState(wrapped);
+    return () => {
+      const now = store.getState();
+      const back: Partial<typeof wrapped> = {};
+      if (now.resetSelectedElements === wrapped.resetSelectedElements) back.resetSelectedElements = resetSelectedElements;
+      if (now.addSelectedNodes === wrapped.addSelectedNodes) back.addSelectedNodes = addSelectedNodes;
+      if (now.addSelectedEdges === wrapped.addSelectedEdges) back.addSelectedEdges = addSelectedEdges;
+      store.setState(back);
+    };
+  }, [store, controller]);
+
   const onNodesChange = useCallback((changes: NodeChange<N>[]) => controller.emitNodeChanges(changes), [controller]);
   const onEdgesChange = useCallback((changes: EdgeChange<E>[]) => controller.emitEdgeChanges(changes), [controller]);
 
   const actions = useMemo(() => {
-    const emit = (c: { nodes: NodeChange<N>[]; edges: EdgeChange<E>[] }) => {
-      if (c.nodes.length > 0) controller.emitNodeChanges(c.nodes);
-      if (c.edges.length > 0) controller.emitEdgeChanges(c.edges);
-    };
+    const emit = (c: SelectionChanges<N, E>) => emitChanges(controller, c);
     return {
       fitView: async (o: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'> = {}) => {
         const bounds = controller.getBounds();
@@ -146,7 +179,8 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
       },
       selectAll: () => emit(controller.selectAllChanges()),
       deleteSelected: () => emit(controller.deleteSelectedChanges()),
-      selectInRect: (rect: Rect, o?: SelectInRectOptions) => emit(controller.selectInRectChanges(rect, o)),
+      selectInRect: (rect: Rect, o?: SelectInRectOptions) =>
+        emit(controller.selectInRectChanges(rect, { ...o, edgesSelectable: store.getState().defaultEdgeOptions?.selectable ?? true })),
       pin: (ids: Iterable<string>) => controller.pin(ids),
       unpin: (ids: Iterable<string>) => controller.unpin(ids),
       clusterAt: (p: XYPoint) => controller.clusterAt(p),
@@ -185,6 +219,11 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     gpu,
     ...actions,
   };
+}
+
+function emitChanges<N extends Node, E extends Edge>(controller: FlowscaleController<N, E>, c: SelectionChanges<N, E>): void {
+  if (c.nodes.length > 0) controller.emitNodeChanges(c.nodes);
+  if (c.edges.length > 0) controller.emitEdgeChanges(c.edges);
 }
 
 const noSubscription = () => () => undefined;
