@@ -507,6 +507,58 @@ test('flowscale/react: React Flow\'s own deselection (pane click, plain click) r
   await page.close();
 });
 
+test('flowscale/react: deleteSelected() calls React Flow\'s onBeforeDelete, onEdgesDelete, onNodesDelete, onDelete from <ReactFlow>', async () => {
+  const { page, pageErrors } = await openSmall();
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 0, y: 0, zoom: 1 }));
+  await settle(page);
+  // Every other row selected (most of them unmounted), and one edge whose ends stay.
+  await page.evaluate(() => {
+    window.__app.setNodes((nodes) => nodes.map((n, i) => (Math.floor(i / 60) % 2 === 0 ? { ...n, selected: true } : n)));
+    window.__app.setEdges((edges) => edges.map((e) => (e.id === 'e61' ? { ...e, selected: true } : e)));
+  });
+  await settle(page, 'window.__app.nodes.filter((n) => n.selected).length === 1500');
+  // Cancelled: nothing removed, no callback but onBeforeDelete, which saw React Flow's choice.
+  const cancelled = await page.evaluate(async () => {
+    let seen = null;
+    window.__app.beforeDelete = async (x) => ((seen = { nodes: x.nodes.map((n) => n.id), edges: x.edges.map((e) => e.id) }), false);
+    const r = await window.__app.flow.deleteSelected();
+    return { r, seen, calls: window.__app.deleteCalls.slice(), count: window.__app.nodes.length };
+  });
+  const want = await page.evaluate(() => {
+    const nodes = window.__app.nodes.filter((n) => n.selected).map((n) => n.id);
+    const gone = new Set(nodes);
+    const edges = window.__app.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
+    return { nodes, edges };
+  });
+  assert.deepEqual(cancelled.r, { deletedNodes: [], deletedEdges: [] });
+  assert.deepEqual(cancelled.calls, []);
+  assert.equal(cancelled.count, 3000);
+  assert.deepEqual(cancelled.seen.nodes.sort(), want.nodes.sort());
+  assert.deepEqual(cancelled.seen.edges.sort(), want.edges.sort());
+  // Trimmed to the selected nodes of the last selected row (unmounted at this view), and no edge: their edges go too.
+  const r = await page.evaluate(async () => {
+    window.__app.beforeDelete = async ({ nodes }) => ({ nodes: nodes.filter((n) => Number(n.id.slice(1)) >= 2880), edges: [] });
+    const mounted = new Set(window.__t.domIds());
+    const r = await window.__app.flow.deleteSelected();
+    return { nodes: r.deletedNodes.map((n) => n.id), edges: r.deletedEdges.map((e) => e.id), calls: window.__app.deleteCalls.slice(), mounted: r.deletedNodes.filter((n) => mounted.has(n.id)).length };
+  });
+  const wantNodes = Array.from({ length: 60 }, (_, i) => `n${2880 + i}`);
+  assert.deepEqual(r.nodes, wantNodes);
+  assert.equal(r.mounted, 0, 'the nodes removed are not mounted');
+  const wantEdges = await page.evaluate((ids) => {
+    const gone = new Set(ids);
+    return window.__app.edges.filter((e) => gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
+  }, wantNodes);
+  assert.ok(wantEdges.length > 0);
+  assert.deepEqual(r.edges, wantEdges);
+  assert.deepEqual(r.calls, [['onEdgesDelete', wantEdges], ['onNodesDelete', wantNodes], ['onDelete', wantNodes, wantEdges]]);
+  await settle(page, 'window.__app.nodes.length === 2940');
+  const after = await page.evaluate((ids) => ({ left: window.__app.nodes.filter((n) => ids.includes(n.id)).length, count: window.__app.flow.optimizer.nodeCount }), wantNodes);
+  assert.deepEqual(after, { left: 0, count: 2940 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
 test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
   try {

@@ -522,3 +522,50 @@ test('selectInRect selects the edges React Flow\'s selection box would: those of
     c.destroy();
   }
 });
+
+test('deleteSelected: onBeforeDelete may cancel or trim; onEdgesDelete, onNodesDelete, onDelete get what was removed', async () => {
+  const nodes = Array.from({ length: 50 }, (_, i) => box(`n${i}`, 60 * i, 0, { selected: i % 3 === 0 }));
+  const edges = Array.from({ length: 49 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}`, selected: i === 10 }));
+  const calls = [];
+  const c = new FlowscaleController({
+    onNodesChange: (ch) => calls.push(['nodesChange', ch.map((x) => `${x.type}:${x.id}`)]),
+    onEdgesChange: (ch) => calls.push(['edgesChange', ch.map((x) => `${x.type}:${x.id}`)]),
+  });
+  c.sync(nodes, edges);
+  const callbacks = {
+    onNodesDelete: (n) => calls.push(['onNodesDelete', n.map((x) => x.id)]),
+    onEdgesDelete: (e) => calls.push(['onEdgesDelete', e.map((x) => x.id)]),
+    onDelete: ({ nodes, edges }) => calls.push(['onDelete', nodes.map((x) => x.id), edges.map((x) => x.id)]),
+  };
+  // Cancelled: nothing happens, and onBeforeDelete saw what React Flow would have removed.
+  let seen = null;
+  const cancelled = await c.deleteSelected({ ...callbacks, onBeforeDelete: async (x) => ((seen = x), false) });
+  assert.deepEqual(calls, []);
+  assert.deepEqual(cancelled, { deletedNodes: [], deletedEdges: [] });
+  const want = await getElementsToRemove({ nodesToRemove: nodes.filter((n) => n.selected), edgesToRemove: edges.filter((e) => e.selected), nodes, edges });
+  assert.deepEqual(seen.nodes.map((n) => n.id).sort(), want.nodes.map((n) => n.id).sort());
+  assert.deepEqual(seen.edges.map((e) => e.id).sort(), want.edges.map((e) => e.id).sort());
+  assert.ok(seen.nodes.every((n) => nodes.includes(n)), 'the user\'s objects');
+  // Trimmed to two nodes (and no edge): the edges of those nodes go too (an edge cannot outlive its end).
+  const r = await c.deleteSelected({ ...callbacks, onBeforeDelete: ({ nodes }) => Promise.resolve({ nodes: nodes.slice(0, 2), edges: [] }) });
+  assert.deepEqual(r.deletedNodes.map((n) => n.id), ['n0', 'n3']);
+  assert.deepEqual(r.deletedEdges.map((e) => e.id).sort(), ['e0', 'e2', 'e3']);
+  assert.deepEqual(calls, [
+    ['onEdgesDelete', ['e0', 'e2', 'e3']],
+    ['edgesChange', ['remove:e0', 'remove:e2', 'remove:e3']],
+    ['onNodesDelete', ['n0', 'n3']],
+    ['nodesChange', ['remove:n0', 'remove:n3']],
+    ['onDelete', ['n0', 'n3'], ['e0', 'e2', 'e3']],
+  ]);
+  // Without onBeforeDelete: everything selected, React Flow's way.
+  calls.length = 0;
+  const all = await c.deleteSelected(callbacks);
+  assert.deepEqual(all.deletedNodes.map((n) => n.id).sort(), want.nodes.map((n) => n.id).sort());
+  assert.deepEqual(calls.map((x) => x[0]), ['onEdgesDelete', 'edgesChange', 'onNodesDelete', 'nodesChange', 'onDelete']);
+  // Nothing selected: no call at all.
+  calls.length = 0;
+  c.sync(nodes.map((n) => ({ ...n, selected: false })), edges.map((e) => ({ ...e, selected: false })));
+  assert.deepEqual(await c.deleteSelected(callbacks), { deletedNodes: [], deletedEdges: [] });
+  assert.deepEqual(calls, []);
+  c.destroy();
+});

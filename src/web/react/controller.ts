@@ -11,7 +11,7 @@
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
 // are the truth, and the GPU layer makes a renderer for it.
-import type { Edge, EdgeChange, Node, NodeChange, Viewport } from '@xyflow/react';
+import type { Edge, EdgeChange, Node, NodeChange, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
@@ -88,6 +88,20 @@ export interface ControllerOptions<N extends Node = Node, E extends Edge = Edge>
 export interface SelectionChanges<N extends Node, E extends Edge> {
   nodes: NodeChange<N>[];
   edges: EdgeChange<E>[];
+}
+
+/** React Flow's deletion callbacks (the props of the same names on <ReactFlow>). */
+export interface DeleteCallbacks<N extends Node = Node, E extends Edge = Edge> {
+  onBeforeDelete?: OnBeforeDelete<N, E>;
+  onNodesDelete?: OnNodesDelete<N>;
+  onEdgesDelete?: OnEdgesDelete<E>;
+  onDelete?: OnDelete<N, E>;
+}
+
+/** What a deletion removed (as React Flow's deleteElements answers). */
+export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
+  deletedNodes: N[];
+  deletedEdges: E[];
 }
 
 type Listener = () => void;
@@ -946,6 +960,46 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if ((e.selected && e.deletable !== false) || gone.has(e.source) || gone.has(e.target)) edges.push({ type: 'remove', id: e.id });
     }
     return { nodes, edges };
+  }
+
+  /**
+   * Remove the selected nodes and edges as React Flow's Delete key does for the user (deleteSelectedChanges'
+   * choice): `onBeforeDelete` sees the user's objects to remove and may cancel (false) or trim them (what it returns
+   * is removed, with the edges of the nodes it keeps, which cannot outlive them); then, for what is removed,
+   * `onEdgesDelete` and the edges' remove changes, `onNodesDelete` and the nodes' remove changes, then `onDelete`.
+   */
+  async deleteSelected(callbacks: DeleteCallbacks<N, E> = {}): Promise<Deleted<N, E>> {
+    const chosen = this.deleteSelectedChanges();
+    const nodeById = new Map<string, N>();
+    for (const n of this.latest.nodes) nodeById.set(n.id, n);
+    const edgeById = new Map<string, E>();
+    for (const e of this.latest.edges) edgeById.set(e.id, e);
+    let nodes = chosen.nodes.map((c) => nodeById.get((c as { id: string }).id)).filter((n): n is N => n !== undefined);
+    let edges = chosen.edges.map((c) => edgeById.get((c as { id: string }).id)).filter((e): e is E => e !== undefined);
+    if (nodes.length === 0 && edges.length === 0) return { deletedNodes: [], deletedEdges: [] };
+    const { onBeforeDelete, onNodesDelete, onEdgesDelete, onDelete } = callbacks;
+    if (onBeforeDelete) {
+      const answer = await onBeforeDelete({ nodes, edges });
+      if (answer === false) return { deletedNodes: [], deletedEdges: [] };
+      if (answer !== true) {
+        nodes = answer.nodes;
+        // The edges of a removed node go with it (the user's arrays as they are now).
+        const gone = new Set(nodes.map((n) => n.id));
+        const ids = new Set(answer.edges.map((e) => e.id));
+        edges = answer.edges.slice();
+        for (const e of this.latest.edges) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
+      }
+    }
+    if (edges.length > 0) {
+      onEdgesDelete?.(edges);
+      this.emitEdgeChanges(edges.map((e) => ({ type: 'remove', id: e.id })));
+    }
+    if (nodes.length > 0) {
+      onNodesDelete?.(nodes);
+      this.emitNodeChanges(nodes.map((n) => ({ type: 'remove', id: n.id })));
+    }
+    if (nodes.length > 0 || edges.length > 0) onDelete?.({ nodes, edges });
+    return { deletedNodes: nodes, deletedEdges: edges };
   }
 
   /** The zoom-level cluster drawn under a point of the flow in the last frame, if any. */

@@ -12,12 +12,16 @@ import {
   type FitViewOptions,
   type Node,
   type NodeChange,
+  type OnBeforeDelete,
+  type OnDelete,
   type OnEdgesChange,
+  type OnEdgesDelete,
   type OnNodesChange,
+  type OnNodesDelete,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
-import { FlowscaleController, type ClusterInfo, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
+import { FlowscaleController, type ClusterInfo, type Deleted, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
 
 // `useStoreApi()` returns a fresh wrapper object per component (a useMemo
 // over the store's functions), so the store's own `getState` function is the
@@ -46,6 +50,14 @@ export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edg
   onError?: (error: FlowscaleError) => void;
   /** Share of a big workflow indexed (0–1) while it loads in slices. */
   onProgress?: (fraction: number) => void;
+  /**
+   * React Flow's deletion callbacks, called by `deleteSelected` as React Flow's Delete key calls them. Each one left
+   * out here is read from <ReactFlow>'s props of the same name (React Flow's store) when deleteSelected runs.
+   */
+  onBeforeDelete?: OnBeforeDelete<N, E>;
+  onNodesDelete?: OnNodesDelete<N>;
+  onEdgesDelete?: OnEdgesDelete<E>;
+  onDelete?: OnDelete<N, E>;
 }
 
 export interface SelectInRectOptions {
@@ -71,8 +83,12 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
   /** Fit every node, mounted or not (React Flow's fitView options: padding, minZoom, maxZoom, duration). */
   fitView: (options?: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'>) => Promise<boolean>;
   selectAll: () => void;
-  /** Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`). */
-  deleteSelected: () => void;
+  /**
+   * Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`), with React Flow's
+   * callbacks: onBeforeDelete (may cancel or trim), onEdgesDelete, onNodesDelete, onDelete. Resolves to what was
+   * removed, as React Flow's deleteElements.
+   */
+  deleteSelected: () => Promise<Deleted<N, E>>;
   /** Select the nodes in a rectangle of flow coordinates, mounted or not, and the edges of those nodes. */
   selectInRect: (rect: Rect, options?: SelectInRectOptions) => void;
   /** Keep nodes mounted wherever the view goes. */
@@ -128,6 +144,9 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     });
   }, [store, controller]);
 
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+
   // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge. Its
   // store's three deselecting actions are wrapped so that the selected nodes and edges it does not hold are
   // deselected too, through the user's handlers, as React Flow would over the whole workflow.
@@ -178,7 +197,16 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
         return reactFlow.setViewport(vp, { duration: o.duration, ease: o.ease, interpolate: o.interpolate });
       },
       selectAll: () => emit(controller.selectAllChanges()),
-      deleteSelected: () => emit(controller.deleteSelectedChanges()),
+      deleteSelected: () => {
+        const o = optionsRef.current;
+        const s = store.getState();
+        return controller.deleteSelected({
+          onBeforeDelete: o.onBeforeDelete ?? s.onBeforeDelete,
+          onNodesDelete: o.onNodesDelete ?? s.onNodesDelete,
+          onEdgesDelete: o.onEdgesDelete ?? s.onEdgesDelete,
+          onDelete: o.onDelete ?? (s.onDelete as OnDelete<N, E> | undefined),
+        });
+      },
       selectInRect: (rect: Rect, o?: SelectInRectOptions) =>
         emit(controller.selectInRectChanges(rect, { ...o, edgesSelectable: store.getState().defaultEdgeOptions?.selectable ?? true })),
       pin: (ids: Iterable<string>) => controller.pin(ids),

@@ -3,7 +3,7 @@
 // in between, under StrictMode. ?n= sets the number of generated nodes, ?cols= the
 // nodes per row.
 // The test drives it through window.__app.
-import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
+import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow, type Edge, type Node, type NodeProps, type OnBeforeDelete, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -75,11 +75,15 @@ interface TestHooks {
   traps: { operation: string; reset: boolean; message: string }[];
   /** The package's calls the test makes itself: `init()` gives the raw wasm exports of the instance in use. */
   lib: { init: typeof init; WorkflowCache: typeof WorkflowCache };
+  /** React Flow's onBeforeDelete, given to <ReactFlow> only (null: none); the deletion callbacks' calls, in order. */
+  beforeDelete: OnBeforeDelete<LabelNode, Edge> | null;
+  deleteCalls: [string, ...string[][]][];
 }
 const app: TestHooks = {
   flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined,
-  traps: [], lib: { init, WorkflowCache },
+  traps: [], lib: { init, WorkflowCache }, beforeDelete: null, deleteCalls: [],
 };
+const ids = (items: { id: string }[]) => items.map((x) => x.id);
 onTrap((t: TrapInfo) => app.traps.push({ operation: t.operation, reset: t.reset, message: t.error.message }));
 (window as unknown as { __app: TestHooks }).__app = app;
 
@@ -111,6 +115,11 @@ function Editor() {
         maxZoom={4}
         deleteKeyCode={null}
         onlyRenderVisibleElements={false}
+        // React Flow's deletion callbacks, on <ReactFlow> only: flow.deleteSelected() reads them from its store.
+        onBeforeDelete={(x) => (app.beforeDelete ? app.beforeDelete(x) : Promise.resolve(true))}
+        onNodesDelete={(n) => app.deleteCalls.push(['onNodesDelete', ids(n)])}
+        onEdgesDelete={(e) => app.deleteCalls.push(['onEdgesDelete', ids(e)])}
+        onDelete={({ nodes, edges }) => app.deleteCalls.push(['onDelete', ids(nodes), ids(edges)])}
       >
         <FlowscaleLayer />
         <FlowscaleMiniMap />
