@@ -559,6 +559,31 @@ test('flowscale/react: deleteSelected() calls React Flow\'s onBeforeDelete, onEd
   await page.close();
 });
 
+test('flowscale/react: an empty workflow settles the GPU layer\'s state', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(`${env.server.url}/?n=0`);
+  await page.waitForFunction('window.__app && window.__app.flow');
+  await page.evaluate(HELPERS);
+  await settle(page);
+  await page.waitForFunction(() => window.__app.flow.gpu.status !== 'starting', null, { timeout: 30_000 });
+  const gpu = await page.evaluate(() => window.__app.flow.gpu);
+  assert.equal(gpu.status, 'on', JSON.stringify(gpu));
+  // Nodes added later are drawn by that renderer.
+  await page.evaluate(() =>
+    window.__app.setNodes(() => Array.from({ length: 2000 }, (_, i) => ({ id: `m${i}`, position: { x: (i % 50) * 200, y: Math.floor(i / 50) * 100 }, width: 150, height: 40, data: { label: `m${i}` } }))),
+  );
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 2000');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 20, y: 20, zoom: 0.1 }));
+  await page.waitForFunction(() => {
+    const s = window.__app.flow.controller.currentRenderer?.stats();
+    return s && s.nodes + s.clusters > 0;
+  }, null, { timeout: 30_000 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
 test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
   try {

@@ -1,9 +1,10 @@
 // The GPU layer: a canvas under React Flow's nodes (where <Background> sits)
 // on which flowscale's Renderer draws everything React does not mount. The
-// Renderer is created once something is in view (creating one costs hundreds
-// of milliseconds on a software rasterizer, and at the start React covers the
-// view) and kept while the layer is mounted; without a GPU the flow stays DOM-only and `gpu` says why. A new
-// optimizer (after a wasm trap, the controller rebuilds it) gets a new renderer.
+// Renderer is created once something is in view, or the workflow is empty
+// (creating one costs hundreds of milliseconds on a software rasterizer, and
+// at the start React covers the view), and kept while the layer is mounted;
+// without a GPU the flow stays DOM-only and `gpu` says why. A new optimizer
+// (after a wasm trap, the controller rebuilds it) gets a new renderer.
 import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
 import { useFlowscaleController } from './hooks.js';
@@ -38,7 +39,8 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
   // The renderer is made once something was in view, then kept for the layer's lifetime (a view panned to an empty
   // area keeps it: making one again costs as much as the first). These re-render the layer only when they flip.
   const [ready, setReady] = useState(false);
-  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => ready || (controller?.hasContent ?? false));
+  // An empty workflow never has content in view: the renderer is made all the same, so that `gpu` settles.
+  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => ready || (controller ? controller.hasContent || controller.empty : false));
   useEffect(() => {
     if (hasContent) setReady(true);
   }, [hasContent]);

@@ -778,6 +778,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return this.lastStats;
   }
 
+  /** Whether the workflow is indexed and holds no node (nothing will come into view until one is added). */
+  get empty(): boolean {
+    return this.loaded && !this.loadPromise && this.good.nodes.length === 0;
+  }
+
   /** Whether anything is on screen (mounted, or in view for the GPU to draw). */
   get hasContent(): boolean {
     return this.mounted.nodes.length > 0 || this.lastStats.inView > 0;
