@@ -584,6 +584,75 @@ test('flowscale/react: an empty workflow settles the GPU layer\'s state', async 
   await page.close();
 });
 
+test('flowscale/react: per viewport change the minimap copies its picture of the workflow and draws the view\'s frame', async () => {
+  const { page, pageErrors } = await openSmall();
+  // Per viewport change the minimap fills no rectangle per node: the workflow is drawn once per version and copied.
+  const fills = await page.evaluate(async () => {
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    const proto = CanvasRenderingContext2D.prototype;
+    const real = proto.fillRect;
+    let n = 0;
+    proto.fillRect = function (...a) {
+      if (this.canvas === mini) n++;
+      return real.apply(this, a);
+    };
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const counts = [];
+    for (let k = 1; k <= 5; k++) {
+      n = 0;
+      await window.__app.reactFlow.setViewport({ x: 20 - 300 * k, y: 20 - 100 * k, zoom: 0.15 });
+      await frame();
+      counts.push(n);
+    }
+    proto.fillRect = real;
+    return counts;
+  });
+  assert.ok(fills.every((n) => n <= 1), `fillRect calls on the minimap per viewport change: ${fills}`);
+  // What it shows: every sampled node inked, and the viewport's frame where the view is.
+  const check = async () => {
+    const shown = await page.evaluate(() => {
+      const canvas = document.querySelector('.flowscale-minimap canvas');
+      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const brute = window.__t.bounds(window.__app.nodes);
+      const pad = 0.05, W = 200, H = 150;
+      const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+      const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+      const dpr = canvas.width / W;
+      const missing = [];
+      for (let i = 3; i < 3000; i += 97) {
+        const r = window.__t.rect(window.__app.nodes[i]);
+        const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
+        if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
+      }
+      // The viewport's frame: the bounding box of the viewport colour (#2563eb), in minimap CSS pixels.
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let y = 0; y < canvas.height; y++) {
+        for (let x = 0; x < canvas.width; x++) {
+          const i = (y * canvas.width + x) * 4;
+          if (px[i + 2] > 180 && px[i] < 120 && px[i + 1] < 160) (x0 = Math.min(x0, x)), (y0 = Math.min(y0, y)), (x1 = Math.max(x1, x)), (y1 = Math.max(y1, y));
+        }
+      }
+      const v = window.__t.view();
+      const want = { x0: v.x * scale + tx, y0: v.y * scale + ty, x1: (v.x + v.width) * scale + tx, y1: (v.y + v.height) * scale + ty };
+      return { missing, frame: { x0: x0 / dpr, y0: y0 / dpr, x1: (x1 + 1) / dpr, y1: (y1 + 1) / dpr }, want };
+    });
+    assert.deepEqual(shown.missing, [], 'nodes not drawn on the minimap');
+    // Where the frame lies inside the minimap (the view may reach past it), within a couple of pixels (its stroke).
+    const near = (a, b) => Math.abs(a - b) <= 2;
+    assert.ok(near(shown.frame.x0, Math.max(0, shown.want.x0)) && near(shown.frame.y0, Math.max(0, shown.want.y0)), JSON.stringify(shown));
+    assert.ok(near(shown.frame.x1, Math.min(200, shown.want.x1)) && near(shown.frame.y1, Math.min(150, shown.want.y1)), JSON.stringify(shown));
+  };
+  await check();
+  // A new version of the workflow (a node moved far out: new bounds, a new fit) is painted again.
+  await page.evaluate(() => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === 'n3' ? { ...n, position: { x: -30_000, y: -20_000 } } : n))));
+  await settle(page);
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 3000, y: 2000, zoom: 0.1 }));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await check();
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
 test('flowscale/react: without WebGL the flow stays DOM-only, with a reason', async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
   try {
