@@ -584,6 +584,64 @@ test('flowscale/react: an empty workflow settles the GPU layer\'s state', async 
   await page.close();
 });
 
+test('flowscale/react: a device pixel ratio change resizes the GPU layer and the minimap', async () => {
+  const { page, pageErrors } = await openSmall();
+  const ZOOMED_OUT = { x: 20, y: 20, zoom: 0.15 };
+  await page.evaluate((v) => window.__app.reactFlow.setViewport(v), ZOOMED_OUT);
+  await settle(page);
+  await page.waitForFunction(() => window.__app.flow.gpu.status === 'on' && window.__app.flow.controller.currentRenderer?.stats().frames > 0, null, { timeout: 60_000 });
+  const sizes = () =>
+    page.evaluate(() => {
+      const layer = document.querySelector('canvas.flowscale-layer');
+      const mini = document.querySelector('.flowscale-minimap canvas');
+      return { dpr: devicePixelRatio, layer: [layer.width, layer.height, layer.clientWidth, layer.clientHeight], mini: [mini.width, mini.height] };
+    });
+  const before = await sizes();
+  assert.equal(before.dpr, 1);
+  assert.deepEqual(before.layer.slice(0, 2), before.layer.slice(2));
+  assert.deepEqual(before.mini, [200, 150]);
+  // The window moves to a screen of twice the density (as browser zoom or another monitor changes it); the pane's
+  // size in CSS pixels stays. (Headless Chromium evaluates media queries again, and fires their change events, only
+  // when something else makes it: an emulated media type set and cleared.)
+  const cdp = await page.context().newCDPSession(page);
+  const setRatio = async (deviceScaleFactor) => {
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1000, height: 700, deviceScaleFactor, mobile: false });
+    await cdp.send('Emulation.setEmulatedMedia', { media: 'print' });
+    await cdp.send('Emulation.setEmulatedMedia', { media: '' });
+  };
+  await setRatio(2);
+  await page.waitForFunction(() => devicePixelRatio === 2);
+  await page.waitForFunction(() => {
+    const layer = document.querySelector('canvas.flowscale-layer');
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    return layer.width === 2 * layer.clientWidth && mini.width === 400;
+  }, null, { timeout: 10_000 }).catch(() => undefined);
+  const after = await sizes();
+  assert.deepEqual(after.layer.slice(2), before.layer.slice(2), 'the pane kept its size');
+  assert.deepEqual(after.layer.slice(0, 2), after.layer.slice(2).map((x) => 2 * x), 'the GPU layer at the new ratio');
+  assert.deepEqual(after.mini, [400, 300], 'the minimap at the new ratio');
+  // And back, once more (the listener is re-armed for each ratio).
+  await setRatio(1.5);
+  await page.waitForFunction(() => {
+    const layer = document.querySelector('canvas.flowscale-layer');
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    return layer.width === Math.round(1.5 * layer.clientWidth) && mini.width === 300;
+  }, null, { timeout: 10_000 });
+  // The renderer draws at that size.
+  await page.evaluate((v) => window.__app.reactFlow.setViewport({ ...v, x: v.x + 5 }), ZOOMED_OUT);
+  const covered = await page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const px = await window.__app.flow.controller.currentRenderer.readPixels();
+    let covered = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) covered++;
+    return { covered, size: px.length / 4, canvas: document.querySelector('canvas.flowscale-layer').width * document.querySelector('canvas.flowscale-layer').height };
+  });
+  assert.equal(covered.size, covered.canvas);
+  assert.ok(covered.covered > 1000, `only ${covered.covered} pixels drawn`);
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
 test('flowscale/react: per viewport change the minimap copies its picture of the workflow and draws the view\'s frame', async () => {
   const { page, pageErrors } = await openSmall();
   // Per viewport change the minimap fills no rectangle per node: the workflow is drawn once per version and copied.

@@ -4,9 +4,11 @@
 // (creating one costs hundreds of milliseconds on a software rasterizer, and
 // at the start React covers the view), and kept while the layer is mounted;
 // without a GPU the flow stays DOM-only and `gpu` says why. A new optimizer
-// (after a wasm trap, the controller rebuilds it) gets a new renderer.
+// (after a wasm trap, the controller rebuilds it) gets a new renderer. The
+// canvas follows the device pixel ratio (another screen, the browser's zoom).
 import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
+import { devicePixelRatioNow, useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
 
 export interface FlowscaleLayerProps {
@@ -45,6 +47,10 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
     if (hasContent) setReady(true);
   }, [hasContent]);
   const generation = useSyncExternalStore(controller ? controller.subscribeWorkflow : never, () => controller?.optimizerGeneration ?? 0);
+  const pixelRatio = useDevicePixelRatio();
+  useEffect(() => {
+    controller?.pixelRatioChanged();
+  }, [controller, pixelRatio]);
 
   useEffect(() => {
     if (!controller) {
@@ -63,7 +69,7 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
     // Later than the first paint of the nodes, and not twice under StrictMode (its cleanup runs first).
     const start = () => {
       if (!alive || controller.isDestroyed) return;
-      const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+      const dpr = devicePixelRatioNow();
       const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
       const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
       // Setting a canvas's size reallocates its buffers even when it does not change.

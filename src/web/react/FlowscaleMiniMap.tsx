@@ -5,10 +5,12 @@
 // (windowed) node list, so it shows what React Flow's own <MiniMap> cannot.
 // The workflow is painted once per version into a canvas of its own; a
 // viewport change copies that canvas and strokes the viewport's rectangle, a
-// cost that does not grow with the workflow.
+// cost that does not grow with the workflow. Both follow the device pixel
+// ratio.
 import { Panel, useReactFlow, useStoreApi, type Node, type PanelPosition } from '@xyflow/react';
 import { useEffect, useRef, type CSSProperties, type PointerEvent as ReactPointerEvent } from 'react';
 import { nodeSize, type FlowscaleController, type Rect } from './controller.js';
+import { useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
 
 /** Up to this many nodes the minimap draws each one; above, the clusters. */
@@ -112,6 +114,8 @@ export function FlowscaleMiniMap({
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const contentRef = useRef<Content | null>(null);
 
+  const dpr = useDevicePixelRatio();
+
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
@@ -119,7 +123,6 @@ export function FlowscaleMiniMap({
     const picture = document.createElement('canvas');
     const pctx = picture.getContext('2d');
     if (!controller || !canvas || !ctx || !pctx) return;
-    const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
     canvas.width = picture.width = Math.round(width * dpr);
     canvas.height = picture.height = Math.round(height * dpr);
     let raf = 0;
@@ -179,7 +182,7 @@ export function FlowscaleMiniMap({
       // Let the picture's memory go now rather than with the element.
       picture.width = picture.height = 0;
     };
-  }, [controller, store, width, height, nodeColor, viewportColor, background]);
+  }, [controller, store, width, height, dpr, nodeColor, viewportColor, background]);
 
   const dragging = useRef(false);
   const centreAt = (e: ReactPointerEvent<HTMLCanvasElement>) => {

@@ -28,6 +28,7 @@ import {
   type Renderer,
   Config,
 } from 'flowscale';
+import { devicePixelRatioNow } from './dpr.js';
 import { diffById, parentsFirst } from './sync.js';
 
 /** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
@@ -823,11 +824,18 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return this.renderer;
   }
 
+  /** The device pixel ratio changed (another screen, the browser's zoom): the renderer's canvas follows, and redraws. */
+  pixelRatioChanged(): void {
+    if (!this.renderer) return;
+    this.resizeRenderer();
+    this.refresh(true);
+  }
+
   private resizeRenderer(): void {
     const { width, height } = this.pane;
     if (!this.renderer || width <= 0 || height <= 0) return;
     try {
-      this.renderer.resize(width, height, typeof devicePixelRatio === 'number' ? devicePixelRatio : 1);
+      this.renderer.resize(width, height, devicePixelRatioNow());
     } catch (e) {
       this.renderer = null;
       this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
