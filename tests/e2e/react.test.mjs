@@ -15,7 +15,11 @@ const N = 100_000;
 const HELPERS = `
   window.__t = {
     rect(n) {
-      return { x: n.position.x, y: n.position.y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
+      // React Flow's getNodePositionWithOrigin: the position is that point of the node (nodeOrigin), of its known size.
+      const [ox, oy] = n.origin ?? window.__app.nodeOrigin;
+      const x = n.position.x - ox * (n.measured?.width ?? n.width ?? n.initialWidth ?? 0);
+      const y = n.position.y - oy * (n.measured?.height ?? n.height ?? n.initialHeight ?? 0);
+      return { x, y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
     },
     bounds(nodes) {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -385,11 +389,11 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
 });
 
 /** The app at 3,000 nodes in 60 columns, indexed, with its page errors collected. */
-async function openSmall() {
+async function openSmall(query = '') {
   const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
-  await page.goto(`${env.server.url}/?n=3000&cols=60`);
+  await page.goto(`${env.server.url}/?n=3000&cols=60${query}`);
   await page.waitForFunction('window.__app && window.__app.flow');
   await page.evaluate(HELPERS);
   await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
@@ -707,6 +711,87 @@ test('flowscale/react: per viewport change the minimap copies its picture of the
   await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 3000, y: 2000, zoom: 0.1 }));
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await check();
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: React Flow\'s nodeOrigin (given to <ReactFlow> only) places the index, fitView, selectInRect and the minimap', async () => {
+  const { page, pageErrors } = await openSmall('&origin=0.5');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 300, y: 200, zoom: 0.8 }));
+  await settle(page);
+  const r = await page.evaluate(() => {
+    const { flow, store } = window.__app;
+    // Where React Flow itself put the mounted nodes, against the index.
+    const snap = new Map(flow.optimizer.snapshot().nodes.map((n) => [n.id, n]));
+    const off = [];
+    let mounted = 0;
+    for (const [id, n] of store.getState().nodeLookup) {
+      mounted++;
+      const p = n.internals.positionAbsolute, s = snap.get(id);
+      if (Math.abs(p.x - s.x) > 1e-9 || Math.abs(p.y - s.y) > 1e-9) off.push({ id, rf: p, index: { x: s.x, y: s.y } });
+    }
+    return { off, mounted, bounds: flow.getBounds(), brute: window.__t.bounds(window.__app.nodes), origin: store.getState().nodeOrigin };
+  });
+  assert.deepEqual(r.origin, [0.5, 0.5]);
+  assert.ok(r.mounted > 10);
+  assert.deepEqual(r.off, [], 'nodes placed apart from React Flow');
+  for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(r.bounds[k] - r.brute[k]) < 1e-6, `getBounds().${k} ${r.bounds[k]} vs ${r.brute[k]}`);
+
+  // fitView shows the bounds, with React Flow's padding.
+  await page.evaluate(() => window.__app.flow.fitView());
+  await page.waitForTimeout(200);
+  const v = await page.evaluate(() => window.__t.view());
+  const eps = 1e-6 * r.brute.width;
+  assert.ok(v.x <= r.brute.x + eps && v.y <= r.brute.y + eps && v.x + v.width >= r.brute.x + r.brute.width - eps && v.y + v.height >= r.brute.y + r.brute.height - eps, JSON.stringify({ v, b: r.brute }));
+
+  // selectInRect over the nodes as React Flow places them.
+  const rect = { x: 1000.5, y: 500.25, width: 5000, height: 2000 };
+  await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
+  await settle(page);
+  const sel = await page.evaluate((rect) => {
+    const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
+    const inside = (n) => {
+      const b = window.__t.rect(n);
+      return overlap(b) >= b.width * b.height;
+    };
+    return { want: window.__app.nodes.filter(inside).map((n) => n.id).sort(), got: window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort() };
+  }, rect);
+  assert.ok(sel.want.length > 100);
+  assert.deepEqual(sel.got, sel.want);
+
+  // The minimap, on a workflow of three nodes (big on the minimap: half a node is tens of pixels there): the
+  // nodes' ink covers their rectangles as React Flow places them.
+  await page.evaluate(() => {
+    window.__app.setEdges(() => []);
+    window.__app.setNodes((nodes) => nodes.slice(0, 3));
+  });
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 3');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 5000, y: 5000, zoom: 1 })); // the view's frame off the minimap
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const ink = await page.evaluate(() => {
+    const canvas = document.querySelector('.flowscale-minimap canvas');
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const rects = window.__app.nodes.map((n) => window.__t.rect(n));
+    const brute = window.__t.bounds(window.__app.nodes);
+    const pad = 0.05, W = 200, H = 150;
+    const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+    const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+    const dpr = canvas.width / W;
+    let inked = 0, outside = 0;
+    for (let y = 0; y < canvas.height; y++) {
+      for (let x = 0; x < canvas.width; x++) {
+        if (px[(y * canvas.width + x) * 4] >= 250) continue;
+        inked++;
+        // Flow coordinates of the pixel's centre; a pixel more than one minimap pixel from every rectangle is misplaced ink.
+        const fx = ((x + 0.5) / dpr - tx) / scale, fy = ((y + 0.5) / dpr - ty) / scale, m = 1 / scale;
+        if (!rects.some((r) => fx >= r.x - m && fx <= r.x + r.width + m && fy >= r.y - m && fy <= r.y + r.height + m)) outside++;
+      }
+    }
+    const area = rects.reduce((a, r) => a + r.width * r.height * scale * scale * dpr * dpr, 0);
+    return { inked, outside, area };
+  });
+  assert.ok(ink.inked > 0.8 * ink.area, JSON.stringify(ink));
+  assert.equal(ink.outside, 0, JSON.stringify(ink));
   assert.deepEqual(pageErrors.map(String), []);
   await page.close();
 });

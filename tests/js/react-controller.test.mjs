@@ -569,3 +569,50 @@ test('deleteSelected: onBeforeDelete may cancel or trim; onEdgesDelete, onNodesD
   assert.deepEqual(calls, []);
   c.destroy();
 });
+
+test('nodeOrigin (React Flow\'s, and a node\'s own origin) places nodes where React Flow does, parents included', async () => {
+  const { adoptUserNodes } = await import('@xyflow/system');
+  for (const [seed, nodeOrigin] of [[1, [0.5, 0.5]], [2, [1, 0]], [3, [0, 0]], [4, [0.25, 1]]]) {
+    const random = rng(seed);
+    let nodes = [];
+    for (let i = 0; i < 300; i++) {
+      nodes.push(box(`n${i}`, random() * 4000 - 1000, random() * 4000 - 1000, {
+        width: 20 + Math.round(random() * 200),
+        height: 10 + Math.round(random() * 80),
+        parentId: i > 0 && random() < 0.3 ? `n${Math.floor(random() * i)}` : undefined,
+        origin: random() < 0.1 ? [random(), random()] : undefined,
+      }));
+    }
+    const c = new FlowscaleController();
+    c.setNodeOrigin(nodeOrigin);
+    c.sync(nodes, []);
+    const check = (label) => {
+      // React Flow's own placement: @xyflow/system's adoptUserNodes, as its store runs it.
+      const lookup = new Map();
+      adoptUserNodes(nodes, lookup, new Map(), { nodeOrigin });
+      const snap = new Map(c.optimizer.snapshot().nodes.map((n) => [n.id, n]));
+      for (const [id, n] of lookup) {
+        const p = n.internals.positionAbsolute, s = snap.get(id);
+        assert.ok(Math.abs(s.x - p.x) < 1e-6 && Math.abs(s.y - p.y) < 1e-6, `${label} ${JSON.stringify(nodeOrigin)}: ${id} at (${s.x}, ${s.y}), React Flow (${p.x}, ${p.y})`);
+        n.internals.handleBounds = {};
+      }
+      const q = { x: random() * 2000 - 500, y: random() * 2000 - 500, width: 1500, height: 1200 };
+      for (const partially of [false, true]) {
+        const want = getNodesInside(lookup, q, [0, 0, 1], partially).map((n) => n.id).sort();
+        assert.deepEqual(c.nodesInRect(q, partially).slice().sort(), want, `${label}: nodes in ${JSON.stringify(q)}`);
+      }
+    };
+    check('loaded');
+    // Edits go in shifted too: moves, resizes, a new origin on a node, additions.
+    nodes = nodes.map((n, i) => (i % 7 === 0 ? { ...n, position: { x: n.position.x + 33, y: n.position.y - 17 } } : i % 11 === 0 ? { ...n, width: n.width + 40, origin: [1, 1] } : n));
+    nodes.push(box('extra', 10, 10, { width: 90, height: 30, parentId: 'n0' }));
+    c.sync(nodes, []);
+    check('edited');
+    // A new nodeOrigin re-places every node.
+    const next = [nodeOrigin[1], nodeOrigin[0]];
+    c.setNodeOrigin(next);
+    nodeOrigin.splice(0, 2, ...next);
+    check('origin changed');
+    c.destroy();
+  }
+});

@@ -7,9 +7,9 @@
 // viewport change copies that canvas and strokes the viewport's rectangle, a
 // cost that does not grow with the workflow. Both follow the device pixel
 // ratio.
-import { Panel, useReactFlow, useStoreApi, type Node, type PanelPosition } from '@xyflow/react';
+import { Panel, useReactFlow, useStoreApi, type Node, type NodeOrigin, type PanelPosition } from '@xyflow/react';
 import { useEffect, useRef, type CSSProperties, type PointerEvent as ReactPointerEvent } from 'react';
-import { nodeSize, type FlowscaleController, type Rect } from './controller.js';
+import { nodeSize, withOrigin, type FlowscaleController, type Rect } from './controller.js';
 import { useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
 
@@ -49,18 +49,20 @@ export function miniMapTransform(bounds: Rect, width: number, height: number): M
   };
 }
 
-/** Absolute rectangles (x, y, width, height per node) of the shown nodes, parents' positions added. */
-function nodeRects(nodes: readonly Node[], defaultWidth: number, defaultHeight: number): Float64Array {
+/** Absolute rectangles (x, y, width, height per node) of the shown nodes, parents' positions added, as React Flow places them (nodeOrigin). */
+function nodeRects(nodes: readonly Node[], defaultWidth: number, defaultHeight: number, origin: NodeOrigin): Float64Array {
   const byId = new Map<string, Node>();
   for (const n of nodes) byId.set(n.id, n);
+  const at = (n: Node) => withOrigin(n, origin).position;
   const out = new Float64Array(4 * nodes.length);
   let k = 0;
   for (const n of nodes) {
     if (n.hidden) continue;
-    let x = n.position.x, y = n.position.y;
+    let { x, y } = at(n);
     for (let p = n.parentId ? byId.get(n.parentId) : undefined, steps = 0; p && steps < nodes.length; p = p.parentId ? byId.get(p.parentId) : undefined, steps++) {
-      x += p.position.x;
-      y += p.position.y;
+      const q = at(p);
+      x += q.x;
+      y += q.y;
     }
     const { width, height } = nodeSize(n, defaultWidth, defaultHeight);
     out[k++] = x;
@@ -86,7 +88,7 @@ function computeContent(controller: FlowscaleController, width: number, height: 
   const opt = controller.optimizer;
   if (opt.nodeCount <= MINIMAP_NODE_LIMIT) {
     const { workflow } = opt.config();
-    return { transform, rects: nodeRects(controller.getNodes(), workflow.defaultNodeWidth, workflow.defaultNodeHeight), alpha: null };
+    return { transform, rects: nodeRects(controller.getNodes(), workflow.defaultNodeWidth, workflow.defaultNodeHeight, controller.nodeOrigin), alpha: null };
   }
   // The minimap is a view of the flow at its own zoom: the optimizer's clusters for that view.
   const c = opt.clusters({ x: transform.x, y: transform.y, zoom: transform.scale }, { width, height });

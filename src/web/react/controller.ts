@@ -11,7 +11,7 @@
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
 // are the truth, and the GPU layer makes a renderer for it.
-import type { Edge, EdgeChange, Node, NodeChange, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
+import type { Edge, EdgeChange, Node, NodeChange, NodeOrigin, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
@@ -170,7 +170,8 @@ function sameNodeShape(a: Node, b: Node): boolean {
     a.hidden === b.hidden &&
     a.sourcePosition === b.sourcePosition &&
     a.targetPosition === b.targetPosition &&
-    a.type === b.type
+    a.type === b.type &&
+    a.origin === b.origin
   );
 }
 
@@ -195,6 +196,26 @@ function selectOnly<T extends { id: string; selected?: boolean }>(
   if (s !== undefined && s !== null && typeof s !== 'boolean') return false;
   if (!!prev.selected !== !!s) out.push({ type: 'select', id: next.id, selected: !!s });
   return true;
+}
+
+const isOrigin = (o: unknown): o is NodeOrigin => Array.isArray(o) && o.length === 2 && Number.isFinite(o[0]) && Number.isFinite(o[1]);
+
+/**
+ * The node as flowscale indexes it: its position moved by its origin (`node.origin`, else `nodeOrigin`) times its
+ * size, as React Flow places it (@xyflow/system's getNodePositionWithOrigin: a node without a size is not moved).
+ * The node itself when there is nothing to move, or when its fields are bad (the optimizer reports them).
+ */
+export function withOrigin<N extends Node>(n: N, nodeOrigin: NodeOrigin): N {
+  const o: unknown = n.origin ?? nodeOrigin;
+  if (!isOrigin(o) || (o[0] === 0 && o[1] === 0)) return n;
+  const p: unknown = n.position;
+  if (!isObject(p) || typeof p.x !== 'number' || typeof p.y !== 'number') return n;
+  const m: unknown = n.measured;
+  const mw: unknown = isObject(m) ? m.width : undefined, mh: unknown = isObject(m) ? m.height : undefined;
+  const w: unknown = mw ?? n.width ?? n.initialWidth ?? 0, h: unknown = mh ?? n.height ?? n.initialHeight ?? 0;
+  if (typeof w !== 'number' || typeof h !== 'number') return n;
+  if (w * o[0] === 0 && h * o[1] === 0) return n;
+  return { ...n, position: { x: p.x - w * o[0], y: p.y - h * o[1] } };
 }
 
 /** A node's size as React Flow takes it: measured, then width/height, then initialWidth/initialHeight, else the default. */
@@ -229,6 +250,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private detail = new Map<string, Detail>();
   private detailZoom = NaN;
   private pinned = new Set<string>();
+  /** React Flow's nodeOrigin: where a node's position lies on it (indexed positions are moved by it). */
+  private origin: NodeOrigin = [0, 0];
   /** Nodes being dragged (`dragging: true`): kept mounted like pins, so a drag never loses its node. */
   private dragging = new Set<string>();
   private gpu: GpuState = { status: 'off', reason: 'no FlowscaleLayer is mounted' };
@@ -263,6 +286,35 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** New callbacks (the config changes through setConfig). */
   setOptions(options: ControllerOptions<N, E>): void {
     this.options = options;
+  }
+
+  /**
+   * React Flow's `nodeOrigin` (useFlowscale reads it from React Flow's store): each node's position is taken at
+   * that point of the node, unless the node has an `origin` of its own. A new value re-indexes the workflow.
+   */
+  setNodeOrigin(origin: NodeOrigin | undefined): void {
+    const next: NodeOrigin = isOrigin(origin) ? [origin[0], origin[1]] : [0, 0];
+    if (next[0] === this.origin[0] && next[1] === this.origin[1]) return;
+    this.origin = next;
+    if (this.loaded && this.opt && !this.destroyed) {
+      this.rejected = null;
+      this.load(this.latest.nodes, this.latest.edges);
+    }
+  }
+
+  get nodeOrigin(): NodeOrigin {
+    return this.origin;
+  }
+
+  /** A node as the optimizer takes it (moved by its origin). */
+  private placed(n: N): FlowNode {
+    return flowNode(withOrigin(n, this.origin));
+  }
+
+  private placedAll(nodes: readonly N[]): FlowNode[] {
+    const zero = this.origin[0] === 0 && this.origin[1] === 0;
+    if (zero && !nodes.some((n) => n.origin != null)) return flowNodes(nodes);
+    return nodes.map((n) => this.placed(n));
   }
 
   /**
@@ -366,8 +418,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const opt = this.optimizerFor(nodes, edges);
     if (!opt) return;
     const nodeChanges: FlowscaleNodeChange[] = [];
-    for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
-    for (const n of nodeReplaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
+    for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: this.placed(n) });
+    for (const n of nodeReplaced) nodeChanges.push({ type: 'replace', id: n.id, item: this.placed(n) });
     for (const c of nodeSelects) nodeChanges.push(c);
     for (const id of nd.removed) nodeChanges.push({ type: 'remove', id });
     try {
@@ -451,10 +503,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const { nodeById, edges } = this.good;
     const back: FlowscaleNodeChange[] = [];
     const removedNodes = removed.map((id) => nodeById.get(id)).filter((n): n is N => n !== undefined);
-    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: flowNode(n) });
+    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: this.placed(n) });
     for (const n of replaced) {
       const old = nodeById.get(n.id);
-      if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
+      if (old) back.push({ type: 'replace', id: n.id, item: this.placed(old) });
     }
     for (const n of added) back.push({ type: 'remove', id: n.id });
     // Removing a node removed its edges (the last good version's objects, whatever the refused version made of
@@ -482,7 +534,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (!opt) return;
     if (nodes.length <= ASYNC_ABOVE) {
       try {
-        opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+        opt.setWorkflow({ nodes: this.placedAll(nodes), edges: flowEdges(edges) });
       } catch (e) {
         this.reject(nodes, edges, e);
         return;
@@ -505,7 +557,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       }
       const firstEdges = edges.filter((e) => inFirst.has(e.source) && inFirst.has(e.target));
       try {
-        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+        opt.setWorkflow({ nodes: this.placedAll(first), edges: flowEdges(firstEdges) });
       } catch (e) {
         this.reject(nodes, edges, e);
         return;
@@ -530,7 +582,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (n !== nodes || e !== edges) this.sync(n, e);
     };
     this.loadPromise = opt
-      .setWorkflowAsync({ nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+      .setWorkflowAsync({ nodes: this.placedAll(nodes), edges: flowEdges(edges) }, {
         signal: abort.signal,
         onProgress: (p) => {
           if (token === this.loadToken) this.progress(p.fraction);

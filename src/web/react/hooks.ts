@@ -122,9 +122,12 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu, controller.getGpu);
 
   useEffect(() => {
+    // React Flow's own props are in its store by now (its effects ran first): the first index places nodes by its
+    // nodeOrigin.
+    controller.setNodeOrigin(store.getState().nodeOrigin);
     controller.retain();
     return () => controller.release();
-  }, [controller]);
+  }, [controller, store]);
 
   // The config is declarative: a changed value (compared as JSON) replaces the optimizer's, without re-indexing.
   const configKey = JSON.stringify(options.config ?? {});
@@ -134,12 +137,13 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     // eslint-disable-next-line react-hooks/exhaustive-deps -- by value: a new object with the same fields changes nothing
   }, [controller, configKey]);
 
-  // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame.
+  // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame; a new nodeOrigin re-indexes.
   useEffect(() => {
     const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
       controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
     apply(store.getState());
     return store.subscribe((s, prev) => {
+      if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
       if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
     });
   }, [store, controller]);
