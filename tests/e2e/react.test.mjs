@@ -450,7 +450,7 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   await page.close();
 });
 
-test('flowscale/react: React Flow\'s own deselection (pane click, plain click) reaches unmounted nodes and edges', async () => {
+test('flowscale/react: React Flow\'s own deselection (pane click, plain click on a node or an edge) reaches unmounted nodes and edges', async () => {
   const { page, pageErrors } = await openSmall();
   const state = () =>
     page.evaluate(() => ({
@@ -504,6 +504,16 @@ test('flowscale/react: React Flow\'s own deselection (pane click, plain click) r
   assert.equal(s.nodes.length, 2999);
   assert.ok(!s.nodes.includes('n1'));
   assert.equal(s.edges, s.allEdges);
+
+  // A plain click on an edge that is not selected selects it alone: every node, and every other edge, deselected.
+  await selectAll();
+  await page.evaluate(() => window.__app.setEdges((edges) => edges.map((e) => (e.id === 'e0' ? { ...e, selected: false } : e))));
+  await settle(page, '!window.__app.edges.find((e) => e.id === "e0").selected');
+  await page.locator('.react-flow__edge[data-id="e0"] .react-flow__edge-interaction').click();
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  s = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).map((e) => e.id) }));
+  assert.deepEqual(s, { nodes: 0, edges: ['e0'] });
+  s = await state();
 
   // None of this re-indexed the workflow: one progress report, the first load's.
   assert.deepEqual(s.progress, [1]);
