@@ -515,6 +515,15 @@ test('flowscale/react: React Flow\'s own deselection (pane click, plain click on
   assert.deepEqual(s, { nodes: 0, edges: ['e0'] });
   s = await state();
 
+  // Escape on a focused edge deselects that edge and every node (React Flow's unselectNodesAndEdges without nodes).
+  await selectAll();
+  await page.locator('.react-flow__edge[data-id="e0"]').focus();
+  await page.keyboard.press('Escape');
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  s = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => !e.selected).map((e) => e.id) }));
+  assert.deepEqual(s, { nodes: 0, edges: ['e0'] }, 'every node deselected, and that edge only');
+  s = await state();
+
   // None of this re-indexed the workflow: one progress report, the first load's.
   assert.deepEqual(s.progress, [1]);
   assert.deepEqual(pageErrors.map(String), []);

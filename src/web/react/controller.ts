@@ -962,20 +962,25 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /**
    * Deselect the selected nodes and edges React Flow does not hold (`mountedNodes`, `mountedEdges`: its lookups),
    * but those in `keep`: what React Flow's own deselection (a pane click, a plain click on a node or an edge)
-   * leaves out, as it deselects only what it holds.
+   * leaves out, as it deselects only what it holds. `only` limits it to the nodes or to the edges.
    */
   deselectUnmountedChanges(
     mountedNodes: { has(id: string): boolean },
     mountedEdges: { has(id: string): boolean },
     keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {},
+    only?: 'nodes' | 'edges',
   ): SelectionChanges<N, E> {
     const nodes: NodeChange<N>[] = [];
-    for (const n of this.latest.nodes) {
-      if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
+    if (only !== 'edges') {
+      for (const n of this.latest.nodes) {
+        if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
+      }
     }
     const edges: EdgeChange<E>[] = [];
-    for (const e of this.latest.edges) {
-      if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
+    if (only !== 'nodes') {
+      for (const e of this.latest.edges) {
+        if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
+      }
     }
     return { nodes, edges };
   }

@@ -18,6 +18,7 @@ import {
   type OnEdgesDelete,
   type OnNodesChange,
   type OnNodesDelete,
+  type UnselectNodesAndEdgesParams,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
@@ -151,14 +152,15 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   const optionsRef = useRef(options);
   optionsRef.current = options;
 
-  // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge. Its
-  // store's three deselecting actions are wrapped so that the selected nodes and edges it does not hold are
-  // deselected too, through the user's handlers, as React Flow would over the whole workflow.
+  // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge, a drag
+  // of an unselected node without selectNodesOnDrag, Escape on a focused edge (all nodes). Its store's deselecting
+  // actions are wrapped so that the selected nodes and edges it does not hold are deselected too, through the
+  // user's handlers, as React Flow would over the whole workflow.
   useEffect(() => {
-    const { resetSelectedElements, addSelectedNodes, addSelectedEdges } = store.getState();
-    const rest = (keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {}) => {
+    const { resetSelectedElements, addSelectedNodes, addSelectedEdges, unselectNodesAndEdges } = store.getState();
+    const rest = (keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {}, only?: 'nodes' | 'edges') => {
       const { nodeLookup, edgeLookup } = store.getState();
-      emitChanges(controller, controller.deselectUnmountedChanges(nodeLookup, edgeLookup, keep));
+      emitChanges(controller, controller.deselectUnmountedChanges(nodeLookup, edgeLookup, keep, only));
     };
     const wrapped = {
       resetSelectedElements: () => {
@@ -175,6 +177,12 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
         addSelectedEdges(ids);
         if (!multi) rest({ edges: new Set(ids) });
       },
+      // Nodes or edges left out of its argument: all of them (the ones given are React Flow's own, mounted).
+      unselectNodesAndEdges: (params: UnselectNodesAndEdgesParams<N, E> = {}) => {
+        unselectNodesAndEdges(params);
+        const { nodes, edges } = params;
+        if (!nodes || !edges) rest({}, !nodes && !edges ? undefined : !nodes ? 'nodes' : 'edges');
+      },
     };
     store.setState(wrapped);
     return () => {
@@ -183,6 +191,7 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
       if (now.resetSelectedElements === wrapped.resetSelectedElements) back.resetSelectedElements = resetSelectedElements;
       if (now.addSelectedNodes === wrapped.addSelectedNodes) back.addSelectedNodes = addSelectedNodes;
       if (now.addSelectedEdges === wrapped.addSelectedEdges) back.addSelectedEdges = addSelectedEdges;
+      if (now.unselectNodesAndEdges === wrapped.unselectNodesAndEdges) back.unselectNodesAndEdges = unselectNodesAndEdges;
       store.setState(back);
     };
   }, [store, controller]);
