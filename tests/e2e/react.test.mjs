@@ -559,19 +559,19 @@ test('flowscale/react: deleteSelected() calls React Flow\'s onBeforeDelete, onEd
   assert.deepEqual(cancelled.seen.nodes.sort(), want.nodes.sort());
   assert.deepEqual(cancelled.seen.edges.sort(), want.edges.sort());
   // Trimmed to the selected nodes of the last selected row (unmounted at this view), and no edge: their edges go too.
-  const r = await page.evaluate(async () => {
+  const wantNodes = Array.from({ length: 60 }, (_, i) => `n${2880 + i}`);
+  const r = await page.evaluate(async (wantNodes) => {
     window.__app.beforeDelete = async ({ nodes }) => ({ nodes: nodes.filter((n) => Number(n.id.slice(1)) >= 2880), edges: [] });
     const mounted = new Set(window.__t.domIds());
+    // The edges of those nodes, from the app's arrays before the deletion.
+    const gone = new Set(wantNodes);
+    const wantEdges = window.__app.edges.filter((e) => gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
     const r = await window.__app.flow.deleteSelected();
-    return { nodes: r.deletedNodes.map((n) => n.id), edges: r.deletedEdges.map((e) => e.id), calls: window.__app.deleteCalls.slice(), mounted: r.deletedNodes.filter((n) => mounted.has(n.id)).length };
-  });
-  const wantNodes = Array.from({ length: 60 }, (_, i) => `n${2880 + i}`);
+    return { nodes: r.deletedNodes.map((n) => n.id), edges: r.deletedEdges.map((e) => e.id), calls: window.__app.deleteCalls.slice(), mounted: r.deletedNodes.filter((n) => mounted.has(n.id)).length, wantEdges };
+  }, wantNodes);
   assert.deepEqual(r.nodes, wantNodes);
   assert.equal(r.mounted, 0, 'the nodes removed are not mounted');
-  const wantEdges = await page.evaluate((ids) => {
-    const gone = new Set(ids);
-    return window.__app.edges.filter((e) => gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
-  }, wantNodes);
+  const { wantEdges } = r;
   assert.ok(wantEdges.length > 0);
   assert.deepEqual(r.edges, wantEdges);
   assert.deepEqual(r.calls, [['onEdgesDelete', wantEdges], ['onNodesDelete', wantNodes], ['onDelete', wantNodes, wantEdges]]);
