@@ -15,7 +15,11 @@ const N = 100_000;
 const HELPERS = `
   window.__t = {
     rect(n) {
-      return { x: n.position.x, y: n.position.y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
+      // React Flow's getNodePositionWithOrigin: the position is that point of the node (nodeOrigin), of its known size.
+      const [ox, oy] = n.origin ?? window.__app.nodeOrigin;
+      const x = n.position.x - ox * (n.measured?.width ?? n.width ?? n.initialWidth ?? 0);
+      const y = n.position.y - oy * (n.measured?.height ?? n.height ?? n.initialHeight ?? 0);
+      return { x, y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
     },
     bounds(nodes) {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -220,11 +224,17 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
       };
       const want = window.__app.nodes.filter(inside).map((n) => n.id).sort();
       const got = window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort();
-      return { want, got, mounted: document.querySelectorAll('.react-flow__node').length };
+      // React Flow's selection box selects the edges of the nodes it selects (either end).
+      const picked = new Set(want);
+      const wantEdges = window.__app.edges.filter((e) => picked.has(e.source) || picked.has(e.target)).map((e) => e.id).sort();
+      const gotEdges = window.__app.edges.filter((e) => e.selected).map((e) => e.id).sort();
+      return { want, got, wantEdges, gotEdges, mounted: document.querySelectorAll('.react-flow__node').length };
     }, rect);
     assert.ok(r.want.length > 1000, `the rectangle holds ${r.want.length} nodes`);
     assert.ok(r.want.length > r.mounted, 'more nodes selected than mounted');
     assert.deepEqual(r.got, r.want);
+    assert.ok(r.wantEdges.length > 500);
+    assert.deepEqual(r.gotEdges, r.wantEdges);
     // Partially: nodes that only overlap it count too; not additive: the others are deselected.
     const partial = { x: 1000.5, y: 1000.5, width: 3000, height: 2000 };
     await page.evaluate((rect) => window.__app.flow.selectInRect(rect, { partially: true }), partial);
@@ -328,20 +338,35 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
 
   await t.test('selectAll() then deleteSelected() empties the arrays, the optimizer and the DOM', async () => {
     await page.evaluate(() => window.__app.flow.fitView());
-    // Every object changes: a fresh index in slices, with the indexed workflow on screen meanwhile (never a part of it).
-    const counts = await page.evaluate(async () => {
+    // Every object changes, but only its selection: the flags flip in the index, never a fresh index (no load in
+    // slices, no progress reported), and the whole workflow stays on screen throughout.
+    const during = await page.evaluate(async () => {
       const { flow, nodes } = window.__app;
       const counts = [];
+      let loading = false;
+      const progress = window.__app.progress.length;
       const off = flow.controller.subscribeWorkflow(() => counts.push(flow.optimizer.nodeCount));
       flow.selectAll();
-      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) await new Promise((r) => setTimeout(r, 10));
+      for (let k = 0; k < 1000 && (window.__app.nodes === nodes || !window.__t.settled()); k++) {
+        loading ||= flow.controller.loading;
+        await new Promise((r) => setTimeout(r, 10));
+      }
       off();
-      return counts;
+      return { counts, loading, progress: window.__app.progress.length - progress };
     });
-    assert.ok(counts.length > 0 && counts.every((c) => c === N), `node counts while reindexing: ${counts}`);
+    assert.ok(during.counts.length > 0 && during.counts.every((c) => c === N), `node counts: ${during.counts}`);
+    assert.equal(during.loading, false, 'selectAll() re-indexed the workflow');
+    assert.equal(during.progress, 0, 'selectAll() re-indexed the workflow');
     await settle(page, 'window.__app.nodes.every((n) => n.selected)');
-    const selected = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).length, all: window.__app.edges.length }));
+    const selected = await page.evaluate(() => ({
+      nodes: window.__app.nodes.filter((n) => n.selected).length,
+      edges: window.__app.edges.filter((e) => e.selected).length,
+      all: window.__app.edges.length,
+      // What the index (and the GPU layer) holds.
+      indexed: window.__app.flow.optimizer.snapshot().nodes.filter((n) => n.selected).length,
+    }));
     assert.equal(selected.nodes, N);
+    assert.equal(selected.indexed, N);
     assert.equal(selected.edges, selected.all);
     await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 0, y: 0, zoom: 1 }));
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0);
@@ -364,11 +389,11 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
 });
 
 /** The app at 3,000 nodes in 60 columns, indexed, with its page errors collected. */
-async function openSmall() {
+async function openSmall(query = '') {
   const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
-  await page.goto(`${env.server.url}/?n=3000&cols=60`);
+  await page.goto(`${env.server.url}/?n=3000&cols=60${query}`);
   await page.waitForFunction('window.__app && window.__app.flow');
   await page.evaluate(HELPERS);
   await settle(page, 'window.__app.flow.optimizer.nodeCount === 3000');
@@ -421,6 +446,371 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   await page.waitForTimeout(200);
   const gone = await page.evaluate(() => ({ frees: window.__frees, dom: document.querySelectorAll('.react-flow').length }));
   assert.deepEqual(gone, { frees: 1, dom: 0 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: React Flow\'s own deselection (pane click, plain click on a node or an edge) reaches unmounted nodes and edges', async () => {
+  const { page, pageErrors } = await openSmall();
+  const state = () =>
+    page.evaluate(() => ({
+      nodes: window.__app.nodes.filter((n) => n.selected).map((n) => n.id),
+      edges: window.__app.edges.filter((e) => e.selected).length,
+      allEdges: window.__app.edges.length,
+      progress: window.__app.progress.slice(),
+      mounted: window.__t.domIds().length,
+      indexed: window.__app.flow.optimizer.snapshot().nodes.filter((n) => n.selected).length,
+    }));
+  const selectAll = async () => {
+    await page.evaluate(() => window.__app.flow.selectAll());
+    await settle(page, 'window.__app.nodes.every((n) => n.selected)');
+    const s = await state();
+    assert.equal(s.nodes.length, 3000);
+    assert.equal(s.edges, s.allEdges);
+    assert.ok(s.mounted > 0 && s.mounted < 3000, `${s.mounted} mounted`);
+  };
+  // The flow's origin at (600, 400) on screen: the pane above and left of it is empty.
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 600, y: 400, zoom: 1 }));
+  await settle(page);
+
+  await selectAll();
+  await page.mouse.click(200, 150);
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  let s = await state();
+  assert.deepEqual(s.nodes, [], 'a pane click deselects every node');
+  assert.equal(s.edges, 0, 'and every edge');
+  assert.equal(s.indexed, 0);
+
+  // A plain click on a node that is not selected selects it alone, over the whole workflow (a click on a selected
+  // node keeps the selection, in React Flow: it may start dragging them all).
+  await selectAll();
+  await page.evaluate(() => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === 'n1' ? { ...n, selected: false } : n))));
+  await settle(page, '!window.__app.nodes.find((n) => n.id === "n1").selected');
+  await page.locator('.react-flow__node[data-id="n1"]').click();
+  await settle(page, 'window.__app.nodes.filter((n) => n.selected).length === 1');
+  s = await state();
+  assert.deepEqual(s.nodes, ['n1']);
+  assert.equal(s.edges, 0);
+  assert.equal(s.indexed, 1);
+
+  // With the multi-selection key, a click on a selected node deselects that node only (React Flow's rule).
+  await selectAll();
+  await page.keyboard.down('Control');
+  await page.locator('.react-flow__node[data-id="n1"]').click();
+  await page.keyboard.up('Control');
+  await settle(page, '!window.__app.nodes.find((n) => n.id === "n1").selected');
+  await page.waitForTimeout(200);
+  s = await state();
+  assert.equal(s.nodes.length, 2999);
+  assert.ok(!s.nodes.includes('n1'));
+  assert.equal(s.edges, s.allEdges);
+
+  // A plain click on an edge that is not selected selects it alone: every node, and every other edge, deselected.
+  await selectAll();
+  await page.evaluate(() => window.__app.setEdges((edges) => edges.map((e) => (e.id === 'e0' ? { ...e, selected: false } : e))));
+  await settle(page, '!window.__app.edges.find((e) => e.id === "e0").selected');
+  await page.locator('.react-flow__edge[data-id="e0"] .react-flow__edge-interaction').click();
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  s = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => e.selected).map((e) => e.id) }));
+  assert.deepEqual(s, { nodes: 0, edges: ['e0'] });
+  s = await state();
+
+  // Escape on a focused edge deselects that edge and every node (React Flow's unselectNodesAndEdges without nodes).
+  await selectAll();
+  await page.locator('.react-flow__edge[data-id="e0"]').focus();
+  await page.keyboard.press('Escape');
+  await settle(page, 'window.__app.nodes.every((n) => !n.selected)');
+  s = await page.evaluate(() => ({ nodes: window.__app.nodes.filter((n) => n.selected).length, edges: window.__app.edges.filter((e) => !e.selected).map((e) => e.id) }));
+  assert.deepEqual(s, { nodes: 0, edges: ['e0'] }, 'every node deselected, and that edge only');
+  s = await state();
+
+  // None of this re-indexed the workflow: one progress report, the first load's.
+  assert.deepEqual(s.progress, [1]);
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: deleteSelected() calls React Flow\'s onBeforeDelete, onEdgesDelete, onNodesDelete, onDelete from <ReactFlow>', async () => {
+  const { page, pageErrors } = await openSmall();
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 0, y: 0, zoom: 1 }));
+  await settle(page);
+  // Every other row selected (most of them unmounted), and one edge whose ends stay.
+  await page.evaluate(() => {
+    window.__app.setNodes((nodes) => nodes.map((n, i) => (Math.floor(i / 60) % 2 === 0 ? { ...n, selected: true } : n)));
+    window.__app.setEdges((edges) => edges.map((e) => (e.id === 'e61' ? { ...e, selected: true } : e)));
+  });
+  await settle(page, 'window.__app.nodes.filter((n) => n.selected).length === 1500');
+  // Cancelled: nothing removed, no callback but onBeforeDelete, which saw React Flow's choice.
+  const cancelled = await page.evaluate(async () => {
+    let seen = null;
+    window.__app.beforeDelete = async (x) => ((seen = { nodes: x.nodes.map((n) => n.id), edges: x.edges.map((e) => e.id) }), false);
+    const r = await window.__app.flow.deleteSelected();
+    return { r, seen, calls: window.__app.deleteCalls.slice(), count: window.__app.nodes.length };
+  });
+  const want = await page.evaluate(() => {
+    const nodes = window.__app.nodes.filter((n) => n.selected).map((n) => n.id);
+    const gone = new Set(nodes);
+    const edges = window.__app.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
+    return { nodes, edges };
+  });
+  assert.deepEqual(cancelled.r, { deletedNodes: [], deletedEdges: [] });
+  assert.deepEqual(cancelled.calls, []);
+  assert.equal(cancelled.count, 3000);
+  assert.deepEqual(cancelled.seen.nodes.sort(), want.nodes.sort());
+  assert.deepEqual(cancelled.seen.edges.sort(), want.edges.sort());
+  // Trimmed to the selected nodes of the last selected row (unmounted at this view), and no edge: their edges go too.
+  const wantNodes = Array.from({ length: 60 }, (_, i) => `n${2880 + i}`);
+  const r = await page.evaluate(async (wantNodes) => {
+    window.__app.beforeDelete = async ({ nodes }) => ({ nodes: nodes.filter((n) => Number(n.id.slice(1)) >= 2880), edges: [] });
+    const mounted = new Set(window.__t.domIds());
+    // The edges of those nodes, from the app's arrays before the deletion.
+    const gone = new Set(wantNodes);
+    const wantEdges = window.__app.edges.filter((e) => gone.has(e.source) || gone.has(e.target)).map((e) => e.id);
+    const r = await window.__app.flow.deleteSelected();
+    return { nodes: r.deletedNodes.map((n) => n.id), edges: r.deletedEdges.map((e) => e.id), calls: window.__app.deleteCalls.slice(), mounted: r.deletedNodes.filter((n) => mounted.has(n.id)).length, wantEdges };
+  }, wantNodes);
+  assert.deepEqual(r.nodes, wantNodes);
+  assert.equal(r.mounted, 0, 'the nodes removed are not mounted');
+  const { wantEdges } = r;
+  assert.ok(wantEdges.length > 0);
+  assert.deepEqual(r.edges, wantEdges);
+  assert.deepEqual(r.calls, [['onEdgesDelete', wantEdges], ['onNodesDelete', wantNodes], ['onDelete', wantNodes, wantEdges]]);
+  await settle(page, 'window.__app.nodes.length === 2940');
+  const after = await page.evaluate((ids) => ({ left: window.__app.nodes.filter((n) => ids.includes(n.id)).length, count: window.__app.flow.optimizer.nodeCount }), wantNodes);
+  assert.deepEqual(after, { left: 0, count: 2940 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: an empty workflow settles the GPU layer\'s state', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(`${env.server.url}/?n=0`);
+  await page.waitForFunction('window.__app && window.__app.flow');
+  await page.evaluate(HELPERS);
+  await settle(page);
+  await page.waitForFunction(() => window.__app.flow.gpu.status !== 'starting', null, { timeout: 30_000 });
+  const gpu = await page.evaluate(() => window.__app.flow.gpu);
+  assert.equal(gpu.status, 'on', JSON.stringify(gpu));
+  // Nodes added later are drawn by that renderer.
+  await page.evaluate(() =>
+    window.__app.setNodes(() => Array.from({ length: 2000 }, (_, i) => ({ id: `m${i}`, position: { x: (i % 50) * 200, y: Math.floor(i / 50) * 100 }, width: 150, height: 40, data: { label: `m${i}` } }))),
+  );
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 2000');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 20, y: 20, zoom: 0.1 }));
+  await page.waitForFunction(() => {
+    const s = window.__app.flow.controller.currentRenderer?.stats();
+    return s && s.nodes + s.clusters > 0;
+  }, null, { timeout: 30_000 });
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: a device pixel ratio change resizes the GPU layer and the minimap', async () => {
+  const { page, pageErrors } = await openSmall();
+  const ZOOMED_OUT = { x: 20, y: 20, zoom: 0.15 };
+  await page.evaluate((v) => window.__app.reactFlow.setViewport(v), ZOOMED_OUT);
+  await settle(page);
+  await page.waitForFunction(() => window.__app.flow.gpu.status === 'on' && window.__app.flow.controller.currentRenderer?.stats().frames > 0, null, { timeout: 60_000 });
+  const sizes = () =>
+    page.evaluate(() => {
+      const layer = document.querySelector('canvas.flowscale-layer');
+      const mini = document.querySelector('.flowscale-minimap canvas');
+      return { dpr: devicePixelRatio, layer: [layer.width, layer.height, layer.clientWidth, layer.clientHeight], mini: [mini.width, mini.height] };
+    });
+  const before = await sizes();
+  assert.equal(before.dpr, 1);
+  assert.deepEqual(before.layer.slice(0, 2), before.layer.slice(2));
+  assert.deepEqual(before.mini, [200, 150]);
+  // The window moves to a screen of twice the density (as browser zoom or another monitor changes it); the pane's
+  // size in CSS pixels stays. (Headless Chromium evaluates media queries again, and fires their change events, only
+  // when something else makes it: an emulated media type set and cleared.)
+  const cdp = await page.context().newCDPSession(page);
+  const setRatio = async (deviceScaleFactor) => {
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1000, height: 700, deviceScaleFactor, mobile: false });
+    await cdp.send('Emulation.setEmulatedMedia', { media: 'print' });
+    await cdp.send('Emulation.setEmulatedMedia', { media: '' });
+  };
+  await setRatio(2);
+  await page.waitForFunction(() => devicePixelRatio === 2);
+  await page.waitForFunction(() => {
+    const layer = document.querySelector('canvas.flowscale-layer');
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    return layer.width === 2 * layer.clientWidth && mini.width === 400;
+  }, null, { timeout: 10_000 }).catch(() => undefined);
+  const after = await sizes();
+  assert.deepEqual(after.layer.slice(2), before.layer.slice(2), 'the pane kept its size');
+  assert.deepEqual(after.layer.slice(0, 2), after.layer.slice(2).map((x) => 2 * x), 'the GPU layer at the new ratio');
+  assert.deepEqual(after.mini, [400, 300], 'the minimap at the new ratio');
+  // And back, once more (the listener is re-armed for each ratio).
+  await setRatio(1.5);
+  await page.waitForFunction(() => {
+    const layer = document.querySelector('canvas.flowscale-layer');
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    return layer.width === Math.round(1.5 * layer.clientWidth) && mini.width === 300;
+  }, null, { timeout: 10_000 });
+  // The renderer draws at that size.
+  await page.evaluate((v) => window.__app.reactFlow.setViewport({ ...v, x: v.x + 5 }), ZOOMED_OUT);
+  const covered = await page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const px = await window.__app.flow.controller.currentRenderer.readPixels();
+    let covered = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) covered++;
+    return { covered, size: px.length / 4, canvas: document.querySelector('canvas.flowscale-layer').width * document.querySelector('canvas.flowscale-layer').height };
+  });
+  assert.equal(covered.size, covered.canvas);
+  assert.ok(covered.covered > 1000, `only ${covered.covered} pixels drawn`);
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: per viewport change the minimap copies its picture of the workflow and draws the view\'s frame', async () => {
+  const { page, pageErrors } = await openSmall();
+  // Per viewport change the minimap fills no rectangle per node: the workflow is drawn once per version and copied.
+  const fills = await page.evaluate(async () => {
+    const mini = document.querySelector('.flowscale-minimap canvas');
+    const proto = CanvasRenderingContext2D.prototype;
+    const real = proto.fillRect;
+    let n = 0;
+    proto.fillRect = function (...a) {
+      if (this.canvas === mini) n++;
+      return real.apply(this, a);
+    };
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const counts = [];
+    for (let k = 1; k <= 5; k++) {
+      n = 0;
+      await window.__app.reactFlow.setViewport({ x: 20 - 300 * k, y: 20 - 100 * k, zoom: 0.15 });
+      await frame();
+      counts.push(n);
+    }
+    proto.fillRect = real;
+    return counts;
+  });
+  assert.ok(fills.every((n) => n <= 1), `fillRect calls on the minimap per viewport change: ${fills}`);
+  // What it shows: every sampled node inked, and the viewport's frame where the view is.
+  const check = async () => {
+    const shown = await page.evaluate(() => {
+      const canvas = document.querySelector('.flowscale-minimap canvas');
+      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const brute = window.__t.bounds(window.__app.nodes);
+      const pad = 0.05, W = 200, H = 150;
+      const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+      const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+      const dpr = canvas.width / W;
+      const missing = [];
+      for (let i = 3; i < 3000; i += 97) {
+        const r = window.__t.rect(window.__app.nodes[i]);
+        const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
+        if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
+      }
+      // The viewport's frame: the bounding box of the viewport colour (#2563eb), in minimap CSS pixels.
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let y = 0; y < canvas.height; y++) {
+        for (let x = 0; x < canvas.width; x++) {
+          const i = (y * canvas.width + x) * 4;
+          if (px[i + 2] > 180 && px[i] < 120 && px[i + 1] < 160) (x0 = Math.min(x0, x)), (y0 = Math.min(y0, y)), (x1 = Math.max(x1, x)), (y1 = Math.max(y1, y));
+        }
+      }
+      const v = window.__t.view();
+      const want = { x0: v.x * scale + tx, y0: v.y * scale + ty, x1: (v.x + v.width) * scale + tx, y1: (v.y + v.height) * scale + ty };
+      return { missing, frame: { x0: x0 / dpr, y0: y0 / dpr, x1: (x1 + 1) / dpr, y1: (y1 + 1) / dpr }, want };
+    });
+    assert.deepEqual(shown.missing, [], 'nodes not drawn on the minimap');
+    // Where the frame lies inside the minimap (the view may reach past it), within a couple of pixels (its stroke).
+    const near = (a, b) => Math.abs(a - b) <= 2;
+    assert.ok(near(shown.frame.x0, Math.max(0, shown.want.x0)) && near(shown.frame.y0, Math.max(0, shown.want.y0)), JSON.stringify(shown));
+    assert.ok(near(shown.frame.x1, Math.min(200, shown.want.x1)) && near(shown.frame.y1, Math.min(150, shown.want.y1)), JSON.stringify(shown));
+  };
+  await check();
+  // A new version of the workflow (a node moved far out: new bounds, a new fit) is painted again.
+  await page.evaluate(() => window.__app.setNodes((nodes) => nodes.map((n) => (n.id === 'n3' ? { ...n, position: { x: -30_000, y: -20_000 } } : n))));
+  await settle(page);
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 3000, y: 2000, zoom: 0.1 }));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await check();
+  assert.deepEqual(pageErrors.map(String), []);
+  await page.close();
+});
+
+test('flowscale/react: React Flow\'s nodeOrigin (given to <ReactFlow> only) places the index, fitView, selectInRect and the minimap', async () => {
+  const { page, pageErrors } = await openSmall('&origin=0.5');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 300, y: 200, zoom: 0.8 }));
+  await settle(page);
+  const r = await page.evaluate(() => {
+    const { flow, store } = window.__app;
+    // Where React Flow itself put the mounted nodes, against the index.
+    const snap = new Map(flow.optimizer.snapshot().nodes.map((n) => [n.id, n]));
+    const off = [];
+    let mounted = 0;
+    for (const [id, n] of store.getState().nodeLookup) {
+      mounted++;
+      const p = n.internals.positionAbsolute, s = snap.get(id);
+      if (Math.abs(p.x - s.x) > 1e-9 || Math.abs(p.y - s.y) > 1e-9) off.push({ id, rf: p, index: { x: s.x, y: s.y } });
+    }
+    return { off, mounted, bounds: flow.getBounds(), brute: window.__t.bounds(window.__app.nodes), origin: store.getState().nodeOrigin };
+  });
+  assert.deepEqual(r.origin, [0.5, 0.5]);
+  assert.ok(r.mounted > 10);
+  assert.deepEqual(r.off, [], 'nodes placed apart from React Flow');
+  for (const k of ['x', 'y', 'width', 'height']) assert.ok(Math.abs(r.bounds[k] - r.brute[k]) < 1e-6, `getBounds().${k} ${r.bounds[k]} vs ${r.brute[k]}`);
+
+  // fitView shows the bounds, with React Flow's padding.
+  await page.evaluate(() => window.__app.flow.fitView());
+  await page.waitForTimeout(200);
+  const v = await page.evaluate(() => window.__t.view());
+  const eps = 1e-6 * r.brute.width;
+  assert.ok(v.x <= r.brute.x + eps && v.y <= r.brute.y + eps && v.x + v.width >= r.brute.x + r.brute.width - eps && v.y + v.height >= r.brute.y + r.brute.height - eps, JSON.stringify({ v, b: r.brute }));
+
+  // selectInRect over the nodes as React Flow places them.
+  const rect = { x: 1000.5, y: 500.25, width: 5000, height: 2000 };
+  await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
+  await settle(page);
+  const sel = await page.evaluate((rect) => {
+    const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
+    const inside = (n) => {
+      const b = window.__t.rect(n);
+      return overlap(b) >= b.width * b.height;
+    };
+    return { want: window.__app.nodes.filter(inside).map((n) => n.id).sort(), got: window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort() };
+  }, rect);
+  assert.ok(sel.want.length > 100);
+  assert.deepEqual(sel.got, sel.want);
+
+  // The minimap, on a workflow of three nodes (big on the minimap: half a node is tens of pixels there): the
+  // nodes' ink covers their rectangles as React Flow places them.
+  await page.evaluate(() => {
+    window.__app.setEdges(() => []);
+    window.__app.setNodes((nodes) => nodes.slice(0, 3));
+  });
+  await settle(page, 'window.__app.flow.optimizer.nodeCount === 3');
+  await page.evaluate(() => window.__app.reactFlow.setViewport({ x: 5000, y: 5000, zoom: 1 })); // the view's frame off the minimap
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const ink = await page.evaluate(() => {
+    const canvas = document.querySelector('.flowscale-minimap canvas');
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const rects = window.__app.nodes.map((n) => window.__t.rect(n));
+    const brute = window.__t.bounds(window.__app.nodes);
+    const pad = 0.05, W = 200, H = 150;
+    const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+    const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+    const dpr = canvas.width / W;
+    let inked = 0, outside = 0;
+    for (let y = 0; y < canvas.height; y++) {
+      for (let x = 0; x < canvas.width; x++) {
+        if (px[(y * canvas.width + x) * 4] >= 250) continue;
+        inked++;
+        // Flow coordinates of the pixel's centre; a pixel more than one minimap pixel from every rectangle is misplaced ink.
+        const fx = ((x + 0.5) / dpr - tx) / scale, fy = ((y + 0.5) / dpr - ty) / scale, m = 1 / scale;
+        if (!rects.some((r) => fx >= r.x - m && fx <= r.x + r.width + m && fy >= r.y - m && fy <= r.y + r.height + m)) outside++;
+      }
+    }
+    const area = rects.reduce((a, r) => a + r.width * r.height * scale * scale * dpr * dpr, 0);
+    return { inked, outside, area };
+  });
+  assert.ok(ink.inked > 0.8 * ink.area, JSON.stringify(ink));
+  assert.equal(ink.outside, 0, JSON.stringify(ink));
   assert.deepEqual(pageErrors.map(String), []);
   await page.close();
 });

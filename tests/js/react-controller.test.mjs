@@ -446,3 +446,173 @@ test('the window holds every mounted child\'s ancestors, parents first, in the o
     c.destroy();
   }
 });
+
+test('a change that only flips `selected` (or only copies objects) goes in without a fresh index', async () => {
+  const { applyNodeChanges, applyEdgeChanges } = await import('@xyflow/react');
+  const progress = [];
+  const c = new FlowscaleController({ onProgress: (p) => progress.push(p) });
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const random = rng(7);
+  let nodes = Array.from({ length: 4000 }, (_, i) => box(`n${i}`, (i % 80) * 70, Math.floor(i / 80) * 30));
+  let edges = Array.from({ length: 3000 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}` }));
+  c.sync(nodes, edges);
+  await tick();
+  assert.deepEqual(progress, [1], 'the first sync indexes');
+  const selectedIn = () => {
+    const s = c.optimizer.snapshot();
+    return { nodes: s.nodes.filter((n) => n.selected).map((n) => n.id).sort(), count: s.nodes.length };
+  };
+  const want = () => nodes.filter((n) => n.selected).map((n) => n.id).sort();
+  // Select everything (every object replaced), as the user's reducer does with the adapter's changes.
+  const all = c.selectAllChanges();
+  nodes = applyNodeChanges(all.nodes, nodes);
+  edges = applyEdgeChanges(all.edges, edges);
+  c.sync(nodes, edges);
+  assert.ok(c.upToDate);
+  assert.deepEqual(selectedIn().nodes, want());
+  assert.equal(selectedIn().nodes.length, 4000);
+  assert.ok(c.getMounted().nodes.length > 0 && c.getMounted().nodes.every((n) => n.selected && nodes.includes(n)), 'the window holds the new objects');
+  // A reducer that copies every object without changing it; then a random half deselected.
+  nodes = nodes.map((n) => ({ ...n, data: { ...n.data } }));
+  edges = edges.map((e) => ({ ...e }));
+  c.sync(nodes, edges);
+  assert.ok(c.getMounted().nodes.every((n) => nodes.includes(n)));
+  nodes = nodes.map((n) => (random() < 0.5 ? { ...n, selected: false } : n));
+  c.sync(nodes, edges);
+  assert.deepEqual(selectedIn().nodes, want());
+  // Selection and a move in one version: both go in.
+  nodes = nodes.map((n, i) => (i === 5 ? { ...n, selected: !n.selected, position: { x: 90_000, y: 90_000 } } : { ...n, selected: true }));
+  c.sync(nodes, edges);
+  assert.deepEqual(selectedIn().nodes, want());
+  assert.deepEqual(c.nodesInRect({ x: 89_999, y: 89_999, width: 100, height: 100 }), ['n5']);
+  // A bad `selected` is still refused as a fresh index would.
+  const errors = [];
+  c.setOptions({ onError: (e) => errors.push(e), onProgress: (p) => progress.push(p) });
+  const bad = nodes.map((n, i) => (i === 9 ? { ...n, selected: 'yes' } : n));
+  c.sync(bad, edges);
+  await tick();
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0].path.endsWith('.selected'), errors[0].path);
+  await tick();
+  assert.deepEqual(progress, [1], 'no fresh index after the first');
+  c.destroy();
+});
+
+test('selectInRect selects the edges React Flow\'s selection box would: those of the selected nodes', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const random = rng(seed);
+    const nodes = Array.from({ length: 300 }, (_, i) => box(`n${i}`, random() * 3000, random() * 3000, { selectable: random() < 0.1 ? false : undefined, selected: random() < 0.2 }));
+    const edges = Array.from({ length: 400 }, (_, i) => ({ id: `e${i}`, source: `n${Math.floor(random() * 300)}`, target: `n${Math.floor(random() * 300)}`, selectable: random() < 0.1 ? false : undefined, selected: random() < 0.2 }));
+    const c = new FlowscaleController();
+    c.sync(nodes, edges);
+    const q = { x: random() * 2000, y: random() * 2000, width: 200 + random() * 1500, height: 200 + random() * 1500 };
+    for (const additive of [false, true]) {
+      const got = c.selectInRectChanges(q, { partially: seed % 2 === 0, additive });
+      // Brute force after React Flow's Pane: the nodes inside (selectable ones), and every selectable edge with an end among them.
+      const picked = new Set(inside(nodes, q, seed % 2 === 0).filter((id) => nodes.find((n) => n.id === id).selectable !== false));
+      const wantEdges = new Set(edges.filter((e) => e.selectable !== false && (picked.has(e.source) || picked.has(e.target))).map((e) => e.id));
+      const after = new Map(edges.map((e) => [e.id, !!e.selected]));
+      for (const ch of got.edges) after.set(ch.id, ch.selected);
+      for (const e of edges) {
+        const expected = wantEdges.has(e.id) || (additive && !!e.selected);
+        assert.equal(after.get(e.id), expected, `seed ${seed} additive ${additive}: edge ${e.id}`);
+      }
+      for (const ch of got.edges) assert.notEqual(ch.selected, !!edges.find((e) => e.id === ch.id).selected, 'only changes');
+    }
+    c.destroy();
+  }
+});
+
+test('deleteSelected: onBeforeDelete may cancel or trim; onEdgesDelete, onNodesDelete, onDelete get what was removed', async () => {
+  const nodes = Array.from({ length: 50 }, (_, i) => box(`n${i}`, 60 * i, 0, { selected: i % 3 === 0 }));
+  const edges = Array.from({ length: 49 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}`, selected: i === 10 }));
+  const calls = [];
+  const c = new FlowscaleController({
+    onNodesChange: (ch) => calls.push(['nodesChange', ch.map((x) => `${x.type}:${x.id}`)]),
+    onEdgesChange: (ch) => calls.push(['edgesChange', ch.map((x) => `${x.type}:${x.id}`)]),
+  });
+  c.sync(nodes, edges);
+  const callbacks = {
+    onNodesDelete: (n) => calls.push(['onNodesDelete', n.map((x) => x.id)]),
+    onEdgesDelete: (e) => calls.push(['onEdgesDelete', e.map((x) => x.id)]),
+    onDelete: ({ nodes, edges }) => calls.push(['onDelete', nodes.map((x) => x.id), edges.map((x) => x.id)]),
+  };
+  // Cancelled: nothing happens, and onBeforeDelete saw what React Flow would have removed.
+  let seen = null;
+  const cancelled = await c.deleteSelected({ ...callbacks, onBeforeDelete: async (x) => ((seen = x), false) });
+  assert.deepEqual(calls, []);
+  assert.deepEqual(cancelled, { deletedNodes: [], deletedEdges: [] });
+  const want = await getElementsToRemove({ nodesToRemove: nodes.filter((n) => n.selected), edgesToRemove: edges.filter((e) => e.selected), nodes, edges });
+  assert.deepEqual(seen.nodes.map((n) => n.id).sort(), want.nodes.map((n) => n.id).sort());
+  assert.deepEqual(seen.edges.map((e) => e.id).sort(), want.edges.map((e) => e.id).sort());
+  assert.ok(seen.nodes.every((n) => nodes.includes(n)), 'the user\'s objects');
+  // Trimmed to two nodes (and no edge): the edges of those nodes go too (an edge cannot outlive its end).
+  const r = await c.deleteSelected({ ...callbacks, onBeforeDelete: ({ nodes }) => Promise.resolve({ nodes: nodes.slice(0, 2), edges: [] }) });
+  assert.deepEqual(r.deletedNodes.map((n) => n.id), ['n0', 'n3']);
+  assert.deepEqual(r.deletedEdges.map((e) => e.id).sort(), ['e0', 'e2', 'e3']);
+  assert.deepEqual(calls, [
+    ['onEdgesDelete', ['e0', 'e2', 'e3']],
+    ['edgesChange', ['remove:e0', 'remove:e2', 'remove:e3']],
+    ['onNodesDelete', ['n0', 'n3']],
+    ['nodesChange', ['remove:n0', 'remove:n3']],
+    ['onDelete', ['n0', 'n3'], ['e0', 'e2', 'e3']],
+  ]);
+  // Without onBeforeDelete: everything selected, React Flow's way.
+  calls.length = 0;
+  const all = await c.deleteSelected(callbacks);
+  assert.deepEqual(all.deletedNodes.map((n) => n.id).sort(), want.nodes.map((n) => n.id).sort());
+  assert.deepEqual(calls.map((x) => x[0]), ['onEdgesDelete', 'edgesChange', 'onNodesDelete', 'nodesChange', 'onDelete']);
+  // Nothing selected: no call at all.
+  calls.length = 0;
+  c.sync(nodes.map((n) => ({ ...n, selected: false })), edges.map((e) => ({ ...e, selected: false })));
+  assert.deepEqual(await c.deleteSelected(callbacks), { deletedNodes: [], deletedEdges: [] });
+  assert.deepEqual(calls, []);
+  c.destroy();
+});
+
+test('nodeOrigin (React Flow\'s, and a node\'s own origin) places nodes where React Flow does, parents included', async () => {
+  const { adoptUserNodes } = await import('@xyflow/system');
+  for (const [seed, nodeOrigin] of [[1, [0.5, 0.5]], [2, [1, 0]], [3, [0, 0]], [4, [0.25, 1]]]) {
+    const random = rng(seed);
+    let nodes = [];
+    for (let i = 0; i < 300; i++) {
+      nodes.push(box(`n${i}`, random() * 4000 - 1000, random() * 4000 - 1000, {
+        width: 20 + Math.round(random() * 200),
+        height: 10 + Math.round(random() * 80),
+        parentId: i > 0 && random() < 0.3 ? `n${Math.floor(random() * i)}` : undefined,
+        origin: random() < 0.1 ? [random(), random()] : undefined,
+      }));
+    }
+    const c = new FlowscaleController();
+    c.setNodeOrigin(nodeOrigin);
+    c.sync(nodes, []);
+    const check = (label) => {
+      // React Flow's own placement: @xyflow/system's adoptUserNodes, as its store runs it.
+      const lookup = new Map();
+      adoptUserNodes(nodes, lookup, new Map(), { nodeOrigin });
+      const snap = new Map(c.optimizer.snapshot().nodes.map((n) => [n.id, n]));
+      for (const [id, n] of lookup) {
+        const p = n.internals.positionAbsolute, s = snap.get(id);
+        assert.ok(Math.abs(s.x - p.x) < 1e-6 && Math.abs(s.y - p.y) < 1e-6, `${label} ${JSON.stringify(nodeOrigin)}: ${id} at (${s.x}, ${s.y}), React Flow (${p.x}, ${p.y})`);
+        n.internals.handleBounds = {};
+      }
+      const q = { x: random() * 2000 - 500, y: random() * 2000 - 500, width: 1500, height: 1200 };
+      for (const partially of [false, true]) {
+        const want = getNodesInside(lookup, q, [0, 0, 1], partially).map((n) => n.id).sort();
+        assert.deepEqual(c.nodesInRect(q, partially).slice().sort(), want, `${label}: nodes in ${JSON.stringify(q)}`);
+      }
+    };
+    check('loaded');
+    // Edits go in shifted too: moves, resizes, a new origin on a node, additions.
+    nodes = nodes.map((n, i) => (i % 7 === 0 ? { ...n, position: { x: n.position.x + 33, y: n.position.y - 17 } } : i % 11 === 0 ? { ...n, width: n.width + 40, origin: [1, 1] } : n));
+    nodes.push(box('extra', 10, 10, { width: 90, height: 30, parentId: 'n0' }));
+    c.sync(nodes, []);
+    check('edited');
+    // A new nodeOrigin re-places every node.
+    const next = [nodeOrigin[1], nodeOrigin[0]];
+    c.setNodeOrigin(next);
+    nodeOrigin.splice(0, 2, ...next);
+    check('origin changed');
+    c.destroy();
+  }
+});

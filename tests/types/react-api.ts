@@ -19,7 +19,22 @@ const initialEdges: AppEdge[] = [{ id: 'a-b', source: 'a', target: 'b', type: 'w
 export function Editor() {
   const [nodes, , onNodesChange] = useNodesState(initialNodes);
   const [edges, , onEdgesChange] = useEdgesState(initialEdges);
-  const flow = useFlowscale({ nodes, edges, onNodesChange, onEdgesChange, onError: (e) => console.warn(e.code, e.path) });
+  const flow = useFlowscale({
+    nodes,
+    edges,
+    onNodesChange,
+    onEdgesChange,
+    onError: (e) => console.warn(e.code, e.path),
+    // React Flow's deletion callbacks, typed by the app's node and edge types.
+    onBeforeDelete: async ({ nodes, edges }) => ({ nodes: nodes.filter((n) => n.type === 'text'), edges }),
+    onNodesDelete: (deleted: AppNode[]) => console.log(deleted.length),
+    onDelete: ({ nodes, edges }: { nodes: AppNode[]; edges: AppEdge[] }) => console.log(nodes.length, edges.length),
+  });
+  void flow.deleteSelected().then(({ deletedNodes, deletedEdges }) => {
+    const removed: AppNode[] = deletedNodes;
+    const removedEdges: AppEdge[] = deletedEdges;
+    console.log(removed.length, removedEdges.length);
+  });
 
   // The union survives: narrowing on `type` reaches each member's data.
   const first = flow.nodes[0];

@@ -1,11 +1,14 @@
 // The GPU layer: a canvas under React Flow's nodes (where <Background> sits)
 // on which flowscale's Renderer draws everything React does not mount. The
-// Renderer is created once something is in view (creating one costs hundreds
-// of milliseconds on a software rasterizer, and at the start React covers the
-// view) and kept while the layer is mounted; without a GPU the flow stays DOM-only and `gpu` says why. A new
-// optimizer (after a wasm trap, the controller rebuilds it) gets a new renderer.
+// Renderer is created once something is in view, or the workflow is empty
+// (creating one costs hundreds of milliseconds on a software rasterizer, and
+// at the start React covers the view), and kept while the layer is mounted;
+// without a GPU the flow stays DOM-only and `gpu` says why. A new optimizer
+// (after a wasm trap, the controller rebuilds it) gets a new renderer. The
+// canvas follows the device pixel ratio (another screen, the browser's zoom).
 import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
+import { devicePixelRatioNow, useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
 
 export interface FlowscaleLayerProps {
@@ -38,11 +41,16 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
   // The renderer is made once something was in view, then kept for the layer's lifetime (a view panned to an empty
   // area keeps it: making one again costs as much as the first). These re-render the layer only when they flip.
   const [ready, setReady] = useState(false);
-  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => ready || (controller?.hasContent ?? false));
+  // An empty workflow never has content in view: the renderer is made all the same, so that `gpu` settles.
+  const hasContent = useSyncExternalStore(controller ? controller.subscribeFrames : never, () => ready || (controller ? controller.hasContent || controller.empty : false));
   useEffect(() => {
     if (hasContent) setReady(true);
   }, [hasContent]);
   const generation = useSyncExternalStore(controller ? controller.subscribeWorkflow : never, () => controller?.optimizerGeneration ?? 0);
+  const pixelRatio = useDevicePixelRatio();
+  useEffect(() => {
+    controller?.pixelRatioChanged();
+  }, [controller, pixelRatio]);
 
   useEffect(() => {
     if (!controller) {
@@ -61,7 +69,7 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
     // Later than the first paint of the nodes, and not twice under StrictMode (its cleanup runs first).
     const start = () => {
       if (!alive || controller.isDestroyed) return;
-      const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+      const dpr = devicePixelRatioNow();
       const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
       const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
       // Setting a canvas's size reallocates its buffers even when it does not change.

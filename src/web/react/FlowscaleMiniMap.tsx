@@ -3,9 +3,14 @@
 // the minimap's fitted view; plus the current viewport's rectangle. Clicking
 // or dragging centres the view there. It reads the index, never React Flow's
 // (windowed) node list, so it shows what React Flow's own <MiniMap> cannot.
-import { Panel, useReactFlow, useStoreApi, type Node, type PanelPosition } from '@xyflow/react';
+// The workflow is painted once per version into a canvas of its own; a
+// viewport change copies that canvas and strokes the viewport's rectangle, a
+// cost that does not grow with the workflow. Both follow the device pixel
+// ratio.
+import { Panel, useReactFlow, useStoreApi, type Node, type NodeOrigin, type PanelPosition } from '@xyflow/react';
 import { useEffect, useRef, type CSSProperties, type PointerEvent as ReactPointerEvent } from 'react';
-import { nodeSize, type FlowscaleController, type Rect } from './controller.js';
+import { nodeSize, withOrigin, type FlowscaleController, type Rect } from './controller.js';
+import { useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
 
 /** Up to this many nodes the minimap draws each one; above, the clusters. */
@@ -44,18 +49,20 @@ export function miniMapTransform(bounds: Rect, width: number, height: number): M
   };
 }
 
-/** Absolute rectangles (x, y, width, height per node) of the shown nodes, parents' positions added. */
-function nodeRects(nodes: readonly Node[], defaultWidth: number, defaultHeight: number): Float64Array {
+/** Absolute rectangles (x, y, width, height per node) of the shown nodes, parents' positions added, as React Flow places them (nodeOrigin). */
+function nodeRects(nodes: readonly Node[], defaultWidth: number, defaultHeight: number, origin: NodeOrigin): Float64Array {
   const byId = new Map<string, Node>();
   for (const n of nodes) byId.set(n.id, n);
+  const at = (n: Node) => withOrigin(n, origin).position;
   const out = new Float64Array(4 * nodes.length);
   let k = 0;
   for (const n of nodes) {
     if (n.hidden) continue;
-    let x = n.position.x, y = n.position.y;
+    let { x, y } = at(n);
     for (let p = n.parentId ? byId.get(n.parentId) : undefined, steps = 0; p && steps < nodes.length; p = p.parentId ? byId.get(p.parentId) : undefined, steps++) {
-      x += p.position.x;
-      y += p.position.y;
+      const q = at(p);
+      x += q.x;
+      y += q.y;
     }
     const { width, height } = nodeSize(n, defaultWidth, defaultHeight);
     out[k++] = x;
@@ -81,7 +88,7 @@ function computeContent(controller: FlowscaleController, width: number, height: 
   const opt = controller.optimizer;
   if (opt.nodeCount <= MINIMAP_NODE_LIMIT) {
     const { workflow } = opt.config();
-    return { transform, rects: nodeRects(controller.getNodes(), workflow.defaultNodeWidth, workflow.defaultNodeHeight), alpha: null };
+    return { transform, rects: nodeRects(controller.getNodes(), workflow.defaultNodeWidth, workflow.defaultNodeHeight, controller.nodeOrigin), alpha: null };
   }
   // The minimap is a view of the flow at its own zoom: the optimizer's clusters for that view.
   const c = opt.clusters({ x: transform.x, y: transform.y, zoom: transform.scale }, { width, height });
@@ -109,38 +116,52 @@ export function FlowscaleMiniMap({
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const contentRef = useRef<Content | null>(null);
 
+  const dpr = useDevicePixelRatio();
+
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
-    if (!controller || !canvas || !ctx) return;
-    const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
+    // The workflow's picture, painted when the workflow changes: the visible canvas copies it per frame.
+    const picture = document.createElement('canvas');
+    const pctx = picture.getContext('2d');
+    if (!controller || !canvas || !ctx || !pctx) return;
+    canvas.width = picture.width = Math.round(width * dpr);
+    canvas.height = picture.height = Math.round(height * dpr);
     let raf = 0;
     let stale = true;
+    const paint = () => {
+      const content = computeContent(controller, width, height);
+      contentRef.current = content;
+      pctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      pctx.globalAlpha = 1;
+      pctx.fillStyle = background;
+      pctx.fillRect(0, 0, width, height);
+      if (!content) return;
+      const { x: tx, y: ty, scale } = content.transform;
+      const { rects, alpha } = content;
+      pctx.fillStyle = nodeColor;
+      for (let j = 0; 4 * j < rects.length; j++) {
+        if (alpha) pctx.globalAlpha = alpha[j]!;
+        // At least a pixel: a node far smaller than the minimap's scale still shows.
+        pctx.fillRect(rects[4 * j]! * scale + tx, rects[4 * j + 1]! * scale + ty, Math.max(1, rects[4 * j + 2]! * scale), Math.max(1, rects[4 * j + 3]! * scale));
+      }
+      pctx.globalAlpha = 1;
+    };
     const draw = () => {
       raf = 0;
       if (controller.isDestroyed) return;
       if (stale) {
-        contentRef.current = computeContent(controller, width, height);
+        paint();
         stale = false;
       }
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.fillStyle = background;
-      ctx.fillRect(0, 0, width, height);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(picture, 0, 0);
       const content = contentRef.current;
       if (!content) return;
       const { x: tx, y: ty, scale } = content.transform;
-      const { rects, alpha } = content;
-      ctx.fillStyle = nodeColor;
-      for (let j = 0; 4 * j < rects.length; j++) {
-        if (alpha) ctx.globalAlpha = alpha[j]!;
-        // At least a pixel: a node far smaller than the minimap's scale still shows.
-        ctx.fillRect(rects[4 * j]! * scale + tx, rects[4 * j + 1]! * scale + ty, Math.max(1, rects[4 * j + 2]! * scale), Math.max(1, rects[4 * j + 3]! * scale));
-      }
-      ctx.globalAlpha = 1;
       const { transform, width: paneW, height: paneH } = store.getState();
       const [vx, vy, zoom] = transform;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.strokeStyle = viewportColor;
       ctx.lineWidth = 1.5;
       ctx.strokeRect((-vx / zoom) * scale + tx, (-vy / zoom) * scale + ty, (paneW / zoom) * scale, (paneH / zoom) * scale);
@@ -160,8 +181,10 @@ export function FlowscaleMiniMap({
       offWorkflow();
       offStore();
       cancelAnimationFrame(raf);
+      // Let the picture's memory go now rather than with the element.
+      picture.width = picture.height = 0;
     };
-  }, [controller, store, width, height, nodeColor, viewportColor, background]);
+  }, [controller, store, width, height, dpr, nodeColor, viewportColor, background]);
 
   const dragging = useRef(false);
   const centreAt = (e: ReactPointerEvent<HTMLCanvasElement>) => {

@@ -11,7 +11,7 @@
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
 // are the truth, and the GPU layer makes a renderer for it.
-import type { Edge, EdgeChange, Node, NodeChange, Viewport } from '@xyflow/react';
+import type { Edge, EdgeChange, Node, NodeChange, NodeOrigin, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
@@ -28,7 +28,8 @@ import {
   type Renderer,
   Config,
 } from 'flowscale';
-import { diffById, diffSize, parentsFirst } from './sync.js';
+import { devicePixelRatioNow } from './dpr.js';
+import { diffById, parentsFirst } from './sync.js';
 
 /** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
 export const ASYNC_ABOVE = 20_000;
@@ -90,6 +91,20 @@ export interface SelectionChanges<N extends Node, E extends Edge> {
   edges: EdgeChange<E>[];
 }
 
+/** React Flow's deletion callbacks (the props of the same names on <ReactFlow>). */
+export interface DeleteCallbacks<N extends Node = Node, E extends Edge = Edge> {
+  onBeforeDelete?: OnBeforeDelete<N, E>;
+  onNodesDelete?: OnNodesDelete<N>;
+  onEdgesDelete?: OnEdgesDelete<E>;
+  onDelete?: OnDelete<N, E>;
+}
+
+/** What a deletion removed (as React Flow's deleteElements answers). */
+export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
+  deletedNodes: N[];
+  deletedEdges: E[];
+}
+
 type Listener = () => void;
 
 /** What the optimizer holds: the arrays and their objects by id. */
@@ -138,6 +153,71 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Whether two versions of a node agree on every field flowscale reads but `selected` (values, not objects). */
+function sameNodeShape(a: Node, b: Node): boolean {
+  const pa: unknown = a.position, pb: unknown = b.position;
+  if (!isObject(pa) || !isObject(pb) || pa.x !== pb.x || pa.y !== pb.y) return false;
+  const ma: unknown = a.measured, mb: unknown = b.measured;
+  if (ma !== mb && !(isObject(ma) && isObject(mb) && ma.width === mb.width && ma.height === mb.height)) return false;
+  return (
+    a.width === b.width &&
+    a.height === b.height &&
+    a.initialWidth === b.initialWidth &&
+    a.initialHeight === b.initialHeight &&
+    a.parentId === b.parentId &&
+    a.hidden === b.hidden &&
+    a.sourcePosition === b.sourcePosition &&
+    a.targetPosition === b.targetPosition &&
+    a.type === b.type &&
+    a.origin === b.origin
+  );
+}
+
+function sameEdgeShape(a: Edge, b: Edge): boolean {
+  return a.source === b.source && a.target === b.target && a.type === b.type && a.hidden === b.hidden;
+}
+
+type Flip = { type: 'select'; id: string; selected: boolean };
+
+/**
+ * Whether `next` replaces `prev` with at most its selection changed; a flip of the flag is pushed on `out`. A
+ * `selected` that is not a boolean (nor absent) goes through a replacement, which checks it.
+ */
+function selectOnly<T extends { id: string; selected?: boolean }>(
+  prev: T | undefined,
+  next: T,
+  same: (a: T, b: T) => boolean,
+  out: Flip[],
+): boolean {
+  if (!prev || !same(prev, next)) return false;
+  const s: unknown = next.selected;
+  if (s !== undefined && s !== null && typeof s !== 'boolean') return false;
+  if (!!prev.selected !== !!s) out.push({ type: 'select', id: next.id, selected: !!s });
+  return true;
+}
+
+const isOrigin = (o: unknown): o is NodeOrigin => Array.isArray(o) && o.length === 2 && Number.isFinite(o[0]) && Number.isFinite(o[1]);
+
+/**
+ * The node as flowscale indexes it: its position moved by its origin (`node.origin`, else `nodeOrigin`) times its
+ * size, as React Flow places it (@xyflow/system's getNodePositionWithOrigin: a node without a size is not moved).
+ * The node itself when there is nothing to move, or when its fields are bad (the optimizer reports them).
+ */
+export function withOrigin<N extends Node>(n: N, nodeOrigin: NodeOrigin): N {
+  const o: unknown = n.origin ?? nodeOrigin;
+  if (!isOrigin(o) || (o[0] === 0 && o[1] === 0)) return n;
+  const p: unknown = n.position;
+  if (!isObject(p) || typeof p.x !== 'number' || typeof p.y !== 'number') return n;
+  const m: unknown = n.measured;
+  const mw: unknown = isObject(m) ? m.width : undefined, mh: unknown = isObject(m) ? m.height : undefined;
+  const w: unknown = mw ?? n.width ?? n.initialWidth ?? 0, h: unknown = mh ?? n.height ?? n.initialHeight ?? 0;
+  if (typeof w !== 'number' || typeof h !== 'number') return n;
+  if (w * o[0] === 0 && h * o[1] === 0) return n;
+  return { ...n, position: { x: p.x - w * o[0], y: p.y - h * o[1] } };
+}
+
 /** A node's size as React Flow takes it: measured, then width/height, then initialWidth/initialHeight, else the default. */
 export function nodeSize(n: Node, defaultWidth: number, defaultHeight: number): { width: number; height: number } {
   return {
@@ -170,6 +250,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private detail = new Map<string, Detail>();
   private detailZoom = NaN;
   private pinned = new Set<string>();
+  /** React Flow's nodeOrigin: where a node's position lies on it (indexed positions are moved by it). */
+  private origin: NodeOrigin = [0, 0];
   /** Nodes being dragged (`dragging: true`): kept mounted like pins, so a drag never loses its node. */
   private dragging = new Set<string>();
   private gpu: GpuState = { status: 'off', reason: 'no FlowscaleLayer is mounted' };
@@ -204,6 +286,35 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** New callbacks (the config changes through setConfig). */
   setOptions(options: ControllerOptions<N, E>): void {
     this.options = options;
+  }
+
+  /**
+   * React Flow's `nodeOrigin` (useFlowscale reads it from React Flow's store): each node's position is taken at
+   * that point of the node, unless the node has an `origin` of its own. A new value re-indexes the workflow.
+   */
+  setNodeOrigin(origin: NodeOrigin | undefined): void {
+    const next: NodeOrigin = isOrigin(origin) ? [origin[0], origin[1]] : [0, 0];
+    if (next[0] === this.origin[0] && next[1] === this.origin[1]) return;
+    this.origin = next;
+    if (this.loaded && this.opt && !this.destroyed) {
+      this.rejected = null;
+      this.load(this.latest.nodes, this.latest.edges);
+    }
+  }
+
+  get nodeOrigin(): NodeOrigin {
+    return this.origin;
+  }
+
+  /** A node as the optimizer takes it (moved by its origin). */
+  private placed(n: N): FlowNode {
+    return flowNode(withOrigin(n, this.origin));
+  }
+
+  private placedAll(nodes: readonly N[]): FlowNode[] {
+    const zero = this.origin[0] === 0 && this.origin[1] === 0;
+    if (zero && !nodes.some((n) => n.origin != null)) return flowNodes(nodes);
+    return nodes.map((n) => this.placed(n));
   }
 
   /**
@@ -285,17 +396,31 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (this.rejected && this.rejected.nodes === nodes && this.rejected.edges === edges) return;
     const nd = diffById(this.good.nodes, nodes);
     const ed = diffById(this.good.edges, edges);
+    // Replaced objects that differ from the indexed ones in nothing flowscale reads but `selected` (selectAll, a
+    // click, the user's reducer copying objects): a flag to flip, or nothing, instead of a replacement.
+    const { nodeById: oldNodes, edgeById: oldEdges } = this.good;
+    const nodeSelects: Flip[] = [];
+    const nodeReplaced = this.loaded ? nd.replaced.filter((n) => !selectOnly(oldNodes.get(n.id), n, sameNodeShape, nodeSelects)) : nd.replaced;
+    const edgeSelects: Flip[] = [];
+    const edgeReplaced = this.loaded ? ed.replaced.filter((e) => !selectOnly(oldEdges.get(e.id), e, sameEdgeShape, edgeSelects)) : ed.replaced;
+    const edgeFlips = new Set<string>();
+    if (edgeReplaced.length < ed.replaced.length) {
+      const kept = new Set(edgeReplaced);
+      for (const e of ed.replaced) if (!kept.has(e)) edgeFlips.add(e.id);
+    }
     const before = this.good.nodes.length + this.good.edges.length;
     const after = nodes.length + edges.length;
-    if (!this.loaded || 2 * (diffSize(nd) + diffSize(ed)) > Math.max(before, after)) {
+    const heavy = nd.added.length + nd.removed.length + nodeReplaced.length + ed.added.length + ed.removed.length + edgeReplaced.length;
+    if (!this.loaded || 2 * heavy > Math.max(before, after)) {
       this.load(nodes, edges);
       return;
     }
     const opt = this.optimizerFor(nodes, edges);
     if (!opt) return;
     const nodeChanges: FlowscaleNodeChange[] = [];
-    for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: flowNode(n) });
-    for (const n of nd.replaced) nodeChanges.push({ type: 'replace', id: n.id, item: flowNode(n) });
+    for (const n of parentsFirst(nd.added)) nodeChanges.push({ type: 'add', item: this.placed(n) });
+    for (const n of nodeReplaced) nodeChanges.push({ type: 'replace', id: n.id, item: this.placed(n) });
+    for (const c of nodeSelects) nodeChanges.push(c);
     for (const id of nd.removed) nodeChanges.push({ type: 'remove', id });
     try {
       if (nodeChanges.length > 0) opt.applyNodeChanges(nodeChanges);
@@ -324,8 +449,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     // A replaced edge of a removed node went with it: it comes back as an addition.
     for (const e of ed.replaced) {
       if (nd.removed.length > 0 && opt.edgeIndexOf(e.id) === undefined) edgeChanges.push({ type: 'add', item: flowEdge(e) });
-      else edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
+      else if (!edgeFlips.has(e.id)) edgeChanges.push({ type: 'replace', id: e.id, item: flowEdge(e) });
     }
+    // (A flip of an edge that went with its node is in the addition above.)
+    for (const c of edgeSelects) if (opt.edgeIndexOf(c.id) !== undefined) edgeChanges.push(c);
     for (const e of ed.added) edgeChanges.push({ type: 'add', item: flowEdge(e) });
     try {
       if (edgeChanges.length > 0) opt.applyEdgeChanges(edgeChanges);
@@ -376,10 +503,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const { nodeById, edges } = this.good;
     const back: FlowscaleNodeChange[] = [];
     const removedNodes = removed.map((id) => nodeById.get(id)).filter((n): n is N => n !== undefined);
-    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: flowNode(n) });
+    for (const n of parentsFirst(removedNodes)) back.push({ type: 'add', item: this.placed(n) });
     for (const n of replaced) {
       const old = nodeById.get(n.id);
-      if (old) back.push({ type: 'replace', id: n.id, item: flowNode(old) });
+      if (old) back.push({ type: 'replace', id: n.id, item: this.placed(old) });
     }
     for (const n of added) back.push({ type: 'remove', id: n.id });
     // Removing a node removed its edges (the last good version's objects, whatever the refused version made of
@@ -407,7 +534,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     if (!opt) return;
     if (nodes.length <= ASYNC_ABOVE) {
       try {
-        opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+        opt.setWorkflow({ nodes: this.placedAll(nodes), edges: flowEdges(edges) });
       } catch (e) {
         this.reject(nodes, edges, e);
         return;
@@ -430,7 +557,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       }
       const firstEdges = edges.filter((e) => inFirst.has(e.source) && inFirst.has(e.target));
       try {
-        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+        opt.setWorkflow({ nodes: this.placedAll(first), edges: flowEdges(firstEdges) });
       } catch (e) {
         this.reject(nodes, edges, e);
         return;
@@ -455,7 +582,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if (n !== nodes || e !== edges) this.sync(n, e);
     };
     this.loadPromise = opt
-      .setWorkflowAsync({ nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+      .setWorkflowAsync({ nodes: this.placedAll(nodes), edges: flowEdges(edges) }, {
         signal: abort.signal,
         onProgress: (p) => {
           if (token === this.loadToken) this.progress(p.fraction);
@@ -704,6 +831,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return this.lastStats;
   }
 
+  /** Whether the workflow is indexed and holds no node (nothing will come into view until one is added). */
+  get empty(): boolean {
+    return this.loaded && !this.loadPromise && this.good.nodes.length === 0;
+  }
+
   /** Whether anything is on screen (mounted, or in view for the GPU to draw). */
   get hasContent(): boolean {
     return this.mounted.nodes.length > 0 || this.lastStats.inView > 0;
@@ -744,11 +876,18 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return this.renderer;
   }
 
+  /** The device pixel ratio changed (another screen, the browser's zoom): the renderer's canvas follows, and redraws. */
+  pixelRatioChanged(): void {
+    if (!this.renderer) return;
+    this.resizeRenderer();
+    this.refresh(true);
+  }
+
   private resizeRenderer(): void {
     const { width, height } = this.pane;
     if (!this.renderer || width <= 0 || height <= 0) return;
     try {
-      this.renderer.resize(width, height, typeof devicePixelRatio === 'number' ? devicePixelRatio : 1);
+      this.renderer.resize(width, height, devicePixelRatioNow());
     } catch (e) {
       this.renderer = null;
       this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
@@ -795,17 +934,54 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return { nodes, edges };
   }
 
-  /** Select the selectable nodes in `rect` (flow coordinates); unless `additive`, deselect every other node and edge. */
-  selectInRectChanges(rect: Rect, options: { partially?: boolean; additive?: boolean } = {}): SelectionChanges<N, E> {
+  /**
+   * Select the selectable nodes in `rect` (flow coordinates) and, as React Flow's selection box does, every
+   * selectable edge with an end among them (`edge.selectable`, else `edgesSelectable`); unless `additive`, deselect
+   * every other node and edge.
+   */
+  selectInRectChanges(rect: Rect, options: { partially?: boolean; additive?: boolean; edgesSelectable?: boolean } = {}): SelectionChanges<N, E> {
     const inside = new Set(this.nodesInRect(rect, options.partially ?? false));
+    const picked = new Set<string>();
     const nodes: NodeChange<N>[] = [];
     for (const n of this.latest.nodes) {
       const want = inside.has(n.id) && n.selectable !== false;
+      if (want) picked.add(n.id);
       if (want && !n.selected) nodes.push({ type: 'select', id: n.id, selected: true });
       else if (!want && n.selected && !options.additive) nodes.push({ type: 'select', id: n.id, selected: false });
     }
+    const edgesSelectable = options.edgesSelectable ?? true;
     const edges: EdgeChange<E>[] = [];
-    if (!options.additive) for (const e of this.latest.edges) if (e.selected) edges.push({ type: 'select', id: e.id, selected: false });
+    for (const e of this.latest.edges) {
+      const want = (e.selectable ?? edgesSelectable) && (picked.has(e.source) || picked.has(e.target));
+      if (want && !e.selected) edges.push({ type: 'select', id: e.id, selected: true });
+      else if (!want && e.selected && !options.additive) edges.push({ type: 'select', id: e.id, selected: false });
+    }
+    return { nodes, edges };
+  }
+
+  /**
+   * Deselect the selected nodes and edges React Flow does not hold (`mountedNodes`, `mountedEdges`: its lookups),
+   * but those in `keep`: what React Flow's own deselection (a pane click, a plain click on a node or an edge)
+   * leaves out, as it deselects only what it holds. `only` limits it to the nodes or to the edges.
+   */
+  deselectUnmountedChanges(
+    mountedNodes: { has(id: string): boolean },
+    mountedEdges: { has(id: string): boolean },
+    keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {},
+    only?: 'nodes' | 'edges',
+  ): SelectionChanges<N, E> {
+    const nodes: NodeChange<N>[] = [];
+    if (only !== 'edges') {
+      for (const n of this.latest.nodes) {
+        if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
+      }
+    }
+    const edges: EdgeChange<E>[] = [];
+    if (only !== 'nodes') {
+      for (const e of this.latest.edges) {
+        if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
+      }
+    }
     return { nodes, edges };
   }
 
@@ -854,6 +1030,46 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       if ((e.selected && e.deletable !== false) || gone.has(e.source) || gone.has(e.target)) edges.push({ type: 'remove', id: e.id });
     }
     return { nodes, edges };
+  }
+
+  /**
+   * Remove the selected nodes and edges as React Flow's Delete key does for the user (deleteSelectedChanges'
+   * choice): `onBeforeDelete` sees the user's objects to remove and may cancel (false) or trim them (what it returns
+   * is removed, with the edges of the nodes it keeps, which cannot outlive them); then, for what is removed,
+   * `onEdgesDelete` and the edges' remove changes, `onNodesDelete` and the nodes' remove changes, then `onDelete`.
+   */
+  async deleteSelected(callbacks: DeleteCallbacks<N, E> = {}): Promise<Deleted<N, E>> {
+    const chosen = this.deleteSelectedChanges();
+    const nodeById = new Map<string, N>();
+    for (const n of this.latest.nodes) nodeById.set(n.id, n);
+    const edgeById = new Map<string, E>();
+    for (const e of this.latest.edges) edgeById.set(e.id, e);
+    let nodes = chosen.nodes.map((c) => nodeById.get((c as { id: string }).id)).filter((n): n is N => n !== undefined);
+    let edges = chosen.edges.map((c) => edgeById.get((c as { id: string }).id)).filter((e): e is E => e !== undefined);
+    if (nodes.length === 0 && edges.length === 0) return { deletedNodes: [], deletedEdges: [] };
+    const { onBeforeDelete, onNodesDelete, onEdgesDelete, onDelete } = callbacks;
+    if (onBeforeDelete) {
+      const answer = await onBeforeDelete({ nodes, edges });
+      if (answer === false) return { deletedNodes: [], deletedEdges: [] };
+      if (answer !== true) {
+        nodes = answer.nodes;
+        // The edges of a removed node go with it (the user's arrays as they are now).
+        const gone = new Set(nodes.map((n) => n.id));
+        const ids = new Set(answer.edges.map((e) => e.id));
+        edges = answer.edges.slice();
+        for (const e of this.latest.edges) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
+      }
+    }
+    if (edges.length > 0) {
+      onEdgesDelete?.(edges);
+      this.emitEdgeChanges(edges.map((e) => ({ type: 'remove', id: e.id })));
+    }
+    if (nodes.length > 0) {
+      onNodesDelete?.(nodes);
+      this.emitNodeChanges(nodes.map((n) => ({ type: 'remove', id: n.id })));
+    }
+    if (nodes.length > 0 || edges.length > 0) onDelete?.({ nodes, edges });
+    return { deletedNodes: nodes, deletedEdges: edges };
   }
 
   /** The zoom-level cluster drawn under a point of the flow in the last frame, if any. */

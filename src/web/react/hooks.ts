@@ -12,12 +12,17 @@ import {
   type FitViewOptions,
   type Node,
   type NodeChange,
+  type OnBeforeDelete,
+  type OnDelete,
   type OnEdgesChange,
+  type OnEdgesDelete,
   type OnNodesChange,
+  type OnNodesDelete,
+  type UnselectNodesAndEdgesParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
-import { FlowscaleController, type ClusterInfo, type Detail, type GpuState, type Rect, type XYPoint } from './controller.js';
+import { FlowscaleController, type ClusterInfo, type Deleted, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
 
 // `useStoreApi()` returns a fresh wrapper object per component (a useMemo
 // over the store's functions), so the store's own `getState` function is the
@@ -46,6 +51,14 @@ export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edg
   onError?: (error: FlowscaleError) => void;
   /** Share of a big workflow indexed (0–1) while it loads in slices. */
   onProgress?: (fraction: number) => void;
+  /**
+   * React Flow's deletion callbacks, called by `deleteSelected` as React Flow's Delete key calls them. Each one left
+   * out here is read from <ReactFlow>'s props of the same name (React Flow's store) when deleteSelected runs.
+   */
+  onBeforeDelete?: OnBeforeDelete<N, E>;
+  onNodesDelete?: OnNodesDelete<N>;
+  onEdgesDelete?: OnEdgesDelete<E>;
+  onDelete?: OnDelete<N, E>;
 }
 
 export interface SelectInRectOptions {
@@ -71,9 +84,13 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
   /** Fit every node, mounted or not (React Flow's fitView options: padding, minZoom, maxZoom, duration). */
   fitView: (options?: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'>) => Promise<boolean>;
   selectAll: () => void;
-  /** Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`). */
-  deleteSelected: () => void;
-  /** Select the nodes in a rectangle of flow coordinates, mounted or not. */
+  /**
+   * Remove the selected nodes and edges of the whole workflow (use with `deleteKeyCode={null}`), with React Flow's
+   * callbacks: onBeforeDelete (may cancel or trim), onEdgesDelete, onNodesDelete, onDelete. Resolves to what was
+   * removed, as React Flow's deleteElements.
+   */
+  deleteSelected: () => Promise<Deleted<N, E>>;
+  /** Select the nodes in a rectangle of flow coordinates, mounted or not, and the edges of those nodes. */
   selectInRect: (rect: Rect, options?: SelectInRectOptions) => void;
   /** Keep nodes mounted wherever the view goes. */
   pin: (ids: Iterable<string>) => void;
@@ -106,9 +123,12 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu, controller.getGpu);
 
   useEffect(() => {
+    // React Flow's own props are in its store by now (its effects ran first): the first index places nodes by its
+    // nodeOrigin.
+    controller.setNodeOrigin(store.getState().nodeOrigin);
     controller.retain();
     return () => controller.release();
-  }, [controller]);
+  }, [controller, store]);
 
   // The config is declarative: a changed value (compared as JSON) replaces the optimizer's, without re-indexing.
   const configKey = JSON.stringify(options.config ?? {});
@@ -118,24 +138,69 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     // eslint-disable-next-line react-hooks/exhaustive-deps -- by value: a new object with the same fields changes nothing
   }, [controller, configKey]);
 
-  // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame.
+  // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame; a new nodeOrigin re-indexes.
   useEffect(() => {
     const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
       controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
     apply(store.getState());
     return store.subscribe((s, prev) => {
+      if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
       if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
     });
+  }, [store, controller]);
+
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+
+  // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge, a drag
+  // of an unselected node without selectNodesOnDrag, Escape on a focused edge (all nodes). Its store's deselecting
+  // actions are wrapped so that the selected nodes and edges it does not hold are deselected too, through the
+  // user's handlers, as React Flow would over the whole workflow.
+  useEffect(() => {
+    const { resetSelectedElements, addSelectedNodes, addSelectedEdges, unselectNodesAndEdges } = store.getState();
+    const rest = (keep: { nodes?: ReadonlySet<string>; edges?: ReadonlySet<string> } = {}, only?: 'nodes' | 'edges') => {
+      const { nodeLookup, edgeLookup } = store.getState();
+      emitChanges(controller, controller.deselectUnmountedChanges(nodeLookup, edgeLookup, keep, only));
+    };
+    const wrapped = {
+      resetSelectedElements: () => {
+        resetSelectedElements();
+        if (store.getState().elementsSelectable) rest();
+      },
+      addSelectedNodes: (ids: string[]) => {
+        const multi = store.getState().multiSelectionActive;
+        addSelectedNodes(ids);
+        if (!multi) rest({ nodes: new Set(ids) });
+      },
+      addSelectedEdges: (ids: string[]) => {
+        const multi = store.getState().multiSelectionActive;
+        addSelectedEdges(ids);
+        if (!multi) rest({ edges: new Set(ids) });
+      },
+      // Nodes or edges left out of its argument: all of them (the ones given are React Flow's own, mounted).
+      unselectNodesAndEdges: (params: UnselectNodesAndEdgesParams<N, E> = {}) => {
+        unselectNodesAndEdges(params);
+        const { nodes, edges } = params;
+        if (!nodes || !edges) rest({}, !nodes && !edges ? undefined : !nodes ? 'nodes' : 'edges');
+      },
+    };
+    store.setState(wrapped);
+    return () => {
+      const now = store.getState();
+      const back: Partial<typeof wrapped> = {};
+      if (now.resetSelectedElements === wrapped.resetSelectedElements) back.resetSelectedElements = resetSelectedElements;
+      if (now.addSelectedNodes === wrapped.addSelectedNodes) back.addSelectedNodes = addSelectedNodes;
+      if (now.addSelectedEdges === wrapped.addSelectedEdges) back.addSelectedEdges = addSelectedEdges;
+      if (now.unselectNodesAndEdges === wrapped.unselectNodesAndEdges) back.unselectNodesAndEdges = unselectNodesAndEdges;
+      store.setState(back);
+    };
   }, [store, controller]);
 
   const onNodesChange = useCallback((changes: NodeChange<N>[]) => controller.emitNodeChanges(changes), [controller]);
   const onEdgesChange = useCallback((changes: EdgeChange<E>[]) => controller.emitEdgeChanges(changes), [controller]);
 
   const actions = useMemo(() => {
-    const emit = (c: { nodes: NodeChange<N>[]; edges: EdgeChange<E>[] }) => {
-      if (c.nodes.length > 0) controller.emitNodeChanges(c.nodes);
-      if (c.edges.length > 0) controller.emitEdgeChanges(c.edges);
-    };
+    const emit = (c: SelectionChanges<N, E>) => emitChanges(controller, c);
     return {
       fitView: async (o: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'> = {}) => {
         const bounds = controller.getBounds();
@@ -145,8 +210,18 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
         return reactFlow.setViewport(vp, { duration: o.duration, ease: o.ease, interpolate: o.interpolate });
       },
       selectAll: () => emit(controller.selectAllChanges()),
-      deleteSelected: () => emit(controller.deleteSelectedChanges()),
-      selectInRect: (rect: Rect, o?: SelectInRectOptions) => emit(controller.selectInRectChanges(rect, o)),
+      deleteSelected: () => {
+        const o = optionsRef.current;
+        const s = store.getState();
+        return controller.deleteSelected({
+          onBeforeDelete: o.onBeforeDelete ?? s.onBeforeDelete,
+          onNodesDelete: o.onNodesDelete ?? s.onNodesDelete,
+          onEdgesDelete: o.onEdgesDelete ?? s.onEdgesDelete,
+          onDelete: o.onDelete ?? (s.onDelete as OnDelete<N, E> | undefined),
+        });
+      },
+      selectInRect: (rect: Rect, o?: SelectInRectOptions) =>
+        emit(controller.selectInRectChanges(rect, { ...o, edgesSelectable: store.getState().defaultEdgeOptions?.selectable ?? true })),
       pin: (ids: Iterable<string>) => controller.pin(ids),
       unpin: (ids: Iterable<string>) => controller.unpin(ids),
       clusterAt: (p: XYPoint) => controller.clusterAt(p),
@@ -185,6 +260,11 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
     gpu,
     ...actions,
   };
+}
+
+function emitChanges<N extends Node, E extends Edge>(controller: FlowscaleController<N, E>, c: SelectionChanges<N, E>): void {
+  if (c.nodes.length > 0) controller.emitNodeChanges(c.nodes);
+  if (c.edges.length > 0) controller.emitEdgeChanges(c.edges);
 }
 
 const noSubscription = () => () => undefined;

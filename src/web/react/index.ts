@@ -17,6 +17,8 @@ export {
   STAGE,
   type ClusterInfo,
   type ControllerOptions,
+  type DeleteCallbacks,
+  type Deleted,
   type Detail,
   type GpuState,
   type MountedWindow,

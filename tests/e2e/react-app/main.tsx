@@ -1,9 +1,10 @@
 // The test app of tests/e2e/react.test.mjs: a plain React Flow editor whose
 // state is the user's own (useNodesState / useEdgesState), with flowscale/react
 // in between, under StrictMode. ?n= sets the number of generated nodes, ?cols= the
-// nodes per row.
+// nodes per row, ?origin= React Flow's nodeOrigin (the same on both axes, given to
+// <ReactFlow> only).
 // The test drives it through window.__app.
-import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
+import { Handle, Position, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow, useStoreApi, type Edge, type Node, type NodeProps, type OnBeforeDelete, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -13,6 +14,8 @@ import { FlowscaleLayer, FlowscaleMiniMap, useFlowscale, useFlowscaleDetail, typ
 export const MAX_VISIBLE = 400;
 const params = new URLSearchParams(location.search);
 const COLUMNS = Number(params.get('cols') ?? 400);
+const ORIGIN = params.has('origin') ? Number(params.get('origin')) : null;
+const nodeOrigin: [number, number] | undefined = ORIGIN === null ? undefined : [ORIGIN, ORIGIN];
 
 type LabelNode = Node<{ label: string }, 'detail'>;
 
@@ -61,6 +64,10 @@ const config = { rendering: { maxVisibleNodes: MAX_VISIBLE } };
 interface TestHooks {
   flow: UseFlowscaleResult<LabelNode> | null;
   reactFlow: ReactFlowInstance | null;
+  /** React Flow's store (its own placement of the mounted nodes: nodeLookup). */
+  store: ReturnType<typeof useStoreApi> | null;
+  /** The nodeOrigin given to <ReactFlow> ([0, 0] when none). */
+  nodeOrigin: [number, number];
   nodes: LabelNode[];
   edges: Edge[];
   renders: Map<string, number>;
@@ -75,11 +82,15 @@ interface TestHooks {
   traps: { operation: string; reset: boolean; message: string }[];
   /** The package's calls the test makes itself: `init()` gives the raw wasm exports of the instance in use. */
   lib: { init: typeof init; WorkflowCache: typeof WorkflowCache };
+  /** React Flow's onBeforeDelete, given to <ReactFlow> only (null: none); the deletion callbacks' calls, in order. */
+  beforeDelete: OnBeforeDelete<LabelNode, Edge> | null;
+  deleteCalls: [string, ...string[][]][];
 }
 const app: TestHooks = {
-  flow: null, reactFlow: null, nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined,
-  traps: [], lib: { init, WorkflowCache },
+  flow: null, reactFlow: null, store: null, nodeOrigin: nodeOrigin ?? [0, 0], nodes: [], edges: [], setNodes: () => undefined, setEdges: () => undefined, errors: [], progress: [], maxVisible: MAX_VISIBLE, renders, unmount: () => undefined,
+  traps: [], lib: { init, WorkflowCache }, beforeDelete: null, deleteCalls: [],
 };
+const ids = (items: { id: string }[]) => items.map((x) => x.id);
 onTrap((t: TrapInfo) => app.traps.push({ operation: t.operation, reset: t.reset, message: t.error.message }));
 (window as unknown as { __app: TestHooks }).__app = app;
 
@@ -96,8 +107,9 @@ function Editor() {
     onProgress: (p) => app.progress.push(p),
   });
   const reactFlow = useReactFlow();
+  const store = useStoreApi();
   useEffect(() => {
-    Object.assign(app, { flow, reactFlow, nodes, edges, setNodes, setEdges });
+    Object.assign(app, { flow, reactFlow, store, nodes, edges, setNodes, setEdges });
   });
   return (
     <div style={{ width: '100vw', height: '100vh' }}>
@@ -111,6 +123,12 @@ function Editor() {
         maxZoom={4}
         deleteKeyCode={null}
         onlyRenderVisibleElements={false}
+        nodeOrigin={nodeOrigin}
+        // React Flow's deletion callbacks, on <ReactFlow> only: flow.deleteSelected() reads them from its store.
+        onBeforeDelete={(x) => (app.beforeDelete ? app.beforeDelete(x) : Promise.resolve(true))}
+        onNodesDelete={(n) => app.deleteCalls.push(['onNodesDelete', ids(n)])}
+        onEdgesDelete={(e) => app.deleteCalls.push(['onEdgesDelete', ids(e)])}
+        onDelete={({ nodes, edges }) => app.deleteCalls.push(['onDelete', ids(nodes), ids(edges)])}
       >
         <FlowscaleLayer />
         <FlowscaleMiniMap />
