@@ -58,6 +58,8 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
       return;
     }
     controller.setGpu({ status: 'starting' });
+    // The GPU module (wgpu, a second wasm module) downloads while the first render is built; create() reports a failure.
+    Renderer.preload().catch(() => undefined);
     return () => controller.setGpu({ status: 'off', reason: 'the FlowscaleLayer was unmounted' });
   }, [controller]);
 
