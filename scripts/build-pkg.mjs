@@ -62,7 +62,8 @@ function buildGpu(outDir) {
   const targetDir = process.env.CARGO_TARGET_DIR ? process.env.CARGO_TARGET_DIR : join(root, 'target');
   const wasm = join(targetDir, 'wasm32-unknown-unknown', dev ? 'debug' : 'release', 'flowscale_gpu.wasm');
   rmSync(outDir, { recursive: true, force: true });
-  const args = [wasm, '--out-dir', outDir, '--typescript', '--target', 'web', '--out-name', 'flowscale_gpu'];
+  // The reset-state function: after a trap renderer.js replaces the instance (the next Renderer.create works).
+  const args = [wasm, '--out-dir', outDir, '--typescript', '--target', 'web', '--out-name', 'flowscale_gpu', '--experimental-reset-state-function'];
   execFileSync('wasm-bindgen', dev ? [...args, '--debug'] : args, { cwd: root, env, stdio: 'inherit' });
   if (!dev) {
     const bg = join(outDir, 'flowscale_gpu_bg.wasm');

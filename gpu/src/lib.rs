@@ -10,7 +10,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use flowscale::render::offscreen::Offscreen;
-use flowscale::render::{GpuLayer, TexelRun};
+use flowscale::render::{GpuLayer, TexelRun, LIST_STRIDES, VIEW_BYTES};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -171,6 +171,8 @@ impl GpuCore {
     /// `await GpuCore.create(canvas, backend)`: 'auto', 'webgl2' or 'webgpu'.
     /// Rejects with GPU_UNAVAILABLE when the browser offers neither.
     pub fn create(canvas: HtmlCanvasElement, backend: String) -> js_sys::Promise {
+        // A panic's message reaches the console before the trap does.
+        console_error_panic_hook::set_once();
         wasm_bindgen_futures::future_to_promise(async move {
             let gpu = make_gpu(canvas.clone(), &backend).await?;
             let mut core = GpuCore {
@@ -218,6 +220,10 @@ impl GpuCore {
                     return;
                 }
                 if let Ok(fresh) = make_gpu(canvas, &backend).await {
+                    // destroy() may have run while the device was being made.
+                    if state.get() == State::Destroyed {
+                        return;
+                    }
                     if let Ok(mut slot) = gpu.try_borrow_mut() {
                         *slot = Some(fresh);
                         restored.set(true);
@@ -293,21 +299,18 @@ impl GpuCore {
         self.with_gpu(|g| Ok(vec![g.config.width, g.config.height]))
     }
 
-    /// Upload a scene: texture growth (`grow` rows, or 0), texel runs
-    /// (`[first, len, …]`) with their texels, and when `lists` is given the
-    /// view uniform and lists (bytes) with their instance `counts`.
-    pub fn upload(
-        &mut self,
-        grow: u32,
-        runs: &[u32],
-        texels: &[u32],
-        lists: Option<js_sys::Array>,
-        counts: &[u32],
-    ) -> Result<(), JsValue> {
+    /// A node texture of `rows` rows (its content dropped: every texel follows).
+    pub fn grow(&mut self, rows: u32) -> Result<(), JsValue> {
         self.with_gpu(|g| {
-            if grow > 0 {
-                g.layer.grow(grow);
-            }
+            g.layer.grow(rows);
+            Ok(())
+        })
+    }
+
+    /// Write texel runs (`[first, len, …]`) with their texels (four u32 each).
+    #[wasm_bindgen(js_name = writeTexels)]
+    pub fn write_texels(&mut self, runs: &[u32], texels: &[u32]) -> Result<(), JsValue> {
+        self.with_gpu(|g| {
             let mut at = 0usize;
             for pair in runs.chunks_exact(2) {
                 let run = TexelRun {
@@ -325,28 +328,43 @@ impl GpuCore {
                 g.layer.write_texels(run, data);
                 at += n;
             }
-            if let Some(lists) = lists {
-                let bytes: Vec<Vec<u8>> = lists
-                    .iter()
-                    .map(|a| js_sys::Uint8Array::new(&a).to_vec())
-                    .collect();
-                if bytes.len() != 5 || counts.len() != 4 {
-                    return Err(invalid(
-                        "INVALID_ARGUMENT",
-                        "lists",
-                        "expected the view and four lists with four counts",
-                    ));
-                }
-                g.layer.upload(
-                    &bytes[0],
-                    [
-                        (&bytes[1][..], counts[0]),
-                        (&bytes[2][..], counts[1]),
-                        (&bytes[3][..], counts[2]),
-                        (&bytes[4][..], counts[3]),
-                    ],
-                );
-            }
+            Ok(())
+        })
+    }
+
+    /// Upload the view uniform and the lists (bytes: nodes, edges, clusters,
+    /// bundles) with their instance `counts`, laid out as the core's scene
+    /// lays them out (a core and GPU module of different builds are refused).
+    pub fn upload(&mut self, lists: js_sys::Array, counts: &[u32]) -> Result<(), JsValue> {
+        let bytes: Vec<Vec<u8>> = lists
+            .iter()
+            .map(|a| js_sys::Uint8Array::new(&a).to_vec())
+            .collect();
+        let layout_ok = bytes.len() == 5
+            && counts.len() == 4
+            && bytes[0].len() == VIEW_BYTES
+            && LIST_STRIDES
+                .iter()
+                .zip(counts)
+                .zip(&bytes[1..])
+                .all(|((stride, &count), b)| b.len() == stride * count as usize);
+        if !layout_ok {
+            return Err(invalid(
+                "INVALID_ARGUMENT",
+                "lists",
+                "the scene's layout is not this GPU module's: load the core and the GPU module of one build",
+            ));
+        }
+        self.with_gpu(|g| {
+            g.layer.upload(
+                &bytes[0],
+                [
+                    (&bytes[1][..], counts[0]),
+                    (&bytes[2][..], counts[1]),
+                    (&bytes[3][..], counts[2]),
+                    (&bytes[4][..], counts[3]),
+                ],
+            );
             Ok(())
         })
     }
@@ -435,10 +453,13 @@ impl GpuCore {
             // The pipelines were built for the canvas's format (BGRA8 on WebGPU): draw in it.
             let target = Offscreen::with_format(g.layer.device(), w, h, g.config.format)
                 .map_err(|e| make_error(e.code.as_str(), &e.message, ""))?;
-            g.layer.encode(&target.view(), clear);
+            let calls = g.layer.encode(&target.view(), clear);
             target.start_read(g.layer.device(), g.layer.queue());
-            Ok(target)
+            Ok((target, calls))
         })?;
+        let (target, calls) = target;
+        self.draw_calls = calls;
+        self.frames += 1;
         let gpu = self.gpu.clone();
         let lost = move || gpu.try_borrow().ok()?.as_ref()?.lost();
         let lost_error = |why: String| unavailable("", format!("the GPU device was lost ({why})"));

@@ -9,7 +9,10 @@
 pub mod offscreen;
 pub mod scene;
 
-pub use scene::{DrawMode, NodeStyle, Palette, RenderOptions, RenderStats, Scene, TexelRun};
+pub use scene::{
+    DrawMode, NodeStyle, Palette, RenderOptions, RenderStats, Scene, TexelRun, LIST_STRIDES,
+    VIEW_BYTES,
+};
 
 #[cfg(feature = "render")]
 pub use gpu::{GpuLayer, Renderer};
@@ -18,6 +21,7 @@ pub use gpu::{GpuLayer, Renderer};
 mod gpu {
     use super::scene::{RenderOptions, RenderStats, Scene, TexelRun, ViewUniform};
     use crate::error::Result;
+    use crate::model::Workflow;
     use crate::optimizer::WorkflowOptimizer;
     use wgpu::util::DeviceExt;
 
@@ -466,7 +470,7 @@ mod gpu {
             dpr: f64,
         ) -> Result<bool> {
             let needed = self.scene.prepare(opt, size, dpr)?;
-            upload(&mut self.scene, &mut self.layer, needed);
+            upload(&mut self.scene, &mut self.layer, opt.workflow(), needed);
             Ok(needed)
         }
 
@@ -481,14 +485,21 @@ mod gpu {
 
     /// Hand what `scene.prepare` built to `layer`: texture growth and texels
     /// always, the uniform and lists when the frame is `needed`.
-    fn upload(scene: &mut Scene, layer: &mut GpuLayer, needed: bool) {
+    fn upload(scene: &mut Scene, layer: &mut GpuLayer, wf: &Workflow, needed: bool) {
         if let Some(rows) = scene.take_grow() {
             layer.grow(rows);
         }
-        for (run, texels) in scene.texel_runs() {
-            layer.write_texels(run, texels);
+        // A texture row at a time: no buffer holds a whole workflow's texels.
+        let (mut runs, mut texels) = (Vec::new(), Vec::new());
+        while scene.has_texels() {
+            scene.take_texels(wf, layer.texture_shape().0 as usize, &mut runs, &mut texels);
+            let mut at = 0;
+            for &run in &runs {
+                let n = run.len as usize * 4;
+                layer.write_texels(run, &texels[at..at + n]);
+                at += n;
+            }
         }
-        scene.clear_texels();
         if needed {
             layer.upload(
                 scene.view_bytes(),

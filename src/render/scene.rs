@@ -82,6 +82,19 @@ pub struct RenderOptions {
     pub draw: DrawMode,
 }
 
+impl RenderOptions {
+    /// The background to clear to, premultiplied RGBA in 0–1 (as the pipelines blend).
+    pub fn clear_color(&self) -> [f64; 4] {
+        let bg = unit(self.palette.background);
+        [
+            (bg[0] * bg[3]) as f64,
+            (bg[1] * bg[3]) as f64,
+            (bg[2] * bg[3]) as f64,
+            bg[3] as f64,
+        ]
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RenderStats {
     pub draw_calls: u32,
@@ -151,6 +164,16 @@ pub(crate) struct ViewUniform {
     edge_selected: [f32; 4],
 }
 
+/// Bytes of the view uniform, and of one instance in each list (nodes,
+/// edges, clusters, bundles): the layout a GPU module must share.
+pub const VIEW_BYTES: usize = std::mem::size_of::<ViewUniform>();
+pub const LIST_STRIDES: [usize; 4] = [
+    std::mem::size_of::<u32>(),
+    std::mem::size_of::<EdgeInstance>(),
+    std::mem::size_of::<ClusterInstance>(),
+    std::mem::size_of::<BundleInstance>(),
+];
+
 fn pack(c: [u8; 4]) -> u32 {
     u32::from_le_bytes(c)
 }
@@ -183,9 +206,9 @@ pub struct Scene {
     /// Glyph band colour per type id (the palette's fill, else categorical).
     glyph_fills: Vec<u32>,
     dirty: DrawDirty,
-    /// This frame's texel writes: `runs` index into `texels` in order.
-    texels: Vec<u32>,
-    runs: Vec<TexelRun>,
+    /// Slot ranges (each within one texture row) whose texels are still to go
+    /// up, oldest first; encoded only when taken, a bounded batch at a time.
+    pending: std::collections::VecDeque<(u32, u32)>,
     view: ViewUniform,
     nodes: Vec<u32>,
     edges: Vec<EdgeInstance>,
@@ -213,8 +236,7 @@ impl Scene {
                 all: true,
                 slots: Vec::new(),
             },
-            texels: Vec::new(),
-            runs: Vec::new(),
+            pending: Default::default(),
             view: ViewUniform::default(),
             nodes: Vec::new(),
             edges: Vec::new(),
@@ -262,24 +284,39 @@ impl Scene {
         self.grow.take()
     }
 
-    /// This frame's texel writes, in order: where, and the texels (four u32 each).
-    pub fn texel_runs(&self) -> impl Iterator<Item = (TexelRun, &[u32])> + '_ {
-        let mut at = 0;
-        self.runs.iter().map(move |&r| {
-            let n = r.len as usize * 4;
-            let data = &self.texels[at..at + n];
-            at += n;
-            (r, data)
-        })
+    /// Whether texels wait to go up (taken with `take_texels`).
+    pub fn has_texels(&self) -> bool {
+        !self.pending.is_empty()
     }
 
-    /// Forget the texels once they went up (a whole workflow's take 32 bytes a node).
-    pub fn clear_texels(&mut self) {
-        self.runs.clear();
-        if self.texels.capacity() > 1 << 16 {
-            self.texels = Vec::new();
-        } else {
-            self.texels.clear();
+    /// The oldest waiting texel writes, at least one run and about
+    /// `max_texels` at most: `runs` say where, `texels` (four u32 each) hold
+    /// them in order. `wf` is the workflow `prepare` saw. A whole workflow
+    /// goes up in such batches, so no buffer holds all of its texels at once.
+    pub fn take_texels(
+        &mut self,
+        wf: &Workflow,
+        max_texels: usize,
+        runs: &mut Vec<TexelRun>,
+        texels: &mut Vec<u32>,
+    ) {
+        runs.clear();
+        texels.clear();
+        let mut taken = 0usize;
+        while let Some(&(start, end)) = self.pending.front() {
+            let len = ((end - start) * 2) as usize;
+            if taken > 0 && taken + len > max_texels {
+                break;
+            }
+            self.pending.pop_front();
+            for i in start..end {
+                self.encode_slot(wf, i, texels);
+            }
+            runs.push(TexelRun {
+                first: start * 2,
+                len: len as u32,
+            });
+            taken += len;
         }
     }
 
@@ -312,13 +349,7 @@ impl Scene {
 
     /// Background to clear to, premultiplied RGBA in 0–1 (as the pipelines blend).
     pub fn clear_color(&self) -> [f64; 4] {
-        let bg = unit(self.options.palette.background);
-        [
-            (bg[0] * bg[3]) as f64,
-            (bg[1] * bg[3]) as f64,
-            (bg[2] * bg[3]) as f64,
-            bg[3] as f64,
-        ]
+        self.options.clear_color()
     }
 
     /// Bring the node texture up to date with the optimizer's changes.
@@ -353,7 +384,7 @@ impl Scene {
                 k += 1;
             }
             k += 1;
-            self.write_slots(wf, start, end);
+            self.write_slots(start, end);
         }
         Ok(changed.len() as u32 * 2)
     }
@@ -404,17 +435,9 @@ impl Scene {
         ]);
     }
 
-    /// Slots `start..end` (within one texture row) into this frame's texel writes.
-    fn write_slots(&mut self, wf: &Workflow, start: u32, end: u32) {
-        let mut texels = std::mem::take(&mut self.texels);
-        for i in start..end {
-            self.encode_slot(wf, i, &mut texels);
-        }
-        self.texels = texels;
-        self.runs.push(TexelRun {
-            first: start * 2,
-            len: (end - start) * 2,
-        });
+    /// Slots `start..end` (within one texture row) to go up.
+    fn write_slots(&mut self, start: u32, end: u32) {
+        self.pending.push_back((start, end));
     }
 
     fn upload_all(&mut self, wf: &Workflow) -> Result<()> {
@@ -445,14 +468,13 @@ impl Scene {
         self.styles.clear();
         self.resolve_styles(wf);
         // Every slot goes up: earlier writes not yet taken are superseded.
-        self.runs.clear();
-        self.texels.clear();
+        self.pending.clear();
         let per_row = self.tex_width / 2;
         let n = wf.slot_count() as u32;
         let mut start = 0;
         while start < n {
             let end = (start + per_row).min(n);
-            self.write_slots(wf, start, end);
+            self.write_slots(start, end);
             start = end;
         }
         Ok(())
@@ -638,16 +660,33 @@ mod tests {
         opt
     }
 
-    /// The texels the runs write, laid out as the texture holds them.
-    fn written(scene: &Scene, texture: &mut Vec<u32>) {
-        for (run, data) in scene.texel_runs() {
-            assert!(run.first % 64 + run.len <= 64, "a run stays in its row");
-            let at = run.first as usize * 4;
-            if texture.len() < at + data.len() {
-                texture.resize(at + data.len(), 0);
+    /// Take every waiting texel in batches of at most `batch` (or one run),
+    /// laid out as the texture holds them; returns the runs taken.
+    fn written(
+        scene: &mut Scene,
+        wf: &Workflow,
+        batch: usize,
+        texture: &mut Vec<u32>,
+    ) -> Vec<TexelRun> {
+        let (mut runs, mut texels, mut all) = (Vec::new(), Vec::new(), Vec::new());
+        while scene.has_texels() {
+            scene.take_texels(wf, batch, &mut runs, &mut texels);
+            assert!(texels.len() <= (batch.max(64)) * 4, "a batch stays bounded");
+            let mut at_data = 0;
+            for run in &runs {
+                assert!(run.first % 64 + run.len <= 64, "a run stays in its row");
+                let n = run.len as usize * 4;
+                let at = run.first as usize * 4;
+                if texture.len() < at + n {
+                    texture.resize(at + n, 0);
+                }
+                texture[at..at + n].copy_from_slice(&texels[at_data..at_data + n]);
+                at_data += n;
             }
-            texture[at..at + data.len()].copy_from_slice(data);
+            assert_eq!(at_data, texels.len());
+            all.extend_from_slice(&runs);
         }
+        all
     }
 
     #[test]
@@ -658,7 +697,7 @@ mod tests {
         // 5,000 slots × 2 texels in rows of 64: 157 rows, grown to 256.
         assert_eq!(scene.take_grow(), Some(256));
         let mut texture = Vec::new();
-        written(&scene, &mut texture);
+        written(&mut scene, opt.workflow(), 300, &mut texture);
         assert_eq!(texture.len(), 5000 * 2 * 4);
         // Oracle: each slot's first texel is its rectangle relative to the origin (node n0).
         let wf = opt.workflow();
@@ -675,7 +714,6 @@ mod tests {
                 ]
             );
         }
-        scene.clear_texels();
 
         opt.apply_node_changes(vec![NodeChange::Position {
             id: "n4321".into(),
@@ -697,23 +735,22 @@ mod tests {
         .unwrap();
         assert!(scene.prepare(&mut opt, (800, 600), 1.0).unwrap());
         assert_eq!(scene.take_grow(), None);
-        let runs: Vec<_> = scene.texel_runs().map(|(r, d)| (r, d[0], d[1])).collect();
         let slot = opt
             .workflow()
             .live_slots()
             .find(|&i| opt.workflow().rect(i).x == 7.0)
             .unwrap();
+        let mut texture = vec![0; 5000 * 8];
+        let runs = written(&mut scene, opt.workflow(), 300, &mut texture);
         assert_eq!(
             runs,
-            [(
-                TexelRun {
-                    first: slot * 2,
-                    len: 2
-                },
-                7f32.to_bits(),
-                9f32.to_bits()
-            )]
+            [TexelRun {
+                first: slot * 2,
+                len: 2
+            }]
         );
+        let at = slot as usize * 8;
+        assert_eq!(texture[at..at + 2], [7f32.to_bits(), 9f32.to_bits()]);
         assert_eq!(scene.stats().texels_uploaded, 2);
     }
 

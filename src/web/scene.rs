@@ -290,19 +290,32 @@ impl JsSceneCore {
         Ok(self.scene()?.take_grow())
     }
 
-    /// The texel writes: `[first, len, first, len, …]` and the texels (four u32 each), in order; then forgotten.
+    /// Whether texels wait to go up.
+    #[wasm_bindgen(js_name = hasTexels)]
+    pub fn has_texels(&self) -> bool {
+        self.scene.as_ref().is_some_and(Scene::has_texels)
+    }
+
+    /// The oldest waiting texel writes, about `max_texels` at most (at least
+    /// one run): `[first, len, first, len, …]` and the texels (four u32 each),
+    /// in order. Call until `hasTexels()` is false: a whole workflow goes up
+    /// in such batches, never all in one buffer.
     #[wasm_bindgen(js_name = takeTexels, unchecked_return_type = "[Uint32Array, Uint32Array]")]
-    pub fn take_texels(&mut self) -> Result<js_sys::Array, JsValue> {
+    pub fn take_texels(&mut self, max_texels: u32) -> Result<js_sys::Array, JsValue> {
+        let core = self.core.clone();
+        let core = core.try_borrow().map_err(|_| {
+            invalid(
+                ErrorCode::InvalidWorkflow,
+                "optimizer",
+                "the optimizer is busy",
+            )
+        })?;
         let scene = self.scene()?;
-        let mut runs = Vec::new();
-        let mut texels = Vec::new();
-        for (run, data) in scene.texel_runs() {
-            runs.extend_from_slice(&[run.first, run.len]);
-            texels.extend_from_slice(data);
-        }
-        scene.clear_texels();
+        let (mut runs, mut texels) = (Vec::new(), Vec::new());
+        scene.take_texels(core.workflow(), max_texels as usize, &mut runs, &mut texels);
+        let flat: Vec<u32> = runs.iter().flat_map(|r| [r.first, r.len]).collect();
         Ok(js_sys::Array::of2(
-            &js_sys::Uint32Array::from(&runs[..]),
+            &js_sys::Uint32Array::from(&flat[..]),
             &js_sys::Uint32Array::from(&texels[..]),
         ))
     }
@@ -341,8 +354,7 @@ impl JsSceneCore {
     /// Background, premultiplied RGBA 0–1.
     #[wasm_bindgen(js_name = clearColor)]
     pub fn clear_color(&self) -> Vec<f64> {
-        let bg = self.options.palette.background.map(|v| v as f64 / 255.0);
-        vec![bg[0] * bg[3], bg[1] * bg[3], bg[2] * bg[3], bg[3]]
+        self.options.clear_color().to_vec()
     }
 
     #[wasm_bindgen(js_name = isEmpty)]

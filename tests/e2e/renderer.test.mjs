@@ -34,6 +34,13 @@ async function open(t) {
         document.body.append(c);
         return c;
       },
+      /** `n` red 10×10 nodes on a 100-wide grid, 20 px apart (more than one texture row of slots past 2,048). */
+      grid(n) {
+        const opt = new WorkflowOptimizer();
+        const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'red', position: { x: (i % 100) * 20, y: Math.floor(i / 100) * 20 }, width: 10, height: 10 }));
+        opt.setWorkflow({ nodes, edges: [] });
+        return opt;
+      },
       optimizer() {
         const opt = new WorkflowOptimizer();
         const node = (id, type, x, y, width, height) => ({ id, type, position: { x, y }, width, height, sourcePosition: 'right', targetPosition: 'left' });
@@ -174,4 +181,41 @@ test('a lost WebGL context: render fails with GPU_UNAVAILABLE, stats say lost, a
   // Every node's data went up again into the new context.
   assert.ok(close(r.pixel, [0xdc, 0x28, 0x28, 255]), `${r.pixel}`);
   assert.equal(r.stats.lost, false);
+});
+
+test('after a restored context a workflow larger than one texture row is drawn in full; readPixels before render leaves the canvas to draw', async (t) => {
+  const { page } = await open(t);
+  const r = await page.evaluate(async () => {
+    const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+    const c = h.canvas(200, 200);
+    const opt = h.grid(5000);
+    const r = await h.create(c, opt, h.options);
+    // The last node (slot 4,999, in the texture's third row) at (1980, 980): on the canvas at (80, 80).
+    const view = { x: -1900, y: -900, zoom: 1 };
+    opt.frame(view, { width: 200, height: 200 });
+    // Pixels first: the canvas must still get this frame from render().
+    const before = h.at(await r.readPixels(), 200, 85, 85);
+    r.render();
+    const drawn = r.stats();
+    r.render();
+    const again = r.stats();
+    const ext = c.getContext('webgl2').getExtension('WEBGL_lose_context');
+    ext.loseContext();
+    await sleep(50);
+    ext.restoreContext();
+    let back = false;
+    for (let k = 0; k < 100 && !back; k++) {
+      await sleep(20);
+      back = (await h.error(() => r.render(opt.frame(view, { width: 200, height: 200 })))) === null;
+    }
+    const after = back ? h.at(await r.readPixels(), 200, 85, 85) : null;
+    return { before, drawn, again, back, after, visible: c.style.visibility };
+  });
+  assert.ok(close(r.before, [0xdc, 0x28, 0x28, 255]), `before: ${r.before}`);
+  assert.ok(r.drawn.drawCalls > 0, `render() after readPixels() draws: ${JSON.stringify(r.drawn)}`);
+  assert.equal(r.again.drawCalls, 0, 'the same frame again is not drawn');
+  assert.equal(r.again.framesSkipped, r.drawn.framesSkipped + 1);
+  assert.ok(r.back, 'the renderer never came back after restoreContext');
+  assert.ok(close(r.after, [0xdc, 0x28, 0x28, 255]), `a node past the first texture row after the restore: ${r.after}`);
+  assert.equal(r.visible, '');
 });
