@@ -122,6 +122,11 @@ export class Renderer {
     return gpuExports().then(() => undefined);
   }
 
+  /** The core's half is alive: after a trap of the core it throws MODULE_RESET, before anything else is tried. */
+  #core() {
+    this.#scene.isEmpty();
+  }
+
   /** A call into the GPU module: its errors as the package's, and none once a trap discarded its instance. */
   #onGpu(f) {
     if (this.#epoch !== epoch) throw deps.makeError('GPU_UNAVAILABLE', 'the GPU module trapped and was reset: create a new Renderer', 'renderer');
@@ -169,6 +174,7 @@ export class Renderer {
    */
   render(frame) {
     const started = performance.now();
+    this.#core();
     this.#drawCalls = 0;
     this.#ready();
     const needed = this.#prepare(frame, false);
@@ -188,6 +194,7 @@ export class Renderer {
 
   /** Match the pane: `width` × `height` CSS pixels at `devicePixelRatio` (sets the canvas's drawing buffer). */
   resize(width, height, dpr) {
+    this.#core();
     this.#onGpu((g) => g.resize(width, height, dpr));
     this.#dpr = dpr;
     this.#scene.forceRedraw();
@@ -195,13 +202,15 @@ export class Renderer {
 
   /** Draw calls, instances per batch, uploads and CPU time of the last frame. */
   stats() {
+    const scene = this.#scene.stats();
     const gpu = this.#epoch === epoch ? this.#onGpu((g) => g.stats()) : { backend: 'none', frames: 0, lost: true };
-    return { ...this.#scene.stats(), backend: gpu.backend, frames: gpu.frames, lost: gpu.lost, drawCalls: this.#drawCalls, encodeMs: this.#encodeMs };
+    return { ...scene, backend: gpu.backend, frames: gpu.frames, lost: gpu.lost, drawCalls: this.#drawCalls, encodeMs: this.#encodeMs };
   }
 
   /** Render the latest frame offscreen and resolve to its pixels (RGBA8, rows top first, canvas size). */
   readPixels() {
     const started = performance.now();
+    this.#core();
     this.#ready();
     this.#prepare(undefined, true);
     // Drawn offscreen: the canvas itself still has to show this frame.
