@@ -40,6 +40,26 @@ const HELPERS = `
       const p = this.pane();
       return { x: -x / zoom, y: -y / zoom, width: p.width / zoom, height: p.height / zoom, zoom };
     },
+    /**
+     * The minimap's pixels and its documented fit (the brute-force bounds, 5 % padding, 200 × 150 CSS px), and the
+     * sampled nodes (every 97th) whose centre is not inked.
+     */
+    minimap() {
+      const canvas = document.querySelector('.flowscale-minimap canvas');
+      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const brute = this.bounds(window.__app.nodes);
+      const pad = 0.05, W = 200, H = 150;
+      const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
+      const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
+      const dpr = canvas.width / W;
+      const missing = [];
+      for (let i = 3; i < 3000; i += 97) {
+        const r = this.rect(window.__app.nodes[i]);
+        const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
+        if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
+      }
+      return { canvas, px, brute, scale, tx, ty, dpr, missing };
+    },
     settled() {
       const a = window.__app;
       return a.flow && a.flow.controller.upToDate && a.flow.controller.getNodes() === a.nodes;
@@ -405,20 +425,9 @@ test('flowscale/react: a small workflow loads at once, the minimap draws every n
   await page.evaluate(() => window.__app.flow.fitView());
   await page.waitForTimeout(300);
   const r = await page.evaluate(() => {
-    const canvas = document.querySelector('.flowscale-minimap canvas');
-    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    const brute = window.__t.bounds(window.__app.nodes);
-    // The minimap's documented fit, from the brute-force bounds; each sampled node's centre must be inked.
-    const pad = 0.05, W = 200, H = 150;
-    const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
-    const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
-    const dpr = canvas.width / W;
-    let missing = [], inked = 0;
-    for (let i = 3; i < 3000; i += 97) {
-      const r = window.__t.rect(window.__app.nodes[i]);
-      const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
-      if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
-    }
+    // Each sampled node's centre must be inked.
+    const { canvas, px, brute, missing } = window.__t.minimap();
+    let inked = 0;
     for (let i = 0; i < px.length; i += 4) if (px[i] < 250) inked++;
     return { progress: window.__app.progress, missing, inked, size: canvas.width * canvas.height, bounds: window.__app.flow.getBounds(), brute };
   });
@@ -692,19 +701,7 @@ test('flowscale/react: per viewport change the minimap copies its picture of the
   // What it shows: every sampled node inked, and the viewport's frame where the view is.
   const check = async () => {
     const shown = await page.evaluate(() => {
-      const canvas = document.querySelector('.flowscale-minimap canvas');
-      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      const brute = window.__t.bounds(window.__app.nodes);
-      const pad = 0.05, W = 200, H = 150;
-      const scale = Math.min(W / (brute.width * (1 + 2 * pad)), H / (brute.height * (1 + 2 * pad)));
-      const tx = W / 2 - (brute.x + brute.width / 2) * scale, ty = H / 2 - (brute.y + brute.height / 2) * scale;
-      const dpr = canvas.width / W;
-      const missing = [];
-      for (let i = 3; i < 3000; i += 97) {
-        const r = window.__t.rect(window.__app.nodes[i]);
-        const x = Math.floor(((r.x + r.width / 2) * scale + tx) * dpr), y = Math.floor(((r.y + r.height / 2) * scale + ty) * dpr);
-        if (px[(y * canvas.width + x) * 4] >= 250) missing.push(window.__app.nodes[i].id);
-      }
+      const { canvas, px, scale, tx, ty, dpr, missing } = window.__t.minimap();
       // The viewport's frame: the bounding box of the viewport colour (#2563eb), in minimap CSS pixels.
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (let y = 0; y < canvas.height; y++) {
