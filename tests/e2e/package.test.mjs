@@ -5,7 +5,9 @@
 // generated workflow, runs frames, opens a cache through `flowscale/cache`
 // and a monitor through `flowscale/monitor`, and reports whether those
 // subpaths gave the root entry's own classes (one wasm instance), and fetches
-// the core module alone (it draws nothing, so no GPU module). Last, the
+// the core module alone (it draws nothing, so no GPU module); the same page
+// with ?draw then makes a Renderer, which fetches the GPU module (the chunk
+// each bundler split off), and reads a node's pixels back. Last, the
 // React example (examples/react-vite) from its own lockfile and the tarball:
 // type-checked, built, and run at 100k nodes with flowscale/react.
 import { test, before, after } from 'node:test';
@@ -22,7 +24,7 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 
 // The app's code, the same for every bundler: what a new user writes first.
 const APP = `import init, * as flowscale from 'flowscale';
-import { WorkflowOptimizer, toColumns } from 'flowscale';
+import { WorkflowOptimizer, Renderer, toColumns } from 'flowscale';
 import { WorkflowCache } from 'flowscale/cache';
 import { PerformanceMonitor } from 'flowscale/monitor';
 
@@ -43,7 +45,20 @@ async function main() {
   const snapshot = monitor.snapshot();
   let error = null;
   try { optimizer.setWorkflow({ nodes: [{ id: 'a', position: { x: NaN, y: 0 }, data: {} }], edges: [] }); } catch (e) { error = { name: e.name, code: e.code, path: e.path, isFlowscaleError: e instanceof flowscale.FlowscaleError }; }
+  // ?draw: the GPU layer too (its module is fetched by this first create), the first nodes drawn and read back.
+  let drew;
+  if (location.search.includes('draw')) {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    document.body.append(canvas);
+    const renderer = await Renderer.create(canvas, optimizer, { backend: 'webgl2', draw: 'all', palette: { background: '#ffffff', node: { fill: '#dc2828' } } });
+    renderer.render(optimizer.frame({ x: 0, y: 0, zoom: 1 }, { width: 64, height: 64 }));
+    const px = await renderer.readPixels();
+    drew = { backend: renderer.backend, drawCalls: renderer.stats().drawCalls, centre: Array.from(px.subarray((20 * 64 + 20) * 4, (20 * 64 + 20) * 4 + 4)) };
+    renderer.free();
+  }
   window.result = {
+    drew,
     nodeCount: optimizer.nodeCount,
     inView: frame.stats.inView,
     mounted: frame.visibleIds.length,
@@ -133,6 +148,21 @@ function check({ result, problems, wasm }) {
   assert.deepEqual(result.error, { name: 'FlowscaleError', code: 'NON_FINITE', path: 'nodes[0].position.x', isFlowscaleError: true });
 }
 
+/** The ?draw page: the core, then the GPU module, each fetched once; a node drawn where it is. */
+function checkDraw({ result, problems, wasm }) {
+  assert.equal(result.failed, undefined, result.failed);
+  assert.deepEqual(problems, []);
+  assert.equal(wasm.length, 2, `the core and the GPU module: ${wasm.join(', ')}`);
+  assert.equal(new Set(wasm).size, 2, `each once: ${wasm.join(', ')}`);
+  assert.match(result.drew.backend, /^Gl/);
+  assert.ok(result.drew.drawCalls > 0, JSON.stringify(result.drew));
+  // Node n0 covers (0, 0)–(150, 40): (20, 20) is its fill.
+  const fill = [0xdc, 0x28, 0x28, 255];
+  assert.ok(result.drew.centre.every((v, k) => Math.abs(v - fill[k]) <= 3), `${result.drew.centre}`);
+}
+
+const withDraw = (url) => new URL('?draw=1', url.endsWith('/') ? url : `${url}/`).href;
+
 test('webpack 5, default configuration: builds and runs', async () => {
   const dir = freshApp('webpack');
   writeFileSync(join(dir, 'src/index.js'), APP);
@@ -142,6 +172,7 @@ test('webpack 5, default configuration: builds and runs', async () => {
   const server = await serve(join(dir, 'dist'));
   try {
     check(await run(server.url));
+    checkDraw(await run(withDraw(server.url)));
   } finally {
     await server.close();
   }
@@ -157,6 +188,7 @@ test('Vite 8, default configuration: the production build runs', async () => {
   const server = await serve(join(dir, 'dist'));
   try {
     check(await run(server.url));
+    checkDraw(await run(withDraw(server.url)));
   } finally {
     await server.close();
   }
@@ -185,6 +217,7 @@ test("Vite 8's dev server, with optimizeDeps.exclude: ['flowscale']", async () =
       dev.on('exit', (code) => reject(new Error(`vite exited ${code}: ${out}`)));
     });
     check(await run(url));
+    checkDraw(await run(withDraw(url)));
   } finally {
     dev.kill();
   }
