@@ -302,6 +302,15 @@ impl GpuCore {
     /// A node texture of `rows` rows (its content dropped: every texel follows).
     pub fn grow(&mut self, rows: u32) -> Result<(), JsValue> {
         self.with_gpu(|g| {
+            let (_, max_rows) = g.layer.texture_shape();
+            if rows == 0 || rows > max_rows {
+                // wgpu's error handler would panic on such a texture.
+                return Err(invalid(
+                    "INVALID_ARGUMENT",
+                    "rows",
+                    format!("expected 1 to {max_rows} rows, got {rows}"),
+                ));
+            }
             g.layer.grow(rows);
             Ok(())
         })
@@ -317,16 +326,35 @@ impl GpuCore {
                     first: pair[0],
                     len: pair[1],
                 };
-                let n = run.len as usize * 4;
-                let data = texels.get(at..at + n).ok_or_else(|| {
-                    invalid(
+                // A run outside the texture would be a wgpu validation error, which panics.
+                let (width, _) = g.layer.texture_shape();
+                let in_texture = run.len > 0
+                    && (run.first % width)
+                        .checked_add(run.len)
+                        .is_some_and(|end| end <= width)
+                    && run.first / width < g.layer.rows();
+                if !in_texture {
+                    return Err(invalid(
                         "INVALID_ARGUMENT",
-                        "texels",
-                        "fewer texels than the runs name",
-                    )
-                })?;
+                        "runs",
+                        format!(
+                            "texels {}+{} are not within one row of the node texture",
+                            run.first, run.len
+                        ),
+                    ));
+                }
+                let data = (run.len as usize)
+                    .checked_mul(4)
+                    .and_then(|n| texels.get(at..at.checked_add(n)?))
+                    .ok_or_else(|| {
+                        invalid(
+                            "INVALID_ARGUMENT",
+                            "texels",
+                            "fewer texels than the runs name",
+                        )
+                    })?;
                 g.layer.write_texels(run, data);
-                at += n;
+                at += data.len();
             }
             Ok(())
         })
@@ -347,7 +375,7 @@ impl GpuCore {
                 .iter()
                 .zip(counts)
                 .zip(&bytes[1..])
-                .all(|((stride, &count), b)| b.len() == stride * count as usize);
+                .all(|((stride, &count), b)| stride.checked_mul(count as usize) == Some(b.len()));
         if !layout_ok {
             return Err(invalid(
                 "INVALID_ARGUMENT",

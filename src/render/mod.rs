@@ -263,6 +263,11 @@ mod gpu {
             (self.tex_width, self.max_rows)
         }
 
+        /// Rows the node texture has now.
+        pub fn rows(&self) -> u32 {
+            self.node_tex.height()
+        }
+
         /// A new node texture of `rows` rows (its old content is dropped).
         pub fn grow(&mut self, rows: u32) {
             self.node_tex = Self::node_texture(&self.device, self.tex_width, rows);

@@ -219,3 +219,45 @@ test('after a restored context a workflow larger than one texture row is drawn i
   assert.ok(close(r.after, [0xdc, 0x28, 0x28, 255]), `a node past the first texture row after the restore: ${r.after}`);
   assert.equal(r.visible, '');
 });
+
+test('the GPU module refuses texels and texture sizes outside its texture with a coded error, not a panic', async (t) => {
+  const { page } = await open(t);
+  const r = await page.evaluate(async () => {
+    // The GPU module as renderer.js drives it, called directly with input no scene would make.
+    const m = await import('/pkg/gpu/flowscale_gpu.js');
+    await m.default();
+    const gpu = await m.GpuCore.create(h.canvas(64, 64), 'webgl2');
+    const [width] = gpu.textureShape();
+    const code = (f) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        return e instanceof WebAssembly.RuntimeError ? 'trap' : `${e.code} ${e.path}`;
+      }
+    };
+    const out = {
+      pastRow: code(() => gpu.writeTexels(Uint32Array.of(width - 1, 2), new Uint32Array(8))),
+      pastRows: code(() => gpu.writeTexels(Uint32Array.of(width * 5, 2), new Uint32Array(8))),
+      huge: code(() => gpu.writeTexels(Uint32Array.of(0, 0xffffffff), new Uint32Array(8))),
+      short: code(() => gpu.writeTexels(Uint32Array.of(0, 2), new Uint32Array(4))),
+      noRows: code(() => gpu.grow(0)),
+      tooMany: code(() => gpu.grow(0xffffffff)),
+      lists: code(() => gpu.upload([new Uint8Array(64), new Uint8Array(4), new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)], Uint32Array.of(0x40000001, 0, 0, 0))),
+      fine: code(() => gpu.writeTexels(Uint32Array.of(0, 2), new Uint32Array(8))),
+    };
+    gpu.destroy();
+    gpu.free();
+    return out;
+  });
+  assert.deepEqual(r, {
+    pastRow: 'INVALID_ARGUMENT runs',
+    pastRows: 'INVALID_ARGUMENT runs',
+    huge: 'INVALID_ARGUMENT runs',
+    short: 'INVALID_ARGUMENT texels',
+    noRows: 'INVALID_ARGUMENT rows',
+    tooMany: 'INVALID_ARGUMENT rows',
+    lists: 'INVALID_ARGUMENT lists',
+    fine: 'ok',
+  });
+});
