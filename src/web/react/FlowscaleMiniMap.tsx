@@ -121,10 +121,11 @@ export function FlowscaleMiniMap({
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
+    if (!controller || !canvas || !ctx) return;
     // The workflow's picture, painted when the workflow changes: the visible canvas copies it per frame.
     const picture = document.createElement('canvas');
     const pctx = picture.getContext('2d');
-    if (!controller || !canvas || !ctx || !pctx) return;
+    if (!pctx) return;
     canvas.width = picture.width = Math.round(width * dpr);
     canvas.height = picture.height = Math.round(height * dpr);
     let raf = 0;

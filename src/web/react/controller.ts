@@ -29,7 +29,7 @@ import {
   Config,
 } from 'flowscale';
 import { devicePixelRatioNow } from './dpr.js';
-import { diffById, parentsFirst } from './sync.js';
+import { diffById, diffSize, parentsFirst } from './sync.js';
 
 /** Workflows above this many nodes are indexed in slices (setWorkflowAsync), the first STAGE nodes at once. */
 export const ASYNC_ABOVE = 20_000;
@@ -402,15 +402,13 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const nodeSelects: Flip[] = [];
     const nodeReplaced = this.loaded ? nd.replaced.filter((n) => !selectOnly(oldNodes.get(n.id), n, sameNodeShape, nodeSelects)) : nd.replaced;
     const edgeSelects: Flip[] = [];
-    const edgeReplaced = this.loaded ? ed.replaced.filter((e) => !selectOnly(oldEdges.get(e.id), e, sameEdgeShape, edgeSelects)) : ed.replaced;
     const edgeFlips = new Set<string>();
-    if (edgeReplaced.length < ed.replaced.length) {
-      const kept = new Set(edgeReplaced);
-      for (const e of ed.replaced) if (!kept.has(e)) edgeFlips.add(e.id);
-    }
+    const edgeReplaced = this.loaded
+      ? ed.replaced.filter((e) => (selectOnly(oldEdges.get(e.id), e, sameEdgeShape, edgeSelects) ? (edgeFlips.add(e.id), false) : true))
+      : ed.replaced;
     const before = this.good.nodes.length + this.good.edges.length;
     const after = nodes.length + edges.length;
-    const heavy = nd.added.length + nd.removed.length + nodeReplaced.length + ed.added.length + ed.removed.length + edgeReplaced.length;
+    const heavy = diffSize({ ...nd, replaced: nodeReplaced }) + diffSize({ ...ed, replaced: edgeReplaced });
     if (!this.loaded || 2 * heavy > Math.max(before, after)) {
       this.load(nodes, edges);
       return;
