@@ -678,12 +678,12 @@ test('flowscale/react: per viewport change the minimap copies its picture of the
   const { page, pageErrors } = await openSmall();
   // Per viewport change the minimap fills no rectangle per node: the workflow is drawn once per version and copied.
   const fills = await page.evaluate(async () => {
-    const mini = document.querySelector('.flowscale-minimap canvas');
+    // Every 2D canvas counts: the minimap's offscreen picture as much as the visible one (the page has no other).
     const proto = CanvasRenderingContext2D.prototype;
     const real = proto.fillRect;
     let n = 0;
     proto.fillRect = function (...a) {
-      if (this.canvas === mini) n++;
+      n++;
       return real.apply(this, a);
     };
     const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -697,7 +697,7 @@ test('flowscale/react: per viewport change the minimap copies its picture of the
     proto.fillRect = real;
     return counts;
   });
-  assert.ok(fills.every((n) => n <= 1), `fillRect calls on the minimap per viewport change: ${fills}`);
+  assert.ok(fills.every((n) => n <= 1), `fillRect calls on any canvas per viewport change: ${fills}`);
   // What it shows: every sampled node inked, and the viewport's frame where the view is.
   const check = async () => {
     const shown = await page.evaluate(() => {
