@@ -26,6 +26,7 @@ import {
   type NodeChange as FlowscaleNodeChange,
   type PartialConfig,
   type Renderer,
+  type WorkflowColumns,
   Config,
 } from 'flowscale';
 import { devicePixelRatioNow } from './dpr.js';
@@ -103,6 +104,48 @@ export interface DeleteCallbacks<N extends Node = Node, E extends Edge = Edge> {
 export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
   deletedNodes: N[];
   deletedEdges: E[];
+}
+
+/**
+ * A document the caller keeps and edits itself (`useDocument`): the controller finds its objects by id, and never
+ * copies the arrays nor builds an id table of them (a million-node document costs nothing more).
+ */
+export interface DocumentLookup<N extends Node = Node, E extends Edge = Edge> {
+  node(id: string): N | undefined;
+  edge(id: string): E | undefined;
+  /** What React mounts of the window's edges (e.g. parallel edges merged into one); the window's edges as they are when absent. */
+  mountEdges?(edges: E[]): E[];
+}
+
+/** How `loadDocument` indexes a big document. */
+export interface StagedLoadOptions {
+  /** The same workflow as columns, when the caller has them: indexed without a walk over the objects. */
+  columns?: WorkflowColumns | null;
+  /** Whether a node is among the first STAGE nodes (the caller's index may answer without building a set). */
+  inFirstStage?: (id: string) => boolean;
+  /** The first stage is already indexed (the document grew from a preview of it): index everything in slices. */
+  skipFirstStage?: boolean;
+  /** Share of the document indexed, 0–1 (called synchronously, unlike the option of the same name). */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A wasm trap, or a call on an object of the instance it replaced. */
+export function isTrap(e: unknown): boolean {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof FlowscaleError && e.code === 'MODULE_RESET');
+}
+
+/** Resolves on the next animation frame (or after 50 ms when frames are not running: a hidden tab, Node). */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 50);
+    if (typeof requestAnimationFrame === 'function') {
+      requestAnimationFrame(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    }
+  });
 }
 
 type Listener = () => void;
@@ -275,6 +318,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private offTrap: (() => void) | null = null;
   /** A trap replaced the module: the optimizer is rebuilt once the failing call has unwound. */
   private recovering = false;
+  /** The caller's own document (useDocument): the controller does not follow arrays, the caller drives it. */
+  private doc: DocumentLookup<N, E> | null = null;
+  /** A trap took the optimizer of a controller driven through useDocument: it draws nothing more (its owner rebuilds). */
+  private trappedDoc = false;
 
   constructor(options: ControllerOptions<N, E> = {}) {
     // Nothing of wasm here: React may construct a controller it then discards.
@@ -677,11 +724,12 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** One frame: culling, level of detail and the window; the GPU draw; React's share when it changed. */
   refresh(force = false): void {
     const { width, height } = this.pane;
-    if (this.destroyed || !this.opt || width <= 0 || height <= 0) return;
+    if (this.destroyed || this.trappedDoc || !this.opt || width <= 0 || height <= 0) return;
     let f: Frame;
     try {
       f = this.opt.frame(this.viewport, this.pane);
     } catch (e) {
+      if (this.trapOfDocument(e)) return;
       this.reject(this.good.nodes, this.good.edges, e);
       return;
     }
@@ -689,6 +737,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       try {
         this.renderer.render(f);
       } catch (e) {
+        if (this.trapOfDocument(e)) return;
         this.renderer = null;
         this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
       }
@@ -704,6 +753,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private remount(visibleIds: string[], edgeIds: string[]): void {
     this.lastVisible = visibleIds;
     this.lastEdgeIds = edgeIds;
+    if (this.doc) {
+      this.remountDocument(this.doc, visibleIds, edgeIds);
+      return;
+    }
     const { nodeById, edgeById } = this.good;
     let nodes: N[] = [];
     const kept = new Set<string>();
@@ -784,6 +837,137 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
   }
 
+  // ---- a document the caller keeps (useDocument) -----------------------------------
+
+  /**
+   * Drive the controller from a document the caller keeps and edits itself, instead of sync(): the caller indexes
+   * it with loadDocument, hands its edits to the optimizer and the mounted objects it changed to replaceMounted,
+   * and the window is made of the mounted objects that stay and the document's (through `lookup`) for the rest. No
+   * array is copied and no id table built. The node origin is not applied (positions are taken as they are), and
+   * after a trap the controller stops drawing (`trapped`) instead of rebuilding: the caller, who has the document,
+   * makes a new controller.
+   */
+  useDocument(lookup: DocumentLookup<N, E>): void {
+    this.doc = lookup;
+  }
+
+  /**
+   * Index the document (useDocument): at once up to STAGE nodes; above, the first STAGE nodes at once (a first view
+   * on screen and usable within a frame or two) and then the whole document in slices (setWorkflowAsync), from
+   * `columns` when given. Rejects with the optimizer's error (the optimizer keeps what it held) or the signal's.
+   */
+  async loadDocument(nodes: N[], edges: E[], options: StagedLoadOptions = {}): Promise<void> {
+    const { columns, inFirstStage, skipFirstStage = false, onProgress, signal } = options;
+    if (this.destroyed) return;
+    const opt = this.optimizer;
+    const token = ++this.loadToken;
+    this.loadAbort?.abort();
+    this.loadAbort = null;
+    this.latest = { nodes, edges };
+    const live = () => token === this.loadToken && !this.destroyed;
+    if (nodes.length <= STAGE) {
+      opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+      this.loaded = true;
+      onProgress?.(1);
+      this.changed();
+      return;
+    }
+    if (!skipFirstStage) {
+      const first = nodes.slice(0, STAGE);
+      let firstEdges: E[];
+      if (inFirstStage) firstEdges = edges.filter((e) => inFirstStage(e.source) && inFirstStage(e.target));
+      else {
+        const ids = new Set(first.map((n) => n.id));
+        firstEdges = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+      }
+      opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+      this.loaded = true;
+      onProgress?.(0);
+      this.changed();
+      // Two frames: React mounts the first nodes and the browser paints them before the rest.
+      await nextFrame();
+      await nextFrame();
+    }
+    if (!live()) return;
+    signal?.throwIfAborted();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const onAbort = () => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort);
+    const load = opt.setWorkflowAsync(columns ?? { nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (live()) onProgress?.(p.fraction);
+      },
+    });
+    // destroy() frees the optimizer only once this load has settled.
+    this.loadPromise = load.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await load;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (token === this.loadToken) {
+        this.loadPromise = null;
+        this.loadAbort = null;
+      }
+    }
+    if (!live()) return;
+    this.loaded = true;
+    this.changed();
+  }
+
+  /**
+   * The caller changed mounted objects (React Flow's changes to them: a drag, a selection) or removed some: React
+   * mounts these from now on; a node keeps its mounted object while it stays in the window.
+   */
+  replaceMounted(next: MountedWindow<N, E>): void {
+    this.mounted = { nodes: next.nodes, edges: next.edges };
+    this.emit(this.mountedListeners);
+  }
+
+  /** A mounted node as React has it (its position during a drag, its selection), if mounted. */
+  mountedNode(id: string): N | undefined {
+    return this.mounted.nodes.find((n) => n.id === id);
+  }
+
+  /** A trap took the optimizer of a controller driven through useDocument: it draws nothing more. */
+  get trapped(): boolean {
+    return this.trappedDoc;
+  }
+
+  /** Zoom-level clusters drawn in the last frame. */
+  get clusterCount(): number {
+    return this.lastClusters?.count.length ?? 0;
+  }
+
+  private trapOfDocument(e: unknown): boolean {
+    if (!this.doc || !isTrap(e)) return false;
+    // The owner builds a new controller from its document; until then this one shows what it showed.
+    this.trappedDoc = true;
+    return true;
+  }
+
+  private remountDocument(doc: DocumentLookup<N, E>, visibleIds: string[], edgeIds: string[]): void {
+    // React's own objects for nodes that stay (selection, measurements, a drag), the document's for new ones.
+    const current = new Map(this.mounted.nodes.map((n) => [n.id, n]));
+    const nodes: N[] = [];
+    for (const id of visibleIds) {
+      const n = current.get(id) ?? doc.node(id);
+      if (n) nodes.push(n);
+    }
+    const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
+    let edges: E[] = [];
+    for (const id of edgeIds) {
+      const e = currentEdges.get(id) ?? doc.edge(id);
+      if (e) edges.push(e);
+    }
+    if (doc.mountEdges) edges = doc.mountEdges(edges);
+    this.replaceMounted({ nodes, edges });
+  }
+
   // ---- subscriptions (for useSyncExternalStore) ------------------------------------
 
   /** Run `fn` with listener calls held until it returns (React must not be notified from inside its render). */
@@ -861,10 +1045,14 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   }
 
   /** The renderer drawing each frame (null: none). */
-  attachRenderer(r: Renderer | null): void {
+  attachRenderer(r: Renderer | null, canvas?: HTMLCanvasElement): void {
     this.renderer = r;
     if (r) {
-      this.resizeRenderer();
+      // Resizing reallocates the canvas's buffers even when nothing changes: skipped when `canvas` already fits.
+      const { width, height } = this.pane;
+      const dpr = devicePixelRatioNow();
+      const fits = canvas !== undefined && canvas.width === Math.round(width * dpr) && canvas.height === Math.round(height * dpr);
+      if (!fits) this.resizeRenderer();
       this.setGpu({ status: 'on', backend: r.backend });
       this.refresh(true);
     }

@@ -1,0 +1,160 @@
+// FlowscaleController driven from a document its owner keeps (useDocument),
+// as the demo's store does: no array copied, no id table built; a staged
+// load of a big document (from columns too), the owner's edits, the window
+// from the mounted objects that stay and the document's, and a trap that
+// stops the controller (its owner rebuilds), on the package's web build in Node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { register } from 'node:module';
+
+const web = new URL('../../pkg/web/index.js', import.meta.url).href;
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`export async function resolve(s, c, next) { return next(s === 'flowscale' ? ${JSON.stringify(web)} : s, c); }`),
+);
+const { toColumns, initSync } = await import('./flowscale.mjs');
+const { FlowscaleController, STAGE, isTrap } = await import('../../pkg/react/controller.js');
+
+const box = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 50, height: 20, data: {}, ...extra });
+/** A grid of `n` nodes, 200 a row, each wired to the next. */
+function grid(n) {
+  const nodes = Array.from({ length: n }, (_, i) => box(`n${i}`, (i % 200) * 60, Math.floor(i / 200) * 30));
+  const edges = Array.from({ length: n - 1 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}` }));
+  return { nodes, edges };
+}
+/** The document's objects by id, counting lookups. */
+function lookupOf(doc) {
+  const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
+  const edges = new Map(doc.edges.map((e) => [e.id, e]));
+  const counts = { node: 0, edge: 0 };
+  return {
+    counts,
+    node: (id) => (counts.node++, nodes.get(id)),
+    edge: (id) => (counts.edge++, edges.get(id)),
+  };
+}
+
+test('a small document is indexed at once; the window is the document\'s objects', async () => {
+  const doc = grid(400);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  const progress = [];
+  await c.loadDocument(doc.nodes, doc.edges, { onProgress: (f) => progress.push(f) });
+  assert.deepEqual(progress, [1]);
+  assert.equal(c.optimizer.nodeCount, 400);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const { nodes, edges } = c.getMounted();
+  assert.ok(nodes.length > 0 && edges.length > 0);
+  for (const n of nodes) assert.equal(n, doc.nodes[Number(n.id.slice(1))], 'the document\'s own object');
+  assert.ok(c.stats.inView > 0);
+  c.destroy();
+});
+
+test('a big document: the first STAGE nodes at once, then all of it in slices from its columns', async () => {
+  const doc = grid(STAGE + 5000);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const progress = [];
+  let atFirstStage = -1;
+  const loaded = c.loadDocument(doc.nodes, doc.edges, {
+    columns: toColumns(doc),
+    inFirstStage: (id) => Number(id.slice(1)) < STAGE,
+    onProgress: (f) => {
+      progress.push(f);
+      if (f === 0) atFirstStage = c.optimizer.nodeCount;
+    },
+  });
+  assert.equal(c.optimizer.nodeCount, STAGE, 'the first stage is indexed before the call returns');
+  assert.equal(c.optimizer.edgeCount, STAGE - 1, 'with the edges between its nodes');
+  assert.ok(c.getMounted().nodes.length > 0, 'and on screen');
+  await loaded;
+  assert.equal(atFirstStage, STAGE);
+  assert.equal(c.optimizer.nodeCount, doc.nodes.length);
+  assert.equal(c.optimizer.edgeCount, doc.edges.length);
+  assert.equal(progress[0], 0);
+  assert.equal(progress.at(-1), 1);
+  c.destroy();
+});
+
+test('skipFirstStage indexes a document grown from its preview in slices, the preview on screen meanwhile', async () => {
+  const doc = grid(STAGE + 2000);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  await c.loadDocument(doc.nodes.slice(0, 500), doc.edges.slice(0, 499));
+  const before = c.getMounted().nodes;
+  const loaded = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
+  assert.equal(c.optimizer.nodeCount, 500, 'the preview stays until the whole document is indexed');
+  assert.equal(c.getMounted().nodes, before);
+  await loaded;
+  assert.equal(c.optimizer.nodeCount, doc.nodes.length);
+  c.destroy();
+});
+
+test('an aborted load rejects with the signal\'s reason; a bad document rejects with the optimizer\'s error', async () => {
+  const doc = grid(STAGE + 2000);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  const abort = new AbortController();
+  const loaded = c.loadDocument(doc.nodes, doc.edges, { signal: abort.signal });
+  abort.abort(new Error('newer load'));
+  await assert.rejects(loaded, /newer load/);
+  await assert.rejects(c.loadDocument([box('a', 0, 0)], [{ id: 'x', source: 'a', target: 'nowhere' }]), (e) => e.code === 'DANGLING_EDGE');
+  c.destroy();
+});
+
+test('mounted objects the owner replaced stay mounted while in the window; new ones come from the document', async () => {
+  const doc = grid(400);
+  const lookup = lookupOf(doc);
+  const c = new FlowscaleController();
+  c.useDocument(lookup);
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  let calls = 0;
+  const off = c.subscribeMounted(() => calls++);
+  // A drag: the owner moves the optimizer's node and React's object, not the document.
+  const dragged = { ...c.mountedNode('n1'), position: { x: 70, y: 5 }, dragging: true };
+  c.optimizer.applyNodeChanges([{ type: 'position', id: 'n1', position: dragged.position }]);
+  c.replaceMounted({ nodes: c.getMounted().nodes.map((n) => (n.id === 'n1' ? dragged : n)), edges: c.getMounted().edges });
+  assert.equal(calls, 1);
+  assert.equal(c.mountedNode('n1'), dragged);
+  // The view moves: new nodes enter from the document, the dragged one keeps React's object.
+  lookup.counts.node = 0;
+  c.setView({ x: -100, y: 0, zoom: 1 }, 800, 600);
+  assert.equal(c.mountedNode('n1'), dragged);
+  assert.ok(lookup.counts.node > 0 && lookup.counts.node < c.getMounted().nodes.length, `${lookup.counts.node} lookups`);
+  off();
+  c.destroy();
+});
+
+test('mountEdges makes what React mounts of the window\'s edges', async () => {
+  const doc = grid(400);
+  const c = new FlowscaleController();
+  c.useDocument({ ...lookupOf(doc), mountEdges: (edges) => edges.slice(0, 2) });
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  assert.equal(c.getMounted().edges.length, 2);
+  c.destroy();
+});
+
+test('a trap during a frame stops a controller driven by its owner (no error thrown at it): the owner rebuilds', async () => {
+  const doc = grid(50);
+  const c = new FlowscaleController({ onError: () => assert.fail('no error reported') });
+  c.useDocument(lookupOf(doc));
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const real = performance.now;
+  performance.now = function () {
+    performance.now = real;
+    initSync().__wbindgen_malloc(0xfffffff0, 1);
+  };
+  c.setView({ x: -10, y: 0, zoom: 1 }, 800, 600);
+  assert.equal(c.trapped, true);
+  let frames = 0;
+  c.subscribeFrames(() => frames++);
+  c.setView({ x: -20, y: 0, zoom: 1 }, 800, 600);
+  assert.equal(frames, 0, 'it draws nothing more');
+  assert.ok(isTrap(new WebAssembly.RuntimeError('x')));
+  await new Promise((r) => setTimeout(r, 10));
+});
