@@ -1,46 +1,30 @@
-// FlowEngine: one workflow inside flowscale. It owns the WorkflowOptimizer
-// (every node's geometry in wasm memory), the GPU Renderer once the view
-// attaches one, and the small part of the workflow React mounts. The view
-// feeds it viewport and pane size; it answers each viewport change with one
-// `frame()` call, draws the frame on the GPU and publishes
-//   - the mounted nodes and edges (an external store: React re-renders only
-//     when nodes entered or left the window),
-//   - each mounted node's level of detail (per-id subscriptions: a zoom that
-//     crosses a threshold re-renders only the nodes whose detail changed),
-//   - frame statistics (for the stats bar and the PerformanceService).
-// Edits arrive as React Flow NodeChange/EdgeChange lists from the store, so
-// the optimizer, the GPU layer and React always see the same workflow. After
-// a wasm trap the store replaces the engine with one built from its document
-// (documentSlice.ts); this one stops drawing.
+// FlowEngine: one workflow inside flowscale, as the demo's store drives it.
+// The frames, the mounted window, each mounted node's level of detail, the
+// GPU renderer and the cluster lookup are flowscale/react's
+// FlowscaleController, driven from the store's document (useDocument: the
+// store keeps and edits its arrays in place, so the controller never copies
+// them nor builds an id table of them). What stays here is the demo's own:
+// its settings panel (LOD, max mounted, simplified edges), the staged load's
+// knobs, React Flow change lists from the store (so the optimizer, the GPU
+// layer and React always see the same workflow) and the frame info the stats
+// bar and the PerformanceService read. After a wasm trap the store replaces
+// the engine with one built from its document (documentSlice.ts); this one
+// stops drawing.
 import { applyEdgeChanges, applyNodeChanges, type Edge, type EdgeChange, type Node, type NodeChange, type Viewport } from '@xyflow/react';
 import {
-  FlowscaleError,
-  WorkflowOptimizer,
   type ClusterExpansion,
-  type Clusters,
   type EdgeChange as FlowscaleEdgeChange,
-  type Frame,
   type FrameStats,
   type NodeChange as FlowscaleNodeChange,
   type Renderer,
   type SimplifiedEdges,
   type WorkflowColumns,
+  type WorkflowOptimizer,
 } from 'flowscale';
+import { FlowscaleController, STAGE, isTrap, type Detail, type MountedWindow } from 'flowscale/react';
 import { effectiveConfig, startConfig } from '@/config';
 
-/** Resolves on the next animation frame (or after 50 ms when frames are not running, e.g. in a hidden tab). */
-function nextFrame(): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 50);
-    requestAnimationFrame(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
-
-/** 'full': controls; 'label': label only. (Low detail is not mounted: the GPU draws it.) */
-export type Detail = 'full' | 'label';
+export { STAGE, isTrap, type Detail };
 
 export interface EngineSettings {
   /** Level of detail on: small nodes are drawn by the GPU, medium ones as labels. Off: every node in the window is mounted in full. */
@@ -53,10 +37,7 @@ export interface EngineSettings {
 /** The panel's starting values: max mounted nodes from the configuration (RENDERING_MAX_VISIBLE_NODES). */
 export const DEFAULT_SETTINGS: EngineSettings = { lod: true, simplifyEdges: false, maxVisibleNodes: startConfig.rendering.maxVisibleNodes };
 
-export interface Mounted {
-  nodes: Node[];
-  edges: Edge[];
-}
+export type Mounted = MountedWindow<Node, Edge>;
 
 export interface FrameInfo {
   stats: FrameStats;
@@ -65,26 +46,12 @@ export interface FrameInfo {
   zoom: number;
 }
 
-type Listener = () => void;
-
 /** Finds the document's node and edge objects by id (kept by the store, not copied here). */
 export interface WorkflowLookup {
   node(id: string): Node | undefined;
   edge(id: string): Edge | undefined;
 }
 
-/**
- * Nodes in the first stage of a big workflow: indexed and drawn first. A
- * generated workflow's first 10,000 nodes cover its top rows, where the view
- * starts, many times over; indexing them takes tens of milliseconds.
- */
-export const STAGE = 10_000;
-
-/**
- * Test and inspection knobs (gpu.test.mjs and the benchmarks use them):
- * ?lodLow=z sets both LOD thresholds to z (0: mounted at any zoom), ?clusters=off
- * turns zoom-level clustering off (no cluster stands in for nodes, at any zoom).
- */
 /**
  * Simplified edges in React Flow's share of the view: parallel edges (same
  * ends and handles) drawn as one, thicker, labelled with their count
@@ -111,39 +78,33 @@ export function mergeParallel(edges: Edge[]): Edge[] {
 
 let engineSeq = 0;
 
-/** A wasm trap, or a call on an object of the instance it replaced: the store rebuilds the engine. */
-export function isTrap(e: unknown): boolean {
-  return e instanceof WebAssembly.RuntimeError || (e instanceof FlowscaleError && e.code === 'MODULE_RESET');
-}
-
 export class FlowEngine {
   /** Unique per engine (a React key for the view that draws it). */
   readonly id = ++engineSeq;
-  readonly optimizer: WorkflowOptimizer;
   readonly settings: EngineSettings;
-  /** The whole workflow by id: the document's objects (the store keeps the index). */
-  private readonly lookup: WorkflowLookup;
-  private renderer: Renderer | null = null;
-  private pane = { width: 0, height: 0 };
-  private viewport: Viewport = { x: 0, y: 0, zoom: 1 };
-  private mounted: Mounted = { nodes: [], edges: [] };
-  private mountedListeners = new Set<Listener>();
+  /** Frames, window, detail, renderer and clusters: driven from the store's document. */
+  readonly controller: FlowscaleController<Node, Edge>;
+  /** The controller's optimizer, made once: a driven controller never replaces it (a trap replaces the engine). */
+  readonly optimizer: WorkflowOptimizer;
   private frameListeners = new Set<(info: FrameInfo) => void>();
-  private detail = new Map<string, Detail>();
-  private detailListeners = new Map<string, Set<Listener>>();
-  private detailZoom = NaN;
-  private lastClusters: Clusters | null = null;
   private lastFrameInfo: FrameInfo | null = null;
-  private destroyed = false;
   /** Set while a stage of a progressive build is being indexed. */
   building = false;
-  /** A wasm trap took this engine's optimizer: it draws nothing more (the store replaces it). */
-  trapped = false;
 
   constructor(lookup: WorkflowLookup, settings: EngineSettings = DEFAULT_SETTINGS) {
-    this.lookup = lookup;
     this.settings = { ...settings };
-    this.optimizer = new WorkflowOptimizer(effectiveConfig(settings).config);
+    const c = (this.controller = new FlowscaleController<Node, Edge>({ config: effectiveConfig(settings).config }));
+    c.useDocument({
+      node: (id) => lookup.node(id),
+      edge: (id) => lookup.edge(id),
+      mountEdges: (edges) => (this.settings.simplifyEdges ? mergeParallel(edges) : edges),
+    });
+    this.optimizer = c.optimizer;
+    c.subscribeFrames(() => {
+      const info: FrameInfo = { stats: c.stats, mounted: c.getMounted().nodes.length, clusters: c.clusterCount, zoom: c.getViewport().zoom };
+      this.lastFrameInfo = info;
+      for (const l of this.frameListeners) l(info);
+    });
   }
 
   /**
@@ -166,77 +127,56 @@ export class FlowEngine {
     onProgress: (fraction: number) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    if (nodes.length <= STAGE) {
-      if (this.destroyed) return;
-      this.optimizer.setWorkflow({ nodes, edges });
-      onProgress(1);
-      this.refresh(true);
-      return;
-    }
-    this.building = true;
+    this.building = nodes.length > STAGE;
     try {
-      if (!skipFirstStage) {
-        const first = nodes.slice(0, STAGE);
-        const firstEdges = edges.filter((e) => inFirstStage(e.source) && inFirstStage(e.target));
-        this.optimizer.setWorkflow({ nodes: first, edges: firstEdges });
-        onProgress(0);
-        this.refresh(true);
-        // Two frames: React mounts the first nodes and the browser paints them before the rest.
-        await nextFrame();
-        await nextFrame();
-      }
-      if (this.destroyed) return;
-      signal?.throwIfAborted();
-      await this.optimizer.setWorkflowAsync(columns ?? { nodes, edges }, { signal, onProgress: (p) => onProgress(p.fraction) });
-      if (this.destroyed) return;
-      this.refresh(true);
+      await this.controller.loadDocument(nodes, edges, { columns, inFirstStage, skipFirstStage, onProgress, signal });
     } finally {
       this.building = false;
     }
   }
 
   destroy(): void {
-    this.destroyed = true;
-    this.renderer = null;
-    this.optimizer.free();
+    this.controller.destroy();
   }
 
   /** The GPU renderer drawing this engine's frames, once one is attached. */
   get currentRenderer(): Renderer | null {
-    return this.renderer;
+    return this.controller.currentRenderer;
   }
 
   get isDestroyed(): boolean {
-    return this.destroyed;
+    return this.controller.isDestroyed;
+  }
+
+  /** A wasm trap took this engine's optimizer: it draws nothing more (the store replaces it). */
+  get trapped(): boolean {
+    return this.controller.trapped;
   }
 
   // ---- the view's inputs ----------------------------------------------------
 
   /** The GPU layer drawing this engine's frames (null: none). `canvas` is its canvas, to skip a resize that changes nothing. */
   attachRenderer(r: Renderer | null, canvas?: HTMLCanvasElement): void {
-    this.renderer = r;
-    const { width, height } = this.pane;
-    if (r && width > 0 && height > 0) {
-      const same = canvas && canvas.width === Math.round(width * devicePixelRatio) && canvas.height === Math.round(height * devicePixelRatio);
-      if (!same) r.resize(width, height, devicePixelRatio);
-    }
-    this.refresh(true);
+    this.controller.attachRenderer(r, canvas);
+    if (!r) this.controller.refresh(true);
+  }
+
+  /** The pane's size in CSS pixels (tests read it). */
+  get pane(): { width: number; height: number } {
+    return this.controller.getPane();
   }
 
   setPane(width: number, height: number): void {
-    const changed = width !== this.pane.width || height !== this.pane.height;
-    this.pane = { width, height };
-    if (changed && width > 0 && height > 0) this.renderer?.resize(width, height, devicePixelRatio);
-    this.refresh(true);
+    this.controller.setView(this.controller.getViewport(), width, height);
   }
 
   setViewport(v: Viewport): void {
-    this.viewport = v;
-    this.refresh(false);
+    const { width, height } = this.controller.getPane();
+    this.controller.setView(v, width, height);
   }
 
   getViewport(): Viewport {
-    return this.viewport;
+    return this.controller.getViewport();
   }
 
   /**
@@ -244,88 +184,22 @@ export class FlowEngine {
    * with setConfig (no re-indexing), then a frame with the new window.
    */
   applySettings(settings: EngineSettings): void {
-    this.optimizer.setConfig({ rendering: effectiveConfig(settings).config.rendering });
     Object.assign(this.settings, settings);
-    this.detailZoom = NaN;
-    this.refresh(true);
+    this.controller.setConfig(effectiveConfig(settings).config);
+    // A new window even when the config is the same: simplified edges change what React mounts.
+    this.controller.refresh(true);
   }
-
-  // ---- the frame --------------------------------------------------------------
 
   /** One frame: culling, level of detail, window; GPU drawing; React's share when it changed. */
   refresh(force: boolean): void {
-    if (this.destroyed || this.trapped) return;
-    const { width, height } = this.pane;
-    if (width <= 0 || height <= 0) return;
-    let f: Frame;
-    try {
-      f = this.optimizer.frame(this.viewport, this.pane);
-      // The GPU draws every frame: what React does not mount moves with the view.
-      this.renderer?.render(f);
-    } catch (e) {
-      if (!isTrap(e)) throw e;
-      // The store builds a new engine from its document (onTrap); until then this one shows what it showed.
-      this.trapped = true;
-      return;
-    }
-    this.lastClusters = f.clusters ?? null;
-    const windowChanged = force || f.entered.length > 0 || f.left.length > 0;
-    if (windowChanged) this.remount(f);
-    if (windowChanged || this.viewport.zoom !== this.detailZoom) this.updateDetail(f);
-    const info: FrameInfo = {
-      stats: f.stats,
-      mounted: this.mounted.nodes.length,
-      clusters: f.clusters?.count.length ?? 0,
-      zoom: this.viewport.zoom,
-    };
-    this.lastFrameInfo = info;
-    for (const l of this.frameListeners) l(info);
-  }
-
-  private remount(f: Frame): void {
-    const nodes: Node[] = [];
-    // Keep React's own objects for nodes that stay (selection, measurements), the workflow's for new ones.
-    const current = new Map(this.mounted.nodes.map((n) => [n.id, n]));
-    for (const id of f.visibleIds) {
-      const n = current.get(id) ?? this.lookup.node(id);
-      if (n) nodes.push(n);
-    }
-    // React Flow draws the edges between mounted nodes; the GPU draws the rest.
-    const edges: Edge[] = [];
-    const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
-    for (const id of f.mountedEdgeIds) {
-      const e = currentEdges.get(id) ?? this.lookup.edge(id);
-      if (e) edges.push(e);
-    }
-    this.setMounted({ nodes, edges: this.settings.simplifyEdges ? mergeParallel(edges) : edges });
-  }
-
-  private setMounted(m: Mounted): void {
-    this.mounted = m;
-    for (const l of this.mountedListeners) l();
-  }
-
-  /** Level of detail of mounted nodes, from the frame (visibleIds × visibleLod); notifies only nodes whose detail changed. */
-  private updateDetail(f: Frame): void {
-    this.detailZoom = this.viewport.zoom;
-    const next = new Map<string, Detail>();
-    const { visibleIds, visibleLod } = f;
-    for (let k = 0; k < visibleIds.length; k++) next.set(visibleIds[k]!, visibleLod[k] === 0 ? 'full' : 'label');
-    const previous = this.detail;
-    this.detail = next;
-    for (const [id, listeners] of this.detailListeners) {
-      if ((previous.get(id) ?? 'full') !== (next.get(id) ?? 'full')) for (const l of listeners) l();
-    }
+    this.controller.refresh(force);
   }
 
   // ---- subscriptions (useSyncExternalStore) -------------------------------------
 
-  subscribeMounted = (l: Listener): (() => void) => {
-    this.mountedListeners.add(l);
-    return () => this.mountedListeners.delete(l);
-  };
+  subscribeMounted = (l: () => void): (() => void) => this.controller.subscribeMounted(l);
 
-  getMounted = (): Mounted => this.mounted;
+  getMounted = (): Mounted => this.controller.getMounted();
 
   subscribeFrames(l: (info: FrameInfo) => void): () => void {
     this.frameListeners.add(l);
@@ -336,18 +210,12 @@ export class FlowEngine {
     return this.lastFrameInfo;
   }
 
-  subscribeDetail(id: string, l: Listener): () => void {
-    let set = this.detailListeners.get(id);
-    if (!set) this.detailListeners.set(id, (set = new Set()));
-    set.add(l);
-    return () => {
-      set.delete(l);
-      if (set.size === 0) this.detailListeners.delete(id);
-    };
+  subscribeDetail(id: string, l: () => void): () => void {
+    return this.controller.subscribeDetail(id, l);
   }
 
   detailOf(id: string): Detail {
-    return this.detail.get(id) ?? 'full';
+    return this.controller.detailOf(id);
   }
 
   // ---- edits -------------------------------------------------------------------
@@ -359,56 +227,43 @@ export class FlowEngine {
    */
   applyNodeChanges(changes: NodeChange[]): void {
     if (changes.length === 0) return;
-    this.optimizer.applyNodeChanges(changes as unknown as FlowscaleNodeChange[]);
-    const nodes = applyNodeChanges(changes, this.mounted.nodes);
-    const removed = new Set(changes.filter((c) => c.type === 'remove').map((c) => c.id));
-    const edges = removed.size ? this.mounted.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : this.mounted.edges;
-    this.setMounted({ nodes, edges });
+    const c = this.controller;
+    c.optimizer.applyNodeChanges(changes as unknown as FlowscaleNodeChange[]);
+    const mounted = c.getMounted();
+    const nodes = applyNodeChanges(changes, mounted.nodes);
+    const removed = new Set(changes.filter((ch) => ch.type === 'remove').map((ch) => ch.id));
+    const edges = removed.size ? mounted.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : mounted.edges;
+    c.replaceMounted({ nodes, edges });
     // Adds can enter the window; the GPU layer follows drags.
-    this.refresh(changes.some((c) => c.type === 'add'));
+    c.refresh(changes.some((ch) => ch.type === 'add'));
   }
 
   applyEdgeChanges(changes: EdgeChange[]): void {
     if (changes.length === 0) return;
-    this.optimizer.applyEdgeChanges(changes as unknown as FlowscaleEdgeChange[]);
-    this.setMounted({ nodes: this.mounted.nodes, edges: applyEdgeChanges(changes, this.mounted.edges) });
-    this.refresh(changes.some((c) => c.type === 'add'));
+    const c = this.controller;
+    c.optimizer.applyEdgeChanges(changes as unknown as FlowscaleEdgeChange[]);
+    const mounted = c.getMounted();
+    c.replaceMounted({ nodes: mounted.nodes, edges: applyEdgeChanges(changes, mounted.edges) });
+    c.refresh(changes.some((ch) => ch.type === 'add'));
   }
 
   /** A mounted node as React Flow has it (position during a drag, selection), if mounted. */
   mountedNode(id: string): Node | undefined {
-    return this.mounted.nodes.find((n) => n.id === id);
+    return this.controller.mountedNode(id);
   }
 
   // ---- clusters and simplified edges ------------------------------------------------
 
-  /** The zoom-level cluster drawn under a point of the flow (world coordinates), if any. */
+  /** The zoom-level cluster drawn under a point of the flow (world coordinates), if any; `bounds`: its members' union, to zoom to. */
   clusterAt(x: number, y: number): { id: number; count: number; types: string[]; bounds: [number, number, number, number] } | null {
-    const c = this.lastClusters;
+    const c = this.controller.clusterAt({ x, y });
     if (!c) return null;
-    const names = this.typeNames();
-    for (let j = 0; j < c.ids.length; j++) {
-      const bx = c.bounds[4 * j]!, by = c.bounds[4 * j + 1]!, bw = c.bounds[4 * j + 2]!, bh = c.bounds[4 * j + 3]!;
-      if (x >= bx && x <= bx + bw && y >= by && y <= by + bh) {
-        const types: string[] = [];
-        for (let t = 0; t < 3; t++) {
-          const ti = c.typeIds[3 * j + t]!;
-          if (ti !== 0xffffffff && names[ti]) types.push(names[ti]);
-        }
-        return { id: c.ids[j]!, count: c.count[j]!, types, bounds: [bx, by, bw, bh] };
-      }
-    }
-    return null;
+    const b = c.bounds;
+    return { id: c.id, count: c.count, types: c.types, bounds: [b.x, b.y, b.width, b.height] };
   }
 
   expandCluster(id: number): ClusterExpansion {
-    return this.optimizer.expandCluster(id);
-  }
-
-  private typeNamesCache: string[] | null = null;
-  private typeNames(): string[] {
-    this.typeNamesCache ??= this.optimizer.typeNames();
-    return this.typeNamesCache;
+    return this.controller.expandCluster(id);
   }
 
   /**
@@ -418,7 +273,7 @@ export class FlowEngine {
    * between clusters itself.)
    */
   simplify(): SimplifiedEdges | null {
-    if (this.destroyed || this.pane.width <= 0) return null;
+    if (this.isDestroyed || this.trapped || this.pane.width <= 0) return null;
     return this.optimizer.simplifyEdges();
   }
 }
