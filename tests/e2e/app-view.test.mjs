@@ -1,6 +1,7 @@
 // The editor's view: scenarios, panning and zooming 100k nodes with the mouse
 // (the window stays bounded, the GPU layer draws the rest: pixels read back),
-// drags in both layers, the plain / flowscale toggle, clusters and bundles.
+// drags in both layers, the plain / flowscale toggle, level of detail, clusters
+// and bundles.
 // Shots go to test-results/. See app-lib.mjs for the set-up (strict CSP, error checks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,6 +129,36 @@ test('the plain React Flow / flowscale toggle renders the same workflow', async 
   await waitLoaded(page);
   await settle(page);
   assert.equal(await domNodes(page), windowed);
+});
+
+test('level of detail: mounted nodes show their label only when zoomed out, controls when zoomed in; plain React Flow always in full', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  const details = () =>
+    page.evaluate(() => {
+      const out = { full: 0, label: 0 };
+      for (const el of document.querySelectorAll('.react-flow__node [data-detail]')) out[el.getAttribute('data-detail')]++;
+      return out;
+    });
+  const zoomTo = async (zoom) => {
+    await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 20, y: 20, zoom }), zoom);
+    await settle(page, 400);
+  };
+  await zoomTo(1);
+  let d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `zoom 1: ${JSON.stringify(d)}`);
+  // Between the thresholds (medium 0.7 by default, low below it): labels only.
+  await zoomTo(0.55);
+  d = await details();
+  assert.ok(d.label > 0 && d.full === 0, `zoom 0.55: ${JSON.stringify(d)}`);
+  await zoomTo(1);
+  d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `zoom 1 again: ${JSON.stringify(d)}`);
+  // Plain React Flow has no level of detail, whatever the last flowscale frame said.
+  await page.evaluate(() => window.__flowscale.store.getState().setMode('plain'));
+  await page.waitForSelector('[data-mode="plain"]');
+  await zoomTo(0.55);
+  d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `plain: ${JSON.stringify(d)}`);
 });
 
 test('clusters are drawn at low zoom and a click expands one; edges fold into bundles', async (t) => {

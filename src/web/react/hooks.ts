@@ -35,6 +35,26 @@ export function useFlowscaleController(): FlowscaleController<Node, Edge> | null
   return controllers.get(store.getState) ?? null;
 }
 
+/**
+ * Make `controller` the one FlowscaleLayer, FlowscaleMiniMap, useFlowscaleDetail and useFlowscaleStats find under
+ * this React Flow provider, for an app that drives a controller itself (useDocument) rather than through
+ * useFlowscale; null: none (a view without flowscale, so that nodes read full detail). Call it above <ReactFlow>:
+ * it takes effect in this render, before the nodes render, and the controller is forgotten when the caller unmounts.
+ */
+export function useProvideFlowscale(controller: FlowscaleController<Node, Edge> | null): void {
+  const store = useStoreApi();
+  const key = store.getState;
+  if (controller) controllers.set(key, controller);
+  else controllers.delete(key);
+  useEffect(() => {
+    // Again here: StrictMode's simulated unmount ran the cleanup below after the render.
+    if (controller) controllers.set(key, controller);
+    return () => {
+      if (controller && controllers.get(key) === controller) controllers.delete(key);
+    };
+  }, [key, controller]);
+}
+
 export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edge> {
   /** Every node of the workflow (the user's state: flowscale follows it by object identity). */
   nodes: N[];

@@ -7,6 +7,7 @@ export {
   useFlowscaleController,
   useFlowscaleDetail,
   useFlowscaleStats,
+  useProvideFlowscale,
   type SelectInRectOptions,
   type UseFlowscaleOptions,
   type UseFlowscaleResult,

@@ -18,9 +18,9 @@ import {
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
 import init, { Renderer, type RendererOptions } from 'flowscale';
-import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
+import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useProvideFlowscale } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
-import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
+import { publishStats, statsFromFrame } from '@/flow/detail';
 import { isTrap, type FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
@@ -126,6 +126,8 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   const rfStore = useStoreApi();
   const [gpuState, setGpuState] = useState<string>('GPU: starting');
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
+  // The nodes' level of detail (useFlowscaleDetail) comes from this engine's controller.
+  useProvideFlowscale(engine.controller);
 
   useEffect(() => {
     if (!debug) return;
@@ -306,35 +308,33 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   useEffect(() => () => cancelAnimationFrame(hoverFrame.current), []);
 
   return (
-    <EngineContext.Provider value={engine}>
-      <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
-        <Profiler id="flow" onRender={onRender}>
-          <ReactFlow
-            {...editorProps(actions)}
-            nodes={nodes}
-            edges={edges}
-            defaultViewport={initialViewport}
-            onMoveEnd={onMoveEnd}
-            onPaneClick={onPaneClick}
-            onPaneMouseMove={onPaneMouseMove}
-            onPaneMouseLeave={() => setHovered(null)}
-          >
-            <Background gap={24} size={1} color="#d5d9e0" />
-            <Controls showInteractive={false} position="bottom-left" />
-          </ReactFlow>
-        </Profiler>
-        {hovered && (
-          <div className="cluster-tip" style={{ left: hovered.x + 14, top: hovered.y + 14 }} data-testid="cluster-tip">
-            <b>{hovered.count.toLocaleString('en')} nodes</b>
-            {hovered.types.length > 0 && <span> · mostly {hovered.types.join(', ')}</span>}
-            <div className="cluster-tip__hint">click to expand</div>
-          </div>
-        )}
-        <span className="gpu-badge" data-testid="gpu">
-          {gpuState}
-        </span>
-      </div>
-    </EngineContext.Provider>
+    <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
+      <Profiler id="flow" onRender={onRender}>
+        <ReactFlow
+          {...editorProps(actions)}
+          nodes={nodes}
+          edges={edges}
+          defaultViewport={initialViewport}
+          onMoveEnd={onMoveEnd}
+          onPaneClick={onPaneClick}
+          onPaneMouseMove={onPaneMouseMove}
+          onPaneMouseLeave={() => setHovered(null)}
+        >
+          <Background gap={24} size={1} color="#d5d9e0" />
+          <Controls showInteractive={false} position="bottom-left" />
+        </ReactFlow>
+      </Profiler>
+      {hovered && (
+        <div className="cluster-tip" style={{ left: hovered.x + 14, top: hovered.y + 14 }} data-testid="cluster-tip">
+          <b>{hovered.count.toLocaleString('en')} nodes</b>
+          {hovered.types.length > 0 && <span> · mostly {hovered.types.join(', ')}</span>}
+          <div className="cluster-tip__hint">click to expand</div>
+        </div>
+      )}
+      <span className="gpu-badge" data-testid="gpu">
+        {gpuState}
+      </span>
+    </div>
   );
 }
 
@@ -345,6 +345,8 @@ export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
   const initialViewport = useMemo(() => useAudioStore.getState().viewport, []);
   const actions = useStoreActions();
   const reactFlow = useReactFlow();
+  // No flowscale here: nodes are drawn in full detail.
+  useProvideFlowscale(null);
   useEffect(() => {
     if (debug) (window as unknown as { __flowscale: unknown }).__flowscale = { reactFlow: () => reactFlow, store: useAudioStore, renderer: null, service: performanceService };
   }, [reactFlow]);

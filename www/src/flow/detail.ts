@@ -1,19 +1,7 @@
-// React glue for the engine: which engine the flow uses (context), each
-// node's level of detail, and frame statistics at a rate people can read.
-import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
-import type { Detail, FlowEngine, FrameInfo } from '@/flow/engine';
-
-/** The engine of the flowscale view; null in plain React Flow (nodes always in full detail there). */
-export const EngineContext = createContext<FlowEngine | null>(null);
-
-const noop = () => () => undefined;
-
-/** This node's level of detail from the frame; re-renders only when it changes. */
-export function useDetail(id: string): Detail {
-  const engine = useContext(EngineContext);
-  const subscribe = useCallback((l: () => void) => (engine ? engine.subscribeDetail(id, l) : () => undefined), [engine, id]);
-  return useSyncExternalStore(engine ? subscribe : noop, () => (engine ? engine.detailOf(id) : 'full'));
-}
+// Frame statistics for the stats bar, at a rate people can read. (Each
+// node's level of detail comes from flowscale/react's useFlowscaleDetail.)
+import { useSyncExternalStore } from 'react';
+import type { FrameInfo } from '@/flow/engine';
 
 // ---- frame statistics, coalesced to at most 10 updates a second ----
 
