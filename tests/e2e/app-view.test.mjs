@@ -161,6 +161,18 @@ test('level of detail: mounted nodes show their label only when zoomed out, cont
   assert.ok(d.full > 0 && d.label === 0, `plain: ${JSON.stringify(d)}`);
 });
 
+test('the GPU badge names the backend the layer drew with; with ?gpu=off the layer stays off and the first render is reported', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^GPU: (WebGL2|WebGPU)$/.test(document.querySelector('[data-testid="gpu"]')?.textContent ?? ''), null, { timeout: 10_000 });
+  const off = await open(t, '?n=1000&gpu=off&debug=1');
+  assert.ok((await stat(off, 'firstRender')) > 0, 'first render is reported');
+  await settle(off, 500);
+  assert.equal(await off.locator('[data-testid="gpu"]').textContent(), 'GPU layer off');
+  assert.equal(await off.evaluate(() => window.__flowscale.renderer), null);
+  assert.equal(await off.evaluate(() => getComputedStyle(document.querySelector('[data-testid="gpu-layer"]')).visibility), 'hidden');
+});
+
 test('clusters are drawn at low zoom and a click expands one; edges fold into bundles', async (t) => {
   const page = await open(t, '?n=10000&debug=1');
   await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });

@@ -1048,10 +1048,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   attachRenderer(r: Renderer | null, canvas?: HTMLCanvasElement): void {
     this.renderer = r;
     if (r) {
-      // Resizing reallocates the canvas's buffers even when nothing changes: skipped when `canvas` already fits.
+      // Resizing reallocates the canvas's buffers even when nothing changes: skipped when `canvas` already fits. Not
+      // above a ratio of 1, which a new renderer learns only from a resize.
       const { width, height } = this.pane;
-      const dpr = devicePixelRatioNow();
-      const fits = canvas !== undefined && canvas.width === Math.round(width * dpr) && canvas.height === Math.round(height * dpr);
+      const fits = canvas !== undefined && devicePixelRatioNow() === 1 && canvas.width === Math.round(width) && canvas.height === Math.round(height);
       if (!fits) this.resizeRenderer();
       this.setGpu({ status: 'on', backend: r.backend });
       this.refresh(true);

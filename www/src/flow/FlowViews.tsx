@@ -17,11 +17,11 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
-import init, { Renderer, type RendererOptions } from 'flowscale';
-import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useProvideFlowscale } from 'flowscale/react';
+import init, { type RendererOptions } from 'flowscale';
+import { FlowscaleLayer, FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useProvideFlowscale } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { publishStats, statsFromFrame } from '@/flow/detail';
-import { isTrap, type FlowEngine } from '@/flow/engine';
+import type { FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
 import { useAudioStore } from '@/store/audioStore';
@@ -124,7 +124,6 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   const initialViewport = useMemo(() => useAudioStore.getState().viewport, [engine]); // eslint-disable-line react-hooks/exhaustive-deps
   const reactFlow = useReactFlow();
   const rfStore = useStoreApi();
-  const [gpuState, setGpuState] = useState<string>('GPU: starting');
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
   // The nodes' level of detail (useFlowscaleDetail) comes from this engine's controller.
   useProvideFlowscale(engine.controller);
@@ -186,66 +185,33 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   }, [engine, inView]);
   const hasContent = hasNodes || inView;
 
-  // The GPU layer: one renderer per engine, created once there is something on screen
-  // (creating it costs hundreds of ms on a software rasterizer; at the start React covers the view).
-  const [gpuWanted, setGpuWanted] = useState(false);
-  useEffect(() => {
-    if (!hasContent || gpuWanted) return;
-    const id = requestIdleCallback(() => setGpuWanted(true), { timeout: 300 });
-    return () => cancelIdleCallback(id);
-  }, [hasContent, gpuWanted]);
+  // The GPU layer: flowscale/react's FlowscaleLayer makes one renderer per engine on the page's canvas once there
+  // is something on screen (creating it costs hundreds of ms on a software rasterizer; at the start React covers the
+  // view). The canvas outlives the view: the browser hands the same WebGL context back for it.
   const { markFirstRender } = actions;
-  // The GPU module (wgpu) downloads while the first render is being built, so the layer need not wait for it.
+  const gpu = useSyncExternalStore(engine.controller.subscribeGpu, engine.controller.getGpu);
+  // The controller's state until the layer says anything (it is mounted in this commit): not a failure.
+  const gpuBefore = useMemo(() => engine.controller.getGpu(), [engine]);
+  const gpuState =
+    gpuOptions === null
+      ? 'GPU layer off'
+      : gpu === gpuBefore || gpu.status === 'starting'
+        ? 'GPU: starting'
+        : gpu.status === 'on'
+          ? `GPU: ${gpu.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`
+          : `GPU layer off: ${gpu.reason}`;
   useEffect(() => {
-    if (gpuOptions !== null) Renderer.preload().catch(() => undefined); // create() reports the failure
-  }, []);
+    if (gpuOptions === null || gpu === gpuBefore) return;
+    // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
+    if (gpu.status === 'on') requestAnimationFrame(() => markFirstRender());
+    else if (gpu.status === 'off') markFirstRender();
+  }, [gpu, gpuBefore, markFirstRender]);
+  // Without the GPU layer (?gpu=off), what is in view but not mounted is the first render, once idle.
   useEffect(() => {
-    const el = canvasRef.current;
-    if (!el || gpuOptions === null) {
-      setGpuState('GPU layer off');
-      if (gpuWanted) markFirstRender();
-      return;
-    }
-    if (!gpuWanted) return;
-    let alive = true;
-    let created: Renderer | null = null;
-    const w = Math.max(1, Math.round(el.clientWidth * devicePixelRatio));
-    const h = Math.max(1, Math.round(el.clientHeight * devicePixelRatio));
-    // Setting a canvas's size reallocates its buffers even when it does not change.
-    if (el.width !== w) el.width = w;
-    if (el.height !== h) el.height = h;
-    Renderer.create(el, engine.optimizer, gpuOptions)
-      .then((r) => {
-        if (!alive || engine.isDestroyed) {
-          r.destroy();
-          r.free();
-          return;
-        }
-        created = r;
-        // The renderer shows its canvas when it has something to draw (and hides it when not).
-        engine.attachRenderer(r, el);
-        setGpuState(`GPU: ${r.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`);
-        // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
-        requestAnimationFrame(() => markFirstRender());
-      })
-      .catch((e: unknown) => {
-        setGpuState(`GPU layer off: ${e instanceof Error ? e.message : String(e)}`);
-        markFirstRender();
-      });
-    return () => {
-      alive = false;
-      // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
-      el.style.visibility = 'hidden';
-      if (!engine.isDestroyed) engine.attachRenderer(null, el);
-      try {
-        created?.destroy();
-        created?.free();
-      } catch (e) {
-        // After a wasm trap the renderer went with the old instance (MODULE_RESET): nothing left to free.
-        if (!isTrap(e)) throw e;
-      }
-    };
-  }, [engine, canvasRef, gpuWanted, markFirstRender]);
+    if (gpuOptions !== null || !hasContent) return;
+    const id = requestIdleCallback(() => markFirstRender(), { timeout: 300 });
+    return () => cancelIdleCallback(id);
+  }, [hasContent, markFirstRender]);
 
   // Frames → the stats bar and the PerformanceService.
   useEffect(
@@ -322,6 +288,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
         >
           <Background gap={24} size={1} color="#d5d9e0" />
           <Controls showInteractive={false} position="bottom-left" />
+          {gpuOptions !== null && <FlowscaleLayer canvas={canvasRef} options={gpuOptions} />}
         </ReactFlow>
       </Profiler>
       {hovered && (
