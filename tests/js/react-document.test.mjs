@@ -104,6 +104,22 @@ test('an aborted load rejects with the signal\'s reason; a bad document rejects 
   c.destroy();
 });
 
+test('a load superseded by destroy() or by a newer load resolves, and the newer one goes in', async () => {
+  const doc = grid(STAGE + 2000);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  // In slices at once (skipFirstStage): each is aborted mid-setWorkflowAsync.
+  const first = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
+  const second = c.loadDocument(doc.nodes.slice(0, 300), doc.edges.slice(0, 299));
+  await first;
+  await second;
+  assert.equal(c.optimizer.nodeCount, 300);
+  const third = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
+  c.destroy();
+  await third;
+  assert.equal(c.isDestroyed, true);
+});
+
 test('mounted objects the owner replaced stay mounted while in the window; new ones come from the document', async () => {
   const doc = grid(400);
   const lookup = lookupOf(doc);

@@ -854,7 +854,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /**
    * Index the document (useDocument): at once up to STAGE nodes; above, the first STAGE nodes at once (a first view
    * on screen and usable within a frame or two) and then the whole document in slices (setWorkflowAsync), from
-   * `columns` when given. Rejects with the optimizer's error (the optimizer keeps what it held) or the signal's.
+   * `columns` when given. Rejects with the optimizer's error (the optimizer keeps what it held) or the signal's;
+   * resolves as it is when a newer load or destroy() supersedes it.
    */
   async loadDocument(nodes: N[], edges: E[], options: StagedLoadOptions = {}): Promise<void> {
     const { columns, inFirstStage, skipFirstStage = false, onProgress, signal } = options;
@@ -907,6 +908,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     );
     try {
       await load;
+    } catch (e) {
+      // Superseded by a newer load or by destroy(): nothing failed, the load is just no longer wanted.
+      if (!live() && !signal?.aborted) return;
+      throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (token === this.loadToken) {
