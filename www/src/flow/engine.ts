@@ -21,10 +21,10 @@ import {
   type WorkflowColumns,
   type WorkflowOptimizer,
 } from 'flowscale';
-import { FlowscaleController, STAGE, isTrap, type Detail, type MountedWindow } from 'flowscale/react';
+import { FlowscaleController, STAGE, type MountedWindow } from 'flowscale/react';
 import { effectiveConfig, startConfig } from '@/config';
 
-export { STAGE, isTrap, type Detail };
+export { STAGE };
 
 export interface EngineSettings {
   /** Level of detail on: small nodes are drawn by the GPU, medium ones as labels. Off: every node in the window is mounted in full. */
@@ -88,8 +88,6 @@ export class FlowEngine {
   readonly optimizer: WorkflowOptimizer;
   private frameListeners = new Set<(info: FrameInfo) => void>();
   private lastFrameInfo: FrameInfo | null = null;
-  /** Set while a stage of a progressive build is being indexed. */
-  building = false;
 
   constructor(lookup: WorkflowLookup, settings: EngineSettings = DEFAULT_SETTINGS) {
     this.settings = { ...settings };
@@ -127,12 +125,7 @@ export class FlowEngine {
     onProgress: (fraction: number) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    this.building = nodes.length > STAGE;
-    try {
-      await this.controller.loadDocument(nodes, edges, { columns, inFirstStage, skipFirstStage, onProgress, signal });
-    } finally {
-      this.building = false;
-    }
+    await this.controller.loadDocument(nodes, edges, { columns, inFirstStage, skipFirstStage, onProgress, signal });
   }
 
   destroy(): void {
@@ -154,12 +147,6 @@ export class FlowEngine {
   }
 
   // ---- the view's inputs ----------------------------------------------------
-
-  /** The GPU layer drawing this engine's frames (null: none). `canvas` is its canvas, to skip a resize that changes nothing. */
-  attachRenderer(r: Renderer | null, canvas?: HTMLCanvasElement): void {
-    this.controller.attachRenderer(r, canvas);
-    if (!r) this.controller.refresh(true);
-  }
 
   /** The pane's size in CSS pixels (tests read it). */
   get pane(): { width: number; height: number } {
@@ -208,14 +195,6 @@ export class FlowEngine {
 
   lastFrame(): FrameInfo | null {
     return this.lastFrameInfo;
-  }
-
-  subscribeDetail(id: string, l: () => void): () => void {
-    return this.controller.subscribeDetail(id, l);
-  }
-
-  detailOf(id: string): Detail {
-    return this.controller.detailOf(id);
   }
 
   // ---- edits -------------------------------------------------------------------
