@@ -55,6 +55,24 @@ export function useProvideFlowscale(controller: FlowscaleController<Node, Edge> 
   }, [key, controller]);
 }
 
+/**
+ * Follow React Flow's viewport and pane size under this provider: every change (a pan, a zoom, fitView,
+ * setViewport, a resize) is one frame of `controller`. For an app that drives a controller itself (useDocument);
+ * useFlowscale does this for its own.
+ */
+export function useFlowscaleView(controller: FlowscaleController<Node, Edge> | null): void {
+  const store = useStoreApi();
+  useEffect(() => {
+    if (!controller) return;
+    const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
+      controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
+    apply(store.getState());
+    return store.subscribe((s, prev) => {
+      if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
+    });
+  }, [store, controller]);
+}
+
 export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edge> {
   /** Every node of the workflow (the user's state: flowscale follows it by object identity). */
   nodes: N[];

@@ -7,6 +7,7 @@ export {
   useFlowscaleController,
   useFlowscaleDetail,
   useFlowscaleStats,
+  useFlowscaleView,
   useProvideFlowscale,
   type SelectInRectOptions,
   type UseFlowscaleOptions,

@@ -10,7 +10,6 @@ import {
   Controls,
   ReactFlow,
   useReactFlow,
-  useStoreApi,
   type Node,
   type OnMove,
   type ReactFlowProps,
@@ -18,7 +17,7 @@ import {
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
 import init, { type RendererOptions } from 'flowscale';
-import { FlowscaleLayer, FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useProvideFlowscale } from 'flowscale/react';
+import { FlowscaleLayer, FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useFlowscaleView, useProvideFlowscale } from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { publishStats, statsFromFrame } from '@/flow/detail';
 import type { FlowEngine } from '@/flow/engine';
@@ -123,7 +122,6 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   const actions = useStoreActions();
   const initialViewport = useMemo(() => useAudioStore.getState().viewport, [engine]); // eslint-disable-line react-hooks/exhaustive-deps
   const reactFlow = useReactFlow();
-  const rfStore = useStoreApi();
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
   // The nodes' level of detail (useFlowscaleDetail) comes from this engine's controller.
   useProvideFlowscale(engine.controller);
@@ -145,25 +143,16 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
     };
   }, [engine, reactFlow]);
 
-  // Follow React Flow's viewport at the source, so programmatic changes (fitView, setViewport) count too.
-  useEffect(() => {
-    const [x, y, zoom] = rfStore.getState().transform;
-    engine.setViewport({ x, y, zoom });
-    return rfStore.subscribe((state, previous) => {
-      if (state.transform === previous.transform) return;
-      const [x, y, zoom] = state.transform;
-      engine.setViewport({ x, y, zoom });
-    });
-  }, [rfStore, engine]);
+  // Every viewport change (pans, zooms, fitView, setViewport, read from React Flow's store) and pane resize is a frame.
+  useFlowscaleView(engine.controller);
 
-  // The pane's size, for frames and the GPU canvas.
+  // A new document to fit to the pane, once the pane has its size.
   useEffect(() => {
     const el = paneRef.current;
     if (!el) return;
     const ro = new ResizeObserver(([entry]) => {
       if (!entry) return;
       const { width, height } = entry.contentRect;
-      engine.setPane(width, height);
       if (useAudioStore.getState().takeFitRequest()) {
         const vp = fitViewport(useAudioStore.getState().nodes, width, height);
         if (vp) void reactFlow.setViewport(vp);

@@ -153,15 +153,6 @@ export class FlowEngine {
     return this.controller.getPane();
   }
 
-  setPane(width: number, height: number): void {
-    this.controller.setView(this.controller.getViewport(), width, height);
-  }
-
-  setViewport(v: Viewport): void {
-    const { width, height } = this.controller.getPane();
-    this.controller.setView(v, width, height);
-  }
-
   getViewport(): Viewport {
     return this.controller.getViewport();
   }
