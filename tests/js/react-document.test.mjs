@@ -144,6 +144,21 @@ test('mounted objects the owner replaced stay mounted while in the window; new o
   c.destroy();
 });
 
+test('pinned nodes stay mounted wherever the view goes', async () => {
+  const doc = grid(400);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  c.pin(['n0']);
+  c.setView({ x: -20_000, y: -20_000, zoom: 1 }, 800, 600);
+  assert.deepEqual(c.getMounted().nodes.map((n) => n.id), ['n0']);
+  assert.equal(c.mountedNode('n0'), doc.nodes[0]);
+  c.unpin(['n0']);
+  assert.equal(c.getMounted().nodes.length, 0);
+  c.destroy();
+});
+
 test('mountEdges makes what React mounts of the window\'s edges', async () => {
   const doc = grid(400);
   const c = new FlowscaleController();

@@ -963,6 +963,13 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       const n = current.get(id) ?? doc.node(id);
       if (n) nodes.push(n);
     }
+    if (this.pinned.size > 0) {
+      const kept = new Set(visibleIds);
+      for (const id of this.pinned) {
+        const n = kept.has(id) ? undefined : (current.get(id) ?? doc.node(id));
+        if (n) nodes.push(n);
+      }
+    }
     const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
     let edges: E[] = [];
     for (const id of edgeIds) {
