@@ -189,3 +189,75 @@ test('a trap during a frame stops a controller driven by its owner (no error thr
   assert.ok(isTrap(new WebAssembly.RuntimeError('x')));
   await new Promise((r) => setTimeout(r, 10));
 });
+
+/** A document the test edits as an owner would: by id, in Maps. */
+function editableLookup(doc) {
+  const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
+  const edges = new Map(doc.edges.map((e) => [e.id, e]));
+  return { nodes, edges, node: (id) => nodes.get(id), edge: (id) => edges.get(id) };
+}
+
+test('React Flow\'s node changes: a dragged node stays mounted until its drag ends; a removal takes its edges and its pin', async () => {
+  const doc = grid(400);
+  const lookup = editableLookup(doc);
+  const c = new FlowscaleController();
+  c.useDocument(lookup);
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  // A drag tick: the optimizer and React's object move; the document waits for the drag's end.
+  c.applyNodeChanges([{ type: 'position', id: 'n1', position: { x: 70, y: 500 }, dragging: true }]);
+  assert.deepEqual(c.mountedNode('n1').position, { x: 70, y: 500 });
+  assert.deepEqual(c.nodesInRect({ x: 65, y: 495, width: 60, height: 30 }), ['n1'], 'the index has it where it is dragged');
+  const version = c.version;
+  // The view goes elsewhere mid-drag: the dragged node stays mounted, and nothing else is.
+  c.setView({ x: -20_000, y: -20_000, zoom: 1 }, 800, 600);
+  assert.deepEqual(c.getMounted().nodes.map((n) => n.id), ['n1']);
+  // The drag ends: the node leaves the window, and the workflow has a new version (the minimap repaints).
+  c.applyNodeChanges([{ type: 'position', id: 'n1', dragging: false }]);
+  assert.deepEqual(c.getMounted().nodes, []);
+  assert.ok(c.version > version);
+  // A removal (the owner's document first): its edges leave the window with it, and its pin goes.
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  c.pin(['n2']);
+  lookup.nodes.delete('n2');
+  lookup.edges.delete('e1');
+  lookup.edges.delete('e2');
+  c.applyNodeChanges([{ type: 'remove', id: 'n2' }]);
+  assert.equal(c.optimizer.nodeCount, 399);
+  assert.equal(c.optimizer.edgeCount, 397, 'the optimizer removes the node\'s edges');
+  assert.ok(!c.pinnedIds.has('n2'));
+  const { nodes, edges } = c.getMounted();
+  assert.ok(nodes.length > 0 && !nodes.some((n) => n.id === 'n2'));
+  assert.ok(edges.length > 0 && !edges.some((e) => e.source === 'n2' || e.target === 'n2'));
+  c.destroy();
+});
+
+test('a bad change throws its FlowscaleError and changes nothing; a controller following arrays refuses change lists', async () => {
+  const doc = grid(100);
+  const c = new FlowscaleController();
+  c.useDocument(editableLookup(doc));
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const before = c.getMounted();
+  assert.throws(
+    () => c.applyNodeChanges([{ type: 'position', id: 'n3', position: { x: 10, y: 10 } }, { type: 'position', id: 'n4', position: { x: NaN, y: 0 } }]),
+    (e) => typeof e.code === 'string' && /position/.test(e.path ?? e.message),
+  );
+  assert.equal(c.getMounted(), before, 'the window is as it was');
+  assert.deepEqual(c.nodesInRect({ x: 0, y: 0, width: 10, height: 10 }), [], 'n3 did not move either (all or nothing)');
+  assert.throws(() => c.applyEdgeChanges([{ type: 'add', item: { id: 'x', source: 'n0', target: 'nope' } }]), (e) => typeof e.code === 'string');
+  assert.equal(c.optimizer.edgeCount, 99);
+  // An edge added to the document and then to the controller is mounted with its ends.
+  const lookup = editableLookup(doc);
+  const d = new FlowscaleController();
+  d.useDocument(lookup);
+  await d.loadDocument(doc.nodes, doc.edges);
+  d.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const item = { id: 'x', source: 'n0', target: 'n5' };
+  lookup.edges.set('x', item);
+  d.applyEdgeChanges([{ type: 'add', item }]);
+  assert.deepEqual(d.getMounted().edges.find((e) => e.id === 'x'), item, 'mounted (a copy, as React Flow\'s applyEdgeChanges adds)');
+  const follower = new FlowscaleController();
+  assert.throws(() => follower.applyNodeChanges([{ type: 'remove', id: 'n0' }]), /useDocument/);
+  for (const x of [c, d, follower]) x.destroy();
+});

@@ -11,7 +11,20 @@
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
 // are the truth, and the GPU layer makes a renderer for it.
-import type { Edge, EdgeChange, Node, NodeChange, NodeOrigin, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  type NodeOrigin,
+  type OnBeforeDelete,
+  type OnDelete,
+  type OnEdgesDelete,
+  type OnNodesDelete,
+  type Viewport,
+} from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
@@ -841,8 +854,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /**
    * Drive the controller from a document the caller keeps and edits itself, instead of sync(): the caller indexes
-   * it with loadDocument, hands its edits to the optimizer and the mounted objects it changed to replaceMounted,
-   * and the window is made of the mounted objects that stay and the document's (through `lookup`) for the rest. No
+   * it with loadDocument and hands React Flow's changes, once applied to the document, to applyNodeChanges and
+   * applyEdgeChanges (other edits: to the optimizer, and the mounted objects they changed to replaceMounted), and
+   * the window is made of the mounted objects that stay and the document's (through `lookup`) for the rest. No
    * array is copied and no id table built. The node origin is not applied (positions are taken as they are), and
    * after a trap the controller stops drawing (`trapped`) instead of rebuilding: the caller, who has the document,
    * makes a new controller.
@@ -933,6 +947,56 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.emit(this.mountedListeners);
   }
 
+  /**
+   * React Flow's node changes to a document the caller keeps (useDocument), once the caller has applied them to its
+   * document (an added or replaced node is mounted from there): to the optimizer, all or nothing (a bad change
+   * throws its FlowscaleError and nothing changes), then to the mounted objects. A node being dragged stays mounted
+   * until its drag ends; a removed node is unpinned and its mounted edges go with it.
+   */
+  applyNodeChanges(changes: NodeChange<N>[]): void {
+    this.documentOnly('applyNodeChanges');
+    if (changes.length === 0) return;
+    this.optimizer.applyNodeChanges(changes as unknown as FlowscaleNodeChange[]);
+    const removed = new Set<string>();
+    let structural = false;
+    for (const c of changes) {
+      if (c.type === 'position') {
+        if (c.dragging) this.dragging.add(c.id);
+        else {
+          this.dragging.delete(c.id);
+          structural = true; // a drag's end: the minimap and the clusters follow
+        }
+      } else if (c.type === 'remove') {
+        removed.add(c.id);
+        this.pinned.delete(c.id);
+        this.dragging.delete(c.id);
+        structural = true;
+      } else if (c.type === 'add' || c.type === 'replace') structural = true;
+    }
+    const { nodes, edges } = this.mounted;
+    this.replaceMounted({
+      nodes: applyNodeChanges(changes, nodes),
+      edges: removed.size > 0 ? edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : edges,
+    });
+    if (structural) this.changed();
+    else this.refresh();
+  }
+
+  /** React Flow's edge changes to a document the caller keeps (useDocument), as applyNodeChanges. */
+  applyEdgeChanges(changes: EdgeChange<E>[]): void {
+    this.documentOnly('applyEdgeChanges');
+    if (changes.length === 0) return;
+    this.optimizer.applyEdgeChanges(changes as unknown as FlowscaleEdgeChange[]);
+    const { nodes, edges } = this.mounted;
+    this.replaceMounted({ nodes, edges: applyEdgeChanges(changes, edges) });
+    if (changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace')) this.changed();
+    else this.refresh();
+  }
+
+  private documentOnly(method: string): void {
+    if (!this.doc) throw new Error(`${method} is for a controller driven from the app's document (useDocument); otherwise sync() follows the arrays`);
+  }
+
   /** A mounted node as React has it (its position during a drag, its selection), if mounted. */
   mountedNode(id: string): N | undefined {
     return this.mounted.nodes.find((n) => n.id === id);
@@ -963,11 +1027,16 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       const n = current.get(id) ?? doc.node(id);
       if (n) nodes.push(n);
     }
-    if (this.pinned.size > 0) {
+    if (this.pinned.size > 0 || this.dragging.size > 0) {
       const kept = new Set(visibleIds);
-      for (const id of this.pinned) {
-        const n = kept.has(id) ? undefined : (current.get(id) ?? doc.node(id));
-        if (n) nodes.push(n);
+      for (const ids of [this.pinned, this.dragging]) {
+        for (const id of ids) {
+          const n = kept.has(id) ? undefined : (current.get(id) ?? doc.node(id));
+          if (n) {
+            kept.add(id);
+            nodes.push(n);
+          }
+        }
       }
     }
     const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
