@@ -261,3 +261,22 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
   assert.throws(() => follower.applyNodeChanges([{ type: 'remove', id: 'n0' }]), /useDocument/);
   for (const x of [c, d, follower]) x.destroy();
 });
+
+test('mergeParallelEdges: parallel edges mounted as one, counted; a single edge stays the same object', async () => {
+  const { mergeParallelEdges } = await import('../../pkg/react/parallel.js');
+  const single = { id: 's', source: 'b', target: 'c', sourceHandle: 'out' };
+  const edges = [
+    { id: 'p1', source: 'a', target: 'b', style: { stroke: 'red' } },
+    single,
+    { id: 'p2', source: 'a', target: 'b' },
+    { id: 'p3', source: 'a', target: 'b' },
+    { id: 'h', source: 'b', target: 'c', sourceHandle: 'other' },
+  ];
+  const merged = mergeParallelEdges(edges);
+  assert.deepEqual(merged.map((e) => e.id), ['p1', 's', 'h']);
+  assert.equal(merged[0].label, '×3');
+  assert.deepEqual(merged[0].data, { merged: 3 });
+  assert.deepEqual(merged[0].style, { stroke: 'red', strokeWidth: 4 });
+  assert.equal(merged[1], single);
+  assert.equal(edges[0].label, undefined, 'the input is not changed');
+});

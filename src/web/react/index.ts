@@ -4,11 +4,13 @@
 // GPU; FlowscaleMiniMap shows the whole workflow.
 export {
   useFlowscale,
+  useFlowscaleActions,
   useFlowscaleController,
   useFlowscaleDetail,
   useFlowscaleStats,
   useFlowscaleView,
   useProvideFlowscale,
+  type FlowscaleActions,
   type SelectInRectOptions,
   type UseFlowscaleOptions,
   type UseFlowscaleResult,
@@ -34,4 +36,5 @@ export {
 export { FlowscaleLayer, type FlowscaleLayerProps } from './FlowscaleLayer.js';
 export { FlowscaleMiniMap, miniMapTransform, MINIMAP_NODE_LIMIT, MINIMAP_PADDING, type FlowscaleMiniMapProps, type MiniMapTransform } from './FlowscaleMiniMap.js';
 export { diffById, type Diff } from './sync.js';
+export { mergeParallelEdges } from './parallel.js';
 export { FlowscaleRoutedEdge, withRoutes, routedPath, ROUTED_EDGE_TYPE, type RoutedEdgeData } from './RoutedEdge.js';
