@@ -191,7 +191,7 @@ test('clusters are drawn at low zoom and a click expands one; edges fold into bu
     for (let y = pane.top + 100; y < pane.bottom - 50; y += 20) {
       for (let x = pane.left + 100; x < pane.right - 50; x += 20) {
         const p = reactFlow().screenToFlowPosition({ x, y });
-        const c = engine.clusterAt(p.x, p.y);
+        const c = engine.clusterAt(p);
         if (c && c.count > 20) return { x, y, count: c.count };
       }
     }

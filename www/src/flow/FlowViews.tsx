@@ -10,6 +10,7 @@ import {
   Controls,
   ReactFlow,
   useReactFlow,
+  type Edge,
   type Node,
   type OnMove,
   type ReactFlowProps,
@@ -17,13 +18,20 @@ import {
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
 import init, { type RendererOptions } from 'flowscale';
-import { FlowscaleLayer, FlowscaleRoutedEdge, ROUTED_EDGE_TYPE, useFlowscaleView, useProvideFlowscale } from 'flowscale/react';
+import {
+  FlowscaleLayer,
+  FlowscaleRoutedEdge,
+  ROUTED_EDGE_TYPE,
+  useFlowscaleView,
+  useProvideFlowscale,
+  type FlowscaleController,
+} from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
 import { publishStats, statsFromFrame } from '@/flow/detail';
-import type { FlowEngine } from '@/flow/engine';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
 import { useAudioStore } from '@/store/audioStore';
+import { simplifyEdges } from '@/store/optimizerSlice';
 
 const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
@@ -31,7 +39,7 @@ const proOptions = { hideAttribution: false };
 
 const params = new URLSearchParams(window.location.search);
 // Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer),
-// ?gpu=webgpu or ?gpu=webgl2 (that backend only, no fallback), ?debug=1 (engine on window).
+// ?gpu=webgpu or ?gpu=webgl2 (that backend only, no fallback), ?debug=1 (the controller on window, as `engine`).
 const gpuKnob = params.get('gpu');
 const gpuOptions: RendererOptions | null =
   gpuKnob === 'off'
@@ -112,28 +120,28 @@ interface HoveredCluster {
 }
 
 /**
- * `canvas` is the GPU layer's canvas. It outlives this view (one per engine):
+ * `canvas` is the GPU layer's canvas. It outlives this view (one per controller):
  * a WebGL context is expensive to create on a software rasterizer, and the
  * browser hands the same context back for the same canvas.
  */
-export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngine; canvas: React.RefObject<HTMLCanvasElement | null> }) {
+export function FlowscaleView({ controller, canvas: canvasRef }: { controller: FlowscaleController<Node, Edge>; canvas: React.RefObject<HTMLCanvasElement | null> }) {
   const paneRef = useRef<HTMLDivElement>(null);
-  const { nodes, edges } = useSyncExternalStore(engine.subscribeMounted, engine.getMounted);
+  const { nodes, edges } = useSyncExternalStore(controller.subscribeMounted, controller.getMounted);
   const actions = useStoreActions();
-  const initialViewport = useMemo(() => useAudioStore.getState().viewport, [engine]); // eslint-disable-line react-hooks/exhaustive-deps
+  const initialViewport = useMemo(() => useAudioStore.getState().viewport, [controller]); // eslint-disable-line react-hooks/exhaustive-deps
   const reactFlow = useReactFlow();
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
-  // The nodes' level of detail (useFlowscaleDetail) comes from this engine's controller.
-  useProvideFlowscale(engine.controller);
+  // The nodes' level of detail (useFlowscaleDetail) and the GPU layer find this controller.
+  useProvideFlowscale(controller);
 
   useEffect(() => {
     if (!debug) return;
-    // Tests and inspection: the engine, its optimizer and GPU renderer, React Flow, the store.
+    // Tests and inspection: the controller (as `engine`), its optimizer and GPU renderer, React Flow, the store.
     (window as unknown as { __flowscale: unknown }).__flowscale = {
-      engine,
-      optimizer: engine.optimizer,
+      engine: controller,
+      optimizer: controller.optimizer,
       get renderer() {
-        return engine.currentRenderer;
+        return controller.currentRenderer;
       },
       reactFlow: () => reactFlow,
       store: useAudioStore,
@@ -141,10 +149,10 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       /** The raw wasm exports of the instance in use (a test traps it for real through them). */
       wasm: () => init(),
     };
-  }, [engine, reactFlow]);
+  }, [controller, reactFlow]);
 
   // Every viewport change (pans, zooms, fitView, setViewport, read from React Flow's store) and pane resize is a frame.
-  useFlowscaleView(engine.controller);
+  useFlowscaleView(controller);
 
   // A new document to fit to the pane, once the pane has its size.
   useEffect(() => {
@@ -160,27 +168,27 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
     });
     ro.observe(el);
     return () => ro.disconnect();
-  }, [engine, reactFlow]);
+  }, [controller, reactFlow]);
 
   // Something to show: nodes mounted, or nodes in view that only the GPU draws
   // (a big workflow fitted to the pane mounts none).
   const hasNodes = nodes.length > 0;
-  const [inView, setInView] = useState(() => (engine.lastFrame()?.stats.inView ?? 0) > 0);
+  const [inView, setInView] = useState(() => controller.stats.inView > 0);
   useEffect(() => {
     if (inView) return;
-    return engine.subscribeFrames((info) => {
-      if (info.stats.inView > 0) setInView(true);
+    return controller.subscribeFrames(() => {
+      if (controller.stats.inView > 0) setInView(true);
     });
-  }, [engine, inView]);
+  }, [controller, inView]);
   const hasContent = hasNodes || inView;
 
-  // The GPU layer: flowscale/react's FlowscaleLayer makes one renderer per engine on the page's canvas once there
+  // The GPU layer: flowscale/react's FlowscaleLayer makes one renderer per controller on the page's canvas once there
   // is something on screen (creating it costs hundreds of ms on a software rasterizer; at the start React covers the
   // view). The canvas outlives the view: the browser hands the same WebGL context back for it.
   const { markFirstRender } = actions;
-  const gpu = useSyncExternalStore(engine.controller.subscribeGpu, engine.controller.getGpu);
+  const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu);
   // The controller's state until the layer says anything (it is mounted in this commit): not a failure.
-  const gpuBefore = useMemo(() => engine.controller.getGpu(), [engine]);
+  const gpuBefore = useMemo(() => controller.getGpu(), [controller]);
   const gpuState =
     gpuOptions === null
       ? 'GPU layer off'
@@ -205,11 +213,12 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   // Frames → the stats bar and the PerformanceService.
   useEffect(
     () =>
-      engine.subscribeFrames((info) => {
-        publishStats(statsFromFrame(info));
-        performanceService.recordFrame({ total: info.stats.total, inView: info.stats.inView, culled: info.stats.culled, mounted: info.mounted, timeMs: info.stats.timeMs });
+      controller.subscribeFrames(() => {
+        const { stats } = controller;
+        publishStats(statsFromFrame(controller));
+        performanceService.recordFrame({ total: stats.total, inView: stats.inView, culled: stats.culled, mounted: controller.getMounted().nodes.length, timeMs: stats.timeMs });
       }),
-    [engine],
+    [controller],
   );
 
   // First nodes on screen: the load's first render (after the browser painted them).
@@ -223,24 +232,24 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   const onMoveEnd: OnMove = useCallback(
     (_e, vp) => {
       setViewport(vp);
-      if (engine.settings.simplifyEdges) engine.simplify();
+      if (useAudioStore.getState().settings.simplifyEdges) simplifyEdges(controller);
     },
-    [setViewport, engine],
+    [setViewport, controller],
   );
 
   // Clusters: click one to zoom in until it splits; hover one to see what it holds.
   const onPaneClick = useCallback(
     (e: React.MouseEvent) => {
       const p = reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const c = engine.clusterAt(p.x, p.y);
+      const c = controller.clusterAt(p);
       if (!c) return;
-      const expansion = engine.expandCluster(c.id);
-      const [bx, by, bw, bh] = c.bounds;
+      const expansion = controller.expandCluster(c.id);
+      const { x, y, width, height } = c.bounds;
       const zoom = Math.min(MAX_ZOOM, Math.max(expansion.expansionZoom * 1.05, reactFlow.getZoom() * 1.5));
-      void reactFlow.setCenter(bx + bw / 2, by + bh / 2, { zoom, duration: 350 });
+      void reactFlow.setCenter(x + width / 2, y + height / 2, { zoom, duration: 350 });
       setHovered(null);
     },
-    [reactFlow, engine],
+    [reactFlow, controller],
   );
   const hoverFrame = useRef(0);
   const onPaneMouseMove = useCallback(
@@ -249,7 +258,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       cancelAnimationFrame(hoverFrame.current);
       hoverFrame.current = requestAnimationFrame(() => {
         const p = reactFlow.screenToFlowPosition({ x: clientX, y: clientY });
-        const c = engine.clusterAt(p.x, p.y);
+        const c = controller.clusterAt(p);
         const box = paneRef.current?.getBoundingClientRect();
         setHovered((h) => {
           if (!c || !box) return h ? null : h;
@@ -258,7 +267,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
         });
       });
     },
-    [reactFlow, engine],
+    [reactFlow, controller],
   );
   useEffect(() => () => cancelAnimationFrame(hoverFrame.current), []);
 

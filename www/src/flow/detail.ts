@@ -1,7 +1,8 @@
 // Frame statistics for the stats bar, at a rate people can read. (Each
 // node's level of detail comes from flowscale/react's useFlowscaleDetail.)
 import { useSyncExternalStore } from 'react';
-import type { FrameInfo } from '@/flow/engine';
+import type { Edge, Node } from '@xyflow/react';
+import type { FlowscaleController } from 'flowscale/react';
 
 // ---- frame statistics, coalesced to at most 10 updates a second ----
 
@@ -37,15 +38,17 @@ export function publishStats(s: ViewStats): void {
   timer = window.setTimeout(flush, wait);
 }
 
-export function statsFromFrame(info: FrameInfo): ViewStats {
+/** The controller's last frame, for the stats bar. */
+export function statsFromFrame(controller: FlowscaleController<Node, Edge>): ViewStats {
+  const { stats } = controller;
   return {
-    total: info.stats.total,
-    inView: info.stats.inView,
-    mounted: info.mounted,
-    culledPercent: info.stats.culledPercent,
-    frameMs: info.stats.timeMs,
-    clusters: info.clusters,
-    zoom: info.zoom,
+    total: stats.total,
+    inView: stats.inView,
+    mounted: controller.getMounted().nodes.length,
+    culledPercent: stats.culledPercent,
+    frameMs: stats.timeMs,
+    clusters: controller.clusterCount,
+    zoom: controller.getViewport().zoom,
   };
 }
 
