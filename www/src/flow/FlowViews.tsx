@@ -7,6 +7,7 @@
 //                   onlyRenderVisibleElements), for comparison.
 import {
   Background,
+  ControlButton,
   Controls,
   ReactFlow,
   useReactFlow,
@@ -20,8 +21,10 @@ import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExt
 import init, { type RendererOptions } from 'flowscale';
 import {
   FlowscaleLayer,
+  FlowscaleMiniMap,
   FlowscaleRoutedEdge,
   ROUTED_EDGE_TYPE,
+  useFlowscaleActions,
   useFlowscaleView,
   useProvideFlowscale,
   type FlowscaleController,
@@ -112,6 +115,15 @@ function editorProps(actions: ReturnType<typeof useStoreActions>): ReactFlowProp
   };
 }
 
+/** React Flow's fit-view glyph (its own icon is not exported). */
+function FitIcon() {
+  return (
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 30" aria-hidden="true">
+      <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+    </svg>
+  );
+}
+
 interface HoveredCluster {
   x: number;
   y: number;
@@ -131,8 +143,10 @@ export function FlowscaleView({ controller, canvas: canvasRef }: { controller: F
   const initialViewport = useMemo(() => useAudioStore.getState().viewport, [controller]); // eslint-disable-line react-hooks/exhaustive-deps
   const reactFlow = useReactFlow();
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
-  // The nodes' level of detail (useFlowscaleDetail) and the GPU layer find this controller.
+  // The nodes' level of detail (useFlowscaleDetail), the GPU layer and the minimap find this controller.
   useProvideFlowscale(controller);
+  // The fit-view button fits every node, mounted or not (React Flow's own fits the window).
+  const { fitView } = useFlowscaleActions(controller);
 
   useEffect(() => {
     if (!debug) return;
@@ -285,8 +299,13 @@ export function FlowscaleView({ controller, canvas: canvasRef }: { controller: F
           onPaneMouseLeave={() => setHovered(null)}
         >
           <Background gap={24} size={1} color="#d5d9e0" />
-          <Controls showInteractive={false} position="bottom-left" />
+          <Controls showInteractive={false} showFitView={false} position="bottom-left">
+            <ControlButton className="react-flow__controls-fitview" onClick={() => void fitView()} title="Fit view" aria-label="Fit view">
+              <FitIcon />
+            </ControlButton>
+          </Controls>
           {gpuOptions !== null && <FlowscaleLayer canvas={canvasRef} options={gpuOptions} />}
+          <FlowscaleMiniMap />
         </ReactFlow>
       </Profiler>
       {hovered && (
