@@ -20,7 +20,7 @@
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { basename, extname, join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
@@ -34,6 +34,7 @@ const RTT_MS = Number(process.env.LINK_RTT_MS ?? 40);
 const SIZES = (process.env.STARTUP_SIZES ?? '1000,100000').split(',').map(Number);
 const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5);
 const root = new URL('../', import.meta.url).pathname;
+const loadAtStart = loadavg()[0];
 const coreWasm = readFileSync(join(root, 'pkg/web/flowscale_bg.wasm'));
 const gpuWasm = readFileSync(join(root, 'pkg/gpu/flowscale_gpu_bg.wasm'));
 
@@ -255,7 +256,8 @@ const body = `### Opening the demo and the example: one wasm module or two
 
 Command: \`npm run bench\` (runs \`node bench/startup.mjs\`; \`LINK_MBPS\`, \`LINK_RTT_MS\`, \`STARTUP_SIZES\`, \`STARTUP_ROUNDS\` change it).
 Machine: ${machine()}. Production builds in headless Chromium, every response gzip -9 through one
-${MBPS} Mbit/s link with ${RTT_MS} ms before each response; ${ROUNDS} interleaved rounds after a warm-up, medians.
+${MBPS} Mbit/s link with ${RTT_MS} ms before each response; ${ROUNDS} interleaved rounds after a warm-up, medians
+(load average over a minute: ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end).
 The demo is \`dist/\` (webpack); the example is \`examples/react-vite\` built by Vite (a generated workflow in
 React Flow's \`useNodesState\`, with \`FlowscaleLayer\` and \`FlowscaleMiniMap\` from \`flowscale/react\`).
 First render: the first React Flow node in the DOM, in ms since navigation. GPU layer: its renderer created
