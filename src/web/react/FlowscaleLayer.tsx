@@ -9,6 +9,7 @@
 // An app may hand it a canvas of its own that outlives the layer (one WebGL
 // context per page: the browser gives the same context back for the same
 // canvas, and making one costs much on a software rasterizer).
+import * as React from 'react';
 import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties, type RefObject } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
 import { devicePixelRatioNow, useDevicePixelRatio } from './dpr.js';
