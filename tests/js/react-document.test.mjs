@@ -14,6 +14,7 @@ register(
 );
 const { toColumns, initSync } = await import('./flowscale.mjs');
 const { FlowscaleController, STAGE, isTrap } = await import('../../pkg/react/controller.js');
+const { mergeParallelEdges } = await import('../../pkg/react/parallel.js');
 
 const box = (id, x, y, extra = {}) => ({ id, position: { x, y }, width: 50, height: 20, data: {}, ...extra });
 /** A grid of `n` nodes, 200 a row, each wired to the next. */
@@ -110,10 +111,14 @@ test('a load superseded by destroy() or by a newer load resolves, and the newer 
   c.useDocument(lookupOf(doc));
   // In slices at once (skipFirstStage): each is aborted mid-setWorkflowAsync.
   const first = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
+  assert.equal(c.loading, true);
   const second = c.loadDocument(doc.nodes.slice(0, 300), doc.edges.slice(0, 299));
   await first;
   await second;
   assert.equal(c.optimizer.nodeCount, 300);
+  assert.equal(c.loading, false, 'the small load ended the loading, though the big one it superseded was in slices');
+  await c.whenLoaded();
+  assert.equal(c.empty, false, 'the document has nodes (the optimizer counts them)');
   const third = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
   c.destroy();
   await third;
@@ -194,7 +199,7 @@ test('a trap during a frame stops a controller driven by its owner (no error thr
 function editableLookup(doc) {
   const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
   const edges = new Map(doc.edges.map((e) => [e.id, e]));
-  return { nodes, edges, node: (id) => nodes.get(id), edge: (id) => edges.get(id) };
+  return { nodeById: nodes, edgeById: edges, node: (id) => nodes.get(id), edge: (id) => edges.get(id) };
 }
 
 test('React Flow\'s node changes: a dragged node stays mounted until its drag ends; a removal takes its edges and its pin', async () => {
@@ -219,9 +224,9 @@ test('React Flow\'s node changes: a dragged node stays mounted until its drag en
   // A removal (the owner's document first): its edges leave the window with it, and its pin goes.
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   c.pin(['n2']);
-  lookup.nodes.delete('n2');
-  lookup.edges.delete('e1');
-  lookup.edges.delete('e2');
+  lookup.nodeById.delete('n2');
+  lookup.edgeById.delete('e1');
+  lookup.edgeById.delete('e2');
   c.applyNodeChanges([{ type: 'remove', id: 'n2' }]);
   assert.equal(c.optimizer.nodeCount, 399);
   assert.equal(c.optimizer.edgeCount, 397, 'the optimizer removes the node\'s edges');
@@ -244,7 +249,7 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
     (e) => typeof e.code === 'string' && /position/.test(e.path ?? e.message),
   );
   assert.equal(c.getMounted(), before, 'the window is as it was');
-  assert.deepEqual(c.nodesInRect({ x: 0, y: 0, width: 10, height: 10 }), [], 'n3 did not move either (all or nothing)');
+  assert.deepEqual(c.nodesInRect({ x: 175, y: -5, width: 60, height: 30 }), ['n3'], 'n3 did not move either (all or nothing)');
   assert.throws(() => c.applyEdgeChanges([{ type: 'add', item: { id: 'x', source: 'n0', target: 'nope' } }]), (e) => typeof e.code === 'string');
   assert.equal(c.optimizer.edgeCount, 99);
   // An edge added to the document and then to the controller is mounted with its ends.
@@ -254,7 +259,7 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
   await d.loadDocument(doc.nodes, doc.edges);
   d.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const item = { id: 'x', source: 'n0', target: 'n5' };
-  lookup.edges.set('x', item);
+  lookup.edgeById.set('x', item);
   d.applyEdgeChanges([{ type: 'add', item }]);
   assert.deepEqual(d.getMounted().edges.find((e) => e.id === 'x'), item, 'mounted (a copy, as React Flow\'s applyEdgeChanges adds)');
   const follower = new FlowscaleController();
@@ -262,8 +267,88 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
   for (const x of [c, d, follower]) x.destroy();
 });
 
+test('what reads the whole workflow reads the document as it is now, once its owner replaced the arrays', async () => {
+  const doc = grid(100);
+  let current = doc;
+  const c = new FlowscaleController();
+  c.useDocument({ ...editableLookup(doc), nodes: () => current.nodes, edges: () => current.edges });
+  await c.loadDocument(doc.nodes, doc.edges);
+  // The owner's edit copies the arrays (an added node) and tells the controller.
+  const added = box('new', 0, 2000, { selected: true });
+  current = { nodes: [...doc.nodes, added], edges: doc.edges };
+  c.applyNodeChanges([{ type: 'add', item: added }]);
+  assert.equal(c.getNodes(), current.nodes);
+  assert.equal(c.getEdges(), current.edges);
+  assert.deepEqual(c.deleteSelectedChanges().nodes, [{ type: 'remove', id: 'new' }]);
+  assert.equal(c.selectAllChanges().nodes.length, 100, 'the others, not the added one already selected');
+  // Without nodes() and edges(): the arrays last loaded.
+  const d = new FlowscaleController();
+  d.useDocument(editableLookup(doc));
+  await d.loadDocument(doc.nodes, doc.edges);
+  assert.equal(d.getNodes(), doc.nodes);
+  for (const x of [c, d]) x.destroy();
+});
+
+test('a big load is loading from its first call, its first stage too, to its end', async () => {
+  const doc = grid(STAGE + 2000);
+  const c = new FlowscaleController();
+  c.useDocument(lookupOf(doc));
+  const loaded = c.loadDocument(doc.nodes, doc.edges);
+  assert.equal(c.loading, true, 'during the first stage');
+  await loaded;
+  assert.equal(c.loading, false);
+  assert.equal(c.optimizer.nodeCount, STAGE + 2000);
+  const e = new FlowscaleController();
+  e.useDocument(lookupOf({ nodes: [], edges: [] }));
+  await e.loadDocument([], []);
+  assert.equal(e.empty, true);
+  for (const x of [c, e]) x.destroy();
+});
+
+test('parents: a mounted child brings its parent, placed first; a first stage leaves out children whose parent comes later', async () => {
+  // A group far right whose child sits in the view (a child's position is relative to its parent).
+  const nodes = [box('child', -1900, 10, { parentId: 'group' }), box('free', 100, 10), box('group', 2000, 0, { width: 400, height: 200 })];
+  const c = new FlowscaleController();
+  c.useDocument(editableLookup({ nodes, edges: [] }));
+  await c.loadDocument(nodes, []);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  assert.deepEqual(c.getMounted().nodes.map((n) => n.id), ['group', 'child', 'free']);
+  // Above STAGE: the child among the first STAGE nodes, its parent after them.
+  const big = grid(STAGE + 10);
+  big.nodes[5] = box('n5', 10, 10, { parentId: `n${STAGE + 5}` });
+  const d = new FlowscaleController();
+  d.useDocument(editableLookup(big));
+  const loaded = d.loadDocument(big.nodes, big.edges);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(d.optimizer.nodeCount, STAGE - 1, 'the first stage, without the orphan');
+  await loaded;
+  assert.equal(d.optimizer.nodeCount, STAGE + 10);
+  for (const x of [c, d]) x.destroy();
+});
+
+test('a drag tick moves the window, not the workflow\'s version; merged edges come back unmerged when merging stops', async () => {
+  const doc = grid(400);
+  const twin = { id: 'twin', source: 'n0', target: 'n1' };
+  doc.edges.push(twin);
+  let merge = true;
+  const c = new FlowscaleController();
+  c.useDocument({ ...editableLookup(doc), mountEdges: (edges) => (merge ? mergeParallelEdges(edges) : edges) });
+  await c.loadDocument(doc.nodes, doc.edges);
+  c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
+  const pair = () => c.getMounted().edges.filter((e) => e.source === 'n0' && e.target === 'n1');
+  assert.deepEqual(pair().map((e) => e.label), ['×2']);
+  const version = c.version;
+  c.applyNodeChanges([{ type: 'position', id: 'n7', position: { x: 400, y: 40 }, dragging: true }]);
+  assert.equal(c.version, version, 'a drag tick repaints no minimap');
+  merge = false;
+  c.refresh(true);
+  const both = pair();
+  assert.equal(both.length, 2);
+  assert.ok(both.includes(doc.edges[0]) && both.includes(twin), 'the document\'s own edges, not a merged copy');
+  c.destroy();
+});
+
 test('mergeParallelEdges: parallel edges mounted as one, counted; a single edge stays the same object', async () => {
-  const { mergeParallelEdges } = await import('../../pkg/react/parallel.js');
   const single = { id: 's', source: 'b', target: 'c', sourceHandle: 'out' };
   const edges = [
     { id: 'p1', source: 'a', target: 'b', style: { stroke: 'red' } },

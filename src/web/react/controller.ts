@@ -10,7 +10,11 @@
 // attached. Bad input is reported through onError, never thrown: the
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
-// are the truth, and the GPU layer makes a renderer for it.
+// are the truth, and the GPU layer makes a renderer for it. Driven from an
+// app's own document instead (useDocument), it follows the app's calls, not
+// arrays: loadDocument and the change lists throw their errors to the caller,
+// and after a trap it stops drawing (`trapped`) until the app, which has the
+// document, makes a new one.
 import {
   applyEdgeChanges,
   applyNodeChanges,
@@ -126,6 +130,12 @@ export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
 export interface DocumentLookup<N extends Node = Node, E extends Edge = Edge> {
   node(id: string): N | undefined;
   edge(id: string): E | undefined;
+  /**
+   * The document's arrays as they are now, for what reads the whole workflow (getNodes and getEdges, the minimap of
+   * a small workflow, the selection and deletion actions); the arrays last given to loadDocument when absent.
+   */
+  nodes?(): N[];
+  edges?(): E[];
   /** What React mounts of the window's edges (e.g. parallel edges merged into one); the window's edges as they are when absent. */
   mountEdges?(edges: E[]): E[];
 }
@@ -282,6 +292,30 @@ export function nodeSize(n: Node, defaultWidth: number, defaultHeight: number): 
   };
 }
 
+/**
+ * The first STAGE nodes of a document and the edges between them, less the children whose parent comes later (and
+ * their own children): the optimizer places a child by its parent, which must be indexed with it.
+ */
+function firstStage<N extends Node, E extends Edge>(nodes: N[], edges: E[], inFirstStage?: (id: string) => boolean): { first: N[]; firstEdges: E[] } {
+  let first = nodes.slice(0, STAGE);
+  let pruned = false;
+  if (first.some((n) => n.parentId != null)) {
+    for (let count = -1; count !== first.length; ) {
+      count = first.length;
+      const ids = new Set(first.map((n) => n.id));
+      first = first.filter((n) => n.parentId == null || ids.has(n.parentId));
+    }
+    pruned = first.length < Math.min(nodes.length, STAGE);
+  }
+  let inFirst = pruned ? undefined : inFirstStage;
+  if (!inFirst) {
+    const ids = new Set(first.map((n) => n.id));
+    inFirst = (id) => ids.has(id);
+  }
+  const held = inFirst;
+  return { first, firstEdges: edges.filter((e) => held(e.source) && held(e.target)) };
+}
+
 export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private options: ControllerOptions<N, E>;
   private opt: WorkflowOptimizer | null = null;
@@ -299,6 +333,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private viewport: Viewport = { x: 0, y: 0, zoom: 1 };
   private pane = { width: 0, height: 0 };
   private mounted: MountedWindow<N, E> = { nodes: [], edges: [] };
+  /** The window's edges before the document's mountEdges (document mode): React's objects for the edges that stay. */
+  private windowEdges: E[] = [];
   private lastVisible: string[] = [];
   private lastEdgeIds: string[] = [];
   private lastStats: FrameStats = EMPTY_STATS;
@@ -703,11 +739,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /** The arrays last given to sync(): the user's whole workflow. */
   getNodes(): N[] {
-    return this.latest.nodes;
+    return this.doc?.nodes?.() ?? this.latest.nodes;
   }
 
   getEdges(): E[] {
-    return this.latest.edges;
+    return this.doc?.edges?.() ?? this.latest.edges;
   }
 
   /** Bumped whenever the indexed workflow changes. */
@@ -880,70 +916,73 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.loadAbort = null;
     this.latest = { nodes, edges };
     const live = () => token === this.loadToken && !this.destroyed;
-    if (nodes.length <= STAGE) {
-      opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
-      this.loaded = true;
-      onProgress?.(1);
-      this.changed();
-      return;
-    }
-    if (!skipFirstStage) {
-      const first = nodes.slice(0, STAGE);
-      let firstEdges: E[];
-      if (inFirstStage) firstEdges = edges.filter((e) => inFirstStage(e.source) && inFirstStage(e.target));
-      else {
-        const ids = new Set(first.map((n) => n.id));
-        firstEdges = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-      }
-      opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
-      this.loaded = true;
-      onProgress?.(0);
-      this.changed();
-      // Two frames: React mounts the first nodes and the browser paints them before the rest.
-      await nextFrame();
-      await nextFrame();
-    }
-    if (!live()) return;
-    signal?.throwIfAborted();
-    const abort = new AbortController();
-    this.loadAbort = abort;
-    const onAbort = () => abort.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort);
-    const load = opt.setWorkflowAsync(columns ?? { nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (live()) onProgress?.(p.fraction);
-      },
-    });
-    // destroy() frees the optimizer only once this load has settled.
-    this.loadPromise = load.then(
-      () => undefined,
-      () => undefined,
-    );
+    // `loading` from the first call to the end, whichever way it ends; a newer load takes it over. destroy() frees
+    // the optimizer once this settles (a load in slices is still calling it as it winds down).
+    let settle!: () => void;
+    const pending = new Promise<void>((resolve) => (settle = resolve));
+    this.loadPromise = pending;
+    const finish = () => {
+      if (this.loadPromise === pending) this.loadPromise = null;
+      settle();
+    };
     try {
-      await load;
-    } catch (e) {
-      // Superseded by a newer load or by destroy(): nothing failed, the load is just no longer wanted.
-      if (!live() && !signal?.aborted) return;
-      throw e;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      if (token === this.loadToken) {
-        this.loadPromise = null;
-        this.loadAbort = null;
+      if (nodes.length <= STAGE) {
+        opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+        this.loaded = true;
+        finish();
+        onProgress?.(1);
+        this.changed();
+        return;
       }
+      if (!skipFirstStage) {
+        const { first, firstEdges } = firstStage(nodes, edges, inFirstStage);
+        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+        this.loaded = true;
+        onProgress?.(0);
+        this.changed();
+        // Two frames: React mounts the first nodes and the browser paints them before the rest.
+        await nextFrame();
+        await nextFrame();
+      }
+      if (!live()) return;
+      signal?.throwIfAborted();
+      const abort = new AbortController();
+      this.loadAbort = abort;
+      const onAbort = () => abort.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort);
+      try {
+        await opt.setWorkflowAsync(columns ?? { nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (live()) onProgress?.(p.fraction);
+          },
+        });
+      } catch (e) {
+        // Superseded by a newer load or by destroy(): nothing failed, the load is just no longer wanted.
+        if (!live() && !signal?.aborted) return;
+        throw e;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.loadAbort === abort) this.loadAbort = null;
+      }
+      if (!live()) return;
+      this.loaded = true;
+      finish();
+      this.changed();
+    } finally {
+      finish();
     }
-    if (!live()) return;
-    this.loaded = true;
-    this.changed();
   }
+
 
   /**
    * The caller changed mounted objects (React Flow's changes to them: a drag, a selection) or removed some: React
    * mounts these from now on; a node keeps its mounted object while it stays in the window.
    */
   replaceMounted(next: MountedWindow<N, E>): void {
-    this.mounted = { nodes: next.nodes, edges: next.edges };
+    this.windowEdges = next.edges;
+    const mountEdges = this.doc?.mountEdges;
+    this.mounted = { nodes: next.nodes, edges: mountEdges ? mountEdges(next.edges) : next.edges };
     this.emit(this.mountedListeners);
   }
 
@@ -962,9 +1001,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     for (const c of changes) {
       if (c.type === 'position') {
         if (c.dragging) this.dragging.add(c.id);
-        else {
+        // A drag's end, or a move outside any drag: the minimap follows (not the moves React Flow adds mid-drag,
+        // such as a parent expanding, which carry no `dragging`).
+        else if (c.dragging === false || this.dragging.size === 0) {
+          structural = true;
           this.dragging.delete(c.id);
-          structural = true; // a drag's end: the minimap and the clusters follow
         }
       } else if (c.type === 'remove') {
         removed.add(c.id);
@@ -973,9 +1014,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         structural = true;
       } else if (c.type === 'add' || c.type === 'replace') structural = true;
     }
-    const { nodes, edges } = this.mounted;
+    const edges = this.windowEdges;
     this.replaceMounted({
-      nodes: applyNodeChanges(changes, nodes),
+      nodes: applyNodeChanges(changes, this.mounted.nodes),
       edges: removed.size > 0 ? edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : edges,
     });
     if (structural) this.changed();
@@ -987,8 +1028,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     this.documentOnly('applyEdgeChanges');
     if (changes.length === 0) return;
     this.optimizer.applyEdgeChanges(changes as unknown as FlowscaleEdgeChange[]);
-    const { nodes, edges } = this.mounted;
-    this.replaceMounted({ nodes, edges: applyEdgeChanges(changes, edges) });
+    this.replaceMounted({ nodes: this.mounted.nodes, edges: applyEdgeChanges(changes, this.windowEdges) });
     if (changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace')) this.changed();
     else this.refresh();
   }
@@ -1022,32 +1062,42 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private remountDocument(doc: DocumentLookup<N, E>, visibleIds: string[], edgeIds: string[]): void {
     // React's own objects for nodes that stay (selection, measurements, a drag), the document's for new ones.
     const current = new Map(this.mounted.nodes.map((n) => [n.id, n]));
-    const nodes: N[] = [];
-    for (const id of visibleIds) {
-      const n = current.get(id) ?? doc.node(id);
-      if (n) nodes.push(n);
-    }
-    if (this.pinned.size > 0 || this.dragging.size > 0) {
-      const kept = new Set(visibleIds);
-      for (const ids of [this.pinned, this.dragging]) {
-        for (const id of ids) {
-          const n = kept.has(id) ? undefined : (current.get(id) ?? doc.node(id));
-          if (n) {
-            kept.add(id);
-            nodes.push(n);
-          }
-        }
+    let nodes: N[] = [];
+    const held = new Set<string>();
+    const hold = (id: string) => {
+      const n = held.has(id) ? undefined : (current.get(id) ?? doc.node(id));
+      if (n) {
+        held.add(id);
+        nodes.push(n);
       }
+      return n;
+    };
+    for (const id of visibleIds) hold(id);
+    for (const ids of [this.pinned, this.dragging]) for (const id of ids) hold(id);
+    // React Flow places a child relative to its parent, which it must hold too (and earlier in the array).
+    let parented = false;
+    for (let i = 0; i < nodes.length; i++) {
+      for (let p = nodes[i]!.parentId, steps = 0; p != null && !held.has(p) && steps < nodes.length; steps++) {
+        p = hold(p)?.parentId;
+      }
+      if (nodes[i]!.parentId != null) parented = true;
     }
-    const currentEdges = new Map(this.mounted.edges.map((e) => [e.id, e]));
-    let edges: E[] = [];
+    if (parented) nodes = parentsFirst(nodes);
+    const currentEdges = new Map(this.windowEdges.map((e) => [e.id, e]));
+    const edges: E[] = [];
     for (const id of edgeIds) {
       const e = currentEdges.get(id) ?? doc.edge(id);
       if (e) edges.push(e);
     }
-    if (doc.mountEdges) edges = doc.mountEdges(edges);
-    this.replaceMounted({ nodes, edges });
+    // React re-renders only when what it mounts changed (merged edges are new copies: it does then).
+    const mounted = doc.mountEdges ? doc.mountEdges(edges) : edges;
+    const prev = this.mounted;
+    this.windowEdges = edges;
+    if (sameItems(nodes, prev.nodes) && sameItems(mounted, prev.edges)) return;
+    this.mounted = { nodes: sameItems(nodes, prev.nodes) ? prev.nodes : nodes, edges: mounted };
+    this.emit(this.mountedListeners);
   }
+
 
   // ---- subscriptions (for useSyncExternalStore) ------------------------------------
 
@@ -1096,7 +1146,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /** Whether the workflow is indexed and holds no node (nothing will come into view until one is added). */
   get empty(): boolean {
-    return this.loaded && !this.loadPromise && this.good.nodes.length === 0;
+    // A document's arrays are not indexed here: its optimizer knows the count.
+    return this.loaded && !this.loadPromise && (this.doc ? (this.opt?.nodeCount ?? 0) : this.good.nodes.length) === 0;
   }
 
   /** Whether anything is on screen (mounted, or in view for the GPU to draw). */
@@ -1195,9 +1246,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** Select every selectable node and edge of the workflow. */
   selectAllChanges(): SelectionChanges<N, E> {
     const nodes: NodeChange<N>[] = [];
-    for (const n of this.latest.nodes) if (!n.selected && n.selectable !== false) nodes.push({ type: 'select', id: n.id, selected: true });
+    for (const n of this.getNodes()) if (!n.selected && n.selectable !== false) nodes.push({ type: 'select', id: n.id, selected: true });
     const edges: EdgeChange<E>[] = [];
-    for (const e of this.latest.edges) if (!e.selected && e.selectable !== false) edges.push({ type: 'select', id: e.id, selected: true });
+    for (const e of this.getEdges()) if (!e.selected && e.selectable !== false) edges.push({ type: 'select', id: e.id, selected: true });
     return { nodes, edges };
   }
 
@@ -1210,7 +1261,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const inside = new Set(this.nodesInRect(rect, options.partially ?? false));
     const picked = new Set<string>();
     const nodes: NodeChange<N>[] = [];
-    for (const n of this.latest.nodes) {
+    for (const n of this.getNodes()) {
       const want = inside.has(n.id) && n.selectable !== false;
       if (want) picked.add(n.id);
       if (want && !n.selected) nodes.push({ type: 'select', id: n.id, selected: true });
@@ -1218,7 +1269,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
     const edgesSelectable = options.edgesSelectable ?? true;
     const edges: EdgeChange<E>[] = [];
-    for (const e of this.latest.edges) {
+    for (const e of this.getEdges()) {
       const want = (e.selectable ?? edgesSelectable) && (picked.has(e.source) || picked.has(e.target));
       if (want && !e.selected) edges.push({ type: 'select', id: e.id, selected: true });
       else if (!want && e.selected && !options.additive) edges.push({ type: 'select', id: e.id, selected: false });
@@ -1239,13 +1290,13 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   ): SelectionChanges<N, E> {
     const nodes: NodeChange<N>[] = [];
     if (only !== 'edges') {
-      for (const n of this.latest.nodes) {
+      for (const n of this.getNodes()) {
         if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
       }
     }
     const edges: EdgeChange<E>[] = [];
     if (only !== 'nodes') {
-      for (const e of this.latest.edges) {
+      for (const e of this.getEdges()) {
         if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
       }
     }
@@ -1259,7 +1310,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
    * of a removed parent go with it, and so do the edges of every removed node.
    */
   deleteSelectedChanges(): SelectionChanges<N, E> {
-    const { nodes: all, edges: allEdges } = this.latest;
+    const all = this.getNodes();
+    const allEdges = this.getEdges();
     const gone = new Set<string>();
     const children = new Map<string, N[]>();
     const byId = new Map<string, N>();
@@ -1308,9 +1360,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   async deleteSelected(callbacks: DeleteCallbacks<N, E> = {}): Promise<Deleted<N, E>> {
     const chosen = this.deleteSelectedChanges();
     const nodeById = new Map<string, N>();
-    for (const n of this.latest.nodes) nodeById.set(n.id, n);
+    for (const n of this.getNodes()) nodeById.set(n.id, n);
     const edgeById = new Map<string, E>();
-    for (const e of this.latest.edges) edgeById.set(e.id, e);
+    for (const e of this.getEdges()) edgeById.set(e.id, e);
     let nodes = chosen.nodes.map((c) => nodeById.get((c as { id: string }).id)).filter((n): n is N => n !== undefined);
     let edges = chosen.edges.map((c) => edgeById.get((c as { id: string }).id)).filter((e): e is E => e !== undefined);
     if (nodes.length === 0 && edges.length === 0) return { deletedNodes: [], deletedEdges: [] };
@@ -1324,7 +1376,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         const gone = new Set(nodes.map((n) => n.id));
         const ids = new Set(answer.edges.map((e) => e.id));
         edges = answer.edges.slice();
-        for (const e of this.latest.edges) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
+        for (const e of this.getEdges()) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
       }
     }
     if (edges.length > 0) {

@@ -84,6 +84,9 @@ export class StoreSession {
         const i = this.index.edge(id);
         return i === undefined ? undefined : get().edges[i];
       },
+      // An edit may replace the arrays (the first one after a load copies them): always the current ones.
+      nodes: () => get().nodes,
+      edges: () => get().edges,
     };
   }
 
