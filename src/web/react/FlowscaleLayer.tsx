@@ -64,7 +64,7 @@ export function FlowscaleLayer({ options, className, style, canvas: appCanvas }:
 
   useEffect(() => {
     if (!controller) {
-      console.warn('flowscale: <FlowscaleLayer> found no useFlowscale() under this React Flow provider');
+      console.warn('flowscale: <FlowscaleLayer> found no useFlowscale() or useProvideFlowscale() under this React Flow provider');
       return;
     }
     controller.setGpu({ status: 'starting' });

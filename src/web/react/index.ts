@@ -1,7 +1,9 @@
 // flowscale/react: React Flow (@xyflow/react v12) editors with up to a
 // million nodes. useFlowscale takes the user's nodes and edges and gives
 // React Flow only the window to mount; FlowscaleLayer draws the rest on the
-// GPU; FlowscaleMiniMap shows the whole workflow.
+// GPU; FlowscaleMiniMap shows the whole workflow. An app that keeps its own
+// document drives a FlowscaleController itself (useDocument) and hands it to
+// the components with useProvideFlowscale.
 export {
   useFlowscale,
   useFlowscaleActions,

@@ -145,8 +145,9 @@ export function FlowscaleView({ controller, canvas: canvasRef }: { controller: F
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
   // The nodes' level of detail (useFlowscaleDetail), the GPU layer and the minimap find this controller.
   useProvideFlowscale(controller);
-  // The fit-view button fits every node, mounted or not (React Flow's own fits the window).
-  const { fitView } = useFlowscaleActions(controller);
+  // The fit-view button fits every node, mounted or not (React Flow's own fits the window); a click on a cluster
+  // zooms in until it splits.
+  const { fitView, zoomToCluster } = useFlowscaleActions(controller);
 
   useEffect(() => {
     if (!debug) return;
@@ -254,16 +255,10 @@ export function FlowscaleView({ controller, canvas: canvasRef }: { controller: F
   // Clusters: click one to zoom in until it splits; hover one to see what it holds.
   const onPaneClick = useCallback(
     (e: React.MouseEvent) => {
-      const p = reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const c = controller.clusterAt(p);
-      if (!c) return;
-      const expansion = controller.expandCluster(c.id);
-      const { x, y, width, height } = c.bounds;
-      const zoom = Math.min(MAX_ZOOM, Math.max(expansion.expansionZoom * 1.05, reactFlow.getZoom() * 1.5));
-      void reactFlow.setCenter(x + width / 2, y + height / 2, { zoom, duration: 350 });
+      void zoomToCluster(reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY }), { duration: 350 });
       setHovered(null);
     },
-    [reactFlow, controller],
+    [reactFlow, zoomToCluster],
   );
   const hoverFrame = useRef(0);
   const onPaneMouseMove = useCallback(
