@@ -1,4 +1,4 @@
-// FlowscaleController driven from a document its owner keeps (useDocument),
+// FlowscaleController driven from a document its owner keeps (setDocument),
 // as the demo's store does: no array copied, no id table built; a staged
 // load of a big document (from columns too), the owner's edits, the window
 // from the mounted objects that stay and the document's, and a trap that
@@ -38,7 +38,7 @@ function lookupOf(doc) {
 test('a small document is indexed at once; the window is the document\'s objects', async () => {
   const doc = grid(400);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   const progress = [];
   await c.loadDocument(doc.nodes, doc.edges, { onProgress: (f) => progress.push(f) });
   assert.deepEqual(progress, [1]);
@@ -54,7 +54,7 @@ test('a small document is indexed at once; the window is the document\'s objects
 test('a big document: the first STAGE nodes at once, then all of it in slices from its columns', async () => {
   const doc = grid(STAGE + 5000);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const progress = [];
   let atFirstStage = -1;
@@ -81,7 +81,7 @@ test('a big document: the first STAGE nodes at once, then all of it in slices fr
 test('skipFirstStage indexes a document grown from its preview in slices, the preview on screen meanwhile', async () => {
   const doc = grid(STAGE + 2000);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   await c.loadDocument(doc.nodes.slice(0, 500), doc.edges.slice(0, 499));
   const before = c.getMounted().nodes;
@@ -96,7 +96,7 @@ test('skipFirstStage indexes a document grown from its preview in slices, the pr
 test('an aborted load rejects with the signal\'s reason; a bad document rejects with the optimizer\'s error', async () => {
   const doc = grid(STAGE + 2000);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   const abort = new AbortController();
   const loaded = c.loadDocument(doc.nodes, doc.edges, { signal: abort.signal });
   abort.abort(new Error('newer load'));
@@ -108,7 +108,7 @@ test('an aborted load rejects with the signal\'s reason; a bad document rejects 
 test('a load superseded by destroy() or by a newer load resolves, and the newer one goes in', async () => {
   const doc = grid(STAGE + 2000);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   // In slices at once (skipFirstStage): each is aborted mid-setWorkflowAsync.
   const first = c.loadDocument(doc.nodes, doc.edges, { skipFirstStage: true });
   assert.equal(c.loading, true);
@@ -129,7 +129,7 @@ test('mounted objects the owner replaced stay mounted while in the window; new o
   const doc = grid(400);
   const lookup = lookupOf(doc);
   const c = new FlowscaleController();
-  c.useDocument(lookup);
+  c.setDocument(lookup);
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   let calls = 0;
@@ -152,7 +152,7 @@ test('mounted objects the owner replaced stay mounted while in the window; new o
 test('pinned nodes stay mounted wherever the view goes', async () => {
   const doc = grid(400);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   c.pin(['n0']);
@@ -167,7 +167,7 @@ test('pinned nodes stay mounted wherever the view goes', async () => {
 test('mountEdges makes what React mounts of the window\'s edges', async () => {
   const doc = grid(400);
   const c = new FlowscaleController();
-  c.useDocument({ ...lookupOf(doc), mountEdges: (edges) => edges.slice(0, 2) });
+  c.setDocument({ ...lookupOf(doc), mountEdges: (edges) => edges.slice(0, 2) });
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   assert.equal(c.getMounted().edges.length, 2);
@@ -177,7 +177,7 @@ test('mountEdges makes what React mounts of the window\'s edges', async () => {
 test('a trap during a frame stops a controller driven by its owner (no error thrown at it): the owner rebuilds', async () => {
   const doc = grid(50);
   const c = new FlowscaleController({ onError: () => assert.fail('no error reported') });
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const real = performance.now;
@@ -206,7 +206,7 @@ test('React Flow\'s node changes: a dragged node stays mounted until its drag en
   const doc = grid(400);
   const lookup = editableLookup(doc);
   const c = new FlowscaleController();
-  c.useDocument(lookup);
+  c.setDocument(lookup);
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   // A drag tick: the optimizer and React's object move; the document waits for the drag's end.
@@ -240,7 +240,7 @@ test('React Flow\'s node changes: a dragged node stays mounted until its drag en
 test('a bad change throws its FlowscaleError and changes nothing; a controller following arrays refuses change lists', async () => {
   const doc = grid(100);
   const c = new FlowscaleController();
-  c.useDocument(editableLookup(doc));
+  c.setDocument(editableLookup(doc));
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const before = c.getMounted();
@@ -255,7 +255,7 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
   // An edge added to the document and then to the controller is mounted with its ends.
   const lookup = editableLookup(doc);
   const d = new FlowscaleController();
-  d.useDocument(lookup);
+  d.setDocument(lookup);
   await d.loadDocument(doc.nodes, doc.edges);
   d.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const item = { id: 'x', source: 'n0', target: 'n5' };
@@ -263,7 +263,7 @@ test('a bad change throws its FlowscaleError and changes nothing; a controller f
   d.applyEdgeChanges([{ type: 'add', item }]);
   assert.deepEqual(d.getMounted().edges.find((e) => e.id === 'x'), item, 'mounted (a copy, as React Flow\'s applyEdgeChanges adds)');
   const follower = new FlowscaleController();
-  assert.throws(() => follower.applyNodeChanges([{ type: 'remove', id: 'n0' }]), /useDocument/);
+  assert.throws(() => follower.applyNodeChanges([{ type: 'remove', id: 'n0' }]), /setDocument/);
   for (const x of [c, d, follower]) x.destroy();
 });
 
@@ -271,7 +271,7 @@ test('what reads the whole workflow reads the document as it is now, once its ow
   const doc = grid(100);
   let current = doc;
   const c = new FlowscaleController();
-  c.useDocument({ ...editableLookup(doc), nodes: () => current.nodes, edges: () => current.edges });
+  c.setDocument({ ...editableLookup(doc), nodes: () => current.nodes, edges: () => current.edges });
   await c.loadDocument(doc.nodes, doc.edges);
   // The owner's edit copies the arrays (an added node) and tells the controller.
   const added = box('new', 0, 2000, { selected: true });
@@ -283,7 +283,7 @@ test('what reads the whole workflow reads the document as it is now, once its ow
   assert.equal(c.selectAllChanges().nodes.length, 100, 'the others, not the added one already selected');
   // Without nodes() and edges(): the arrays last loaded.
   const d = new FlowscaleController();
-  d.useDocument(editableLookup(doc));
+  d.setDocument(editableLookup(doc));
   await d.loadDocument(doc.nodes, doc.edges);
   assert.equal(d.getNodes(), doc.nodes);
   for (const x of [c, d]) x.destroy();
@@ -292,14 +292,14 @@ test('what reads the whole workflow reads the document as it is now, once its ow
 test('a big load is loading from its first call, its first stage too, to its end', async () => {
   const doc = grid(STAGE + 2000);
   const c = new FlowscaleController();
-  c.useDocument(lookupOf(doc));
+  c.setDocument(lookupOf(doc));
   const loaded = c.loadDocument(doc.nodes, doc.edges);
   assert.equal(c.loading, true, 'during the first stage');
   await loaded;
   assert.equal(c.loading, false);
   assert.equal(c.optimizer.nodeCount, STAGE + 2000);
   const e = new FlowscaleController();
-  e.useDocument(lookupOf({ nodes: [], edges: [] }));
+  e.setDocument(lookupOf({ nodes: [], edges: [] }));
   await e.loadDocument([], []);
   assert.equal(e.empty, true);
   for (const x of [c, e]) x.destroy();
@@ -309,7 +309,7 @@ test('parents: a mounted child brings its parent, placed first; a first stage le
   // A group far right whose child sits in the view (a child's position is relative to its parent).
   const nodes = [box('child', -1900, 10, { parentId: 'group' }), box('free', 100, 10), box('group', 2000, 0, { width: 400, height: 200 })];
   const c = new FlowscaleController();
-  c.useDocument(editableLookup({ nodes, edges: [] }));
+  c.setDocument(editableLookup({ nodes, edges: [] }));
   await c.loadDocument(nodes, []);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   assert.deepEqual(c.getMounted().nodes.map((n) => n.id), ['group', 'child', 'free']);
@@ -317,7 +317,7 @@ test('parents: a mounted child brings its parent, placed first; a first stage le
   const big = grid(STAGE + 10);
   big.nodes[5] = box('n5', 10, 10, { parentId: `n${STAGE + 5}` });
   const d = new FlowscaleController();
-  d.useDocument(editableLookup(big));
+  d.setDocument(editableLookup(big));
   const loaded = d.loadDocument(big.nodes, big.edges);
   await new Promise((r) => setTimeout(r, 0));
   assert.equal(d.optimizer.nodeCount, STAGE - 1, 'the first stage, without the orphan');
@@ -332,7 +332,7 @@ test('a drag tick moves the window, not the workflow\'s version; merged edges co
   doc.edges.push(twin);
   let merge = true;
   const c = new FlowscaleController();
-  c.useDocument({ ...editableLookup(doc), mountEdges: (edges) => (merge ? mergeParallelEdges(edges) : edges) });
+  c.setDocument({ ...editableLookup(doc), mountEdges: (edges) => (merge ? mergeParallelEdges(edges) : edges) });
   await c.loadDocument(doc.nodes, doc.edges);
   c.setView({ x: 0, y: 0, zoom: 1 }, 800, 600);
   const pair = () => c.getMounted().edges.filter((e) => e.source === 'n0' && e.target === 'n1');

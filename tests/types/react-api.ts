@@ -91,7 +91,7 @@ export function NodeView({ id }: { id: string }) {
 /** An app that keeps its document (by id) and drives the controller with React Flow's own change lists. */
 export function DocumentEditor({ doc }: { doc: Map<string, AppNode> }) {
   const controller = new FlowscaleController<AppNode, AppEdge>();
-  controller.useDocument({ node: (id) => doc.get(id), edge: () => undefined, mountEdges: mergeParallelEdges });
+  controller.setDocument({ node: (id) => doc.get(id), edge: () => undefined, mountEdges: mergeParallelEdges });
   useProvideFlowscale(controller);
   useFlowscaleView(controller);
   const { fitView, selectAll } = useFlowscaleActions(controller);

@@ -11,7 +11,7 @@
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
 // are the truth, and the GPU layer makes a renderer for it. Driven from an
-// app's own document instead (useDocument), it follows the app's calls, not
+// app's own document instead (setDocument), it follows the app's calls, not
 // arrays: loadDocument and the change lists throw their errors to the caller,
 // and after a trap it stops drawing (`trapped`) until the app, which has the
 // document, makes a new one.
@@ -124,7 +124,7 @@ export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
 }
 
 /**
- * A document the caller keeps and edits itself (`useDocument`): the controller finds its objects by id, and never
+ * A document the caller keeps and edits itself (`setDocument`): the controller finds its objects by id, and never
  * copies the arrays nor builds an id table of them (a million-node document costs nothing more).
  */
 export interface DocumentLookup<N extends Node = Node, E extends Edge = Edge> {
@@ -367,9 +367,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private offTrap: (() => void) | null = null;
   /** A trap replaced the module: the optimizer is rebuilt once the failing call has unwound. */
   private recovering = false;
-  /** The caller's own document (useDocument): the controller does not follow arrays, the caller drives it. */
+  /** The caller's own document (setDocument): the controller does not follow arrays, the caller drives it. */
   private doc: DocumentLookup<N, E> | null = null;
-  /** A trap took the optimizer of a controller driven through useDocument: it draws nothing more (its owner rebuilds). */
+  /** A trap took the optimizer of a controller driven through setDocument: it draws nothing more (its owner rebuilds). */
   private trappedDoc = false;
 
   constructor(options: ControllerOptions<N, E> = {}) {
@@ -886,7 +886,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
   }
 
-  // ---- a document the caller keeps (useDocument) -----------------------------------
+  // ---- a document the caller keeps (setDocument) -----------------------------------
 
   /**
    * Drive the controller from a document the caller keeps and edits itself, instead of sync(): the caller indexes
@@ -897,12 +897,12 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
    * after a trap the controller stops drawing (`trapped`) instead of rebuilding: the caller, who has the document,
    * makes a new controller.
    */
-  useDocument(lookup: DocumentLookup<N, E>): void {
+  setDocument(lookup: DocumentLookup<N, E>): void {
     this.doc = lookup;
   }
 
   /**
-   * Index the document (useDocument): at once up to STAGE nodes; above, the first STAGE nodes at once (a first view
+   * Index the document (setDocument): at once up to STAGE nodes; above, the first STAGE nodes at once (a first view
    * on screen and usable within a frame or two) and then the whole document in slices (setWorkflowAsync), from
    * `columns` when given. Rejects with the optimizer's error (the optimizer keeps what it held) or the signal's;
    * resolves as it is when a newer load or destroy() supersedes it.
@@ -987,7 +987,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   }
 
   /**
-   * React Flow's node changes to a document the caller keeps (useDocument), once the caller has applied them to its
+   * React Flow's node changes to a document the caller keeps (setDocument), once the caller has applied them to its
    * document (an added or replaced node is mounted from there): to the optimizer, all or nothing (a bad change
    * throws its FlowscaleError and nothing changes), then to the mounted objects. A node being dragged stays mounted
    * until its drag ends; a removed node is unpinned and its mounted edges go with it.
@@ -1023,7 +1023,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     else this.refresh();
   }
 
-  /** React Flow's edge changes to a document the caller keeps (useDocument), as applyNodeChanges. */
+  /** React Flow's edge changes to a document the caller keeps (setDocument), as applyNodeChanges. */
   applyEdgeChanges(changes: EdgeChange<E>[]): void {
     this.documentOnly('applyEdgeChanges');
     if (changes.length === 0) return;
@@ -1034,7 +1034,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   }
 
   private documentOnly(method: string): void {
-    if (!this.doc) throw new Error(`${method} is for a controller driven from the app's document (useDocument); otherwise sync() follows the arrays`);
+    if (!this.doc) throw new Error(`${method} is for a controller driven from the app's document (setDocument); otherwise sync() follows the arrays`);
   }
 
   /** A mounted node as React has it (its position during a drag, its selection), if mounted. */
@@ -1042,7 +1042,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     return this.mounted.nodes.find((n) => n.id === id);
   }
 
-  /** A trap took the optimizer of a controller driven through useDocument: it draws nothing more. */
+  /** A trap took the optimizer of a controller driven through setDocument: it draws nothing more. */
   get trapped(): boolean {
     return this.trappedDoc;
   }

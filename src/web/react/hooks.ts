@@ -37,7 +37,7 @@ export function useFlowscaleController(): FlowscaleController<Node, Edge> | null
 
 /**
  * Make `controller` the one FlowscaleLayer, FlowscaleMiniMap, useFlowscaleDetail and useFlowscaleStats find under
- * this React Flow provider, for an app that drives a controller itself (useDocument) rather than through
+ * this React Flow provider, for an app that drives a controller itself (setDocument) rather than through
  * useFlowscale; null: none (a view without flowscale, so that nodes read full detail). Call it above <ReactFlow>:
  * it takes effect in this render, before the nodes render, and the controller is forgotten when the caller unmounts.
  */
@@ -59,7 +59,7 @@ export function useProvideFlowscale<N extends Node = Node, E extends Edge = Edge
 
 /**
  * Follow React Flow's viewport and pane size under this provider: every change (a pan, a zoom, fitView,
- * setViewport, a resize) is one frame of `controller`. For an app that drives a controller itself (useDocument);
+ * setViewport, a resize) is one frame of `controller`. For an app that drives a controller itself (setDocument);
  * useFlowscale does this for its own.
  */
 export function useFlowscaleView<N extends Node = Node, E extends Edge = Edge>(controller: FlowscaleController<N, E> | null): void {
@@ -178,15 +178,14 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   }, [controller, configKey]);
 
   // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame; a new nodeOrigin re-indexes.
-  useEffect(() => {
-    const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
-      controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
-    apply(store.getState());
-    return store.subscribe((s, prev) => {
-      if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
-      if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
-    });
-  }, [store, controller]);
+  useFlowscaleView(controller);
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
+      }),
+    [store, controller],
+  );
 
   // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge, a drag
   // of an unselected node without selectNodesOnDrag, Escape on a focused edge (all nodes). Its store's deselecting

@@ -2,7 +2,7 @@
 // million nodes. useFlowscale takes the user's nodes and edges and gives
 // React Flow only the window to mount; FlowscaleLayer draws the rest on the
 // GPU; FlowscaleMiniMap shows the whole workflow. An app that keeps its own
-// document drives a FlowscaleController itself (useDocument) and hands it to
+// document drives a FlowscaleController itself (setDocument) and hands it to
 // the components with useProvideFlowscale.
 export {
   useFlowscale,

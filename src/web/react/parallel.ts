@@ -7,7 +7,7 @@ import type { Edge } from '@xyflow/react';
  * The edges with parallel ones (same source, target and handles) merged into
  * the first of them, thicker and labelled with their count (`×3`; the count
  * also in `data.merged`). An edge without a twin stays the same object. For
- * useDocument's `mountEdges`; O(edges).
+ * setDocument's `mountEdges`; O(edges).
  */
 export function mergeParallelEdges<E extends Edge>(edges: E[]): E[] {
   const at = new Map<string, number>();

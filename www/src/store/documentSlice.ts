@@ -88,7 +88,7 @@ function documentController(session: StoreSession, get: GetState): FlowscaleCont
     onNodesChange: (changes) => get().applyNodeChanges(changes),
     onEdgesChange: (changes) => get().applyEdgeChanges(changes),
   });
-  controller.useDocument({ ...session.lookup(get), mountEdges: (edges) => (get().settings.simplifyEdges ? mergeParallelEdges(edges) : edges) });
+  controller.setDocument({ ...session.lookup(get), mountEdges: (edges) => (get().settings.simplifyEdges ? mergeParallelEdges(edges) : edges) });
   return controller;
 }
 
