@@ -45,7 +45,8 @@ test('RENDERING_MAX_VISIBLE_NODES=200: at most 200 nodes mounted while more are 
   const mounted = await domNodes(page);
   assert.ok(mounted > 0 && mounted <= 200, `mounted ${mounted}`);
   assert.equal(await page.evaluate(() => window.__flowscale.optimizer.config().rendering.maxVisibleNodes), 200);
-  const engineId = await page.evaluate(() => window.__flowscale.engine.id);
+  // Noted to tell the same controller from a rebuilt one.
+  await page.evaluate(() => (window.__before = window.__flowscale.engine));
   // The Performance tab names the variable that set it.
   const row = page.locator('[data-config="rendering.maxVisibleNodes"]');
   assert.equal(await row.getAttribute('data-source'), 'env');
@@ -58,7 +59,7 @@ test('RENDERING_MAX_VISIBLE_NODES=200: at most 200 nodes mounted while more are 
   assert.ok((await domNodes(page)) <= 500);
   await page.click('[data-tab="performance"]');
   assert.match(await row.textContent(), /500.*panel/);
-  assert.deepEqual(await page.evaluate(() => [window.__flowscale.engine.id, window.__flowscale.optimizer.config().rendering.maxVisibleNodes]), [engineId, 500], 'the same engine, not a rebuilt one');
+  assert.deepEqual(await page.evaluate(() => [window.__flowscale.engine === window.__before, window.__flowscale.optimizer.config().rendering.maxVisibleNodes]), [true, 500], 'the same controller, not a rebuilt one');
 });
 
 test('the alert thresholds, the cache sizes and the LOD thresholds of the build reach the monitor, the cache and the optimizer', async (t) => {

@@ -95,3 +95,42 @@ test('at 100k nodes: add, move, connect, duplicate and delete through the UI, th
   }
   assert.equal(await page.locator('[data-testid="redo"]').isDisabled(), true);
 });
+
+test('a small workflow\'s minimap follows edits: it draws the store\'s current nodes', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  await page.waitForFunction(() => window.__flowscale?.engine && document.querySelector('.flowscale-minimap canvas'));
+  const picture = () => page.locator('.flowscale-minimap canvas').evaluate((c) => c.toDataURL());
+  await settle(page);
+  const before = await picture();
+  // The first edit after a load copies the store's arrays: the minimap must read the new ones.
+  const id = await page.evaluate(() => window.__flowscale.store.getState().addNode('oscillator', { x: -4000, y: -3000 }));
+  const reads = await page.evaluate((id) => {
+    const { engine, store } = window.__flowscale;
+    return { same: engine.getNodes() === store.getState().nodes, has: engine.getNodes().some((n) => n.id === id) };
+  }, id);
+  assert.deepEqual(reads, { same: true, has: true });
+  await page.waitForFunction((b) => document.querySelector('.flowscale-minimap canvas').toDataURL() !== b, before);
+  // The minimap's documented fit (the brute-force bounds of the store's nodes, 5 % padding, 200 × 150 CSS px):
+  // the new node's centre is inked, and the pane's background shows between it and the rest.
+  const probe = await page.evaluate((id) => {
+    const nodes = window.__flowscale.store.getState().nodes;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const n of nodes) {
+      x0 = Math.min(x0, n.position.x);
+      y0 = Math.min(y0, n.position.y);
+      x1 = Math.max(x1, n.position.x + (n.width ?? 0));
+      y1 = Math.max(y1, n.position.y + (n.height ?? 0));
+    }
+    const pad = 0.05, W = 200, H = 150;
+    const scale = Math.min(W / ((x1 - x0) * (1 + 2 * pad)), H / ((y1 - y0) * (1 + 2 * pad)));
+    const tx = W / 2 - ((x0 + x1) / 2) * scale, ty = H / 2 - ((y0 + y1) / 2) * scale;
+    const canvas = document.querySelector('.flowscale-minimap canvas');
+    const dpr = canvas.width / W;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const red = (fx, fy) => px[(Math.floor((fy * scale + ty) * dpr) * canvas.width + Math.floor((fx * scale + tx) * dpr)) * 4];
+    const n = nodes.find((m) => m.id === id);
+    return { node: red(n.position.x + n.width / 2, n.position.y + n.height / 2), between: red(-2000, -1500) };
+  }, id);
+  assert.ok(probe.node < 200, `the added node is drawn on the minimap (red ${probe.node})`);
+  assert.ok(probe.between >= 250, `and nothing where there is no node (red ${probe.between})`);
+});

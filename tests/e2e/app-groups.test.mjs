@@ -78,7 +78,7 @@ async function edgesDrawn(page, count) {
       const s = window.__flowscale.store.getState();
       const m = window.__flowscale.engine.getMounted();
       const ids = (sel) => [...document.querySelectorAll(sel)].map((el) => el.getAttribute('data-id'));
-      return { drawnEdges: ids('.react-flow__edge'), drawnNodes: ids('.react-flow__node'), mountedEdges: m.edges.map((x) => x.id), mountedNodes: m.nodes.map((x) => x.id), storeNodes: s.nodes.length, storeEdges: s.edges.length, mode: s.mode, loading: s.loading, notice: s.notice, viewport: window.__flowscale.engine.getViewport(), pane: window.__flowscale.engine.pane };
+      return { drawnEdges: ids('.react-flow__edge'), drawnNodes: ids('.react-flow__node'), mountedEdges: m.edges.map((x) => x.id), mountedNodes: m.nodes.map((x) => x.id), storeNodes: s.nodes.length, storeEdges: s.edges.length, mode: s.mode, loading: s.loading, notice: s.notice, viewport: window.__flowscale.engine.getViewport(), pane: window.__flowscale.engine.getPane() };
     });
     throw new Error(`expected ${count} edges drawn: ${JSON.stringify(seen)}`, { cause: e });
   }

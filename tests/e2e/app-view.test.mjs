@@ -1,6 +1,7 @@
 // The editor's view: scenarios, panning and zooming 100k nodes with the mouse
 // (the window stays bounded, the GPU layer draws the rest: pixels read back),
-// drags in both layers, the plain / flowscale toggle, clusters and bundles.
+// drags in both layers, the plain / flowscale toggle, level of detail, clusters
+// and bundles.
 // Shots go to test-results/. See app-lib.mjs for the set-up (strict CSP, error checks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,8 +46,9 @@ test('loads, switches scenarios, and mounts only the window while panning and zo
   };
   const ids = () => page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.dataset.id));
   const firstIds = await ids();
-  // Pan with drags on the pane: other nodes are mounted.
-  await drag(page, { x: box.x + box.width - 60, y: box.y + box.height - 60 }, { x: box.x + 60, y: box.y + 60 });
+  // Pan with drags on the pane (from the gap between the first two columns: the minimap holds the bottom right):
+  // other nodes are mounted.
+  await drag(page, { x: box.x + 255, y: box.y + box.height - 60 }, { x: box.x + 20, y: box.y + 20 });
   await check('after a drag');
   assert.ok((await ids()).some((id) => !firstIds.includes(id)), 'panning mounted new nodes');
   await drag(page, { x: box.x + 80, y: centre.y }, { x: box.x + box.width - 80, y: centre.y - 100 });
@@ -130,6 +132,48 @@ test('the plain React Flow / flowscale toggle renders the same workflow', async 
   assert.equal(await domNodes(page), windowed);
 });
 
+test('level of detail: mounted nodes show their label only when zoomed out, controls when zoomed in; plain React Flow always in full', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  const details = () =>
+    page.evaluate(() => {
+      const out = { full: 0, label: 0 };
+      for (const el of document.querySelectorAll('.react-flow__node [data-detail]')) out[el.getAttribute('data-detail')]++;
+      return out;
+    });
+  const zoomTo = async (zoom) => {
+    await page.evaluate((zoom) => window.__flowscale.reactFlow().setViewport({ x: 20, y: 20, zoom }), zoom);
+    await settle(page, 400);
+  };
+  await zoomTo(1);
+  let d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `zoom 1: ${JSON.stringify(d)}`);
+  // Between the thresholds (medium 0.7 by default, low below it): labels only.
+  await zoomTo(0.55);
+  d = await details();
+  assert.ok(d.label > 0 && d.full === 0, `zoom 0.55: ${JSON.stringify(d)}`);
+  await zoomTo(1);
+  d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `zoom 1 again: ${JSON.stringify(d)}`);
+  // Plain React Flow has no level of detail, whatever the last flowscale frame said.
+  await page.evaluate(() => window.__flowscale.store.getState().setMode('plain'));
+  await page.waitForSelector('[data-mode="plain"]');
+  await zoomTo(0.55);
+  d = await details();
+  assert.ok(d.full > 0 && d.label === 0, `plain: ${JSON.stringify(d)}`);
+});
+
+test('the GPU badge names the backend the layer drew with; with ?gpu=off the layer stays off and the first render is reported', async (t) => {
+  const page = await open(t, '?n=1000&debug=1');
+  await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^GPU: (WebGL2|WebGPU)$/.test(document.querySelector('[data-testid="gpu"]')?.textContent ?? ''), null, { timeout: 10_000 });
+  const off = await open(t, '?n=1000&gpu=off&debug=1');
+  assert.ok((await stat(off, 'firstRender')) > 0, 'first render is reported');
+  await settle(off, 500);
+  assert.equal(await off.locator('[data-testid="gpu"]').textContent(), 'GPU layer off');
+  assert.equal(await off.evaluate(() => window.__flowscale.renderer), null);
+  assert.equal(await off.evaluate(() => getComputedStyle(document.querySelector('[data-testid="gpu-layer"]')).visibility), 'hidden');
+});
+
 test('clusters are drawn at low zoom and a click expands one; edges fold into bundles', async (t) => {
   const page = await open(t, '?n=10000&debug=1');
   await page.waitForFunction(() => window.__flowscale?.renderer, null, { timeout: 30_000 });
@@ -148,7 +192,7 @@ test('clusters are drawn at low zoom and a click expands one; edges fold into bu
     for (let y = pane.top + 100; y < pane.bottom - 50; y += 20) {
       for (let x = pane.left + 100; x < pane.right - 50; x += 20) {
         const p = reactFlow().screenToFlowPosition({ x, y });
-        const c = engine.clusterAt(p.x, p.y);
+        const c = engine.clusterAt(p);
         if (c && c.count > 20) return { x, y, count: c.count };
       }
     }
@@ -282,4 +326,59 @@ test('a wasm trap mid-session: the engine is rebuilt from the store, the same no
   await settle(page, 300);
   const f1 = await frames();
   assert.ok(f1.frames > f0.frames && Math.abs(f1.x - f0.x + 400) <= 3, JSON.stringify({ f0, f1 }));
+});
+
+test('the fit-view button fits every node of 100k, mounted or not; the minimap shows the workflow and a click there moves the view', async (t) => {
+  const page = await open(t, '?n=100000&debug=1');
+  await page.waitForFunction(() => window.__flowscale?.engine && !window.__flowscale.engine.loading, null, { timeout: 90_000 });
+  // Brute force over the store's document: the bounds of every node.
+  const bounds = await page.evaluate(() => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const n of window.__flowscale.store.getState().nodes) {
+      x0 = Math.min(x0, n.position.x);
+      y0 = Math.min(y0, n.position.y);
+      x1 = Math.max(x1, n.position.x + (n.width ?? 0));
+      y1 = Math.max(y1, n.position.y + (n.height ?? 0));
+    }
+    return { x0, y0, x1, y1 };
+  });
+  const view = () =>
+    page.evaluate(() => {
+      const { engine, reactFlow } = window.__flowscale;
+      return { vp: reactFlow().getViewport(), pane: engine.getPane() };
+    });
+  const before = await view();
+  await page.click('.react-flow__controls-fitview');
+  await page.waitForFunction((z) => window.__flowscale.reactFlow().getViewport().zoom < z, before.vp.zoom);
+  await settle(page);
+  const { vp, pane } = await view();
+  const left = bounds.x0 * vp.zoom + vp.x, right = bounds.x1 * vp.zoom + vp.x;
+  const top = bounds.y0 * vp.zoom + vp.y, bottom = bounds.y1 * vp.zoom + vp.y;
+  const inPane = left >= -1 && top >= -1 && right <= pane.width + 1 && bottom <= pane.height + 1;
+  assert.ok(inPane, `the whole workflow in the pane: ${JSON.stringify({ left, top, right, bottom, pane })}`);
+  const fill = Math.max((right - left) / pane.width, (bottom - top) / pane.height);
+  assert.ok(fill > 0.75, `fitted, not just inside: it fills ${(fill * 100).toFixed(0)} % of the pane`);
+  assert.ok((await domNodes(page)) <= MAX_VISIBLE, 'fitted, the window stays bounded');
+
+  // The minimap draws the workflow; a click at three quarters of it centres the view about there.
+  const mini = page.locator('.flowscale-minimap canvas');
+  const ink = await mini.evaluate((c) => {
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let inked = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked++;
+    return inked / (c.width * c.height);
+  });
+  assert.ok(ink > 0.05, `${(ink * 100).toFixed(1)} % of the minimap inked`);
+  await page.evaluate(() => window.__flowscale.reactFlow().setViewport({ x: 0, y: 0, zoom: 1 }));
+  const box = await mini.boundingBox();
+  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.75);
+  await page.waitForFunction(() => window.__flowscale.reactFlow().getViewport().x !== 0);
+  const after = await view();
+  const cx = (after.pane.width / 2 - after.vp.x) / after.vp.zoom;
+  const cy = (after.pane.height / 2 - after.vp.y) / after.vp.zoom;
+  const spanX = bounds.x1 - bounds.x0, spanY = bounds.y1 - bounds.y0;
+  // The minimap fits the workflow with a margin, keeping its aspect: about, not exactly, three quarters.
+  assert.ok(cx > bounds.x0 + 0.5 * spanX && cx < bounds.x1, `centre x ${cx} in the workflow's right half`);
+  assert.ok(cy > bounds.y0 && cy < bounds.y1 + 0.1 * spanY, `centre y ${cy} within the workflow`);
+  assert.equal(after.vp.zoom, 1, 'the zoom stays');
 });

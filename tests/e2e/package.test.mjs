@@ -9,7 +9,8 @@
 // with ?draw then makes a Renderer, which fetches the GPU module (the chunk
 // each bundler split off), and reads a node's pixels back. Last, the
 // React example (examples/react-vite) from its own lockfile and the tarball:
-// type-checked, built, and run at 100k nodes with flowscale/react.
+// type-checked, built, and run at 100k nodes with flowscale/react, built
+// and on its dev server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,63 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, serve } from './serve.mjs';
+import { APP, HTML } from './package-app.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules/.bin', name);
-
-// The app's code, the same for every bundler: what a new user writes first.
-const APP = `import init, * as flowscale from 'flowscale';
-import { WorkflowOptimizer, Renderer, toColumns } from 'flowscale';
-import { WorkflowCache } from 'flowscale/cache';
-import { PerformanceMonitor } from 'flowscale/monitor';
-
-async function main() {
-  await init();
-  const nodes = [];
-  for (let i = 0; i < 10000; i++) nodes.push({ id: 'n' + i, position: { x: (i % 100) * 200, y: Math.floor(i / 100) * 100 }, data: {}, width: 150, height: 40 });
-  const edges = nodes.slice(1).map((n, i) => ({ id: 'e' + i, source: 'n' + i, target: n.id }));
-  const optimizer = new WorkflowOptimizer();
-  optimizer.setWorkflow(toColumns({ nodes, edges }));
-  const frame = optimizer.frame({ x: 0, y: 0, zoom: 1 }, { width: 1190, height: 790 });
-  const fitted = optimizer.frame({ x: 0, y: 0, zoom: 0.05 }, { width: 1200, height: 800 });
-  const cache = await WorkflowCache.open({ name: 'smoke', strategy: 'write-through' });
-  await cache.set('w', { nodes: 1 });
-  const cached = await cache.get('w');
-  cache.close();
-  const monitor = new PerformanceMonitor();
-  const snapshot = monitor.snapshot();
-  let error = null;
-  try { optimizer.setWorkflow({ nodes: [{ id: 'a', position: { x: NaN, y: 0 }, data: {} }], edges: [] }); } catch (e) { error = { name: e.name, code: e.code, path: e.path, isFlowscaleError: e instanceof flowscale.FlowscaleError }; }
-  // ?draw: the GPU layer too (its module is fetched by this first create), the first nodes drawn and read back.
-  let drew;
-  if (location.search.includes('draw')) {
-    const canvas = document.createElement('canvas');
-    canvas.width = 64; canvas.height = 64;
-    document.body.append(canvas);
-    const renderer = await Renderer.create(canvas, optimizer, { backend: 'webgl2', draw: 'all', palette: { background: '#ffffff', node: { fill: '#dc2828' } } });
-    renderer.render(optimizer.frame({ x: 0, y: 0, zoom: 1 }, { width: 64, height: 64 }));
-    const px = await renderer.readPixels();
-    drew = { backend: renderer.backend, drawCalls: renderer.stats().drawCalls, centre: Array.from(px.subarray((20 * 64 + 20) * 4, (20 * 64 + 20) * 4 + 4)) };
-    renderer.free();
-  }
-  window.result = {
-    drew,
-    nodeCount: optimizer.nodeCount,
-    inView: frame.stats.inView,
-    mounted: frame.visibleIds.length,
-    inViewFitted: fitted.stats.inView,
-    cached,
-    snapshot: typeof snapshot === 'object' && snapshot !== null,
-    sameCache: WorkflowCache === flowscale.WorkflowCache,
-    sameMonitor: PerformanceMonitor === flowscale.PerformanceMonitor,
-    internals: ['CacheCore', 'MonitorCore', 'ProfilerCore'].filter((n) => n in flowscale),
-    error,
-  };
-}
-main().catch((e) => { window.result = { failed: String(e && e.stack || e) }; });
-`;
-
-const HTML = (src) => `<!doctype html><meta charset="utf-8"><title>flowscale smoke</title><script type="module" src="${src}"></script>\n`;
 
 let work;
 let tarball;
@@ -163,6 +111,30 @@ function checkDraw({ result, problems, wasm }) {
 
 const withDraw = (url) => new URL('?draw=1', url.endsWith('/') ? url : `${url}/`).href;
 
+/** Vite's dev server on a free port in `dir`: its URL, and kill(). */
+async function viteDev(vite, dir) {
+  const dev = spawn(vite, ['--host', '127.0.0.1', '--port', '0', '--strictPort', 'false'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`vite dev server did not start: ${out}`)), 60_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    dev.stdout.on('data', onData);
+    dev.stderr.on('data', onData);
+    dev.on('exit', (code) => reject(new Error(`vite exited ${code}: ${out}`)));
+  }).catch((e) => {
+    dev.kill();
+    throw e;
+  });
+  return { url, kill: () => dev.kill() };
+}
+
 test('webpack 5, default configuration: builds and runs', async () => {
   const dir = freshApp('webpack');
   writeFileSync(join(dir, 'src/index.js'), APP);
@@ -199,23 +171,9 @@ test("Vite 8's dev server, with optimizeDeps.exclude: ['flowscale']", async () =
   writeFileSync(join(dir, 'src/main.js'), APP);
   writeFileSync(join(dir, 'index.html'), HTML('/src/main.js'));
   writeFileSync(join(dir, 'vite.config.js'), `export default { optimizeDeps: { exclude: ['flowscale'] } };\n`);
-  const dev = spawn(bin('vite'), ['--host', '127.0.0.1', '--port', '0', '--strictPort', 'false'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dev = await viteDev(bin('vite'), dir);
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`vite dev server did not start: ${out}`)), 60_000);
-      const onData = (d) => {
-        out += d;
-        const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:\d+\//);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[0]);
-        }
-      };
-      dev.stdout.on('data', onData);
-      dev.stderr.on('data', onData);
-      dev.on('exit', (code) => reject(new Error(`vite exited ${code}: ${out}`)));
-    });
+    const { url } = dev;
     check(await run(url));
     checkDraw(await run(withDraw(url)));
   } finally {
@@ -223,24 +181,14 @@ test("Vite 8's dev server, with optimizeDeps.exclude: ['flowscale']", async () =
   }
 });
 
-test('examples/react-vite from the tarball: 100k nodes, a window in the DOM, the GPU layer and the minimap', async () => {
-  // A copy of the example as a user would start from it: its own lockfile, flowscale from the tarball.
-  const dir = join(work, 'example');
-  cpSync(join(root, 'examples/react-vite'), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  manifest.dependencies.flowscale = `file:${tarball}`;
-  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
-  // Strict TypeScript against the installed package's types, then the production build.
-  execFileSync(join(dir, 'node_modules/.bin/tsc'), ['--noEmit'], { cwd: dir, stdio: 'pipe' });
-  execFileSync(join(dir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: dir, stdio: 'pipe' });
-  const server = await serve(join(dir, 'dist'));
+/** The example at `url`, 100k nodes: a window in the DOM, the GPU layer on, the minimap, the fit button; each module once. */
+async function checkExample(url) {
   browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const page = await context.newPage();
     const { problems, wasm } = watch(page);
-    await page.goto(`${server.url}/?n=100000`);
+    await page.goto(`${url}?n=100000`);
     await page.getByTestId('stats').filter({ hasText: '100,000 nodes' }).filter({ hasText: 'GPU on' }).waitFor({ timeout: 120_000 });
     const dom = await page.locator('.react-flow__node').count();
     assert.ok(dom > 0 && dom <= 1000, `${dom} nodes in the DOM`);
@@ -254,6 +202,32 @@ test('examples/react-vite from the tarball: 100k nodes, a window in the DOM, the
     assert.equal(new Set(wasm).size, 2, `each once: ${wasm.join(', ')}`);
   } finally {
     await context.close();
+  }
+}
+
+test('examples/react-vite from the tarball: 100k nodes with the GPU layer and the minimap, built and on the dev server', async () => {
+  // A copy of the example as a user would start from it: its own lockfile, flowscale from the tarball.
+  const dir = join(work, 'example');
+  cpSync(join(root, 'examples/react-vite'), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  manifest.dependencies.flowscale = `file:${tarball}`;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
+  // Strict TypeScript against the installed package's types, then the production build.
+  execFileSync(join(dir, 'node_modules/.bin/tsc'), ['--noEmit'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(join(dir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: dir, stdio: 'pipe' });
+  const server = await serve(join(dir, 'dist'));
+  try {
+    await checkExample(`${server.url}/`);
+  } finally {
     await server.close();
+  }
+  // `npm run dev`: Vite's dev server serves flowscale/react unbundled (the README's one line excludes flowscale), so
+  // it must import nothing the app's pre-bundling has not seen, and the .wasm files must be served from the package.
+  const dev = await viteDev(join(dir, 'node_modules/.bin/vite'), dir);
+  try {
+    await checkExample(dev.url);
+  } finally {
+    dev.kill();
   }
 });

@@ -15,7 +15,8 @@ register(
     encodeURIComponent(`export async function resolve(s, c, next) { return next(s === 'flowscale' ? ${JSON.stringify(web)} : s, c); }`),
 );
 await import('./flowscale.mjs');
-const { useFlowscale } = await import('../../pkg/react/hooks.js');
+const { useFlowscale, useFlowscaleController, useProvideFlowscale } = await import('../../pkg/react/hooks.js');
+const { FlowscaleController } = await import('../../pkg/react/controller.js');
 
 test('a render that never mounts allocates no optimizer', () => {
   const nodes = Array.from({ length: 50 }, (_, i) => ({ id: `n${i}`, position: { x: 60 * i, y: 0 }, width: 50, height: 20, data: {} }));
@@ -38,4 +39,23 @@ test('a render that never mounts allocates no optimizer', () => {
     assert.ok(c.upToDate);
     c.destroy();
   }
+});
+
+test('useProvideFlowscale: the components under the provider find the given controller, and none after null', () => {
+  const controller = new FlowscaleController();
+  const found = [];
+  function Child() {
+    found.push(useFlowscaleController());
+    return null;
+  }
+  function Parent({ c }) {
+    useProvideFlowscale(c);
+    return createElement(Child);
+  }
+  // One provider: the first view provides the controller, the second (a view without flowscale) none.
+  renderToString(createElement(ReactFlowProvider, null, createElement(Parent, { c: controller }), createElement(Parent, { c: null })));
+  assert.equal(found.length, 2);
+  assert.equal(found[0], controller);
+  assert.equal(found[1], null);
+  assert.equal(controller.optimizerGeneration, 0, 'providing a controller makes no optimizer');
 });

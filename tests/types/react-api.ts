@@ -1,9 +1,22 @@
 // Type-checks flowscale/react (src/web/react/) as a React Flow app uses it: a
 // custom node union goes through useFlowscale into <ReactFlow>'s props without
-// a cast, and edges given as nodes are refused.
+// a cast, and edges given as nodes are refused; an app driving a controller
+// from its own document hands it React Flow's change lists as they are.
 import { createElement } from 'react';
-import { ReactFlow, useEdgesState, useNodesState, type Edge, type Node, type NodeChange, type ReactFlowProps } from '@xyflow/react';
-import { FlowscaleLayer, FlowscaleMiniMap, useFlowscale, useFlowscaleDetail, type Detail, type GpuState } from 'flowscale/react';
+import { ReactFlow, useEdgesState, useNodesState, type Edge, type EdgeChange, type Node, type NodeChange, type ReactFlowProps } from '@xyflow/react';
+import {
+  FlowscaleController,
+  FlowscaleLayer,
+  FlowscaleMiniMap,
+  mergeParallelEdges,
+  useFlowscale,
+  useFlowscaleActions,
+  useFlowscaleDetail,
+  useFlowscaleView,
+  useProvideFlowscale,
+  type Detail,
+  type GpuState,
+} from 'flowscale/react';
 
 type TextNode = Node<{ label: string }, 'text'>;
 type NumberNode = Node<{ value: number }, 'number'>;
@@ -73,4 +86,19 @@ export function WrongArrays() {
 export function NodeView({ id }: { id: string }) {
   const detail: Detail = useFlowscaleDetail(id);
   return detail === 'full' ? 'controls' : 'label';
+}
+
+/** An app that keeps its document (by id) and drives the controller with React Flow's own change lists. */
+export function DocumentEditor({ doc }: { doc: Map<string, AppNode> }) {
+  const controller = new FlowscaleController<AppNode, AppEdge>();
+  controller.setDocument({ node: (id) => doc.get(id), edge: () => undefined, mountEdges: mergeParallelEdges });
+  useProvideFlowscale(controller);
+  useFlowscaleView(controller);
+  const { fitView, selectAll } = useFlowscaleActions(controller);
+  const onNodesChange = (changes: NodeChange<AppNode>[]) => controller.applyNodeChanges(changes);
+  const onEdgesChange = (changes: EdgeChange<AppEdge>[]) => controller.applyEdgeChanges(changes);
+  void fitView({ padding: 0.1 });
+  selectAll();
+  const props: ReactFlowProps<AppNode, AppEdge> = { ...controller.getMounted(), onNodesChange, onEdgesChange };
+  return createElement(ReactFlow<AppNode, AppEdge>, props);
 }

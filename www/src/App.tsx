@@ -12,9 +12,18 @@ import performanceService from '@/services/performanceService';
 
 type Tab = 'performance' | 'optimizer';
 
+// One view per controller (a new document or a rebuild after a wasm trap makes a new one): its React key.
+const viewKeys = new WeakMap<object, number>();
+let lastViewKey = 0;
+function viewKey(controller: object): number {
+  let key = viewKeys.get(controller);
+  if (key === undefined) viewKeys.set(controller, (key = ++lastViewKey));
+  return key;
+}
+
 export function App() {
   const mode = useAudioStore((s) => s.mode);
-  const engine = useAudioStore((s) => s.engine);
+  const controller = useAudioStore((s) => s.controller);
   const docId = useAudioStore((s) => s.docId);
   const [tab, setTab] = useState<Tab>('performance');
   const [panelOpen, setPanelOpen] = useState(() => new URLSearchParams(window.location.search).get('panel') !== 'off');
@@ -55,7 +64,7 @@ export function App() {
           {/* flowscale's GPU layer, under React Flow's transparent pane: same box, same viewport. */}
           <canvas ref={gpuCanvas} className="gpu-layer" data-testid="gpu-layer" style={{ visibility: 'hidden' }} />
           {mode === 'flowscale' ? (
-            engine && <FlowscaleView key={`fs-${engine.id}`} engine={engine} canvas={gpuCanvas} />
+            controller && <FlowscaleView key={`fs-${viewKey(controller)}`} controller={controller} canvas={gpuCanvas} />
           ) : (
             <PlainView key={`${mode}-${docId}`} onlyVisible={mode === 'plain-visible'} />
           )}

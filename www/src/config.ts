@@ -28,8 +28,15 @@ interface Layer {
 
 /** The panel's settings that are part of the optimizer's config. */
 export interface PanelSettings {
+  /** Level of detail on: small nodes are drawn by the GPU, medium ones as labels. Off: every node in the window is mounted in full. */
   lod: boolean;
   maxVisibleNodes: number;
+}
+
+/** The view settings of the optimizer panel. */
+export interface ViewSettings extends PanelSettings {
+  /** Simplified edges: parallel mounted edges drawn as one (mergeParallelEdges), and what simplifyEdges folds counted when the view settles (the GPU layer draws the bundles between clusters either way). */
+  simplifyEdges: boolean;
 }
 
 type Tree = { [k: string]: unknown };
@@ -139,6 +146,9 @@ export function effectiveConfig(
 
 /** The configuration the page starts with (no panel changes yet). */
 export const startConfig: FlowscaleConfig = effectiveConfig().config;
+
+/** The panel's starting values: max mounted nodes from the configuration (RENDERING_MAX_VISIBLE_NODES). */
+export const DEFAULT_SETTINGS: ViewSettings = { lod: true, simplifyEdges: false, maxVisibleNodes: startConfig.rendering.maxVisibleNodes };
 
 /**
  * The configuration that describes what a renderer does, for the analysis:

@@ -6,7 +6,11 @@
 // without a GPU the flow stays DOM-only and `gpu` says why. A new optimizer
 // (after a wasm trap, the controller rebuilds it) gets a new renderer. The
 // canvas follows the device pixel ratio (another screen, the browser's zoom).
-import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
+// An app may hand it a canvas of its own that outlives the layer (one WebGL
+// context per page: the browser gives the same context back for the same
+// canvas, and making one costs much on a software rasterizer).
+import * as React from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type CSSProperties, type RefObject } from 'react';
 import { Renderer, type RendererOptions } from 'flowscale';
 import { devicePixelRatioNow, useDevicePixelRatio } from './dpr.js';
 import { useFlowscaleController } from './hooks.js';
@@ -16,6 +20,11 @@ export interface FlowscaleLayerProps {
   options?: RendererOptions;
   className?: string;
   style?: CSSProperties;
+  /**
+   * Draw on this canvas (the app's, placed under the pane and sized as it) instead of one the layer renders; the
+   * layer then renders nothing. The renderer is still the layer's: made while it is mounted, freed when it unmounts.
+   */
+  canvas?: RefObject<HTMLCanvasElement | null>;
 }
 
 const layerStyle: CSSProperties = {
@@ -33,9 +42,10 @@ const layerStyle: CSSProperties = {
 const never = () => () => undefined;
 
 /** Put inside <ReactFlow>, after <Background> if there is one. */
-export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProps) {
+export function FlowscaleLayer({ options, className, style, canvas: appCanvas }: FlowscaleLayerProps) {
   const controller = useFlowscaleController();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const ownCanvas = useRef<HTMLCanvasElement>(null);
+  const canvasRef = appCanvas ?? ownCanvas;
   const optionsRef = useRef(options);
   optionsRef.current = options;
   // The renderer is made once something was in view, then kept for the layer's lifetime (a view panned to an empty
@@ -54,7 +64,7 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
 
   useEffect(() => {
     if (!controller) {
-      console.warn('flowscale: <FlowscaleLayer> found no useFlowscale() under this React Flow provider');
+      console.warn('flowscale: <FlowscaleLayer> found no useFlowscale() or useProvideFlowscale() under this React Flow provider');
       return;
     }
     controller.setGpu({ status: 'starting' });
@@ -92,7 +102,8 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
             return;
           }
           created = r;
-          controller.attachRenderer(r);
+          // The canvas was sized just above: no resize to reallocate its buffers again.
+          controller.attachRenderer(r, canvas);
         },
         (e: unknown) => {
           if (alive) controller.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
@@ -117,7 +128,8 @@ export function FlowscaleLayer({ options, className, style }: FlowscaleLayerProp
         canvas.style.visibility = 'hidden';
       }
     };
-  }, [controller, ready, generation]);
+  }, [controller, ready, generation, canvasRef]);
 
-  return <canvas ref={canvasRef} className={className ? `flowscale-layer ${className}` : 'flowscale-layer'} style={style ? { ...layerStyle, ...style } : layerStyle} />;
+  if (appCanvas) return null;
+  return <canvas ref={ownCanvas} className={className ? `flowscale-layer ${className}` : 'flowscale-layer'} style={style ? { ...layerStyle, ...style } : layerStyle} />;
 }

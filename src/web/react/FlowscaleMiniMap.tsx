@@ -8,6 +8,7 @@
 // cost that does not grow with the workflow. Both follow the device pixel
 // ratio.
 import { Panel, useReactFlow, useStoreApi, type Node, type NodeOrigin, type PanelPosition } from '@xyflow/react';
+import * as React from 'react';
 import { useEffect, useRef, type CSSProperties, type PointerEvent as ReactPointerEvent } from 'react';
 import { nodeSize, withOrigin, type FlowscaleController, type Rect } from './controller.js';
 import { useDevicePixelRatio } from './dpr.js';

@@ -5,6 +5,7 @@
 // straight across the nodes of every layer in between; drawn through its
 // bends it stays in its lane.
 import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
+import * as React from 'react';
 import type { LayoutResult } from 'flowscale';
 
 /** The `type` withRoutes gives routed edges; register FlowscaleRoutedEdge under it in `edgeTypes`. */

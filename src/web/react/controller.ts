@@ -10,8 +10,25 @@
 // attached. Bad input is reported through onError, never thrown: the
 // optimizer keeps the last good state and the next sync diffs from it. After a
 // wasm trap (onTrap) the optimizer is rebuilt from the user's arrays, which
-// are the truth, and the GPU layer makes a renderer for it.
-import type { Edge, EdgeChange, Node, NodeChange, NodeOrigin, OnBeforeDelete, OnDelete, OnEdgesDelete, OnNodesDelete, Viewport } from '@xyflow/react';
+// are the truth, and the GPU layer makes a renderer for it. Driven from an
+// app's own document instead (setDocument), it follows the app's calls, not
+// arrays: loadDocument and the change lists throw their errors to the caller,
+// and after a trap it stops drawing (`trapped`) until the app, which has the
+// document, makes a new one.
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  type NodeOrigin,
+  type OnBeforeDelete,
+  type OnDelete,
+  type OnEdgesDelete,
+  type OnNodesDelete,
+  type Viewport,
+} from '@xyflow/react';
 import {
   FlowscaleError,
   WorkflowOptimizer,
@@ -26,6 +43,7 @@ import {
   type NodeChange as FlowscaleNodeChange,
   type PartialConfig,
   type Renderer,
+  type WorkflowColumns,
   Config,
 } from 'flowscale';
 import { devicePixelRatioNow } from './dpr.js';
@@ -103,6 +121,54 @@ export interface DeleteCallbacks<N extends Node = Node, E extends Edge = Edge> {
 export interface Deleted<N extends Node = Node, E extends Edge = Edge> {
   deletedNodes: N[];
   deletedEdges: E[];
+}
+
+/**
+ * A document the caller keeps and edits itself (`setDocument`): the controller finds its objects by id, and never
+ * copies the arrays nor builds an id table of them (a million-node document costs nothing more).
+ */
+export interface DocumentLookup<N extends Node = Node, E extends Edge = Edge> {
+  node(id: string): N | undefined;
+  edge(id: string): E | undefined;
+  /**
+   * The document's arrays as they are now, for what reads the whole workflow (getNodes and getEdges, the minimap of
+   * a small workflow, the selection and deletion actions); the arrays last given to loadDocument when absent.
+   */
+  nodes?(): N[];
+  edges?(): E[];
+  /** What React mounts of the window's edges (e.g. parallel edges merged into one); the window's edges as they are when absent. */
+  mountEdges?(edges: E[]): E[];
+}
+
+/** How `loadDocument` indexes a big document. */
+export interface StagedLoadOptions {
+  /** The same workflow as columns, when the caller has them: indexed without a walk over the objects. */
+  columns?: WorkflowColumns | null;
+  /** Whether a node is among the first STAGE nodes (the caller's index may answer without building a set). */
+  inFirstStage?: (id: string) => boolean;
+  /** The first stage is already indexed (the document grew from a preview of it): index everything in slices. */
+  skipFirstStage?: boolean;
+  /** Share of the document indexed, 0–1 (called synchronously, unlike the option of the same name). */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A wasm trap, or a call on an object of the instance it replaced. */
+export function isTrap(e: unknown): boolean {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof FlowscaleError && e.code === 'MODULE_RESET');
+}
+
+/** Resolves on the next animation frame (or after 50 ms when frames are not running: a hidden tab, Node). */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 50);
+    if (typeof requestAnimationFrame === 'function') {
+      requestAnimationFrame(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    }
+  });
 }
 
 type Listener = () => void;
@@ -226,6 +292,30 @@ export function nodeSize(n: Node, defaultWidth: number, defaultHeight: number): 
   };
 }
 
+/**
+ * The first STAGE nodes of a document and the edges between them, less the children whose parent comes later (and
+ * their own children): the optimizer places a child by its parent, which must be indexed with it.
+ */
+function firstStage<N extends Node, E extends Edge>(nodes: N[], edges: E[], inFirstStage?: (id: string) => boolean): { first: N[]; firstEdges: E[] } {
+  let first = nodes.slice(0, STAGE);
+  let pruned = false;
+  if (first.some((n) => n.parentId != null)) {
+    for (let count = -1; count !== first.length; ) {
+      count = first.length;
+      const ids = new Set(first.map((n) => n.id));
+      first = first.filter((n) => n.parentId == null || ids.has(n.parentId));
+    }
+    pruned = first.length < Math.min(nodes.length, STAGE);
+  }
+  let inFirst = pruned ? undefined : inFirstStage;
+  if (!inFirst) {
+    const ids = new Set(first.map((n) => n.id));
+    inFirst = (id) => ids.has(id);
+  }
+  const held = inFirst;
+  return { first, firstEdges: edges.filter((e) => held(e.source) && held(e.target)) };
+}
+
 export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private options: ControllerOptions<N, E>;
   private opt: WorkflowOptimizer | null = null;
@@ -243,6 +333,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private viewport: Viewport = { x: 0, y: 0, zoom: 1 };
   private pane = { width: 0, height: 0 };
   private mounted: MountedWindow<N, E> = { nodes: [], edges: [] };
+  /** The window's edges before the document's mountEdges (document mode): React's objects for the edges that stay. */
+  private windowEdges: E[] = [];
   private lastVisible: string[] = [];
   private lastEdgeIds: string[] = [];
   private lastStats: FrameStats = EMPTY_STATS;
@@ -275,6 +367,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private offTrap: (() => void) | null = null;
   /** A trap replaced the module: the optimizer is rebuilt once the failing call has unwound. */
   private recovering = false;
+  /** The caller's own document (setDocument): the controller does not follow arrays, the caller drives it. */
+  private doc: DocumentLookup<N, E> | null = null;
+  /** A trap took the optimizer of a controller driven through setDocument: it draws nothing more (its owner rebuilds). */
+  private trappedDoc = false;
 
   constructor(options: ControllerOptions<N, E> = {}) {
     // Nothing of wasm here: React may construct a controller it then discards.
@@ -643,11 +739,11 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /** The arrays last given to sync(): the user's whole workflow. */
   getNodes(): N[] {
-    return this.latest.nodes;
+    return this.doc?.nodes?.() ?? this.latest.nodes;
   }
 
   getEdges(): E[] {
-    return this.latest.edges;
+    return this.doc?.edges?.() ?? this.latest.edges;
   }
 
   /** Bumped whenever the indexed workflow changes. */
@@ -677,11 +773,12 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** One frame: culling, level of detail and the window; the GPU draw; React's share when it changed. */
   refresh(force = false): void {
     const { width, height } = this.pane;
-    if (this.destroyed || !this.opt || width <= 0 || height <= 0) return;
+    if (this.destroyed || this.trappedDoc || !this.opt || width <= 0 || height <= 0) return;
     let f: Frame;
     try {
       f = this.opt.frame(this.viewport, this.pane);
     } catch (e) {
+      if (this.trapOfDocument(e)) return;
       this.reject(this.good.nodes, this.good.edges, e);
       return;
     }
@@ -689,6 +786,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
       try {
         this.renderer.render(f);
       } catch (e) {
+        if (this.trapOfDocument(e)) return;
         this.renderer = null;
         this.setGpu({ status: 'off', reason: e instanceof Error ? e.message : String(e) });
       }
@@ -704,6 +802,10 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   private remount(visibleIds: string[], edgeIds: string[]): void {
     this.lastVisible = visibleIds;
     this.lastEdgeIds = edgeIds;
+    if (this.doc) {
+      this.remountDocument(this.doc, visibleIds, edgeIds);
+      return;
+    }
     const { nodeById, edgeById } = this.good;
     let nodes: N[] = [];
     const kept = new Set<string>();
@@ -784,6 +886,219 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
   }
 
+  // ---- a document the caller keeps (setDocument) -----------------------------------
+
+  /**
+   * Drive the controller from a document the caller keeps and edits itself, instead of sync(): the caller indexes
+   * it with loadDocument and hands React Flow's changes, once applied to the document, to applyNodeChanges and
+   * applyEdgeChanges (other edits: to the optimizer, and the mounted objects they changed to replaceMounted), and
+   * the window is made of the mounted objects that stay and the document's (through `lookup`) for the rest. No
+   * array is copied and no id table built. The node origin is not applied (positions are taken as they are), and
+   * after a trap the controller stops drawing (`trapped`) instead of rebuilding: the caller, who has the document,
+   * makes a new controller.
+   */
+  setDocument(lookup: DocumentLookup<N, E>): void {
+    this.doc = lookup;
+  }
+
+  /**
+   * Index the document (setDocument): at once up to STAGE nodes; above, the first STAGE nodes at once (a first view
+   * on screen and usable within a frame or two) and then the whole document in slices (setWorkflowAsync), from
+   * `columns` when given. Rejects with the optimizer's error (the optimizer keeps what it held) or the signal's;
+   * resolves as it is when a newer load or destroy() supersedes it.
+   */
+  async loadDocument(nodes: N[], edges: E[], options: StagedLoadOptions = {}): Promise<void> {
+    const { columns, inFirstStage, skipFirstStage = false, onProgress, signal } = options;
+    if (this.destroyed) return;
+    const opt = this.optimizer;
+    const token = ++this.loadToken;
+    this.loadAbort?.abort();
+    this.loadAbort = null;
+    this.latest = { nodes, edges };
+    const live = () => token === this.loadToken && !this.destroyed;
+    // `loading` from the first call to the end, whichever way it ends; a newer load takes it over. destroy() frees
+    // the optimizer once this settles (a load in slices is still calling it as it winds down).
+    let settle!: () => void;
+    const pending = new Promise<void>((resolve) => (settle = resolve));
+    this.loadPromise = pending;
+    const finish = () => {
+      if (this.loadPromise === pending) this.loadPromise = null;
+      settle();
+    };
+    try {
+      if (nodes.length <= STAGE) {
+        opt.setWorkflow({ nodes: flowNodes(nodes), edges: flowEdges(edges) });
+        this.loaded = true;
+        finish();
+        onProgress?.(1);
+        this.changed();
+        return;
+      }
+      if (!skipFirstStage) {
+        const { first, firstEdges } = firstStage(nodes, edges, inFirstStage);
+        opt.setWorkflow({ nodes: flowNodes(first), edges: flowEdges(firstEdges) });
+        this.loaded = true;
+        onProgress?.(0);
+        this.changed();
+        // Two frames: React mounts the first nodes and the browser paints them before the rest.
+        await nextFrame();
+        await nextFrame();
+      }
+      if (!live()) return;
+      signal?.throwIfAborted();
+      const abort = new AbortController();
+      this.loadAbort = abort;
+      const onAbort = () => abort.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort);
+      try {
+        await opt.setWorkflowAsync(columns ?? { nodes: flowNodes(nodes), edges: flowEdges(edges) }, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (live()) onProgress?.(p.fraction);
+          },
+        });
+      } catch (e) {
+        // Superseded by a newer load or by destroy(): nothing failed, the load is just no longer wanted.
+        if (!live() && !signal?.aborted) return;
+        throw e;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.loadAbort === abort) this.loadAbort = null;
+      }
+      if (!live()) return;
+      this.loaded = true;
+      finish();
+      this.changed();
+    } finally {
+      finish();
+    }
+  }
+
+
+  /**
+   * The caller changed mounted objects (React Flow's changes to them: a drag, a selection) or removed some: React
+   * mounts these from now on; a node keeps its mounted object while it stays in the window.
+   */
+  replaceMounted(next: MountedWindow<N, E>): void {
+    this.windowEdges = next.edges;
+    const mountEdges = this.doc?.mountEdges;
+    this.mounted = { nodes: next.nodes, edges: mountEdges ? mountEdges(next.edges) : next.edges };
+    this.emit(this.mountedListeners);
+  }
+
+  /**
+   * React Flow's node changes to a document the caller keeps (setDocument), once the caller has applied them to its
+   * document (an added or replaced node is mounted from there): to the optimizer, all or nothing (a bad change
+   * throws its FlowscaleError and nothing changes), then to the mounted objects. A node being dragged stays mounted
+   * until its drag ends; a removed node is unpinned and its mounted edges go with it.
+   */
+  applyNodeChanges(changes: NodeChange<N>[]): void {
+    this.documentOnly('applyNodeChanges');
+    if (changes.length === 0) return;
+    this.optimizer.applyNodeChanges(changes as unknown as FlowscaleNodeChange[]);
+    const removed = new Set<string>();
+    let structural = false;
+    for (const c of changes) {
+      if (c.type === 'position') {
+        if (c.dragging) this.dragging.add(c.id);
+        // A drag's end, or a move outside any drag: the minimap follows (not the moves React Flow adds mid-drag,
+        // such as a parent expanding, which carry no `dragging`).
+        else if (c.dragging === false || this.dragging.size === 0) {
+          structural = true;
+          this.dragging.delete(c.id);
+        }
+      } else if (c.type === 'remove') {
+        removed.add(c.id);
+        this.pinned.delete(c.id);
+        this.dragging.delete(c.id);
+        structural = true;
+      } else if (c.type === 'add' || c.type === 'replace') structural = true;
+    }
+    const edges = this.windowEdges;
+    this.replaceMounted({
+      nodes: applyNodeChanges(changes, this.mounted.nodes),
+      edges: removed.size > 0 ? edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : edges,
+    });
+    if (structural) this.changed();
+    else this.refresh();
+  }
+
+  /** React Flow's edge changes to a document the caller keeps (setDocument), as applyNodeChanges. */
+  applyEdgeChanges(changes: EdgeChange<E>[]): void {
+    this.documentOnly('applyEdgeChanges');
+    if (changes.length === 0) return;
+    this.optimizer.applyEdgeChanges(changes as unknown as FlowscaleEdgeChange[]);
+    this.replaceMounted({ nodes: this.mounted.nodes, edges: applyEdgeChanges(changes, this.windowEdges) });
+    if (changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace')) this.changed();
+    else this.refresh();
+  }
+
+  private documentOnly(method: string): void {
+    if (!this.doc) throw new Error(`${method} is for a controller driven from the app's document (setDocument); otherwise sync() follows the arrays`);
+  }
+
+  /** A mounted node as React has it (its position during a drag, its selection), if mounted. */
+  mountedNode(id: string): N | undefined {
+    return this.mounted.nodes.find((n) => n.id === id);
+  }
+
+  /** A trap took the optimizer of a controller driven through setDocument: it draws nothing more. */
+  get trapped(): boolean {
+    return this.trappedDoc;
+  }
+
+  /** Zoom-level clusters drawn in the last frame. */
+  get clusterCount(): number {
+    return this.lastClusters?.count.length ?? 0;
+  }
+
+  private trapOfDocument(e: unknown): boolean {
+    if (!this.doc || !isTrap(e)) return false;
+    // The owner builds a new controller from its document; until then this one shows what it showed.
+    this.trappedDoc = true;
+    return true;
+  }
+
+  private remountDocument(doc: DocumentLookup<N, E>, visibleIds: string[], edgeIds: string[]): void {
+    // React's own objects for nodes that stay (selection, measurements, a drag), the document's for new ones.
+    const current = new Map(this.mounted.nodes.map((n) => [n.id, n]));
+    let nodes: N[] = [];
+    const held = new Set<string>();
+    const hold = (id: string) => {
+      const n = held.has(id) ? undefined : (current.get(id) ?? doc.node(id));
+      if (n) {
+        held.add(id);
+        nodes.push(n);
+      }
+      return n;
+    };
+    for (const id of visibleIds) hold(id);
+    for (const ids of [this.pinned, this.dragging]) for (const id of ids) hold(id);
+    // React Flow places a child relative to its parent, which it must hold too (and earlier in the array).
+    let parented = false;
+    for (let i = 0; i < nodes.length; i++) {
+      for (let p = nodes[i]!.parentId, steps = 0; p != null && !held.has(p) && steps < nodes.length; steps++) {
+        p = hold(p)?.parentId;
+      }
+      if (nodes[i]!.parentId != null) parented = true;
+    }
+    if (parented) nodes = parentsFirst(nodes);
+    const currentEdges = new Map(this.windowEdges.map((e) => [e.id, e]));
+    const edges: E[] = [];
+    for (const id of edgeIds) {
+      const e = currentEdges.get(id) ?? doc.edge(id);
+      if (e) edges.push(e);
+    }
+    // React re-renders only when what it mounts changed (merged edges are new copies: it does then).
+    const mounted = doc.mountEdges ? doc.mountEdges(edges) : edges;
+    const prev = this.mounted;
+    this.windowEdges = edges;
+    if (sameItems(nodes, prev.nodes) && sameItems(mounted, prev.edges)) return;
+    this.mounted = { nodes: sameItems(nodes, prev.nodes) ? prev.nodes : nodes, edges: mounted };
+    this.emit(this.mountedListeners);
+  }
+
+
   // ---- subscriptions (for useSyncExternalStore) ------------------------------------
 
   /** Run `fn` with listener calls held until it returns (React must not be notified from inside its render). */
@@ -831,7 +1146,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
 
   /** Whether the workflow is indexed and holds no node (nothing will come into view until one is added). */
   get empty(): boolean {
-    return this.loaded && !this.loadPromise && this.good.nodes.length === 0;
+    // A document's arrays are not indexed here: its optimizer knows the count.
+    return this.loaded && !this.loadPromise && (this.doc ? (this.opt?.nodeCount ?? 0) : this.good.nodes.length) === 0;
   }
 
   /** Whether anything is on screen (mounted, or in view for the GPU to draw). */
@@ -861,10 +1177,14 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   }
 
   /** The renderer drawing each frame (null: none). */
-  attachRenderer(r: Renderer | null): void {
+  attachRenderer(r: Renderer | null, canvas?: HTMLCanvasElement): void {
     this.renderer = r;
     if (r) {
-      this.resizeRenderer();
+      // Resizing reallocates the canvas's buffers even when nothing changes: skipped when `canvas` already fits. Not
+      // above a ratio of 1, which a new renderer learns only from a resize.
+      const { width, height } = this.pane;
+      const fits = canvas !== undefined && devicePixelRatioNow() === 1 && canvas.width === Math.round(width) && canvas.height === Math.round(height);
+      if (!fits) this.resizeRenderer();
       this.setGpu({ status: 'on', backend: r.backend });
       this.refresh(true);
     }
@@ -926,9 +1246,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   /** Select every selectable node and edge of the workflow. */
   selectAllChanges(): SelectionChanges<N, E> {
     const nodes: NodeChange<N>[] = [];
-    for (const n of this.latest.nodes) if (!n.selected && n.selectable !== false) nodes.push({ type: 'select', id: n.id, selected: true });
+    for (const n of this.getNodes()) if (!n.selected && n.selectable !== false) nodes.push({ type: 'select', id: n.id, selected: true });
     const edges: EdgeChange<E>[] = [];
-    for (const e of this.latest.edges) if (!e.selected && e.selectable !== false) edges.push({ type: 'select', id: e.id, selected: true });
+    for (const e of this.getEdges()) if (!e.selected && e.selectable !== false) edges.push({ type: 'select', id: e.id, selected: true });
     return { nodes, edges };
   }
 
@@ -941,7 +1261,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     const inside = new Set(this.nodesInRect(rect, options.partially ?? false));
     const picked = new Set<string>();
     const nodes: NodeChange<N>[] = [];
-    for (const n of this.latest.nodes) {
+    for (const n of this.getNodes()) {
       const want = inside.has(n.id) && n.selectable !== false;
       if (want) picked.add(n.id);
       if (want && !n.selected) nodes.push({ type: 'select', id: n.id, selected: true });
@@ -949,7 +1269,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
     }
     const edgesSelectable = options.edgesSelectable ?? true;
     const edges: EdgeChange<E>[] = [];
-    for (const e of this.latest.edges) {
+    for (const e of this.getEdges()) {
       const want = (e.selectable ?? edgesSelectable) && (picked.has(e.source) || picked.has(e.target));
       if (want && !e.selected) edges.push({ type: 'select', id: e.id, selected: true });
       else if (!want && e.selected && !options.additive) edges.push({ type: 'select', id: e.id, selected: false });
@@ -970,13 +1290,13 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   ): SelectionChanges<N, E> {
     const nodes: NodeChange<N>[] = [];
     if (only !== 'edges') {
-      for (const n of this.latest.nodes) {
+      for (const n of this.getNodes()) {
         if (n.selected && !mountedNodes.has(n.id) && !keep.nodes?.has(n.id)) nodes.push({ type: 'select', id: n.id, selected: false });
       }
     }
     const edges: EdgeChange<E>[] = [];
     if (only !== 'nodes') {
-      for (const e of this.latest.edges) {
+      for (const e of this.getEdges()) {
         if (e.selected && !mountedEdges.has(e.id) && !keep.edges?.has(e.id)) edges.push({ type: 'select', id: e.id, selected: false });
       }
     }
@@ -990,7 +1310,8 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
    * of a removed parent go with it, and so do the edges of every removed node.
    */
   deleteSelectedChanges(): SelectionChanges<N, E> {
-    const { nodes: all, edges: allEdges } = this.latest;
+    const all = this.getNodes();
+    const allEdges = this.getEdges();
     const gone = new Set<string>();
     const children = new Map<string, N[]>();
     const byId = new Map<string, N>();
@@ -1039,9 +1360,9 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
   async deleteSelected(callbacks: DeleteCallbacks<N, E> = {}): Promise<Deleted<N, E>> {
     const chosen = this.deleteSelectedChanges();
     const nodeById = new Map<string, N>();
-    for (const n of this.latest.nodes) nodeById.set(n.id, n);
+    for (const n of this.getNodes()) nodeById.set(n.id, n);
     const edgeById = new Map<string, E>();
-    for (const e of this.latest.edges) edgeById.set(e.id, e);
+    for (const e of this.getEdges()) edgeById.set(e.id, e);
     let nodes = chosen.nodes.map((c) => nodeById.get((c as { id: string }).id)).filter((n): n is N => n !== undefined);
     let edges = chosen.edges.map((c) => edgeById.get((c as { id: string }).id)).filter((e): e is E => e !== undefined);
     if (nodes.length === 0 && edges.length === 0) return { deletedNodes: [], deletedEdges: [] };
@@ -1055,7 +1376,7 @@ export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
         const gone = new Set(nodes.map((n) => n.id));
         const ids = new Set(answer.edges.map((e) => e.id));
         edges = answer.edges.slice();
-        for (const e of this.latest.edges) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
+        for (const e of this.getEdges()) if (!ids.has(e.id) && (gone.has(e.source) || gone.has(e.target))) edges.push(e);
       }
     }
     if (edges.length > 0) {

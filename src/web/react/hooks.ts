@@ -22,7 +22,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FlowscaleError, FrameStats, PartialConfig, WorkflowOptimizer } from 'flowscale';
-import { FlowscaleController, type ClusterInfo, type Deleted, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
+import { FlowscaleController, type ClusterInfo, type DeleteCallbacks, type Deleted, type Detail, type GpuState, type Rect, type SelectionChanges, type XYPoint } from './controller.js';
 
 // `useStoreApi()` returns a fresh wrapper object per component (a useMemo
 // over the store's functions), so the store's own `getState` function is the
@@ -33,6 +33,46 @@ const controllers = new WeakMap<object, FlowscaleController<Node, Edge>>();
 export function useFlowscaleController(): FlowscaleController<Node, Edge> | null {
   const store = useStoreApi();
   return controllers.get(store.getState) ?? null;
+}
+
+/**
+ * Make `controller` the one FlowscaleLayer, FlowscaleMiniMap, useFlowscaleDetail and useFlowscaleStats find under
+ * this React Flow provider, for an app that drives a controller itself (setDocument) rather than through
+ * useFlowscale; null: none (a view without flowscale, so that nodes read full detail). Call it above <ReactFlow>:
+ * it takes effect in this render, before the nodes render, and the controller is forgotten when the caller unmounts.
+ */
+export function useProvideFlowscale<N extends Node = Node, E extends Edge = Edge>(own: FlowscaleController<N, E> | null): void {
+  // Kept untyped by node and edge: the components only read positions and sizes.
+  const controller = own as unknown as FlowscaleController<Node, Edge> | null;
+  const store = useStoreApi();
+  const key = store.getState;
+  if (controller) controllers.set(key, controller);
+  else controllers.delete(key);
+  useEffect(() => {
+    // Again here: StrictMode's simulated unmount ran the cleanup below after the render.
+    if (controller) controllers.set(key, controller);
+    return () => {
+      if (controller && controllers.get(key) === controller) controllers.delete(key);
+    };
+  }, [key, controller]);
+}
+
+/**
+ * Follow React Flow's viewport and pane size under this provider: every change (a pan, a zoom, fitView,
+ * setViewport, a resize) is one frame of `controller`. For an app that drives a controller itself (setDocument);
+ * useFlowscale does this for its own.
+ */
+export function useFlowscaleView<N extends Node = Node, E extends Edge = Edge>(controller: FlowscaleController<N, E> | null): void {
+  const store = useStoreApi();
+  useEffect(() => {
+    if (!controller) return;
+    const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
+      controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
+    apply(store.getState());
+    return store.subscribe((s, prev) => {
+      if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
+    });
+  }, [store, controller]);
 }
 
 export interface UseFlowscaleOptions<N extends Node = Node, E extends Edge = Edge> {
@@ -108,7 +148,6 @@ export interface UseFlowscaleResult<N extends Node = Node, E extends Edge = Edge
 
 export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(options: UseFlowscaleOptions<N, E>): UseFlowscaleResult<N, E> {
   const store = useStoreApi<N, E>();
-  const reactFlow = useReactFlow<N, E>();
   // Nothing of wasm before the component has mounted: React may render a component it then discards (StrictMode's
   // double render, a mount that suspends) and never runs its effects, so nothing it made could be freed.
   const [controller] = useState(() => new FlowscaleController<N, E>(options));
@@ -139,18 +178,14 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   }, [controller, configKey]);
 
   // Every viewport change (pan, zoom, fitView, setViewport) and pane resize is one frame; a new nodeOrigin re-indexes.
-  useEffect(() => {
-    const apply = (s: { transform: [number, number, number]; width: number; height: number }) =>
-      controller.setView({ x: s.transform[0], y: s.transform[1], zoom: s.transform[2] }, s.width, s.height);
-    apply(store.getState());
-    return store.subscribe((s, prev) => {
-      if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
-      if (s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) apply(s);
-    });
-  }, [store, controller]);
-
-  const optionsRef = useRef(options);
-  optionsRef.current = options;
+  useFlowscaleView(controller);
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (s.nodeOrigin !== prev.nodeOrigin) controller.setNodeOrigin(s.nodeOrigin);
+      }),
+    [store, controller],
+  );
 
   // React Flow deselects only what it holds (the window): a pane click, a plain click on a node or an edge, a drag
   // of an unselected node without selectNodesOnDrag, Escape on a focused edge (all nodes). Its store's deselecting
@@ -199,7 +234,44 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
   const onNodesChange = useCallback((changes: NodeChange<N>[]) => controller.emitNodeChanges(changes), [controller]);
   const onEdgesChange = useCallback((changes: EdgeChange<E>[]) => controller.emitEdgeChanges(changes), [controller]);
 
-  const actions = useMemo(() => {
+  const actions = useFlowscaleActions(controller, options);
+
+  return {
+    nodes: mounted.nodes,
+    edges: mounted.edges,
+    onNodesChange,
+    onEdgesChange,
+    get optimizer() {
+      return controller.optimizer;
+    },
+    controller,
+    stats: controller.stats,
+    gpu,
+    ...actions,
+  };
+}
+
+/** What useFlowscale returns beyond the window: React Flow's whole-workflow actions that windowing takes away. */
+export type FlowscaleActions<N extends Node = Node, E extends Edge = Edge> = Pick<
+  UseFlowscaleResult<N, E>,
+  'fitView' | 'selectAll' | 'deleteSelected' | 'selectInRect' | 'pin' | 'unpin' | 'clusterAt' | 'zoomToCluster' | 'getNodes' | 'getEdges' | 'getBounds'
+>;
+
+/**
+ * The whole-workflow actions of `controller` under this React Flow provider (useFlowscale's own; for an app that
+ * drives a controller itself, e.g. a fit-view button over every node). Selection and deletion go out through the
+ * controller's onNodesChange / onEdgesChange; deleteSelected calls `deleteCallbacks` (the latest given), else
+ * <ReactFlow>'s props of the same names.
+ */
+export function useFlowscaleActions<N extends Node = Node, E extends Edge = Edge>(
+  controller: FlowscaleController<N, E>,
+  deleteCallbacks: DeleteCallbacks<N, E> = {},
+): FlowscaleActions<N, E> {
+  const store = useStoreApi<N, E>();
+  const reactFlow = useReactFlow<N, E>();
+  const callbacks = useRef(deleteCallbacks);
+  callbacks.current = deleteCallbacks;
+  return useMemo(() => {
     const emit = (c: SelectionChanges<N, E>) => emitChanges(controller, c);
     return {
       fitView: async (o: Omit<FitViewOptions<N>, 'nodes' | 'includeHiddenNodes'> = {}) => {
@@ -211,7 +283,7 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
       },
       selectAll: () => emit(controller.selectAllChanges()),
       deleteSelected: () => {
-        const o = optionsRef.current;
+        const o = callbacks.current;
         const s = store.getState();
         return controller.deleteSelected({
           onBeforeDelete: o.onBeforeDelete ?? s.onBeforeDelete,
@@ -246,20 +318,6 @@ export function useFlowscale<N extends Node = Node, E extends Edge = Edge>(optio
       getBounds: () => controller.getBounds(),
     };
   }, [controller, store, reactFlow]);
-
-  return {
-    nodes: mounted.nodes,
-    edges: mounted.edges,
-    onNodesChange,
-    onEdgesChange,
-    get optimizer() {
-      return controller.optimizer;
-    },
-    controller,
-    stats: controller.stats,
-    gpu,
-    ...actions,
-  };
 }
 
 function emitChanges<N extends Node, E extends Edge>(controller: FlowscaleController<N, E>, c: SelectionChanges<N, E>): void {

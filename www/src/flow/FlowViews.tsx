@@ -7,24 +7,34 @@
 //                   onlyRenderVisibleElements), for comparison.
 import {
   Background,
+  ControlButton,
   Controls,
   ReactFlow,
   useReactFlow,
-  useStoreApi,
+  type Edge,
   type Node,
   type OnMove,
   type ReactFlowProps,
   type Viewport,
 } from '@xyflow/react';
 import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback } from 'react';
-import init, { Renderer, type RendererOptions } from 'flowscale';
-import { FlowscaleRoutedEdge, ROUTED_EDGE_TYPE } from 'flowscale/react';
+import init, { type RendererOptions } from 'flowscale';
+import {
+  FlowscaleLayer,
+  FlowscaleMiniMap,
+  FlowscaleRoutedEdge,
+  ROUTED_EDGE_TYPE,
+  useFlowscaleActions,
+  useFlowscaleView,
+  useProvideFlowscale,
+  type FlowscaleController,
+} from 'flowscale/react';
 import { gpuPalette } from '@/audio/model';
-import { EngineContext, publishStats, statsFromFrame } from '@/flow/detail';
-import { isTrap, type FlowEngine } from '@/flow/engine';
+import { publishStats, statsFromFrame } from '@/flow/detail';
 import { nodeTypes } from '@/flow/nodes';
 import performanceService from '@/services/performanceService';
 import { useAudioStore } from '@/store/audioStore';
+import { simplifyEdges } from '@/store/optimizerSlice';
 
 const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
@@ -32,7 +42,7 @@ const proOptions = { hideAttribution: false };
 
 const params = new URLSearchParams(window.location.search);
 // Test and inspection knobs: ?draw=all (GPU draws mounted nodes too), ?edgeColor=rrggbbaa, ?gpu=off (no GPU layer),
-// ?gpu=webgpu or ?gpu=webgl2 (that backend only, no fallback), ?debug=1 (engine on window).
+// ?gpu=webgpu or ?gpu=webgl2 (that backend only, no fallback), ?debug=1 (the controller on window, as `engine`).
 const gpuKnob = params.get('gpu');
 const gpuOptions: RendererOptions | null =
   gpuKnob === 'off'
@@ -105,6 +115,15 @@ function editorProps(actions: ReturnType<typeof useStoreActions>): ReactFlowProp
   };
 }
 
+/** React Flow's fit-view glyph (its own icon is not exported). */
+function FitIcon() {
+  return (
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 30" aria-hidden="true">
+      <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+    </svg>
+  );
+}
+
 interface HoveredCluster {
   x: number;
   y: number;
@@ -113,28 +132,31 @@ interface HoveredCluster {
 }
 
 /**
- * `canvas` is the GPU layer's canvas. It outlives this view (one per engine):
+ * `canvas` is the GPU layer's canvas. It outlives this view (one per controller):
  * a WebGL context is expensive to create on a software rasterizer, and the
  * browser hands the same context back for the same canvas.
  */
-export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngine; canvas: React.RefObject<HTMLCanvasElement | null> }) {
+export function FlowscaleView({ controller, canvas: canvasRef }: { controller: FlowscaleController<Node, Edge>; canvas: React.RefObject<HTMLCanvasElement | null> }) {
   const paneRef = useRef<HTMLDivElement>(null);
-  const { nodes, edges } = useSyncExternalStore(engine.subscribeMounted, engine.getMounted);
+  const { nodes, edges } = useSyncExternalStore(controller.subscribeMounted, controller.getMounted);
   const actions = useStoreActions();
-  const initialViewport = useMemo(() => useAudioStore.getState().viewport, [engine]); // eslint-disable-line react-hooks/exhaustive-deps
+  const initialViewport = useMemo(() => useAudioStore.getState().viewport, [controller]); // eslint-disable-line react-hooks/exhaustive-deps
   const reactFlow = useReactFlow();
-  const rfStore = useStoreApi();
-  const [gpuState, setGpuState] = useState<string>('GPU: starting');
   const [hovered, setHovered] = useState<HoveredCluster | null>(null);
+  // The nodes' level of detail (useFlowscaleDetail), the GPU layer and the minimap find this controller.
+  useProvideFlowscale(controller);
+  // The fit-view button fits every node, mounted or not (React Flow's own fits the window); a click on a cluster
+  // zooms in until it splits.
+  const { fitView, zoomToCluster } = useFlowscaleActions(controller);
 
   useEffect(() => {
     if (!debug) return;
-    // Tests and inspection: the engine, its optimizer and GPU renderer, React Flow, the store.
+    // Tests and inspection: the controller (as `engine`), its optimizer and GPU renderer, React Flow, the store.
     (window as unknown as { __flowscale: unknown }).__flowscale = {
-      engine,
-      optimizer: engine.optimizer,
+      engine: controller,
+      optimizer: controller.optimizer,
       get renderer() {
-        return engine.currentRenderer;
+        return controller.currentRenderer;
       },
       reactFlow: () => reactFlow,
       store: useAudioStore,
@@ -142,27 +164,18 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       /** The raw wasm exports of the instance in use (a test traps it for real through them). */
       wasm: () => init(),
     };
-  }, [engine, reactFlow]);
+  }, [controller, reactFlow]);
 
-  // Follow React Flow's viewport at the source, so programmatic changes (fitView, setViewport) count too.
-  useEffect(() => {
-    const [x, y, zoom] = rfStore.getState().transform;
-    engine.setViewport({ x, y, zoom });
-    return rfStore.subscribe((state, previous) => {
-      if (state.transform === previous.transform) return;
-      const [x, y, zoom] = state.transform;
-      engine.setViewport({ x, y, zoom });
-    });
-  }, [rfStore, engine]);
+  // Every viewport change (pans, zooms, fitView, setViewport, read from React Flow's store) and pane resize is a frame.
+  useFlowscaleView(controller);
 
-  // The pane's size, for frames and the GPU canvas.
+  // A new document to fit to the pane, once the pane has its size.
   useEffect(() => {
     const el = paneRef.current;
     if (!el) return;
     const ro = new ResizeObserver(([entry]) => {
       if (!entry) return;
       const { width, height } = entry.contentRect;
-      engine.setPane(width, height);
       if (useAudioStore.getState().takeFitRequest()) {
         const vp = fitViewport(useAudioStore.getState().nodes, width, height);
         if (vp) void reactFlow.setViewport(vp);
@@ -170,89 +183,57 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
     });
     ro.observe(el);
     return () => ro.disconnect();
-  }, [engine, reactFlow]);
+  }, [controller, reactFlow]);
 
   // Something to show: nodes mounted, or nodes in view that only the GPU draws
   // (a big workflow fitted to the pane mounts none).
   const hasNodes = nodes.length > 0;
-  const [inView, setInView] = useState(() => (engine.lastFrame()?.stats.inView ?? 0) > 0);
+  const [inView, setInView] = useState(() => controller.stats.inView > 0);
   useEffect(() => {
     if (inView) return;
-    return engine.subscribeFrames((info) => {
-      if (info.stats.inView > 0) setInView(true);
+    return controller.subscribeFrames(() => {
+      if (controller.stats.inView > 0) setInView(true);
     });
-  }, [engine, inView]);
+  }, [controller, inView]);
   const hasContent = hasNodes || inView;
 
-  // The GPU layer: one renderer per engine, created once there is something on screen
-  // (creating it costs hundreds of ms on a software rasterizer; at the start React covers the view).
-  const [gpuWanted, setGpuWanted] = useState(false);
-  useEffect(() => {
-    if (!hasContent || gpuWanted) return;
-    const id = requestIdleCallback(() => setGpuWanted(true), { timeout: 300 });
-    return () => cancelIdleCallback(id);
-  }, [hasContent, gpuWanted]);
+  // The GPU layer: flowscale/react's FlowscaleLayer makes one renderer per controller on the page's canvas once there
+  // is something on screen (creating it costs hundreds of ms on a software rasterizer; at the start React covers the
+  // view). The canvas outlives the view: the browser hands the same WebGL context back for it.
   const { markFirstRender } = actions;
-  // The GPU module (wgpu) downloads while the first render is being built, so the layer need not wait for it.
+  const gpu = useSyncExternalStore(controller.subscribeGpu, controller.getGpu);
+  // The controller's state until the layer says anything (it is mounted in this commit): not a failure.
+  const gpuBefore = useMemo(() => controller.getGpu(), [controller]);
+  const gpuState =
+    gpuOptions === null
+      ? 'GPU layer off'
+      : gpu === gpuBefore || gpu.status === 'starting'
+        ? 'GPU: starting'
+        : gpu.status === 'on'
+          ? `GPU: ${gpu.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`
+          : `GPU layer off: ${gpu.reason}`;
   useEffect(() => {
-    if (gpuOptions !== null) Renderer.preload().catch(() => undefined); // create() reports the failure
-  }, []);
+    if (gpuOptions === null || gpu === gpuBefore) return;
+    // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
+    if (gpu.status === 'on') requestAnimationFrame(() => markFirstRender());
+    else if (gpu.status === 'off') markFirstRender();
+  }, [gpu, gpuBefore, markFirstRender]);
+  // Without the GPU layer (?gpu=off), what is in view but not mounted is the first render, once idle.
   useEffect(() => {
-    const el = canvasRef.current;
-    if (!el || gpuOptions === null) {
-      setGpuState('GPU layer off');
-      if (gpuWanted) markFirstRender();
-      return;
-    }
-    if (!gpuWanted) return;
-    let alive = true;
-    let created: Renderer | null = null;
-    const w = Math.max(1, Math.round(el.clientWidth * devicePixelRatio));
-    const h = Math.max(1, Math.round(el.clientHeight * devicePixelRatio));
-    // Setting a canvas's size reallocates its buffers even when it does not change.
-    if (el.width !== w) el.width = w;
-    if (el.height !== h) el.height = h;
-    Renderer.create(el, engine.optimizer, gpuOptions)
-      .then((r) => {
-        if (!alive || engine.isDestroyed) {
-          r.destroy();
-          r.free();
-          return;
-        }
-        created = r;
-        // The renderer shows its canvas when it has something to draw (and hides it when not).
-        engine.attachRenderer(r, el);
-        setGpuState(`GPU: ${r.backend.startsWith('Gl') ? 'WebGL2' : 'WebGPU'}`);
-        // With no node mounted, the GPU's first frame is the first render (a no-op if React's came first).
-        requestAnimationFrame(() => markFirstRender());
-      })
-      .catch((e: unknown) => {
-        setGpuState(`GPU layer off: ${e instanceof Error ? e.message : String(e)}`);
-        markFirstRender();
-      });
-    return () => {
-      alive = false;
-      // The canvas still shows this renderer's last frame: hide it until the next renderer draws.
-      el.style.visibility = 'hidden';
-      if (!engine.isDestroyed) engine.attachRenderer(null, el);
-      try {
-        created?.destroy();
-        created?.free();
-      } catch (e) {
-        // After a wasm trap the renderer went with the old instance (MODULE_RESET): nothing left to free.
-        if (!isTrap(e)) throw e;
-      }
-    };
-  }, [engine, canvasRef, gpuWanted, markFirstRender]);
+    if (gpuOptions !== null || !hasContent) return;
+    const id = requestIdleCallback(() => markFirstRender(), { timeout: 300 });
+    return () => cancelIdleCallback(id);
+  }, [hasContent, markFirstRender]);
 
   // Frames → the stats bar and the PerformanceService.
   useEffect(
     () =>
-      engine.subscribeFrames((info) => {
-        publishStats(statsFromFrame(info));
-        performanceService.recordFrame({ total: info.stats.total, inView: info.stats.inView, culled: info.stats.culled, mounted: info.mounted, timeMs: info.stats.timeMs });
+      controller.subscribeFrames(() => {
+        const { stats } = controller;
+        publishStats(statsFromFrame(controller));
+        performanceService.recordFrame({ total: stats.total, inView: stats.inView, culled: stats.culled, mounted: controller.getMounted().nodes.length, timeMs: stats.timeMs });
       }),
-    [engine],
+    [controller],
   );
 
   // First nodes on screen: the load's first render (after the browser painted them).
@@ -266,24 +247,18 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
   const onMoveEnd: OnMove = useCallback(
     (_e, vp) => {
       setViewport(vp);
-      if (engine.settings.simplifyEdges) engine.simplify();
+      if (useAudioStore.getState().settings.simplifyEdges) simplifyEdges(controller);
     },
-    [setViewport, engine],
+    [setViewport, controller],
   );
 
   // Clusters: click one to zoom in until it splits; hover one to see what it holds.
   const onPaneClick = useCallback(
     (e: React.MouseEvent) => {
-      const p = reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const c = engine.clusterAt(p.x, p.y);
-      if (!c) return;
-      const expansion = engine.expandCluster(c.id);
-      const [bx, by, bw, bh] = c.bounds;
-      const zoom = Math.min(MAX_ZOOM, Math.max(expansion.expansionZoom * 1.05, reactFlow.getZoom() * 1.5));
-      void reactFlow.setCenter(bx + bw / 2, by + bh / 2, { zoom, duration: 350 });
+      void zoomToCluster(reactFlow.screenToFlowPosition({ x: e.clientX, y: e.clientY }), { duration: 350 });
       setHovered(null);
     },
-    [reactFlow, engine],
+    [reactFlow, zoomToCluster],
   );
   const hoverFrame = useRef(0);
   const onPaneMouseMove = useCallback(
@@ -292,7 +267,7 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
       cancelAnimationFrame(hoverFrame.current);
       hoverFrame.current = requestAnimationFrame(() => {
         const p = reactFlow.screenToFlowPosition({ x: clientX, y: clientY });
-        const c = engine.clusterAt(p.x, p.y);
+        const c = controller.clusterAt(p);
         const box = paneRef.current?.getBoundingClientRect();
         setHovered((h) => {
           if (!c || !box) return h ? null : h;
@@ -301,40 +276,44 @@ export function FlowscaleView({ engine, canvas: canvasRef }: { engine: FlowEngin
         });
       });
     },
-    [reactFlow, engine],
+    [reactFlow, controller],
   );
   useEffect(() => () => cancelAnimationFrame(hoverFrame.current), []);
 
   return (
-    <EngineContext.Provider value={engine}>
-      <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
-        <Profiler id="flow" onRender={onRender}>
-          <ReactFlow
-            {...editorProps(actions)}
-            nodes={nodes}
-            edges={edges}
-            defaultViewport={initialViewport}
-            onMoveEnd={onMoveEnd}
-            onPaneClick={onPaneClick}
-            onPaneMouseMove={onPaneMouseMove}
-            onPaneMouseLeave={() => setHovered(null)}
-          >
-            <Background gap={24} size={1} color="#d5d9e0" />
-            <Controls showInteractive={false} position="bottom-left" />
-          </ReactFlow>
-        </Profiler>
-        {hovered && (
-          <div className="cluster-tip" style={{ left: hovered.x + 14, top: hovered.y + 14 }} data-testid="cluster-tip">
-            <b>{hovered.count.toLocaleString('en')} nodes</b>
-            {hovered.types.length > 0 && <span> · mostly {hovered.types.join(', ')}</span>}
-            <div className="cluster-tip__hint">click to expand</div>
-          </div>
-        )}
-        <span className="gpu-badge" data-testid="gpu">
-          {gpuState}
-        </span>
-      </div>
-    </EngineContext.Provider>
+    <div ref={paneRef} className="flow-pane" data-testid="flow-pane" data-mode="flowscale">
+      <Profiler id="flow" onRender={onRender}>
+        <ReactFlow
+          {...editorProps(actions)}
+          nodes={nodes}
+          edges={edges}
+          defaultViewport={initialViewport}
+          onMoveEnd={onMoveEnd}
+          onPaneClick={onPaneClick}
+          onPaneMouseMove={onPaneMouseMove}
+          onPaneMouseLeave={() => setHovered(null)}
+        >
+          <Background gap={24} size={1} color="#d5d9e0" />
+          <Controls showInteractive={false} showFitView={false} position="bottom-left">
+            <ControlButton className="react-flow__controls-fitview" onClick={() => void fitView()} title="Fit view" aria-label="Fit view">
+              <FitIcon />
+            </ControlButton>
+          </Controls>
+          {gpuOptions !== null && <FlowscaleLayer canvas={canvasRef} options={gpuOptions} />}
+          <FlowscaleMiniMap />
+        </ReactFlow>
+      </Profiler>
+      {hovered && (
+        <div className="cluster-tip" style={{ left: hovered.x + 14, top: hovered.y + 14 }} data-testid="cluster-tip">
+          <b>{hovered.count.toLocaleString('en')} nodes</b>
+          {hovered.types.length > 0 && <span> · mostly {hovered.types.join(', ')}</span>}
+          <div className="cluster-tip__hint">click to expand</div>
+        </div>
+      )}
+      <span className="gpu-badge" data-testid="gpu">
+        {gpuState}
+      </span>
+    </div>
   );
 }
 
@@ -345,6 +324,8 @@ export function PlainView({ onlyVisible }: { onlyVisible: boolean }) {
   const initialViewport = useMemo(() => useAudioStore.getState().viewport, []);
   const actions = useStoreActions();
   const reactFlow = useReactFlow();
+  // No flowscale here: nodes are drawn in full detail.
+  useProvideFlowscale(null);
   useEffect(() => {
     if (debug) (window as unknown as { __flowscale: unknown }).__flowscale = { reactFlow: () => reactFlow, store: useAudioStore, renderer: null, service: performanceService };
   }, [reactFlow]);

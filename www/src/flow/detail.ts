@@ -1,19 +1,8 @@
-// React glue for the engine: which engine the flow uses (context), each
-// node's level of detail, and frame statistics at a rate people can read.
-import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
-import type { Detail, FlowEngine, FrameInfo } from '@/flow/engine';
-
-/** The engine of the flowscale view; null in plain React Flow (nodes always in full detail there). */
-export const EngineContext = createContext<FlowEngine | null>(null);
-
-const noop = () => () => undefined;
-
-/** This node's level of detail from the frame; re-renders only when it changes. */
-export function useDetail(id: string): Detail {
-  const engine = useContext(EngineContext);
-  const subscribe = useCallback((l: () => void) => (engine ? engine.subscribeDetail(id, l) : () => undefined), [engine, id]);
-  return useSyncExternalStore(engine ? subscribe : noop, () => (engine ? engine.detailOf(id) : 'full'));
-}
+// Frame statistics for the stats bar, at a rate people can read. (Each
+// node's level of detail comes from flowscale/react's useFlowscaleDetail.)
+import { useSyncExternalStore } from 'react';
+import type { Edge, Node } from '@xyflow/react';
+import type { FlowscaleController } from 'flowscale/react';
 
 // ---- frame statistics, coalesced to at most 10 updates a second ----
 
@@ -49,15 +38,17 @@ export function publishStats(s: ViewStats): void {
   timer = window.setTimeout(flush, wait);
 }
 
-export function statsFromFrame(info: FrameInfo): ViewStats {
+/** The controller's last frame, for the stats bar. */
+export function statsFromFrame(controller: FlowscaleController<Node, Edge>): ViewStats {
+  const { stats } = controller;
   return {
-    total: info.stats.total,
-    inView: info.stats.inView,
-    mounted: info.mounted,
-    culledPercent: info.stats.culledPercent,
-    frameMs: info.stats.timeMs,
-    clusters: info.clusters,
-    zoom: info.zoom,
+    total: stats.total,
+    inView: stats.inView,
+    mounted: controller.getMounted().nodes.length,
+    culledPercent: stats.culledPercent,
+    frameMs: stats.timeMs,
+    clusters: controller.clusterCount,
+    zoom: controller.getViewport().zoom,
   };
 }
 

@@ -1,4 +1,5 @@
-// Custom node components. Detail comes from the frame (useDetail):
+// Custom node components. Detail comes from the frame (flowscale/react's
+// useFlowscaleDetail; always full in plain React Flow):
 //   full  — header, typed handles and the node's controls,
 //   label — header and handles only,
 //   (low) — not mounted at all: the GPU layer draws the node's box.
@@ -6,8 +7,8 @@
 // GPU rectangle are the same size at any detail.
 import { Handle, NodeToolbar, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useCallback, type CSSProperties } from 'react';
+import { useFlowscaleDetail } from 'flowscale/react';
 import { defaultParams, isAudioKind, KINDS, type AudioKind, type HandleSpec, type ParamSpec } from '@/audio/model';
-import { useDetail } from '@/flow/detail';
 import { useAudioStore } from '@/store/audioStore';
 
 function handleStyle(h: HandleSpec, k: number, count: number): CSSProperties | undefined {
@@ -48,7 +49,7 @@ function paramValue(params: unknown, key: string, fallback: number): number {
 
 // Props are typed as any node's: imported files put anything in `data`, so every field is checked here.
 function AudioNodeView({ id, type, data, selected }: NodeProps<Node>) {
-  const detail = useDetail(id);
+  const detail = useFlowscaleDetail(id);
   const kind: AudioKind = isAudioKind(type) ? type : isAudioKind(data.kind) ? data.kind : 'effect';
   const spec = KINDS[kind];
   const defaults = defaultParams(kind);
@@ -84,7 +85,7 @@ function AudioNodeView({ id, type, data, selected }: NodeProps<Node>) {
 
 /** Nodes of types this editor does not know (imported workflows): label, kind, and the handles their edges use. */
 function GenericNodeView({ id, data, type, selected }: NodeProps<Node>) {
-  const detail = useDetail(id);
+  const detail = useFlowscaleDetail(id);
   const handles = useAudioStore((s) => s.genericHandles.get(id));
   const inputs = handles?.inputs.length ? handles.inputs : [null];
   const outputs = handles?.outputs.length ? handles.outputs : [null];

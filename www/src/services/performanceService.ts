@@ -18,7 +18,7 @@
 //     KPIs, their targets and verdicts; browserMetrics.ts is the package-free
 //     alternative (requestIdleCallback for the busy share, no verdicts),
 //   - what React and flowscale do per frame: fed in by the app
-//     (recordRender from a React <Profiler>, recordFrame from the engine),
+//     (recordRender from a React <Profiler>, recordFrame from flowscale's frames),
 //   - optimize and benchmark: flowscale's optimizeWorkflow, in a Web Worker,
 //   - the cache: flowscale's WorkflowCache (memory + IndexedDB) and its stats(),
 //     whose disk byte counters give the disk I/O per second,

@@ -1,6 +1,6 @@
 // useAudioStore: the editor's state (zustand), one store of four slices:
 //   document  — the workflow document (nodes, edges, viewport), its mode,
-//               engine and load, and the actions that replace it;
+//               controller and load, and the actions that replace it;
 //   scenarios — generated workflows, loaded in stages;
 //   editing   — the audio-graph actions (React Flow changes, connections);
 //   optimizer — what the Optimizer panel runs and shows.
@@ -8,7 +8,7 @@
 // lives in the StoreSession the store owns, shared by its slices.
 //
 // Per-frame work never goes through this store: the flow reads frames from
-// the engine; a drag updates the engine on every move and this document once,
+// the controller; a drag updates the controller on every move and this document once,
 // when the drag ends; the viewport is stored when a pan or zoom ends.
 // Components select small slices (counts, flags), never the node array.
 import { create } from 'zustand';

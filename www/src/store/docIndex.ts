@@ -1,6 +1,6 @@
 // Where each node and edge sits in the document's arrays, by id.
 //
-// In flowscale mode the engine's optimizer already maps ids to its slots,
+// In flowscale mode the controller's optimizer already maps ids to its slots,
 // and a workflow indexed from the document's arrays has slot i = position i:
 // a lookup asks the optimizer and checks the answer against the array, so
 // no second id table of the document is built while that holds. Once the
@@ -14,7 +14,7 @@
 // Fenwick tree of removed serials), O(log n) per lookup, no rebuild.
 import type { Edge, Node } from '@xyflow/react';
 
-/** Ids to slots, as the engine's optimizer has them. */
+/** Ids to slots, as the controller's optimizer has them. */
 export interface SlotSource {
   nodeSlot(id: string): number | undefined;
   edgeSlot(id: string): number | undefined;

@@ -1,11 +1,12 @@
 // The document slice: the workflow document (nodes, edges, viewport), how it
-// is shown (mode, engine settings, flowscale's engine), how its load goes
+// is shown (mode, view settings, flowscale's controller), how its load goes
 // (progress, notices, first render), and the actions that replace it.
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import { handlesFromEdges, parseWorkflowJson, workflowToJson } from '@/audio/io';
 import { isAudioKind } from '@/audio/model';
 import { onTrap } from 'flowscale';
-import { FlowEngine, STAGE, type EngineSettings } from '@/flow/engine';
+import { FlowscaleController, STAGE, mergeParallelEdges } from 'flowscale/react';
+import { effectiveConfig, type ViewSettings } from '@/config';
 import performanceService, { type WorkflowData } from '@/services/performanceService';
 import { DocIndex } from '@/store/docIndex';
 import { message, type GetState, type SetState, type SliceCreator, type StoreSession } from '@/store/session';
@@ -37,8 +38,8 @@ export interface LoadOptions {
   keepViewport?: boolean;
   /** The first part of a document still being generated: shown, but the load goes on. */
   preview?: boolean;
-  /** Index into the current engine (the document grew from a preview): the view stays as it is. */
-  reuseEngine?: boolean;
+  /** Index into the current controller (the document grew from a preview): the view stays as it is. */
+  reuseController?: boolean;
 }
 
 export const INITIAL_VIEWPORT: Viewport = { x: 40, y: 40, zoom: 1 };
@@ -51,9 +52,9 @@ export interface DocumentSlice {
   docId: number;
   source: Source;
   mode: Mode;
-  settings: EngineSettings;
-  /** flowscale's engine for this document (flowscale mode only). */
-  engine: FlowEngine | null;
+  settings: ViewSettings;
+  /** flowscale's controller for this document (flowscale mode only). */
+  controller: FlowscaleController<Node, Edge> | null;
   loading: Progress | null;
   /** Load start → first nodes on screen, ms, for the current document. */
   firstRenderMs: number | null;
@@ -75,29 +76,44 @@ export interface DocumentSlice {
 }
 
 /**
- * Build the engine of the current document (flowscale mode), in stages,
- * reporting progress from `from` over `span` of the bar; `reuse`: index it
- * into the current engine (it grew from a preview).
+ * flowscale/react's controller for the store's document: it indexes the
+ * store's arrays (which the store edits in place) without copying them, finds
+ * the objects it mounts through the document index, and merges parallel
+ * edges when the panel asks. Its whole-workflow actions go through the
+ * store's change handlers, as React Flow's own changes do.
  */
-export async function buildEngine(session: StoreSession, set: SetState, get: GetState, signal: AbortSignal, from: number, span: number, reuse = false): Promise<void> {
-  const { nodes, edges, settings } = get();
-  const current = get().engine;
-  const engine = reuse && current ? current : new FlowEngine(session.lookup(get), settings);
-  if (engine !== current) {
-    set({ engine });
+function documentController(session: StoreSession, get: GetState): FlowscaleController<Node, Edge> {
+  const controller = new FlowscaleController<Node, Edge>({
+    config: effectiveConfig(get().settings).config,
+    onNodesChange: (changes) => get().applyNodeChanges(changes),
+    onEdgesChange: (changes) => get().applyEdgeChanges(changes),
+  });
+  controller.setDocument({ ...session.lookup(get), mountEdges: (edges) => (get().settings.simplifyEdges ? mergeParallelEdges(edges) : edges) });
+  return controller;
+}
+
+/**
+ * Index the current document (flowscale mode) into a new controller, in
+ * stages, reporting progress from `from` over `span` of the bar; `reuse`:
+ * into the current controller (the document grew from a preview).
+ */
+export async function indexDocument(session: StoreSession, set: SetState, get: GetState, signal: AbortSignal, from: number, span: number, reuse = false): Promise<void> {
+  const { nodes, edges } = get();
+  const current = get().controller;
+  const controller = reuse && current ? current : documentController(session, get);
+  if (controller !== current) {
+    set({ controller });
     current?.destroy();
   }
-  const docIndex = session.useEngine(engine);
+  const docIndex = session.useController(controller);
   // The first stage's nodes (and about as many edges), to pick the first stage's edges.
   docIndex.indexUpTo(STAGE, STAGE * 1.25);
   await performanceService.profile('index workflow', () =>
-    engine.build(
-      nodes,
-      edges,
-      session.columnsOf.get(nodes) ?? null,
-      (id) => (session.index.peekNode(id) ?? Infinity) < STAGE,
-      reuse,
-      (fraction) =>
+    controller.loadDocument(nodes, edges, {
+      columns: session.columnsOf.get(nodes) ?? null,
+      inFirstStage: (id) => (session.index.peekNode(id) ?? Infinity) < STAGE,
+      skipFirstStage: reuse,
+      onProgress: (fraction) =>
         set({
           loading:
             fraction < 1
@@ -105,14 +121,14 @@ export async function buildEngine(session: StoreSession, set: SetState, get: Get
               : { label: `Indexed ${nodes.length.toLocaleString('en')} nodes`, fraction: from + span },
         }),
       signal,
-    ),
+    }),
   );
   // The optimizer now holds exactly this document.
   if (!signal.aborted && docIndex === session.index) docIndex.trustSource();
 }
 
 /**
- * After a wasm trap the module is a fresh instance and the engine's optimizer went with the old one: a new engine
+ * After a wasm trap the module is a fresh instance and the controller's optimizer went with the old one: a new controller
  * indexes the store's document (the truth), as a load would, and the view draws it from the next frame.
  */
 function rebuildAfterTraps(session: StoreSession, set: SetState, get: GetState): void {
@@ -120,16 +136,16 @@ function rebuildAfterTraps(session: StoreSession, set: SetState, get: GetState):
   onTrap(({ operation, reset }) => {
     if (!reset || pending) return;
     pending = true;
-    // Once the failing call has unwound (it may be the engine's own frame).
+    // Once the failing call has unwound (it may be the controller's own frame).
     queueMicrotask(() => {
       pending = false;
-      if (get().mode !== 'flowscale' || !get().engine) return;
+      if (get().mode !== 'flowscale' || !get().controller) return;
       session.loadController?.abort();
       const c = (session.loadController = new AbortController());
-      set({ notice: { kind: 'error', message: `flowscale trapped in ${operation}; the engine was rebuilt from the document` } });
-      void buildEngine(session, set, get, c.signal, 0, 1).then(
+      set({ notice: { kind: 'error', message: `flowscale trapped in ${operation}; flowscale was rebuilt from the document` } });
+      void indexDocument(session, set, get, c.signal, 0, 1).then(
         () => set({ loading: null }),
-        (e: unknown) => set({ loading: null, notice: { kind: 'error', message: `The engine could not be rebuilt: ${message(e)}` } }),
+        (e: unknown) => set({ loading: null, notice: { kind: 'error', message: `flowscale could not be rebuilt: ${message(e)}` } }),
       );
     });
   });
@@ -145,7 +161,7 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
     source: { kind: 'scenario', size: 0 },
     mode: initialMode(),
     settings: initialSettings(),
-    engine: null,
+    controller: null,
     loading: null,
     firstRenderMs: null,
     notice: null,
@@ -166,7 +182,7 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
       session.index = new DocIndex(workflow.nodes, workflow.edges);
       session.dragging.clear();
       session.dragStart.clear();
-      const reuse = options.reuseEngine === true && get().engine !== null && get().mode === 'flowscale';
+      const reuse = options.reuseController === true && get().controller !== null && get().mode === 'flowscale';
       if (!reuse) {
         session.history.clear();
         set({ canUndo: false, canRedo: false });
@@ -185,11 +201,11 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
         loading: { label: `Indexing ${workflow.nodes.length.toLocaleString('en')} nodes`, fraction: 0.3 },
       }));
       try {
-        if (get().mode === 'flowscale') await buildEngine(session, set, get, controller.signal, 0.3, 0.7, reuse);
+        if (get().mode === 'flowscale') await indexDocument(session, set, get, controller.signal, 0.3, 0.7, reuse);
         else {
           session.index.useSource(null);
-          get().engine?.destroy();
-          set({ engine: null });
+          get().controller?.destroy();
+          set({ controller: null });
         }
         if (controller.signal.aborted) return false;
         if (!options.preview) set({ loading: null });
@@ -201,7 +217,7 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
         set((s) => ({ ...previous, docId: s.docId + 1, loading: null, notice: { kind: 'error', message: `This workflow was not loaded: ${message(e)}` } }));
         if (get().mode === 'flowscale') {
           const c = (session.loadController = new AbortController());
-          await buildEngine(session, set, get, c.signal, 0, 1).catch(() => undefined);
+          await indexDocument(session, set, get, c.signal, 0, 1).catch(() => undefined);
           set({ loading: null });
         }
         return false;
@@ -226,8 +242,8 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
     },
 
     exportWorkflow() {
-      const { nodes, edges, engine } = get();
-      const viewport = engine?.getViewport() ?? get().viewport;
+      const { nodes, edges, controller } = get();
+      const viewport = controller?.getViewport() ?? get().viewport;
       return workflowToJson(nodes, edges, viewport);
     },
 
@@ -240,7 +256,7 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
         session.loadStartedAt = performance.now();
         session.awaitFirstRender();
         set({ loading: { label: 'Indexing', fraction: 0 }, firstRenderMs: null });
-        void buildEngine(session, set, get, c.signal, 0, 1)
+        void indexDocument(session, set, get, c.signal, 0, 1)
           .then(() => set({ loading: null }))
           .catch((e: unknown) => {
             if (!c.signal.aborted) set({ loading: null, notice: { kind: 'error', message: message(e) } });
@@ -248,10 +264,10 @@ export const createDocumentSlice: SliceCreator<DocumentSlice> = (session) => (se
       } else {
         // Plain React Flow: the document index holds its own Maps again.
         session.index.useSource(null);
-        get().engine?.destroy();
+        get().controller?.destroy();
         session.loadStartedAt = performance.now();
         session.awaitFirstRender();
-        set({ engine: null, firstRenderMs: null });
+        set({ controller: null, firstRenderMs: null });
       }
     },
 

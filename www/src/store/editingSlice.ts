@@ -1,8 +1,8 @@
 // The editing slice: the audio-graph actions. Edits are React Flow
 // NodeChange/EdgeChange lists, applied in the same order to the document
-// here and to the FlowEngine (flowscale's index, the GPU layer and the
-// mounted nodes), so every layer sees one workflow. A drag moves the engine
-// on every pointer move and the document once, when it ends.
+// here and to flowscale/react's controller (flowscale's index, the GPU layer
+// and the mounted nodes), so every layer sees one workflow. A drag moves the
+// controller on every pointer move and the document once, when it ends.
 import {
   applyEdgeChanges as rfApplyEdgeChanges,
   applyNodeChanges as rfApplyNodeChanges,
@@ -48,7 +48,7 @@ const isDocChange = <T extends Item>(c: { type: string }): c is DocChange<T> => 
  * applyNodeChanges / applyEdgeChanges would give it (survivors in order,
  * adds appended), found through the index: a few lookups instead of a walk
  * of every element in JS. `inPlace` (flowscale mode, where React Flow
- * renders the engine's window, not these arrays) edits `arr` itself, so an
+ * renders the controller's window, not these arrays) edits `arr` itself, so an
  * edit costs what it touches; otherwise a new array (plain React Flow
  * renders it and needs a new identity).
  */
@@ -102,8 +102,8 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
         }
         const from = session.dragStart.get(c.id) ?? nodeNow(c.id)?.position;
         session.dragStart.delete(c.id);
-        // React Flow's last change of a drag may carry no position: the node is where the engine has it.
-        const to = c.position ?? get().engine?.mountedNode(c.id)?.position;
+        // React Flow's last change of a drag may carry no position: the node is where the controller has it.
+        const to = c.position ?? get().controller?.mountedNode(c.id)?.position;
         if (!from || !to || (from.x === to.x && from.y === to.y)) continue;
         history.record(
           { on: 'node', change: { type: 'position', id: c.id, position: to, dragging: false } },
@@ -186,7 +186,7 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       return;
     }
     const nodes = get().nodes;
-    const engine = get().engine;
+    const controller = get().controller;
     for (const c of changes) {
       if (c.type !== 'position' && c.type !== 'replace') continue;
       const i = session.index.node(c.id);
@@ -194,7 +194,7 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
       if (c.type === 'replace') nodes[i] = c.item;
       else {
         // The end of a drag: the node as React Flow has it now.
-        const live = engine?.mountedNode(c.id);
+        const live = controller?.mountedNode(c.id);
         const base = nodes[i]!;
         const position = live?.position ?? c.position ?? base.position;
         nodes[i] = { ...base, position };
@@ -229,21 +229,21 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
 
     applyNodeChanges(changes) {
       if (changes.length === 0) return;
-      const { mode, engine, edges } = get();
+      const { mode, controller, edges } = get();
       // Removing a node removes its edges, including those React Flow never saw (their other end was not mounted).
       const removed = new Set(changes.filter((c) => c.type === 'remove').map((c) => c.id));
       if (removed.size) {
         // flowscale: each node's own edges from the optimizer (O(degree)); plain: a scan of the edges.
         const ids =
-          mode === 'flowscale' && engine
-            ? new Set([...removed].flatMap((id) => engine.optimizer.edgesOf(id)))
+          mode === 'flowscale' && controller
+            ? new Set([...removed].flatMap((id) => controller.optimizer.edgesOf(id)))
             : new Set(edges.filter((e) => removed.has(e.source) || removed.has(e.target)).map((e) => e.id));
         const attached = [...ids].map((id): EdgeChange => ({ type: 'remove', id }));
         if (attached.length) get().applyEdgeChanges(attached);
       }
       // After the edges a removal takes along: undo restores the nodes, then their edges.
       recordNodes(changes);
-      if (mode !== 'flowscale' || !engine) {
+      if (mode !== 'flowscale' || !controller) {
         // Plain React Flow: the document is what React Flow renders; every change applies at once.
         const next = rfApplyNodeChanges(changes, get().nodes);
         if (removed.size || changes.some((c) => c.type === 'add')) {
@@ -252,10 +252,10 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
         set({ nodes: next });
         return;
       }
-      // The document first for adds, removes and replacements (the engine mounts new nodes from it) …
+      // The document first for adds, removes and replacements (the controller mounts new nodes from it) …
       commitNodes(changes.filter((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace'));
-      engine.applyNodeChanges(changes);
-      // … and moves once the drag ends (during it, only the engine and the GPU layer follow the pointer).
+      controller.applyNodeChanges(changes);
+      // … and moves once the drag ends (during it, only the controller and the GPU layer follow the pointer).
       const ended: NodeChange[] = [];
       for (const c of changes) {
         if (c.type !== 'position') continue;
@@ -270,14 +270,14 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
 
     applyEdgeChanges(changes) {
       if (changes.length === 0) return;
-      const { mode, engine } = get();
-      // Selection lives in React Flow (and the engine); the document keeps adds, removes and replacements.
+      const { mode, controller } = get();
+      // Selection lives in React Flow (and the controller); the document keeps adds, removes and replacements.
       recordEdges(changes);
       const keep = mode === 'flowscale' ? changes.filter((c) => c.type !== 'select') : changes;
       if (keep.length) {
         const doc = keep.filter(isDocChange<Edge>);
         if (doc.length === keep.length) {
-          const inPlace = mode === 'flowscale' && engine !== null;
+          const inPlace = mode === 'flowscale' && controller !== null;
           if (inPlace) beforeInPlaceEdit();
           const { next, removed, added } = applyDocChanges(get().edges, doc, (id) => session.index.edge(id), inPlace);
           if (removed.length || added.length) session.index.edgesEdited(next, removed, added);
@@ -291,7 +291,7 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
           set({ edges });
         }
       }
-      if (mode === 'flowscale' && engine) engine.applyEdgeChanges(changes);
+      if (mode === 'flowscale' && controller) controller.applyEdgeChanges(changes);
     },
 
     isValidConnection(c) {
@@ -326,8 +326,8 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
     },
 
     addNode(kind, position) {
-      const engine = get().engine;
-      const vp = engine?.getViewport() ?? get().viewport;
+      const controller = get().controller;
+      const vp = controller?.getViewport() ?? get().viewport;
       const at = position ?? { x: (-vp.x + 320) / vp.zoom, y: (-vp.y + 200) / vp.zoom };
       let id = `${kind}-${session.nodeSeq++}`;
       while (session.index.has(id)) id = `${kind}-${session.nodeSeq++}`;
@@ -337,8 +337,8 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
     },
 
     updateParam(id, key, value) {
-      const engine = get().engine;
-      const current = engine?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
+      const controller = get().controller;
+      const current = controller?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
       if (!current) return;
       // An imported node's params may be anything: start from an empty object unless it is one.
       const data: Partial<AudioNodeData> = current.data;
@@ -353,11 +353,11 @@ export const createEditingSlice: SliceCreator<EditingSlice> = (session) => (set,
     },
 
     duplicateNodes(ids) {
-      const engine = get().engine;
-      const picked = ids ?? (engine?.getMounted().nodes ?? get().nodes).filter((n) => n.selected).map((n) => n.id);
+      const controller = get().controller;
+      const picked = ids ?? (controller?.getMounted().nodes ?? get().nodes).filter((n) => n.selected).map((n) => n.id);
       const copies: Node[] = [];
       for (const id of picked) {
-        const n = engine?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
+        const n = controller?.mountedNode(id) ?? get().nodes[session.index.node(id) ?? -1];
         // Groups and their members stay as they are: a copy of a member alone would have no place.
         if (!n || n.type === 'group' || n.parentId) continue;
         let copy = `${id}-copy-${session.nodeSeq++}`;

@@ -1,14 +1,13 @@
 // The optimizer slice: what the Optimizer panel runs through the
 // PerformanceService and the engine worker — optimizeWorkflow and its
-// recommendations, the engine settings they change, the layered layout,
+// recommendations, the view settings they change, the layered layout,
 // the benchmark and the workflow cache — and the state the panel shows.
-import type { Node } from '@xyflow/react';
-import { withRoutes } from 'flowscale/react';
+import type { Edge, Node } from '@xyflow/react';
+import { withRoutes, type FlowscaleController } from 'flowscale/react';
 import { yieldToBrowser } from '@/audio/generate';
-import type { EngineSettings } from '@/flow/engine';
+import { effectiveConfig, rendererConfig, type ViewSettings } from '@/config';
 import performanceService, { type BenchmarkReport, type OptimizationReport, type ServiceStatus, type WorkflowData } from '@/services/performanceService';
 import { type Mode, type Progress } from '@/store/documentSlice';
-import { rendererConfig } from '@/config';
 import { message, type SliceCreator } from '@/store/session';
 import { setUrl } from '@/store/url';
 import { CancelledError, engineClient } from '@/workers/engineClient';
@@ -31,9 +30,9 @@ export interface OptimizerSlice {
   cache: { busy: boolean; entry: CacheEntryInfo | null; lastMs: number | null; error: string | null };
 
   optimizeWorkflow(workflowData?: WorkflowData): Promise<OptimizationReport | null>;
-  getPerformanceStatus(): ServiceStatus & { nodes: number; edges: number; mode: Mode; settings: EngineSettings; firstRenderMs: number | null };
+  getPerformanceStatus(): ServiceStatus & { nodes: number; edges: number; mode: Mode; settings: ViewSettings; firstRenderMs: number | null };
   applyRecommendation(id: string): Promise<void>;
-  updateSettings(patch: Partial<EngineSettings>): Promise<void>;
+  updateSettings(patch: Partial<ViewSettings>): Promise<void>;
   runLayout(direction?: 'LR' | 'TB'): Promise<void>;
   cancelLayout(): void;
   runBenchmark(iterations: number): Promise<void>;
@@ -42,15 +41,26 @@ export interface OptimizerSlice {
   refreshCacheEntry(): Promise<void>;
 }
 
+/**
+ * Edges of the last frame, simplified (bundles between clusters, short and
+ * parallel edges folded), for the counts the optimizer panel shows. Called
+ * when the view settles, not per frame (the GPU layer draws the bundles
+ * between clusters itself).
+ */
+export function simplifyEdges(controller: FlowscaleController<Node, Edge>): void {
+  if (controller.isDestroyed || controller.trapped || controller.getPane().width <= 0) return;
+  controller.optimizer.simplifyEdges();
+}
+
 export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (set, get) => {
   /** Group communities: flowscale's groups() become React Flow group nodes (parents), members keep their place on screen. */
   async function groupCommunities(): Promise<void> {
-    const engine = get().engine;
-    if (!engine) {
+    const controller = get().controller;
+    if (!controller) {
       set({ notice: { kind: 'info', message: 'Grouping needs flowscale mode' } });
       return;
     }
-    const g = engine.optimizer.groups();
+    const g = controller.optimizer.groups();
     const { nodes, edges } = get();
     const groupNodes: Node[] = [];
     const groupIdOf = new Map<number, string>();
@@ -70,7 +80,7 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
     }
     const members = nodes.map((n) => {
       if (n.parentId || n.type === 'group') return n;
-      const idx = engine.optimizer.indexOf(n.id);
+      const idx = controller.optimizer.indexOf(n.id);
       const grp = idx === undefined ? undefined : g.groupOf[idx];
       const gid = grp === undefined ? undefined : groupIdOf.get(grp);
       if (!gid || grp === undefined) return n;
@@ -89,7 +99,7 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
     cache: { busy: false, entry: null, lastMs: null, error: null },
 
     async optimizeWorkflow(workflowData) {
-      const data = workflowData ?? { nodes: get().nodes, edges: get().edges, viewport: get().engine?.getViewport() ?? get().viewport };
+      const data = workflowData ?? { nodes: get().nodes, edges: get().edges, viewport: get().controller?.getViewport() ?? get().viewport };
       set((s) => ({ optimizer: { ...s.optimizer, running: true, error: null } }));
       try {
         // The rules read what the current renderer already does, so they never recommend it.
@@ -149,11 +159,13 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
       const settings = { ...get().settings, ...patch };
       set({ settings });
       if (get().mode !== 'flowscale') return;
-      const engine = get().engine;
-      if (!engine) return;
+      const controller = get().controller;
+      if (!controller) return;
       // LOD thresholds and max mounted nodes: a live config change, no re-indexing.
-      engine.applySettings(settings);
-      if (patch.simplifyEdges !== undefined) engine.simplify();
+      controller.setConfig(effectiveConfig(settings).config);
+      // A new window even when the config is the same: simplified edges change what React mounts.
+      controller.refresh(true);
+      if (patch.simplifyEdges !== undefined) simplifyEdges(controller);
     },
 
     async runLayout(direction = 'LR') {
@@ -194,7 +206,7 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
     async runBenchmark(iterations) {
       if (get().benchmark.running) return;
       const { nodes, edges } = get();
-      const viewport = get().engine?.getViewport() ?? get().viewport;
+      const viewport = get().controller?.getViewport() ?? get().viewport;
       set((s) => ({ benchmark: { ...s.benchmark, running: true, fraction: 0, error: null } }));
       try {
         const report = await performanceService.benchmark({ nodes, edges, viewport }, { iterations, onProgress: (fraction) => set((s) => ({ benchmark: { ...s.benchmark, fraction } })) });
@@ -208,7 +220,7 @@ export const createOptimizerSlice: SliceCreator<OptimizerSlice> = (session) => (
       const { nodes, edges } = get();
       // The cache keeps these arrays: later edits copy them first.
       session.share();
-      const viewport = get().engine?.getViewport() ?? get().viewport;
+      const viewport = get().controller?.getViewport() ?? get().viewport;
       set((s) => ({ cache: { ...s.cache, busy: true, error: null } }));
       try {
         const r = await performanceService.cacheWorkflow(CACHE_ID, { nodes, edges, viewport });

@@ -2,7 +2,7 @@
 // Big ones load in stages: the first part is indexed and shown while the
 // rest is generated, then the whole document is indexed from its columns.
 import { closedPart, generateAudioWorkflowInChunks, workflowColumns } from '@/audio/generate';
-import { STAGE } from '@/flow/engine';
+import { STAGE } from 'flowscale/react';
 import performanceService from '@/services/performanceService';
 import { INITIAL_VIEWPORT, type Source } from '@/store/documentSlice';
 import { message, type SliceCreator } from '@/store/session';
@@ -47,7 +47,7 @@ export const createScenariosSlice: SliceCreator<ScenariosSlice> = (session) => (
         const cols = await workflowColumns(wf, controller.signal);
         if (cols) session.columnsOf.set(wf.nodes, cols);
       }
-      await get().loadWorkflow({ ...wf, viewport: INITIAL_VIEWPORT }, source, { reuseEngine: previewed, keepViewport: previewed });
+      await get().loadWorkflow({ ...wf, viewport: INITIAL_VIEWPORT }, source, { reuseController: previewed, keepViewport: previewed });
     } catch (e) {
       if (controller.signal.aborted) return;
       set({ loading: null, notice: { kind: 'error', message: `Could not load the scenario: ${message(e)}` } });

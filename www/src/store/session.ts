@@ -5,7 +5,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { StateCreator, StoreApi } from 'zustand';
 import type { WorkflowColumns } from 'flowscale';
-import type { FlowEngine, WorkflowLookup } from '@/flow/engine';
+import type { FlowscaleController, DocumentLookup } from 'flowscale/react';
 import performanceService from '@/services/performanceService';
 import type { AudioState } from '@/store/audioStore';
 import { DocIndex, type SlotSource } from '@/store/docIndex';
@@ -16,16 +16,16 @@ export type GetState = StoreApi<AudioState>['getState'];
 /** A slice of the store, with the session its store owns. */
 export type SliceCreator<T> = (session: StoreSession) => StateCreator<AudioState, [], [], T>;
 
-/** The engine's optimizer as the document index's source of slots. */
-function slotSource(engine: FlowEngine): SlotSource {
-  const opt = engine.optimizer;
+/** The controller's optimizer as the document index's source of slots. */
+function slotSource(controller: FlowscaleController<Node, Edge>): SlotSource {
+  const opt = controller.optimizer;
   return { nodeSlot: (id) => opt.indexOf(id), edgeSlot: (id) => opt.edgeIndexOf(id) };
 }
 
 export class StoreSession {
   /**
    * Where each node and edge sits in `nodes` / `edges`. In flowscale mode it
-   * asks the engine's optimizer (no second id table of the document);
+   * asks the controller's optimizer (no second id table of the document);
    * otherwise it holds Maps built in chunks (see DocIndex).
    */
   index = new DocIndex([], []);
@@ -67,14 +67,14 @@ export class StoreSession {
     if (trusted) this.index.trustSource();
   }
 
-  /** Lookups of the current index go to `engine`'s optimizer (its slots are the document's positions). */
-  useEngine(engine: FlowEngine): DocIndex {
-    this.index.useSource(slotSource(engine));
+  /** Lookups of the current index go to `controller`'s optimizer (its slots are the document's positions). */
+  useController(controller: FlowscaleController<Node, Edge>): DocIndex {
+    this.index.useSource(slotSource(controller));
     return this.index;
   }
 
-  /** The document's objects by id (the store's arrays, through the index), for an engine. */
-  lookup(get: GetState): WorkflowLookup {
+  /** The document's objects by id (the store's arrays, through the index), for a controller. */
+  lookup(get: GetState): DocumentLookup<Node, Edge> {
     return {
       node: (id) => {
         const i = this.index.node(id);
@@ -84,6 +84,9 @@ export class StoreSession {
         const i = this.index.edge(id);
         return i === undefined ? undefined : get().edges[i];
       },
+      // An edit may replace the arrays (the first one after a load copies them): always the current ones.
+      nodes: () => get().nodes,
+      edges: () => get().edges,
     };
   }
 

@@ -1,6 +1,6 @@
 // The page's URL knobs that the store reads (tests and benchmarks set them)
 // and the query it keeps in step with the document.
-import { DEFAULT_SETTINGS, type EngineSettings } from '@/flow/engine';
+import { DEFAULT_SETTINGS, type ViewSettings } from '@/config';
 import type { Mode } from '@/store/documentSlice';
 
 function params(): URLSearchParams {
@@ -14,7 +14,7 @@ export function initialMode(): Mode {
 }
 
 /** ?lod=off (or ?lodLow=0, as the GPU alignment test says it): every node in the window mounted in full. */
-export function initialSettings(): EngineSettings {
+export function initialSettings(): ViewSettings {
   const p = params();
   return { ...DEFAULT_SETTINGS, lod: !(p.get('lod') === 'off' || p.get('lodLow') === '0') };
 }
