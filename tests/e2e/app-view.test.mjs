@@ -212,10 +212,14 @@ test('clusters are drawn at low zoom and a click expands one; edges fold into bu
 
 test('a production build under a strict Content-Security-Policy runs wasm, the GPU layer and the worker', async (t) => {
   // open() fails the test on any CSP report in the console; the policy is also watched from inside the page.
-  const page = await open(t, '?n=1000&debug=1', { beforeGoto: (p) => p.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  }) });
+  const wasm = [];
+  const page = await open(t, '?n=1000&debug=1', { beforeGoto: (p) => {
+    p.on('response', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
+    return p.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+  } });
   const csp = await page.evaluate(() => fetch(location.href).then((r) => r.headers.get('content-security-policy')));
   // No eval, no inline script: only this origin's scripts, and compiling WebAssembly.
   const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
@@ -226,6 +230,9 @@ test('a production build under a strict Content-Security-Policy runs wasm, the G
   await page.click('[data-testid="run-optimize"]');
   await page.waitForSelector('[data-testid="metrics"]', { timeout: 30_000 });
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  // The worker's instance comes from the main thread's file (one download, the HTTP cache), not a second copy:
+  // two .wasm files in all, the core and the GPU module.
+  assert.equal(new Set(wasm).size, 2, `the .wasm files fetched: ${wasm.join(', ')}`);
 });
 
 test('the 1M-node scenario loads progressively, never freezing the page: nodes on screen while the progress bar moves', async (t) => {
