@@ -21,6 +21,17 @@ const HELPERS = `
       const y = n.position.y - oy * (n.measured?.height ?? n.height ?? n.initialHeight ?? 0);
       return { x, y, width: n.measured?.width ?? n.width ?? n.initialWidth ?? 150, height: n.measured?.height ?? n.height ?? n.initialHeight ?? 40 };
     },
+    /**
+     * React Flow's getNodesInside for a rectangle of flow coordinates: in Full mode the overlap's area, rounded up,
+     * covers the node's; partially, any overlap. Hidden nodes never.
+     */
+    inRect(n, rect, partially = false) {
+      if (n.hidden) return false;
+      const b = this.rect(n);
+      if (partially) return b.x < rect.x + rect.width && b.x + b.width > rect.x && b.y < rect.y + rect.height && b.y + b.height > rect.y;
+      const overlap = Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
+      return overlap >= b.width * b.height;
+    },
     bounds(nodes) {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (const n of nodes) {
@@ -236,12 +247,7 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
     await settle(page);
     const r = await page.evaluate((rect) => {
-      // React Flow's getNodesInside, Full mode: the overlap's area, rounded up, covers the node's.
-      const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
-      const inside = (n) => {
-        const b = window.__t.rect(n);
-        return !n.hidden && overlap(b) >= b.width * b.height;
-      };
+      const inside = (n) => window.__t.inRect(n, rect);
       const want = window.__app.nodes.filter(inside).map((n) => n.id).sort();
       const got = window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort();
       // React Flow's selection box selects the edges of the nodes it selects (either end).
@@ -260,10 +266,7 @@ test('flowscale/react: 100k nodes in React Flow under StrictMode', async (t) => 
     await page.evaluate((rect) => window.__app.flow.selectInRect(rect, { partially: true }), partial);
     await settle(page);
     const p = await page.evaluate((rect) => {
-      const overlaps = (n) => {
-        const b = window.__t.rect(n);
-        return !n.hidden && b.x < rect.x + rect.width && b.x + b.width > rect.x && b.y < rect.y + rect.height && b.y + b.height > rect.y;
-      };
+      const overlaps = (n) => window.__t.inRect(n, rect, true);
       return {
         want: window.__app.nodes.filter(overlaps).map((n) => n.id).sort(),
         got: window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort(),
@@ -765,11 +768,7 @@ test('flowscale/react: React Flow\'s nodeOrigin (given to <ReactFlow> only) plac
   await page.evaluate((rect) => window.__app.flow.selectInRect(rect), rect);
   await settle(page);
   const sel = await page.evaluate((rect) => {
-    const overlap = (b) => Math.ceil(Math.max(0, Math.min(rect.x + rect.width, b.x + b.width) - Math.max(rect.x, b.x)) * Math.max(0, Math.min(rect.y + rect.height, b.y + b.height) - Math.max(rect.y, b.y)));
-    const inside = (n) => {
-      const b = window.__t.rect(n);
-      return overlap(b) >= b.width * b.height;
-    };
+    const inside = (n) => window.__t.inRect(n, rect);
     return { want: window.__app.nodes.filter(inside).map((n) => n.id).sort(), got: window.__app.nodes.filter((n) => n.selected).map((n) => n.id).sort() };
   }, rect);
   assert.ok(sel.want.length > 100);
