@@ -337,7 +337,11 @@ test('a wasm trap mid-session: the engine is rebuilt from the store, the same no
 
 test('the fit-view button fits every node of 100k, mounted or not; the minimap shows the workflow and a click there moves the view', async (t) => {
   const page = await open(t, '?n=100000&debug=1');
-  await page.waitForFunction(() => window.__flowscale?.engine && !window.__flowscale.engine.loading, null, { timeout: 90_000 });
+  await page.waitForFunction(
+    () => window.__flowscale?.engine && !window.__flowscale.engine.loading && window.__flowscale.store.getState().nodes.length === 100_000,
+    null,
+    { timeout: 90_000 },
+  );
   // Brute force over the store's document: the bounds of every node.
   const bounds = await page.evaluate(() => {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;

@@ -97,8 +97,9 @@ export function DocumentEditor({ doc }: { doc: Map<string, AppNode> }) {
   const { fitView, selectAll } = useFlowscaleActions(controller);
   const onNodesChange = (changes: NodeChange<AppNode>[]) => controller.applyNodeChanges(changes);
   const onEdgesChange = (changes: EdgeChange<AppEdge>[]) => controller.applyEdgeChanges(changes);
-  void fitView({ padding: 0.1 });
-  selectAll();
-  const props: ReactFlowProps<AppNode, AppEdge> = { ...controller.getMounted(), onNodesChange, onEdgesChange };
+  // The actions from handlers, as an app calls them (not during render).
+  const onPaneClick = () => void fitView({ padding: 0.1 });
+  const onPaneContextMenu = () => selectAll();
+  const props: ReactFlowProps<AppNode, AppEdge> = { ...controller.getMounted(), onNodesChange, onEdgesChange, onPaneClick, onPaneContextMenu };
   return createElement(ReactFlow<AppNode, AppEdge>, props);
 }

@@ -298,22 +298,18 @@ export function nodeSize(n: Node, defaultWidth: number, defaultHeight: number): 
  */
 function firstStage<N extends Node, E extends Edge>(nodes: N[], edges: E[], inFirstStage?: (id: string) => boolean): { first: N[]; firstEdges: E[] } {
   let first = nodes.slice(0, STAGE);
-  let pruned = false;
+  const staged = first.length;
   if (first.some((n) => n.parentId != null)) {
     for (let count = -1; count !== first.length; ) {
       count = first.length;
       const ids = new Set(first.map((n) => n.id));
       first = first.filter((n) => n.parentId == null || ids.has(n.parentId));
     }
-    pruned = first.length < Math.min(nodes.length, STAGE);
   }
-  let inFirst = pruned ? undefined : inFirstStage;
-  if (!inFirst) {
-    const ids = new Set(first.map((n) => n.id));
-    inFirst = (id) => ids.has(id);
-  }
-  const held = inFirst;
-  return { first, firstEdges: edges.filter((e) => held(e.source) && held(e.target)) };
+  // The caller's test holds for the first STAGE nodes; once some were left out, only a set of the rest does.
+  const ids = first.length < staged || !inFirstStage ? new Set(first.map((n) => n.id)) : null;
+  const inFirst = ids ? (id: string) => ids.has(id) : inFirstStage!;
+  return { first, firstEdges: edges.filter((e) => inFirst(e.source) && inFirst(e.target)) };
 }
 
 export class FlowscaleController<N extends Node = Node, E extends Edge = Edge> {
